@@ -1,0 +1,106 @@
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
+import { formatAddress } from '../../shared/address';
+import type { HelloMessage } from '../../shared/protocol/messages';
+import type { DialError } from './errors';
+import { canMoveTo, type SessionState } from './session-state';
+
+export type ConnectionMode = 'secure' | 'plain';
+export type Direction = 'inbound' | 'outbound';
+
+export interface InboundChat {
+  /** Hex message id; plain-text peers have none. */
+  id?: string;
+  text: string;
+  /** Sender's clock; plain-text peers have none. */
+  sentAt?: number;
+}
+
+export interface ConnectionEvents {
+  open: [];
+  chat: [InboundChat];
+  acked: [ids: string[]];
+  typing: [active: boolean];
+  closed: [reason: string];
+}
+
+/**
+ * One TCP connection to one peer, secure or plain, and its explicit state. Subclasses own the bytes; this class
+ * owns the lifecycle: `opened` settles once the session is open (or fails), `closed` once the socket is gone,
+ * with the first reason given.
+ */
+export abstract class Connection extends EventEmitter<ConnectionEvents> {
+  abstract readonly mode: ConnectionMode;
+  state: SessionState = 'connecting';
+  /** `plain:HOST:PORT` or the remote public key in hex; null until a secure handshake finishes. */
+  peerKey: string | null = null;
+  remoteHello: HelloMessage | null = null;
+  /** Set when the connection ends before it opened: why the dial failed. */
+  failure: DialError | null = null;
+  readonly remoteHost: string;
+  readonly remotePort: number;
+  readonly closed: Promise<string>;
+  private closeReason: string | null = null;
+  private resolveClosed!: (reason: string) => void;
+
+  constructor(
+    protected readonly socket: Socket,
+    readonly direction: Direction,
+  ) {
+    super();
+    this.remoteHost = socket.remoteAddress ?? 'unknown';
+    this.remotePort = socket.remotePort ?? 0;
+    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+    socket.setNoDelay(true);
+    socket.on('error', (err) => this.noteReason(err.message));
+    socket.once('close', () => this.finish());
+  }
+
+  /** The remote socket, `host:port` (IPv6 in brackets). */
+  get remoteAddress(): string {
+    return formatAddress(this.remoteHost, this.remotePort);
+  }
+
+  get reason(): string | null {
+    return this.closeReason;
+  }
+
+  /** Sends a chat message; false when the connection cannot carry it now. */
+  abstract sendChat(id: string, text: string, sentAt: number): boolean;
+  abstract sendTyping(active: boolean): void;
+  /** Acknowledges messages the app has accepted. */
+  abstract ack(id: string): void;
+  /** Closes politely (a secure peer is told why), then waits for the socket to go. */
+  abstract close(reason: string): Promise<string>;
+
+  protected moveTo(next: SessionState): void {
+    if (this.state === next) return;
+    if (!canMoveTo(this.state, next)) throw new Error(`connection cannot move from ${this.state} to ${next}`);
+    this.state = next;
+    if (next === 'open') this.emit('open');
+  }
+
+  /** Remembers why the connection ends; the first reason wins, later ones are consequences. */
+  protected noteReason(reason: string, failure?: DialError): void {
+    if (this.closeReason !== null) return;
+    this.closeReason = reason;
+    if (failure && this.state !== 'open' && this.state !== 'closing') this.failure = failure;
+  }
+
+  /** Ends the connection at once with a reason (protocol violations, deadlines, limits). */
+  abort(reason: string, failure?: DialError): void {
+    this.noteReason(reason, failure);
+    this.socket.destroy();
+  }
+
+  protected onFinish(): void {}
+
+  private finish(): void {
+    if (this.state === 'closed') return;
+    this.noteReason('connection closed');
+    this.state = 'closed';
+    this.onFinish();
+    this.emit('closed', this.closeReason!);
+    this.resolveClosed(this.closeReason!);
+  }
+}

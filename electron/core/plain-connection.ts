@@ -1,0 +1,102 @@
+import type { Socket } from 'node:net';
+import { LineDecoder } from '../../shared/protocol/line-decoder';
+import { PLAIN_IDLE_FLUSH_MS, type PeerLimits, type PeerTimeouts } from '../../shared/protocol/limits';
+import { Connection, type Direction } from './connection';
+import { TokenBucket } from './rate-limiter';
+
+/**
+ * A plain-text TCP peer: netcat, or the classic socket example. UTF-8 lines in both directions; a partial line
+ * counts as a message once the peer has been quiet for a moment, because the classic example sends one line
+ * without a newline and waits for the reply. Never encrypted, never verified, and shown as such.
+ */
+export class PlainConnection extends Connection {
+  readonly mode = 'plain' as const;
+  private readonly decoder = new LineDecoder();
+  private readonly budget: TokenBucket;
+  private idleTimer: NodeJS.Timeout | null = null;
+  private throttleTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    socket: Socket,
+    direction: Direction,
+    private readonly opts: { limits: PeerLimits; timeouts: PeerTimeouts; received?: Uint8Array },
+  ) {
+    super(socket, direction);
+    this.budget = new TokenBucket(opts.limits.inboundMessagesPerSecond, opts.limits.inboundMessageBurst);
+    const received = opts.received;
+    this.peerKey = `plain:${this.remoteAddress}`;
+    socket.on('data', (chunk: Buffer) => this.onBytes(chunk));
+    socket.on('end', () => {
+      this.deliverPartialLine();
+      this.noteReason('the peer closed the connection');
+      socket.end();
+    });
+    this.moveTo('open');
+    // The listener paused the socket while it sniffed the first bytes.
+    socket.resume();
+    if (received && received.byteLength > 0) queueMicrotask(() => this.onBytes(received));
+  }
+
+  private onBytes(chunk: Uint8Array): void {
+    if (this.state === 'closed') return;
+    let lines: string[];
+    try {
+      lines = this.decoder.push(chunk);
+    } catch (err) {
+      this.abort(`cut off: ${(err as Error).message}`);
+      return;
+    }
+    for (const text of lines) this.deliver(text);
+    this.armIdleFlush();
+  }
+
+  private deliver(text: string): void {
+    this.emit('chat', { text });
+    if (!this.budget.take() && !this.throttleTimer) {
+      this.socket.pause();
+      this.throttleTimer = setTimeout(() => {
+        this.throttleTimer = null;
+        if (this.state !== 'closed') this.socket.resume();
+      }, this.budget.msUntilToken());
+    }
+  }
+
+  private armIdleFlush(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = this.decoder.pendingBytes > 0 ? setTimeout(() => this.deliverPartialLine(), PLAIN_IDLE_FLUSH_MS) : null;
+  }
+
+  private deliverPartialLine(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+    const partial = this.decoder.flush();
+    if (partial !== null) this.deliver(partial);
+  }
+
+  sendChat(_id: string, text: string): boolean {
+    if (this.state !== 'open') return false;
+    this.socket.write(text.endsWith('\n') ? text : text + '\n');
+    return true;
+  }
+
+  /** Plain-text peers have no typing notices. */
+  sendTyping(): void {}
+
+  /** Plain-text peers have no acknowledgements. */
+  ack(): void {}
+
+  close(reason: string): Promise<string> {
+    if (this.state === 'open') {
+      this.noteReason(reason);
+      this.moveTo('closing');
+      this.socket.end();
+      setTimeout(() => this.socket.destroy(), this.opts.timeouts.closeGraceMs).unref();
+    }
+    return this.closed;
+  }
+
+  protected override onFinish(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    if (this.throttleTimer) clearTimeout(this.throttleTimer);
+  }
+}

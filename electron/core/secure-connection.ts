@@ -1,0 +1,240 @@
+import type { Socket } from 'node:net';
+import NoiseSecretStream from '@hyperswarm/secret-stream';
+import { bytesEqual, fromHex, toHex } from '../../shared/bytes';
+import { encodeMessage } from '../../shared/protocol/codec';
+import { MAX_ACK_IDS, type PeerLimits, type PeerTimeouts } from '../../shared/protocol/limits';
+import { ByeReason, type ByeReasonCode, type HelloMessage, type PeerMessage } from '../../shared/protocol/messages';
+import { encodePreface } from '../../shared/protocol/preface';
+import { Connection, type Direction } from './connection';
+import { DialError } from './errors';
+import { GuardedRawStream } from './guarded-raw-stream';
+import type { Identity } from './identity';
+import { TokenBucket } from './rate-limiter';
+import { SessionProtocol, type SessionAction } from './session-protocol';
+
+export interface SecureConnectionOptions {
+  direction: Direction;
+  identity: Identity;
+  /** Our hello, made when the session opens so it carries the current name and port. */
+  localHello: () => HelloMessage;
+  limits: PeerLimits;
+  timeouts: PeerTimeouts;
+  /** When the handshake deadline expires: counted from accept (or connect), never reset by traffic. */
+  deadlineAt: number;
+  /** Inbound: the bytes that followed the dialer's preface, handed back to the stream. */
+  leftover?: Uint8Array;
+}
+
+/**
+ * A Peerline session over one socket: preface, Noise XX through secret-stream (behind the FrameGuard), then
+ * hello both ways and typed messages. Keepalive pings go out when we have been quiet; a peer silent for
+ * `deadPeerMs` is closed. A peer faster than its message budget is paused, not dropped.
+ */
+export class SecureConnection extends Connection {
+  readonly mode = 'secure' as const;
+  private readonly stream: NoiseSecretStream;
+  private readonly protocol = new SessionProtocol();
+  private readonly budget: TokenBucket;
+  private readonly handshakeTimer: NodeJS.Timeout;
+  private keepAliveTimer: NodeJS.Timeout | null = null;
+  private throttleTimer: NodeJS.Timeout | null = null;
+  private lastReceivedAt = Date.now();
+  private lastSentAt = Date.now();
+  private pendingAcks: Uint8Array[] = [];
+  private pingNonce = 0;
+
+  constructor(
+    socket: Socket,
+    private readonly opts: SecureConnectionOptions,
+  ) {
+    super(socket, opts.direction);
+    const isInitiator = opts.direction === 'outbound';
+    this.budget = new TokenBucket(opts.limits.inboundMessagesPerSecond, opts.limits.inboundMessageBurst);
+    this.handshakeTimer = setTimeout(
+      () => this.abort('handshake timed out', new DialError('timeout', 'The peer did not finish the handshake in time.')),
+      Math.max(0, opts.deadlineAt - Date.now()),
+    );
+
+    // Both sides announce themselves: the dialer first, the listener in reply once it has read the dialer's.
+    socket.write(encodePreface());
+    if (opts.leftover && opts.leftover.byteLength > 0) socket.unshift(Buffer.from(opts.leftover));
+
+    const raw = new GuardedRawStream(socket, {
+      isInitiator,
+      expectPreface: isInitiator,
+      onViolation: (reason, failure) => this.abort(reason, failure),
+      onBytes: () => (this.lastReceivedAt = Date.now()),
+      onStreamError: (err) => this.onStreamError(err),
+    });
+    this.stream = new NoiseSecretStream(isInitiator, raw, {
+      keyPair: { publicKey: opts.identity.publicKey, secretKey: opts.identity.secretKey },
+    });
+    this.moveTo('handshaking');
+
+    this.stream.on('connect', () => this.onHandshake());
+    this.stream.on('data', (bytes: Buffer) => this.onMessage(bytes));
+    this.stream.on('error', (err: Error) => this.onStreamError(err));
+    this.stream.on('end', () => {
+      this.noteReason('the peer closed the connection');
+      this.stream.end();
+    });
+    this.stream.on('close', () => socket.destroy());
+  }
+
+  /** The remote's public key, verified by the handshake. */
+  get remotePublicKey(): Buffer | null {
+    return this.stream.remotePublicKey;
+  }
+
+  private onHandshake(): void {
+    const remoteKey = this.stream.remotePublicKey!;
+    if (bytesEqual(remoteKey, this.opts.identity.publicKey)) {
+      this.abort('connected to itself', new DialError('handshake', 'That address is this Peerline itself.'));
+      return;
+    }
+    this.peerKey = toHex(remoteKey);
+    this.write(this.opts.localHello());
+    this.startKeepAlive();
+  }
+
+  private onStreamError(err: Error): void {
+    const beforeOpen = this.state !== 'open' && this.state !== 'closing';
+    const reason = beforeOpen ? `handshake failed: ${err.message}` : err.message;
+    this.noteReason(reason, new DialError('handshake', `The secure handshake failed (${err.message}).`));
+  }
+
+  private onMessage(bytes: Buffer): void {
+    if (this.state === 'closed') return;
+    let actions: SessionAction[];
+    try {
+      actions = this.protocol.receive(bytes);
+    } catch (err) {
+      this.closeWith(ByeReason.Protocol, `protocol error: ${(err as Error).message}`);
+      return;
+    }
+    for (const action of actions) this.perform(action);
+    if (!this.budget.take()) this.throttle();
+  }
+
+  private perform(action: SessionAction): void {
+    switch (action.kind) {
+      case 'send':
+        this.write(action.message);
+        return;
+      case 'open':
+        clearTimeout(this.handshakeTimer);
+        this.remoteHello = action.hello;
+        this.moveTo('open');
+        return;
+      case 'chat':
+        this.emit('chat', { id: toHex(action.message.id), text: action.message.text, sentAt: action.message.sentAt });
+        return;
+      case 'acked':
+        this.emit('acked', action.ids.map(toHex));
+        return;
+      case 'typing':
+        this.emit('typing', action.active);
+        return;
+      case 'bye':
+        this.noteReason(byeReasonText(action.message.code, action.message.reason));
+        this.moveTo('closing');
+        this.stream.end();
+        return;
+    }
+  }
+
+  /** Stops reading until the peer's message budget refills; TCP pushes back on the sender meanwhile. */
+  private throttle(): void {
+    if (this.throttleTimer) return;
+    this.stream.pause();
+    this.throttleTimer = setTimeout(() => {
+      this.throttleTimer = null;
+      if (this.state !== 'closed') this.stream.resume();
+    }, this.budget.msUntilToken());
+  }
+
+  private write(message: PeerMessage): void {
+    if (this.state === 'closed' || this.stream.destroyed) return;
+    this.lastSentAt = Date.now();
+    this.stream.write(encodeMessage(message));
+  }
+
+  sendChat(id: string, text: string, sentAt: number): boolean {
+    if (this.state !== 'open') return false;
+    this.write({ type: 'chat', id: fromHex(id), sentAt, text });
+    return true;
+  }
+
+  sendTyping(active: boolean): void {
+    if (this.state === 'open') this.write({ type: 'typing', active });
+  }
+
+  /** Acks are batched: all ids accepted in one tick go out in as few `ack` messages as possible. */
+  ack(id: string): void {
+    if (this.pendingAcks.length === 0) setImmediate(() => this.flushAcks());
+    this.pendingAcks.push(fromHex(id));
+  }
+
+  private flushAcks(): void {
+    const ids = this.pendingAcks;
+    this.pendingAcks = [];
+    if (this.state !== 'open') return;
+    for (let start = 0; start < ids.length; start += MAX_ACK_IDS) {
+      this.write({ type: 'ack', ids: ids.slice(start, start + MAX_ACK_IDS) });
+    }
+  }
+
+  close(reason: string, code: ByeReasonCode = ByeReason.Quit): Promise<string> {
+    this.closeWith(code, reason);
+    return this.closed;
+  }
+
+  private closeWith(code: ByeReasonCode, reason: string): void {
+    if (this.state === 'closed' || this.state === 'closing') return;
+    this.noteReason(reason);
+    const wasOpen = this.state === 'open';
+    this.moveTo('closing');
+    if (!wasOpen) {
+      this.socket.destroy();
+      return;
+    }
+    this.flushAcks();
+    this.write({ type: 'bye', code, reason });
+    this.stream.end();
+    setTimeout(() => this.socket.destroy(), this.opts.timeouts.closeGraceMs).unref();
+  }
+
+  private startKeepAlive(): void {
+    const { keepAliveMs, deadPeerMs } = this.opts.timeouts;
+    const checkEvery = Math.max(10, Math.min(keepAliveMs, deadPeerMs) / 2);
+    this.keepAliveTimer = setInterval(() => {
+      const now = Date.now();
+      if (now - this.lastReceivedAt >= deadPeerMs) {
+        this.abort(`the peer stopped answering (nothing for ${Math.round(deadPeerMs / 1000)} s)`);
+      } else if (now - this.lastSentAt >= keepAliveMs) {
+        this.write({ type: 'ping', nonce: this.pingNonce++ >>> 0 });
+      }
+    }, checkEvery);
+    this.keepAliveTimer.unref();
+  }
+
+  protected override onFinish(): void {
+    clearTimeout(this.handshakeTimer);
+    if (this.keepAliveTimer) clearInterval(this.keepAliveTimer);
+    if (this.throttleTimer) clearTimeout(this.throttleTimer);
+    if (!this.stream.destroyed) this.stream.destroy();
+  }
+}
+
+function byeReasonText(code: ByeReasonCode, reason: string): string {
+  switch (code) {
+    case ByeReason.Quit:
+      return reason ? `the peer left (${reason})` : 'the peer left';
+    case ByeReason.Duplicate:
+      return 'replaced by another connection to the same peer';
+    case ByeReason.Protocol:
+      return `the peer reported a protocol error: ${reason}`;
+    default:
+      return `the peer closed the connection: ${reason}`;
+  }
+}

@@ -1,0 +1,352 @@
+/**
+ * Binary encoding of session messages (DESIGN §3). One secret-stream message carries exactly one of these, so a
+ * message is a whole buffer: byte 0 is the `MessageType` code, then the fields in order, little-endian.
+ *
+ *   hello   u16 protocolVersion, str8 name, str8 appVersion, u16 listenPort, u8 count, count × str8 capability
+ *   chat    16-byte id, f64 sentAt, str32 text
+ *   ack     u16 count, count × 16-byte id
+ *   typing  u8 0 | 1
+ *   ping    u32 nonce
+ *   pong    u32 nonce
+ *   bye     u8 code, str16 reason
+ *
+ * strN is an N-bit byte length followed by that many bytes of UTF-8. The bye reason has a 16-bit length because
+ * its cap (256 bytes) does not fit in a byte.
+ */
+import { utf8ByteLength } from '../bytes';
+import {
+  MAX_ACK_IDS,
+  MAX_APP_VERSION_BYTES,
+  MAX_CAPABILITIES,
+  MAX_CAPABILITY_BYTES,
+  MAX_MESSAGE_BYTES,
+  MAX_NAME_BYTES,
+  MAX_REASON_BYTES,
+  MAX_TEXT_BYTES,
+  MAX_TIMESTAMP_MS,
+  MESSAGE_ID_BYTES,
+} from './limits';
+import { ByeReason, MessageType } from './messages';
+import type { ByeReasonCode, DecodedMessage, PeerMessage } from './messages';
+
+/** Malformed input from a peer. Every decoder in `shared/protocol` throws this, and only this, on bad bytes. */
+export class ProtocolError extends Error {
+  override readonly name = 'ProtocolError';
+}
+
+interface TextField {
+  readonly label: string;
+  readonly maxBytes: number;
+  readonly lengthPrefixBytes: 1 | 2 | 4;
+}
+
+const NAME: TextField = { label: 'hello name', maxBytes: MAX_NAME_BYTES, lengthPrefixBytes: 1 };
+const APP_VERSION: TextField = { label: 'hello app version', maxBytes: MAX_APP_VERSION_BYTES, lengthPrefixBytes: 1 };
+const CAPABILITY: TextField = { label: 'hello capability', maxBytes: MAX_CAPABILITY_BYTES, lengthPrefixBytes: 1 };
+const CHAT_TEXT: TextField = { label: 'chat text', maxBytes: MAX_TEXT_BYTES, lengthPrefixBytes: 4 };
+const BYE_REASON: TextField = { label: 'bye reason', maxBytes: MAX_REASON_BYTES, lengthPrefixBytes: 2 };
+
+const TYPE_BYTES = 1;
+const U16_MAX = 0xffff;
+const U32_MAX = 0xffffffff;
+const BYE_REASON_CODES: ReadonlySet<number> = new Set(Object.values(ByeReason));
+
+const utf8Encoder = new TextEncoder();
+// fatal: invalid UTF-8 is a malformed message, not text to repair. ignoreBOM: a text that starts with U+FEFF
+// must come back unchanged instead of losing it.
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+// ---------------------------------------------------------------------------------------------------------------
+// Encoding. Fields outside the limits are the caller's bug, not the peer's, so they throw a RangeError.
+
+export function encodeMessage(msg: PeerMessage): Uint8Array {
+  switch (msg.type) {
+    case 'hello': {
+      checkUint(msg.protocolVersion, U16_MAX, 'hello protocol version');
+      checkUint(msg.listenPort, U16_MAX, 'hello listen port');
+      if (msg.capabilities.length > MAX_CAPABILITIES) {
+        throw new RangeError(`hello has ${msg.capabilities.length} capabilities, more than the cap of ${MAX_CAPABILITIES}`);
+      }
+      const nameBytes = measureText(NAME, msg.name);
+      const appVersionBytes = measureText(APP_VERSION, msg.appVersion);
+      const capabilityBytes = msg.capabilities.map((capability) => measureText(CAPABILITY, capability));
+      const size =
+        TYPE_BYTES + 2 + textSize(NAME, nameBytes) + textSize(APP_VERSION, appVersionBytes) + 2 + 1 +
+        capabilityBytes.reduce((sum, bytes) => sum + textSize(CAPABILITY, bytes), 0);
+      const writer = new MessageWriter(size, MessageType.Hello);
+      writer.u16(msg.protocolVersion);
+      writer.text(NAME, msg.name, nameBytes);
+      writer.text(APP_VERSION, msg.appVersion, appVersionBytes);
+      writer.u16(msg.listenPort);
+      writer.u8(msg.capabilities.length);
+      msg.capabilities.forEach((capability, i) => writer.text(CAPABILITY, capability, capabilityBytes[i]));
+      return writer.bytes;
+    }
+    case 'chat': {
+      checkMessageId(msg.id, 'chat id');
+      if (!isValidTimestamp(msg.sentAt)) {
+        throw new RangeError(`chat sentAt ${msg.sentAt} is not a whole number of milliseconds from 0 to ${MAX_TIMESTAMP_MS}`);
+      }
+      const textBytes = measureText(CHAT_TEXT, msg.text);
+      const writer = new MessageWriter(TYPE_BYTES + MESSAGE_ID_BYTES + 8 + textSize(CHAT_TEXT, textBytes), MessageType.Chat);
+      writer.raw(msg.id);
+      writer.f64(msg.sentAt);
+      writer.text(CHAT_TEXT, msg.text, textBytes);
+      return writer.bytes;
+    }
+    case 'ack': {
+      if (msg.ids.length < 1 || msg.ids.length > MAX_ACK_IDS) {
+        throw new RangeError(`ack carries ${msg.ids.length} ids; it must carry 1 to ${MAX_ACK_IDS}`);
+      }
+      for (const id of msg.ids) checkMessageId(id, 'ack id');
+      const writer = new MessageWriter(TYPE_BYTES + 2 + msg.ids.length * MESSAGE_ID_BYTES, MessageType.Ack);
+      writer.u16(msg.ids.length);
+      for (const id of msg.ids) writer.raw(id);
+      return writer.bytes;
+    }
+    case 'typing': {
+      const writer = new MessageWriter(TYPE_BYTES + 1, MessageType.Typing);
+      writer.u8(msg.active ? 1 : 0);
+      return writer.bytes;
+    }
+    case 'ping':
+    case 'pong': {
+      checkUint(msg.nonce, U32_MAX, `${msg.type} nonce`);
+      const writer = new MessageWriter(TYPE_BYTES + 4, msg.type === 'ping' ? MessageType.Ping : MessageType.Pong);
+      writer.u32(msg.nonce);
+      return writer.bytes;
+    }
+    case 'bye': {
+      if (!isByeReasonCode(msg.code)) throw new RangeError(`bye code ${msg.code} is not a ByeReason`);
+      const reasonBytes = measureText(BYE_REASON, msg.reason);
+      const writer = new MessageWriter(TYPE_BYTES + 1 + textSize(BYE_REASON, reasonBytes), MessageType.Bye);
+      writer.u8(msg.code);
+      writer.text(BYE_REASON, msg.reason, reasonBytes);
+      return writer.bytes;
+    }
+    default: {
+      const unexpected: never = msg;
+      throw new TypeError(`cannot encode a message of type ${JSON.stringify((unexpected as { type: unknown }).type)}`);
+    }
+  }
+}
+
+function measureText(field: TextField, text: string): number {
+  const bytes = utf8ByteLength(text);
+  if (bytes > field.maxBytes) throw new RangeError(`${field.label} of ${bytes} bytes exceeds the cap of ${field.maxBytes}`);
+  return bytes;
+}
+
+function textSize(field: TextField, textBytes: number): number {
+  return field.lengthPrefixBytes + textBytes;
+}
+
+function checkUint(value: number, max: number, label: string): void {
+  if (!Number.isInteger(value) || value < 0 || value > max) throw new RangeError(`${label} ${value} is not an integer from 0 to ${max}`);
+}
+
+function checkMessageId(id: Uint8Array, label: string): void {
+  if (id.byteLength !== MESSAGE_ID_BYTES) throw new RangeError(`${label} has ${id.byteLength} bytes, not ${MESSAGE_ID_BYTES}`);
+}
+
+/** Writes into one buffer allocated at its final size: the caller measures every field first. */
+class MessageWriter {
+  readonly bytes: Uint8Array;
+  private readonly view: DataView;
+  private offset = 0;
+
+  constructor(byteLength: number, typeCode: number) {
+    this.bytes = new Uint8Array(byteLength);
+    this.view = new DataView(this.bytes.buffer);
+    this.u8(typeCode);
+  }
+
+  u8(value: number): void {
+    this.view.setUint8(this.offset, value);
+    this.offset += 1;
+  }
+
+  u16(value: number): void {
+    this.view.setUint16(this.offset, value, true);
+    this.offset += 2;
+  }
+
+  u32(value: number): void {
+    this.view.setUint32(this.offset, value, true);
+    this.offset += 4;
+  }
+
+  f64(value: number): void {
+    this.view.setFloat64(this.offset, value, true);
+    this.offset += 8;
+  }
+
+  raw(bytes: Uint8Array): void {
+    this.bytes.set(bytes, this.offset);
+    this.offset += bytes.byteLength;
+  }
+
+  /** `textBytes` comes from `measureText`, so `encodeInto` fills exactly the slot reserved for it. */
+  text(field: TextField, text: string, textBytes: number): void {
+    if (field.lengthPrefixBytes === 1) this.u8(textBytes);
+    else if (field.lengthPrefixBytes === 2) this.u16(textBytes);
+    else this.u32(textBytes);
+    utf8Encoder.encodeInto(text, this.bytes.subarray(this.offset, this.offset + textBytes));
+    this.offset += textBytes;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Decoding. Any input either decodes or throws a ProtocolError; nothing else escapes.
+
+/**
+ * Decodes one whole message. Ids are copies, so the result does not pin the (possibly large) input buffer.
+ * A type code this version does not know decodes to `{ type: 'unknown' }`: a newer peer's message, to ignore.
+ */
+export function decodeMessage(bytes: Uint8Array): DecodedMessage {
+  if (bytes.byteLength === 0) throw new ProtocolError('empty message');
+  if (bytes.byteLength > MAX_MESSAGE_BYTES) {
+    throw new ProtocolError(`message of ${bytes.byteLength} bytes exceeds the cap of ${MAX_MESSAGE_BYTES}`);
+  }
+  const reader = new MessageReader(bytes);
+  const typeCode = reader.u8('type');
+  switch (typeCode) {
+    case MessageType.Hello: {
+      const protocolVersion = reader.u16('hello protocol version');
+      const name = reader.text(NAME);
+      const appVersion = reader.text(APP_VERSION);
+      const listenPort = reader.u16('hello listen port');
+      const capabilityCount = reader.u8('hello capability count');
+      if (capabilityCount > MAX_CAPABILITIES) {
+        throw new ProtocolError(`hello has ${capabilityCount} capabilities, more than the cap of ${MAX_CAPABILITIES}`);
+      }
+      const capabilities: string[] = [];
+      for (let i = 0; i < capabilityCount; i++) capabilities.push(reader.text(CAPABILITY));
+      reader.end('hello');
+      return { type: 'hello', protocolVersion, name, appVersion, listenPort, capabilities };
+    }
+    case MessageType.Chat: {
+      const id = reader.copy(MESSAGE_ID_BYTES, 'chat id');
+      const sentAt = reader.f64('chat sentAt');
+      if (!isValidTimestamp(sentAt)) {
+        throw new ProtocolError(`chat sentAt ${sentAt} is not a whole number of milliseconds from 0 to ${MAX_TIMESTAMP_MS}`);
+      }
+      const text = reader.text(CHAT_TEXT);
+      reader.end('chat');
+      return { type: 'chat', id, sentAt, text };
+    }
+    case MessageType.Ack: {
+      const count = reader.u16('ack count');
+      if (count < 1 || count > MAX_ACK_IDS) throw new ProtocolError(`ack carries ${count} ids; it must carry 1 to ${MAX_ACK_IDS}`);
+      const ids: Uint8Array[] = [];
+      for (let i = 0; i < count; i++) ids.push(reader.copy(MESSAGE_ID_BYTES, 'ack id'));
+      reader.end('ack');
+      return { type: 'ack', ids };
+    }
+    case MessageType.Typing: {
+      const active = reader.u8('typing flag');
+      if (active > 1) throw new ProtocolError(`typing flag ${active} is neither 0 nor 1`);
+      reader.end('typing');
+      return { type: 'typing', active: active === 1 };
+    }
+    case MessageType.Ping:
+    case MessageType.Pong: {
+      const type = typeCode === MessageType.Ping ? 'ping' : 'pong';
+      const nonce = reader.u32(`${type} nonce`);
+      reader.end(type);
+      return { type, nonce };
+    }
+    case MessageType.Bye: {
+      const code = reader.u8('bye code');
+      if (!isByeReasonCode(code)) throw new ProtocolError(`bye code ${code} is not a known reason`);
+      const reason = reader.text(BYE_REASON);
+      reader.end('bye');
+      return { type: 'bye', code, reason };
+    }
+    default:
+      return { type: 'unknown', typeCode };
+  }
+}
+
+/** Reads fields in order, checking before every read that the bytes are there. */
+class MessageReader {
+  private readonly view: DataView;
+  private offset = 0;
+
+  constructor(private readonly bytes: Uint8Array) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  u8(label: string): number {
+    this.need(1, label);
+    const value = this.view.getUint8(this.offset);
+    this.offset += 1;
+    return value;
+  }
+
+  u16(label: string): number {
+    this.need(2, label);
+    const value = this.view.getUint16(this.offset, true);
+    this.offset += 2;
+    return value;
+  }
+
+  u32(label: string): number {
+    this.need(4, label);
+    const value = this.view.getUint32(this.offset, true);
+    this.offset += 4;
+    return value;
+  }
+
+  f64(label: string): number {
+    this.need(8, label);
+    const value = this.view.getFloat64(this.offset, true);
+    this.offset += 8;
+    return value;
+  }
+
+  copy(byteLength: number, label: string): Uint8Array {
+    this.need(byteLength, label);
+    const copy = this.bytes.slice(this.offset, this.offset + byteLength);
+    this.offset += byteLength;
+    return copy;
+  }
+
+  /** Checks the declared length against the cap before looking for the bytes, and decodes from a view. */
+  text(field: TextField): string {
+    const lengthLabel = `${field.label} length`;
+    const byteLength =
+      field.lengthPrefixBytes === 1 ? this.u8(lengthLabel) : field.lengthPrefixBytes === 2 ? this.u16(lengthLabel) : this.u32(lengthLabel);
+    if (byteLength > field.maxBytes) {
+      throw new ProtocolError(`${field.label} of ${byteLength} bytes exceeds the cap of ${field.maxBytes}`);
+    }
+    this.need(byteLength, field.label);
+    const encoded = this.bytes.subarray(this.offset, this.offset + byteLength);
+    this.offset += byteLength;
+    try {
+      return utf8Decoder.decode(encoded);
+    } catch {
+      throw new ProtocolError(`${field.label} is not valid UTF-8`);
+    }
+  }
+
+  end(messageType: string): void {
+    const trailing = this.bytes.byteLength - this.offset;
+    if (trailing !== 0) throw new ProtocolError(`${trailing} trailing bytes after a ${messageType} message`);
+  }
+
+  private need(byteLength: number, label: string): void {
+    const left = this.bytes.byteLength - this.offset;
+    if (byteLength > left) throw new ProtocolError(`truncated ${label}: needs ${byteLength} bytes, ${left} left`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+function isValidTimestamp(ms: number): boolean {
+  return Number.isInteger(ms) && ms >= 0 && ms <= MAX_TIMESTAMP_MS;
+}
+
+function isByeReasonCode(code: number): code is ByeReasonCode {
+  return BYE_REASON_CODES.has(code);
+}

@@ -1,0 +1,102 @@
+/**
+ * Every limit and deadline of the wire protocol, in one place (DESIGN §3).
+ * Peers and tests may override the tunable ones through `PeerLimits`, never by editing literals elsewhere.
+ */
+
+/** Wire protocol version carried in the preface. Bumped only for incompatible changes. */
+export const PROTOCOL_VERSION = 1;
+
+/** Largest UTF-8 text of one chat message, in bytes. */
+export const MAX_TEXT_BYTES = 64 * 1024;
+/** Largest display name, in UTF-8 bytes. */
+export const MAX_NAME_BYTES = 128;
+/** Largest app version string in `hello`, in UTF-8 bytes. */
+export const MAX_APP_VERSION_BYTES = 64;
+/** Largest number of capability names in `hello`, and the largest single name. */
+export const MAX_CAPABILITIES = 32;
+export const MAX_CAPABILITY_BYTES = 32;
+/** Largest number of message ids acknowledged by one `ack`. */
+export const MAX_ACK_IDS = 1024;
+/** Largest reason text in `bye`. */
+export const MAX_REASON_BYTES = 256;
+/**
+ * Latest `sentAt` a peer may send: the end of ECMAScript's Date range, beyond which `new Date(t)` is invalid
+ * and `toISOString()` throws.
+ */
+export const MAX_TIMESTAMP_MS = 8.64e15;
+/** Length of a message id in bytes (6 bytes of milliseconds, 10 random bytes). */
+export const MESSAGE_ID_BYTES = 16;
+/** Length of an ed25519 public key, which is also a peer id. */
+export const PUBLIC_KEY_BYTES = 32;
+
+/** Largest encoded protocol message (plaintext inside the secure channel). */
+export const MAX_MESSAGE_BYTES = 128 * 1024;
+
+/**
+ * Frame caps enforced by the guard in front of secret-stream, which trusts a 24-bit length prefix and
+ * allocates before checking. Noise XX messages with ed25519 keys and empty payloads are at most 96 bytes.
+ */
+export const FRAME_LENGTH_PREFIX_BYTES = 3;
+export const MAX_HANDSHAKE_FRAME_BYTES = 256;
+/** secret-stream's header frame: 32-byte stream id + 24-byte secretstream header. */
+export const SECRET_STREAM_HEADER_FRAME_BYTES = 56;
+/** libsodium secretstream overhead per encrypted frame (tag byte + MAC). */
+export const SECRET_STREAM_FRAME_OVERHEAD_BYTES = 17;
+export const MAX_ENCRYPTED_FRAME_BYTES = MAX_MESSAGE_BYTES + SECRET_STREAM_FRAME_OVERHEAD_BYTES;
+
+/** Plain-text peers: the longest line we buffer before cutting the peer off. */
+export const MAX_PLAIN_LINE_BYTES = MAX_TEXT_BYTES;
+/** Plain-text peers: a partial line is delivered after this long without a byte (the classic example sends no newline). */
+export const PLAIN_IDLE_FLUSH_MS = 250;
+
+/** Default listening address; when the port is taken, up to this many next ports are tried (8000 → 8019). */
+export const DEFAULT_LISTEN_HOST = '0.0.0.0';
+export const DEFAULT_PORT = 8000;
+export const PORT_FALLBACK_ATTEMPTS = 19;
+
+/** Tunable limits of a running peer. */
+export interface PeerLimits {
+  /** Accepted connections not yet identified (preface sniff, handshake, hello). */
+  maxPendingConnections: number;
+  /** Connections from, or to, one remote IP address. */
+  maxConnectionsPerAddress: number;
+  /** All connections of this peer. */
+  maxConnections: number;
+  /** Inbound protocol messages a peer may send per second (token bucket; reading pauses when empty). */
+  inboundMessagesPerSecond: number;
+  /** Bucket size: a burst a peer may send at once. */
+  inboundMessageBurst: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<PeerLimits> = Object.freeze({
+  maxPendingConnections: 64,
+  maxConnectionsPerAddress: 16,
+  maxConnections: 512,
+  inboundMessagesPerSecond: 5_000,
+  inboundMessageBurst: 10_000,
+});
+
+/** Tunable deadlines of a running peer, in milliseconds. */
+export interface PeerTimeouts {
+  /** Dialing: TCP connect. */
+  connectMs: number;
+  /** Listener: how long the first bytes may take before a silent connection counts as a plain-text peer. */
+  prefaceSniffMs: number;
+  /** From accept (or connect) to an open session: preface, Noise handshake and hello. Fixed, not idle. */
+  handshakeMs: number;
+  /** A ping is sent after this long without sending anything. */
+  keepAliveMs: number;
+  /** A peer from which nothing arrived for this long is dead. */
+  deadPeerMs: number;
+  /** How long a clean close waits for the peer to finish after `bye`. */
+  closeGraceMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: Readonly<PeerTimeouts> = Object.freeze({
+  connectMs: 10_000,
+  prefaceSniffMs: 1_500,
+  handshakeMs: 10_000,
+  keepAliveMs: 15_000,
+  deadPeerMs: 45_000,
+  closeGraceMs: 2_000,
+});
