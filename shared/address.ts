@@ -19,7 +19,9 @@ export function parsePeerAddress(input: string, defaultPort: number = DEFAULT_PO
   if (address.length > MAX_ADDRESS_LENGTH) return failure(`That address is too long. ${TYPE_AN_ADDRESS}`);
   const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(address);
   if (scheme !== null) return failure(`Leave out "${scheme[0]}" and type just the address, like 192.168.1.20:8000.`);
-  if (/\s/.test(address)) return failure('An address has no spaces; put a colon before the port, like 192.168.1.20:8000.');
+  if (/\s/.test(address)) {
+    return failure('An address has no spaces; put a colon before the port, like 192.168.1.20:8000.');
+  }
 
   if (address.startsWith('[')) {
     const closingBracket = address.indexOf(']');
@@ -89,7 +91,8 @@ function isIPv4Literal(host: string): boolean {
 
 function problemWithHost(host: string): string | null {
   if (/^[0-9.]+$/.test(host)) {
-    return isIPv4Literal(host) ? null : `"${host}" is not a valid IPv4 address: it has four numbers from 0 to 255, like 192.168.1.20.`;
+    if (isIPv4Literal(host)) return null;
+    return `"${host}" is not a valid IPv4 address: it has four numbers from 0 to 255, like 192.168.1.20.`;
   }
   if (!/^[A-Za-z0-9._-]+$/.test(host)) {
     return `"${host}" is not a valid host name: use only letters, digits, dots, hyphens and underscores.`;
@@ -97,7 +100,9 @@ function problemWithHost(host: string): string | null {
   if (host.length > MAX_HOST_NAME_LENGTH) return `That host name is longer than ${MAX_HOST_NAME_LENGTH} characters.`;
   for (const label of host.split('.')) {
     if (label === '') return `"${host}" is not a valid host name: it has an empty part between dots.`;
-    if (label.length > MAX_LABEL_LENGTH) return `"${host}" is not a valid host name: a part between dots is longer than ${MAX_LABEL_LENGTH} characters.`;
+    if (label.length > MAX_LABEL_LENGTH) {
+      return `"${host}" is not a valid host name: a part between dots is longer than ${MAX_LABEL_LENGTH} characters.`;
+    }
     if (label.startsWith('-') || label.endsWith('-')) {
       return `"${host}" is not a valid host name: a part between dots starts or ends with a hyphen.`;
     }

@@ -36,8 +36,8 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /**
- * The number of bytes `TextEncoder` produces for `text`, without encoding it: lets an encoder allocate its
- * output once. A lone surrogate counts 3 bytes because the encoder replaces it with U+FFFD.
+ * The number of bytes `TextEncoder` produces for `text`, without encoding it: for checking a text against a
+ * byte limit (a composer, a schema). A lone surrogate counts 3 bytes because the encoder writes U+FFFD for it.
  */
 export function utf8ByteLength(text: string): number {
   let bytes = text.length; // every UTF-16 code unit yields at least one byte

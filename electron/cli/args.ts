@@ -61,7 +61,8 @@ export function parseCliArgs(argv: string[]): CliOptions | 'help' {
   }
   const { values } = parsed;
   if (values.help) return 'help';
-  const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
+  // Decimal digits only: Number() would read "" and " " as 0 (any port), and accept "0x50" or "1e3".
+  const port = values.port === undefined ? DEFAULT_PORT : /^[0-9]{1,5}$/.test(values.port) ? Number(values.port) : NaN;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535, not "${values.port}".`);
   const name = (values.name ?? os.userInfo().username ?? 'peer').trim();
   if (!name) throw new UsageError('--name cannot be empty.');

@@ -1,4 +1,3 @@
-import { version } from '../../package.json';
 import { loadOrCreateIdentity } from '../core/identity';
 import { PeerNode } from '../core/peer-node';
 import { parseCliArgs, USAGE, UsageError } from './args';
@@ -6,6 +5,11 @@ import { runInteractive } from './interactive';
 import { runJsonMode } from './json-mode';
 
 async function main(argv: string[]): Promise<number> {
+  // Whoever reads our output went away (`| head`, a bot that exited): there is nobody left to chat for.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   let options;
   try {
     options = parseCliArgs(argv);
@@ -23,7 +27,7 @@ async function main(argv: string[]): Promise<number> {
   const node = new PeerNode({
     identity,
     name: options.name,
-    appVersion: version,
+    appVersion: __PEERLINE_VERSION__,
     host: options.host,
     port: options.port,
     allowPlain: options.allowPlain,
@@ -36,7 +40,7 @@ async function main(argv: string[]): Promise<number> {
   process.once('SIGTERM', stop);
 
   if (options.json) await runJsonMode(node, { input: process.stdin, output: process.stdout, log });
-  else await runInteractive(node, { input: process.stdin, output: process.stdout, appVersion: version });
+  else await runInteractive(node, { input: process.stdin, output: process.stdout, appVersion: __PEERLINE_VERSION__ });
   return 0;
 }
 

@@ -43,8 +43,9 @@ export class FrameGuard {
     this.handshakeFrames = opts.isInitiator ? 1 : 2;
     this.maxDataFrameBytes = opts.maxFrameBytes ?? MAX_ENCRYPTED_FRAME_BYTES;
     const max = this.maxDataFrameBytes;
-    if (!Number.isInteger(max) || max < SECRET_STREAM_FRAME_OVERHEAD_BYTES || max > LARGEST_UINT24) {
-      throw new RangeError(`maxFrameBytes ${max} is not an integer from ${SECRET_STREAM_FRAME_OVERHEAD_BYTES} to ${LARGEST_UINT24}`);
+    const least = SECRET_STREAM_FRAME_OVERHEAD_BYTES;
+    if (!Number.isInteger(max) || max < least || max > LARGEST_UINT24) {
+      throw new RangeError(`maxFrameBytes ${max} is not an integer from ${least} to ${LARGEST_UINT24}`);
     }
   }
 
@@ -102,9 +103,8 @@ export class FrameGuard {
       }
       return null;
     }
-    if (length < SECRET_STREAM_FRAME_OVERHEAD_BYTES) {
-      return `frame of ${length} bytes is shorter than the ${SECRET_STREAM_FRAME_OVERHEAD_BYTES}-byte encryption overhead`;
-    }
+    const overhead = SECRET_STREAM_FRAME_OVERHEAD_BYTES;
+    if (length < overhead) return `frame of ${length} bytes is shorter than the ${overhead}-byte encryption overhead`;
     if (length > this.maxDataFrameBytes) return `frame of ${length} bytes exceeds the cap of ${this.maxDataFrameBytes}`;
     return null;
   }

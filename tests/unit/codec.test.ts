@@ -19,7 +19,11 @@ import {
 
 /** Strings of at most `maxLength` code points, ASCII or anywhere in Unicode (up to 4 UTF-8 bytes each). */
 const text = (maxLength: number) =>
-  fc.oneof(fc.string({ maxLength }), fc.string({ unit: 'binary', maxLength }), fc.string({ unit: 'binary-ascii', maxLength }));
+  fc.oneof(
+    fc.string({ maxLength }),
+    fc.string({ unit: 'binary', maxLength }),
+    fc.string({ unit: 'binary-ascii', maxLength }),
+  );
 const messageId = fc.uint8Array({ minLength: MESSAGE_ID_BYTES, maxLength: MESSAGE_ID_BYTES });
 const u16 = fc.integer({ min: 0, max: 0xffff });
 const u32 = fc.integer({ min: 0, max: 0xffffffff });
@@ -51,6 +55,15 @@ const anyMessage: fc.Arbitrary<PeerMessage> = fc.oneof(
 );
 
 const id = (fill: number) => new Uint8Array(MESSAGE_ID_BYTES).fill(fill);
+const hello = (overrides: Partial<Extract<PeerMessage, { type: 'hello' }>> = {}): PeerMessage => ({
+  type: 'hello',
+  protocolVersion: 1,
+  name: 'Ada',
+  appVersion: '0.1.0',
+  listenPort: 8000,
+  capabilities: [],
+  ...overrides,
+});
 const chat = (overrides: Partial<Extract<PeerMessage, { type: 'chat' }>> = {}): PeerMessage => ({
   type: 'chat',
   id: id(7),
@@ -133,15 +146,14 @@ describe('codec round trips', () => {
   it('round-trips the largest ack and a hello with every limit at its cap', () => {
     const ack: PeerMessage = { type: 'ack', ids: Array.from({ length: MAX_ACK_IDS }, (_, i) => id(i % 256)) };
     expect(decodeMessage(encodeMessage(ack))).toEqual(ack);
-    const hello: PeerMessage = {
-      type: 'hello',
+    const fullHello = hello({
       protocolVersion: 0xffff,
       name: 'n'.repeat(MAX_NAME_BYTES),
       appVersion: 'v'.repeat(MAX_APP_VERSION_BYTES),
       listenPort: 0xffff,
       capabilities: Array.from({ length: MAX_CAPABILITIES }, () => 'c'.repeat(MAX_CAPABILITY_BYTES)),
-    };
-    expect(decodeMessage(encodeMessage(hello))).toEqual(hello);
+    });
+    expect(decodeMessage(encodeMessage(fullHello))).toEqual(fullHello);
     const bye: PeerMessage = { type: 'bye', code: ByeReason.Other, reason: 'r'.repeat(MAX_REASON_BYTES) };
     expect(decodeMessage(encodeMessage(bye))).toEqual(bye);
   });
@@ -176,18 +188,12 @@ describe('codec encoding limits', () => {
     ['a negative nonce', { type: 'pong', nonce: -1 }],
     ['an unknown bye code', { type: 'bye', code: 9 as never, reason: '' }],
     ['a bye reason over the cap', { type: 'bye', code: ByeReason.Quit, reason: 'r'.repeat(MAX_REASON_BYTES + 1) }],
-    [
-      'too many capabilities',
-      { type: 'hello', protocolVersion: 1, name: 'a', appVersion: '1', listenPort: 0, capabilities: Array(MAX_CAPABILITIES + 1).fill('c') },
-    ],
-    [
-      'a name over the cap',
-      { type: 'hello', protocolVersion: 1, name: 'n'.repeat(MAX_NAME_BYTES + 1), appVersion: '1', listenPort: 0, capabilities: [] },
-    ],
-    [
-      'a listen port over 16 bits',
-      { type: 'hello', protocolVersion: 1, name: 'a', appVersion: '1', listenPort: 65536, capabilities: [] },
-    ],
+    ['too many capabilities', hello({ capabilities: Array<string>(MAX_CAPABILITIES + 1).fill('c') })],
+    ['a capability over the cap', hello({ capabilities: ['c'.repeat(MAX_CAPABILITY_BYTES + 1)] })],
+    ['a name over the cap', hello({ name: 'n'.repeat(MAX_NAME_BYTES + 1) })],
+    ['an app version over the cap', hello({ appVersion: 'v'.repeat(MAX_APP_VERSION_BYTES + 1) })],
+    ['a listen port over 16 bits', hello({ listenPort: 65536 })],
+    ['a protocol version over 16 bits', hello({ protocolVersion: 65536 })],
   ];
 
   it.each(rejected)('refuses to encode %s with a RangeError', (_, msg) => {
@@ -276,9 +282,9 @@ describe('codec decoding hostile input', () => {
   });
 
   it('rejects a hello declaring more capabilities than the cap', () => {
-    const hello = encodeMessage({ type: 'hello', protocolVersion: 1, name: '', appVersion: '', listenPort: 0, capabilities: [] });
-    hello[hello.byteLength - 1] = MAX_CAPABILITIES + 1;
-    expectProtocolError(hello, /capabilities/);
+    const bytes = encodeMessage(hello({ capabilities: [] }));
+    bytes[bytes.byteLength - 1] = MAX_CAPABILITIES + 1;
+    expectProtocolError(bytes, /capabilities/);
   });
 
   it('passes over an unknown type code as a newer peer message, whatever follows it', () => {

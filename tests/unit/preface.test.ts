@@ -27,7 +27,9 @@ function sniff(chunks: Uint8Array[]): { kind: string; version?: number; bytes: U
     const result: SniffResult = sniffer.push(chunks[index]);
     if (result.kind === 'need-more') continue;
     const following = chunks.slice(index + 1);
-    if (result.kind === 'peerline') return { kind: 'peerline', version: result.version, bytes: concat(result.rest, ...following) };
+    if (result.kind === 'peerline') {
+      return { kind: 'peerline', version: result.version, bytes: concat(result.rest, ...following) };
+    }
     return { kind: 'foreign', bytes: concat(result.received, ...following) };
   }
   return { kind: 'need-more', bytes: new Uint8Array(sniffer.buffered) };
@@ -60,7 +62,8 @@ describe('PrefaceSniffer', () => {
       expect(sniffer.push(preface.subarray(i, i + 1))).toEqual({ kind: 'need-more' });
       expect(sniffer.buffered).toBe(i + 1);
     }
-    expect(sniffer.push(preface.subarray(PREFACE_BYTES - 1))).toEqual({ kind: 'peerline', version: 0xbeef, rest: new Uint8Array(0) });
+    expect(sniffer.push(preface.subarray(PREFACE_BYTES - 1)))
+      .toEqual({ kind: 'peerline', version: 0xbeef, rest: new Uint8Array(0) });
   });
 
   it('calls a text peer foreign at its first byte and returns that chunk whole', () => {
@@ -94,14 +97,17 @@ describe('PrefaceSniffer', () => {
     const prefaced = fc.tuple(fc.integer({ min: 0, max: 0xffff }), fc.uint8Array({ maxLength: 40 }))
       .map(([version, rest]) => concat(encodePreface(version), rest));
     // Mostly a prefix of the magic followed by anything, so the mismatch lands at every position.
-    const nearMiss = fc.tuple(fc.integer({ min: 0, max: PREFACE_BYTES }), fc.uint8Array({ minLength: 1, maxLength: 20 }))
+    const nearMiss = fc
+      .tuple(fc.integer({ min: 0, max: PREFACE_BYTES }), fc.uint8Array({ minLength: 1, maxLength: 20 }))
       .map(([matched, tail]) => concat(encodePreface().subarray(0, matched), tail));
+    const input = fc.oneof(prefaced, nearMiss, fc.uint8Array({ maxLength: 30 }));
     fc.assert(
-      fc.property(fc.oneof(prefaced, nearMiss, fc.uint8Array({ maxLength: 30 })), fc.array(fc.nat(), { maxLength: 12 }), (input, cuts) => {
-        const whole = sniff([input]);
-        expect(sniff(split(input, cuts))).toEqual(whole);
-        expect(sniff(split(input, [...input.keys()]))).toEqual(whole); // one byte at a time
-        if (whole.kind !== 'need-more') expect(whole.bytes).toEqual(input.subarray(whole.kind === 'peerline' ? PREFACE_BYTES : 0));
+      fc.property(input, fc.array(fc.nat(), { maxLength: 12 }), (bytes, cuts) => {
+        const whole = sniff([bytes]);
+        expect(sniff(split(bytes, cuts))).toEqual(whole);
+        expect(sniff(split(bytes, [...bytes.keys()]))).toEqual(whole); // one byte at a time
+        if (whole.kind === 'peerline') expect(whole.bytes).toEqual(bytes.subarray(PREFACE_BYTES));
+        if (whole.kind === 'foreign') expect(whole.bytes).toEqual(bytes);
       }),
       { numRuns: 500 },
     );

@@ -1,0 +1,139 @@
+/** Peerline measurements through the public PeerNode API, between two in-process nodes on 127.0.0.1. */
+import type { PeerNode } from '../../electron/core/peer-node';
+import { nowMs, type Transfer } from './stats';
+
+const HOST = '127.0.0.1';
+
+/** Resolves with the next `event` of `node` that passes `match`. */
+function next<T>(node: PeerNode, event: 'connected' | 'disconnected' | 'message', match: (payload: T) => boolean): Promise<T> {
+  return new Promise((resolve) => {
+    const listener = (payload: T) => {
+      if (!match(payload)) return;
+      node.off(event, listener as never);
+      resolve(payload);
+    };
+    node.on(event, listener as never);
+  });
+}
+
+/**
+ * Full connects: TCP connect + preface + Noise XX + hello both ways, timed until the dialer's `connect()` has
+ * resolved AND the listener has reported the peer connected. Each iteration then disconnects (timed separately)
+ * and waits until both sides report the peer gone.
+ */
+export async function peerConnectTimes(dialer: PeerNode, listener: PeerNode, iterations: number, warmup: number): Promise<{ connect: number[]; disconnect: number[] }> {
+  const connect: number[] = [];
+  const disconnect: number[] = [];
+  for (let i = 0; i < warmup + iterations; i++) {
+    const listenerSees = next<{ peer: string }>(listener, 'connected', (info) => info.peer === dialer.id);
+    const start = nowMs();
+    await dialer.connect(HOST, listener.port);
+    await listenerSees;
+    const connected = nowMs();
+    const gone = Promise.all([
+      next<{ peer: string }>(dialer, 'disconnected', (event) => event.peer === listener.id),
+      next<{ peer: string }>(listener, 'disconnected', (event) => event.peer === dialer.id),
+    ]);
+    await dialer.disconnect(listener.id);
+    await gone;
+    if (i >= warmup) {
+      connect.push(connected - start);
+      disconnect.push(nowMs() - connected);
+    }
+  }
+  return { connect, disconnect };
+}
+
+/**
+ * Sequential round trips over one open session: `a.send` → b's `message` → `b.send` (an echo) → a's `message`.
+ * Acks flow both ways as in real use.
+ */
+export async function peerRoundTrips(a: PeerNode, b: PeerNode, count: number, warmup: number, text: string): Promise<number[]> {
+  const echo = ({ peer, text: received }: { peer: string; text: string }) => {
+    if (peer === a.id) b.send(a.id, received);
+  };
+  b.on('message', echo);
+  let wake: (() => void) | null = null;
+  const onReply = () => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  a.on('message', onReply);
+  const samples: number[] = [];
+  try {
+    for (let i = 0; i < warmup + count; i++) {
+      const back = new Promise<void>((resolve) => (wake = resolve));
+      const start = nowMs();
+      a.send(b.id, text);
+      await back;
+      if (i >= warmup) samples.push(nowMs() - start);
+    }
+  } finally {
+    b.off('message', echo);
+    a.off('message', onReply);
+  }
+  await settleAcks();
+  return samples;
+}
+
+export interface ChatPumpResult extends Transfer {
+  /** Messages the receiver's app saw (`message` events): must equal `messages`. */
+  received: number;
+  /** When the k-th delivery (ack) arrived, for each k in `marks`, in ms since the first send. */
+  markTimes: Record<number, number>;
+  window: number;
+}
+
+/**
+ * Sends `total` chats of `text` from `sender` to `receiver` as fast as the session takes them, with at most
+ * `window` unacknowledged at once (refilled when half have been acked), timed from the first send until the last
+ * `delivered` event. Bytes counted are text bytes.
+ */
+export function pumpChats(sender: PeerNode, receiver: PeerNode, total: number, text: string, window: number, marks: number[] = []): Promise<ChatPumpResult> {
+  const textBytes = Buffer.byteLength(text);
+  const refillBelow = Math.max(1, Math.floor(window / 2));
+  let sent = 0;
+  let delivered = 0;
+  let received = 0;
+  const markTimes: Record<number, number> = {};
+  const pendingMarks = new Set(marks);
+  return new Promise((resolve, reject) => {
+    let start = 0;
+    const fill = () => {
+      while (sent < total && sent - delivered < window) {
+        sender.send(receiver.id, text);
+        sent++;
+      }
+    };
+    const onMessage = ({ peer }: { peer: string }) => {
+      if (peer === sender.id) received++;
+    };
+    const onDisconnected = ({ reason }: { reason: string }) => finish(new Error(`the session closed mid-run: ${reason}`));
+    const onDelivered = ({ peer }: { peer: string }) => {
+      if (peer !== receiver.id) return;
+      delivered++;
+      if (pendingMarks.has(delivered)) markTimes[delivered] = nowMs() - start;
+      if (delivered === total) return finish(null);
+      if (sent < total && sent - delivered <= refillBelow) fill();
+    };
+    const finish = (error: Error | null) => {
+      const ms = nowMs() - start;
+      sender.off('delivered', onDelivered);
+      sender.off('disconnected', onDisconnected);
+      receiver.off('message', onMessage);
+      if (error) reject(error);
+      else resolve({ bytes: total * textBytes, messages: total, ms, received, markTimes, window });
+    };
+    sender.on('delivered', onDelivered);
+    sender.on('disconnected', onDisconnected);
+    receiver.on('message', onMessage);
+    start = nowMs();
+    fill();
+  });
+}
+
+/** Lets the last batched acks of a phase go out, so they do not land in the next measurement. */
+export async function settleAcks(): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 20));
+}

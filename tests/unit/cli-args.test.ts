@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import os from 'node:os';
+import { parseCliArgs, UsageError, USAGE, type CliOptions } from '../../electron/cli/args';
+import { defaultDataDir } from '../../electron/core/data-dir';
+import { DEFAULT_LISTEN_HOST, DEFAULT_PORT } from '../../shared/protocol/limits';
+
+const parse = (...argv: string[]) => parseCliArgs(argv) as CliOptions;
+
+describe('parseCliArgs', () => {
+  it('defaults: all interfaces, port 8000, the user name, the app data dir, plain peers allowed, interactive', () => {
+    expect(parseCliArgs([])).toEqual({
+      host: DEFAULT_LISTEN_HOST,
+      port: DEFAULT_PORT,
+      name: os.userInfo().username.trim(),
+      dataDir: defaultDataDir(),
+      allowPlain: true,
+      json: false,
+    });
+    expect(DEFAULT_LISTEN_HOST).toBe('0.0.0.0');
+    expect(DEFAULT_PORT).toBe(8000);
+  });
+
+  it('takes every flag', () => {
+    expect(parse('--host', '127.0.0.1', '--port', '9001', '--name', '  Alice  ', '--data-dir', '/tmp/x', '--no-plain', '--json')).toEqual({
+      host: '127.0.0.1',
+      port: 9001,
+      name: 'Alice',
+      dataDir: '/tmp/x',
+      allowPlain: false,
+      json: true,
+    });
+    expect(parse('--port=8123').port).toBe(8123);
+  });
+
+  it('--port 0 means any free port; 65535 is the last', () => {
+    expect(parse('--port', '0').port).toBe(0);
+    expect(parse('--port', '65535').port).toBe(65535);
+  });
+
+  it.each(['-1', '65536', '1.5', 'abc', '80a', '', ' ', '0x50', '1e3', 'Infinity'])('refuses --port %j with a sentence', (port) => {
+    expect(() => parseCliArgs([`--port=${port}`])).toThrow(UsageError);
+    expect(() => parseCliArgs([`--port=${port}`])).toThrow(`--port must be a number from 0 to 65535, not "${port}".`);
+  });
+
+  it('--no-plain refuses plain-text peers; without it they are allowed', () => {
+    expect(parse('--no-plain').allowPlain).toBe(false);
+    expect(parse().allowPlain).toBe(true);
+  });
+
+  it('--help and -h ask for the usage, whatever else is given', () => {
+    expect(parseCliArgs(['--help'])).toBe('help');
+    expect(parseCliArgs(['-h'])).toBe('help');
+    expect(parseCliArgs(['--json', '--help'])).toBe('help');
+    expect(USAGE).toMatch(/^Usage: peerline \[options\]/);
+    for (const flag of ['--host', '--port', '--name', '--data-dir', '--no-plain', '--json', '--help']) expect(USAGE).toContain(flag);
+  });
+
+  it.each([
+    [['--bogus'], /Unknown option '--bogus'/],
+    [['-x'], /Unknown option '-x'/],
+    [['stray'], /positional argument/],
+    [['--port'], /--port/],
+    [['--json=yes'], /--json/],
+  ])('%j is a UsageError', (argv, message) => {
+    let error: unknown;
+    try {
+      parseCliArgs(argv);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).name).toBe('UsageError');
+    expect((error as Error).message).toMatch(message);
+  });
+
+  it('an empty --name is a UsageError', () => {
+    expect(() => parseCliArgs(['--name', '   '])).toThrow(new UsageError('--name cannot be empty.'));
+  });
+});
