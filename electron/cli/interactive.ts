@@ -15,9 +15,13 @@ export function runInteractive(node: PeerNode, io: { input: Readable; output: Wr
   const names = new Map<string, string>();
   let current: string | null = null;
 
+  const onTerminal = (io.output as { isTTY?: boolean }).isTTY === true;
   const print = (line: string) => {
-    readline.clearLine(io.output, 0);
-    readline.cursorTo(io.output, 0);
+    // On a terminal, print above the line being typed; into a pipe, just print.
+    if (onTerminal) {
+      readline.clearLine(io.output, 0);
+      readline.cursorTo(io.output, 0);
+    }
     io.output.write(line + '\n');
     rl.prompt(true);
   };

@@ -53,7 +53,7 @@ export function runJsonMode(node: PeerNode, io: { input: Readable; output: Writa
       const field = (name: string): string | null => {
         const value = command[name];
         if (typeof value === 'string' && value.length > 0) return value;
-        fail(`"${String(cmd)}" needs a "${name}" string.`);
+        fail(`"${String(cmd)}" needs the string field "${name}".`);
         return null;
       };
       switch (cmd) {
@@ -70,7 +70,7 @@ export function runJsonMode(node: PeerNode, io: { input: Readable; output: Writa
         case 'send': {
           const peer = field('peer');
           if (peer === null) return;
-          if (typeof command.text !== 'string') return fail('"send" needs a "text" string.');
+          if (typeof command.text !== 'string') return fail('"send" needs the string field "text".');
           try {
             node.send(peer, command.text);
           } catch (err) {

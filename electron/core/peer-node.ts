@@ -83,6 +83,13 @@ export class UserError extends Error {
   override name = 'UserError';
 }
 
+function validName(name: string): string {
+  const trimmed = name.trim();
+  if (!trimmed) throw new UserError('A name cannot be empty.');
+  if (Buffer.byteLength(trimmed) > MAX_NAME_BYTES) throw new UserError(`A name can be at most ${MAX_NAME_BYTES} bytes of UTF-8.`);
+  return trimmed;
+}
+
 /**
  * One Peerline peer: a TCP listener and a dialer, the sessions they make, and the peers behind them. Messages to
  * a secure peer stay in `unacked` until the peer acknowledges them, and are sent again on the next session; the
@@ -108,7 +115,7 @@ export class PeerNode extends EventEmitter<NodeEvents> {
   constructor(opts: PeerNodeOptions) {
     super();
     this.identity = opts.identity;
-    this.name = opts.name;
+    this.name = validName(opts.name);
     this.appVersion = opts.appVersion;
     this.host = opts.host ?? DEFAULT_LISTEN_HOST;
     this.requestedPort = opts.port ?? DEFAULT_PORT;
@@ -134,10 +141,7 @@ export class PeerNode extends EventEmitter<NodeEvents> {
   }
 
   setName(name: string): void {
-    const trimmed = name.trim();
-    if (!trimmed) throw new UserError('A name cannot be empty.');
-    if (Buffer.byteLength(trimmed) > MAX_NAME_BYTES) throw new UserError(`A name can be at most ${MAX_NAME_BYTES} bytes.`);
-    this.name = trimmed;
+    this.name = validName(name);
   }
 
   setAllowPlain(allow: boolean): void {
@@ -406,6 +410,11 @@ export class PeerNode extends EventEmitter<NodeEvents> {
 
   private onClosed(connection: Connection, reason: string): void {
     this.connections.delete(connection);
+    // An inbound secure connection that ends before its hello was nobody's peer yet, so no 'disconnected' tells
+    // of it: say why in the log, as `onAccept` does for the ones it turns away before the handshake.
+    if (connection.direction === 'inbound' && connection.mode === 'secure' && connection.remoteHello === null) {
+      this.emit('log', `turned away ${connection.remoteAddress}: ${reason}`);
+    }
     const entry = connection.peerKey ? this.entries.get(connection.peerKey) : undefined;
     if (!entry || entry.current !== connection) return;
     entry.current = null;

@@ -31,10 +31,17 @@ export class PlainConnection extends Connection {
       this.noteReason('the peer closed the connection');
       socket.end();
     });
-    this.moveTo('open');
-    // The listener paused the socket while it sniffed the first bytes.
-    socket.resume();
-    if (received && received.byteLength > 0) queueMicrotask(() => this.onBytes(received));
+    // Open on the next turn of the event loop, not in the constructor: whoever made this connection (the dialer,
+    // or the listener's sniff promise) attaches its listeners first, so neither 'open' nor the first lines are
+    // missed. The socket stays paused until then (the listener paused it while it sniffed the first bytes), and
+    // the sniffed bytes go first.
+    socket.pause();
+    setImmediate(() => {
+      if (this.state !== 'connecting') return;
+      this.moveTo('open');
+      if (received && received.byteLength > 0) this.onBytes(received);
+      socket.resume();
+    });
   }
 
   private onBytes(chunk: Uint8Array): void {
@@ -86,7 +93,7 @@ export class PlainConnection extends Connection {
   ack(): void {}
 
   close(reason: string): Promise<string> {
-    if (this.state === 'open') {
+    if (this.state === 'open' || this.state === 'connecting') {
       this.noteReason(reason);
       this.moveTo('closing');
       this.socket.end();

@@ -24,6 +24,17 @@ export class TokenBucket {
     return true;
   }
 
+  /**
+   * Pays one token for something already done (a message already read), going into debt when none is left;
+   * false when in debt, and the caller should wait `msUntilToken()`. Unlike a failed `take()`, nothing goes
+   * unpaid, so the rate holds however late the caller's timer wakes.
+   */
+  spend(): boolean {
+    this.refill();
+    this.tokens -= 1;
+    return this.tokens >= 0;
+  }
+
   msUntilToken(): number {
     this.refill();
     return this.tokens >= 1 ? 0 : Math.ceil(((1 - this.tokens) * 1000) / this.perSecond);

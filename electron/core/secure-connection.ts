@@ -113,7 +113,9 @@ export class SecureConnection extends Connection {
       return;
     }
     for (const action of actions) this.perform(action);
-    if (!this.budget.take()) this.throttle();
+    // The message is already handled, so it is paid for even when the bucket is empty (spend, not take):
+    // otherwise each wake of the throttle timer would let one through for free.
+    if (!this.budget.spend()) this.throttle();
   }
 
   private perform(action: SessionAction): void {
@@ -139,6 +141,8 @@ export class SecureConnection extends Connection {
         this.noteReason(byeReasonText(action.message.code, action.message.reason));
         this.moveTo('closing');
         this.stream.end();
+        // As in closeWith: a peer that keeps its half of the socket open after its bye is cut off.
+        setTimeout(() => this.socket.destroy(), this.opts.timeouts.closeGraceMs).unref();
         return;
     }
   }

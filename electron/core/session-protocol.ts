@@ -18,8 +18,11 @@ export type SessionAction =
  */
 export class SessionProtocol {
   private helloReceived = false;
+  private byeReceived = false;
 
   receive(bytes: Uint8Array): SessionAction[] {
+    // bye is the peer's last word: what it sends after it is not delivered (and cannot be acknowledged).
+    if (this.byeReceived) return [];
     const message = decodeMessage(bytes);
     if (message.type === 'unknown') return [];
     if (!this.helloReceived) {
@@ -44,6 +47,7 @@ export class SessionProtocol {
       case 'typing':
         return [{ kind: 'typing', active: message.active }];
       case 'bye':
+        this.byeReceived = true;
         return [{ kind: 'bye', message }];
     }
   }

@@ -62,6 +62,7 @@ export function int(value: number): string {
   return Math.round(value).toLocaleString('en-US');
 }
 
+/** Three decimals below 10, so a ratio printed next to a target never rounds onto it (0.248 is not "0.25"). */
 export function ratio(value: number): string {
-  return `${value.toFixed(2)}×`;
+  return `${value >= 10 ? value.toFixed(1) : value.toFixed(3)}×`;
 }

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { terminalSafe } from '../../electron/cli/terminal';
 
 /** Characters a peer could use to move the cursor, rewrite the screen, set the title or reorder text. */
-const DANGEROUS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+const DANGEROUS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
 describe('terminalSafe', () => {
   it('shows ESC sequences as text: colours, cursor moves, screen clears, OSC titles and hyperlinks', () => {
@@ -28,11 +28,11 @@ describe('terminalSafe', () => {
     expect(terminalSafe('\x80\x85\x9f')).toBe('\\x80\\x85\\x9f');
   });
 
-  it('shows bidi overrides, embeddings and isolates', () => {
-    expect(terminalSafe('invoice\u202egpj.exe')).toBe('invoice\\x202egpj.exe');
-    for (const c of ['\u202a', '\u202b', '\u202c', '\u202d', '\u202e', '\u2066', '\u2067', '\u2068', '\u2069']) {
+  it('shows bidi overrides, embeddings, isolates, direction marks and Unicode line breaks', () => {
+    expect(terminalSafe('invoice\u202egpj.exe')).toBe('invoice\\u202egpj.exe');
+    for (const c of ['\u202a', '\u202b', '\u202c', '\u202d', '\u202e', '\u2066', '\u2067', '\u2068', '\u2069', '\u200e', '\u200f', '\u061c', '\u2028', '\u2029']) {
       const shown = terminalSafe(`x${c}y`);
-      expect(shown).toBe(`x\\x${c.charCodeAt(0).toString(16)}y`);
+      expect(shown).toBe(`x\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}y`);
       expect(shown).not.toMatch(DANGEROUS);
     }
   });
@@ -67,7 +67,7 @@ describe('terminalSafe', () => {
     fc.assert(
       fc.property(fc.array(fc.oneof(fc.integer({ min: 0, max: 0x9f }), fc.integer({ min: 0x202a, max: 0x202e }), fc.integer({ min: 0x2066, max: 0x2069 }))), (codes) => {
         const text = String.fromCharCode(...codes);
-        const expected = codes.map((c) => (c === 0x09 || c === 0x0a || (c >= 0x20 && c < 0x7f) ? String.fromCharCode(c) : `\\x${c.toString(16).padStart(2, '0')}`)).join('');
+        const expected = codes.map((c) => (c === 0x09 || c === 0x0a || (c >= 0x20 && c < 0x7f) ? String.fromCharCode(c) : c <= 0xff ? `\\x${c.toString(16).padStart(2, '0')}` : `\\u${c.toString(16)}`)).join('');
         expect(terminalSafe(text)).toBe(expected);
       }),
     );
