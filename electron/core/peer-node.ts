@@ -151,7 +151,6 @@ export class PeerNode extends EventEmitter<NodeEvents> {
   /** Starts listening; resolves with the address bound (the port may be a fallback). */
   async listen(): Promise<{ host: string; port: number }> {
     const server = net.createServer({ pauseOnConnect: false }, (socket) => this.onAccept(socket));
-    server.maxConnections = this.limits.maxConnections;
     this.boundPort = await listenWithFallback(server, this.host, this.requestedPort);
     this.server = server;
     return { host: this.host, port: this.boundPort };

@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import { LineDecoder } from '../../shared/protocol/line-decoder';
 import { PLAIN_IDLE_FLUSH_MS, type PeerLimits, type PeerTimeouts } from '../../shared/protocol/limits';
 import { Connection, type Direction } from './connection';
-import { TokenBucket } from './rate-limiter';
+import { InboundBudget } from './rate-limiter';
 
 /**
  * A plain-text TCP peer: netcat, or the classic socket example. UTF-8 lines in both directions; a partial line
@@ -12,9 +12,8 @@ import { TokenBucket } from './rate-limiter';
 export class PlainConnection extends Connection {
   readonly mode = 'plain' as const;
   private readonly decoder = new LineDecoder();
-  private readonly budget: TokenBucket;
+  private readonly budget: InboundBudget;
   private idleTimer: NodeJS.Timeout | null = null;
-  private throttleTimer: NodeJS.Timeout | null = null;
 
   constructor(
     socket: Socket,
@@ -22,7 +21,7 @@ export class PlainConnection extends Connection {
     private readonly opts: { limits: PeerLimits; timeouts: PeerTimeouts; received?: Uint8Array },
   ) {
     super(socket, direction);
-    this.budget = new TokenBucket(opts.limits.inboundMessagesPerSecond, opts.limits.inboundMessageBurst);
+    this.budget = new InboundBudget(opts.limits, { pause: () => socket.pause(), resume: () => socket.resume() });
     const received = opts.received;
     this.peerKey = `plain:${this.remoteAddress}`;
     socket.on('data', (chunk: Buffer) => this.onBytes(chunk));
@@ -59,13 +58,7 @@ export class PlainConnection extends Connection {
 
   private deliver(text: string): void {
     this.emit('chat', { text });
-    if (!this.budget.take() && !this.throttleTimer) {
-      this.socket.pause();
-      this.throttleTimer = setTimeout(() => {
-        this.throttleTimer = null;
-        if (this.state !== 'closed') this.socket.resume();
-      }, this.budget.msUntilToken());
-    }
+    this.budget.charge();
   }
 
   private armIdleFlush(): void {
@@ -104,6 +97,6 @@ export class PlainConnection extends Connection {
 
   protected override onFinish(): void {
     if (this.idleTimer) clearTimeout(this.idleTimer);
-    if (this.throttleTimer) clearTimeout(this.throttleTimer);
+    this.budget.stop();
   }
 }

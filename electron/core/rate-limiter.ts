@@ -1,8 +1,6 @@
-/**
- * A token bucket: `take()` spends a token if one is left. It refills continuously at `perSecond`, up to `burst`.
- * Used to pause reading from a peer that sends faster than its budget, which pushes back through TCP instead of
- * dropping anything.
- */
+import type { PeerLimits } from '../../shared/protocol/limits';
+
+/** A token bucket: it refills continuously at `perSecond`, up to `burst`. */
 export class TokenBucket {
   private tokens: number;
   private refilledAt: number;
@@ -16,18 +14,10 @@ export class TokenBucket {
     this.refilledAt = now();
   }
 
-  /** Spends one token; false when the bucket is empty (the caller should wait `msUntilToken()`). */
-  take(): boolean {
-    this.refill();
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
-  }
-
   /**
    * Pays one token for something already done (a message already read), going into debt when none is left;
-   * false when in debt, and the caller should wait `msUntilToken()`. Unlike a failed `take()`, nothing goes
-   * unpaid, so the rate holds however late the caller's timer wakes.
+   * false when in debt, and the caller should wait `msUntilToken()`. Nothing goes unpaid, so the rate holds
+   * however late the caller's timer wakes.
    */
   spend(): boolean {
     this.refill();
@@ -44,5 +34,35 @@ export class TokenBucket {
     const now = this.now();
     this.tokens = Math.min(this.burst, this.tokens + ((now - this.refilledAt) * this.perSecond) / 1000);
     this.refilledAt = now;
+  }
+}
+
+/**
+ * A peer's inbound message budget. Each message read is charged; while the budget is overdrawn, reading from the
+ * peer pauses, which pushes back through TCP on the sender instead of dropping anything.
+ */
+export class InboundBudget {
+  private readonly bucket: TokenBucket;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    limits: PeerLimits,
+    private readonly reading: { pause(): void; resume(): void },
+  ) {
+    this.bucket = new TokenBucket(limits.inboundMessagesPerSecond, limits.inboundMessageBurst);
+  }
+
+  charge(): void {
+    if (this.bucket.spend() || this.timer) return;
+    this.reading.pause();
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.reading.resume();
+    }, this.bucket.msUntilToken());
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
   }
 }

@@ -9,7 +9,7 @@ import { Connection, type Direction } from './connection';
 import { DialError } from './errors';
 import { GuardedRawStream } from './guarded-raw-stream';
 import type { Identity } from './identity';
-import { TokenBucket } from './rate-limiter';
+import { InboundBudget } from './rate-limiter';
 import { SessionProtocol, type SessionAction } from './session-protocol';
 
 export interface SecureConnectionOptions {
@@ -34,10 +34,9 @@ export class SecureConnection extends Connection {
   readonly mode = 'secure' as const;
   private readonly stream: NoiseSecretStream;
   private readonly protocol = new SessionProtocol();
-  private readonly budget: TokenBucket;
+  private readonly budget: InboundBudget;
   private readonly handshakeTimer: NodeJS.Timeout;
   private keepAliveTimer: NodeJS.Timeout | null = null;
-  private throttleTimer: NodeJS.Timeout | null = null;
   private lastReceivedAt = Date.now();
   private lastSentAt = Date.now();
   private pendingAcks: Uint8Array[] = [];
@@ -49,7 +48,7 @@ export class SecureConnection extends Connection {
   ) {
     super(socket, opts.direction);
     const isInitiator = opts.direction === 'outbound';
-    this.budget = new TokenBucket(opts.limits.inboundMessagesPerSecond, opts.limits.inboundMessageBurst);
+    this.budget = new InboundBudget(opts.limits, { pause: () => this.stream.pause(), resume: () => this.stream.resume() });
     this.handshakeTimer = setTimeout(
       () => this.abort('handshake timed out', new DialError('timeout', 'The peer did not finish the handshake in time.')),
       Math.max(0, opts.deadlineAt - Date.now()),
@@ -99,7 +98,8 @@ export class SecureConnection extends Connection {
 
   private onStreamError(err: Error): void {
     const beforeOpen = this.state !== 'open' && this.state !== 'closing';
-    const reason = beforeOpen ? `handshake failed: ${err.message}` : err.message;
+    // After the handshake, secret-stream fails only on bytes that do not decrypt: tampered, replayed or garbage.
+    const reason = beforeOpen ? `handshake failed: ${err.message}` : `received data that failed decryption (tampered or corrupted: ${err.message})`;
     this.noteReason(reason, new DialError('handshake', `The secure handshake failed (${err.message}).`));
   }
 
@@ -113,9 +113,7 @@ export class SecureConnection extends Connection {
       return;
     }
     for (const action of actions) this.perform(action);
-    // The message is already handled, so it is paid for even when the bucket is empty (spend, not take):
-    // otherwise each wake of the throttle timer would let one through for free.
-    if (!this.budget.spend()) this.throttle();
+    this.budget.charge();
   }
 
   private perform(action: SessionAction): void {
@@ -145,16 +143,6 @@ export class SecureConnection extends Connection {
         setTimeout(() => this.socket.destroy(), this.opts.timeouts.closeGraceMs).unref();
         return;
     }
-  }
-
-  /** Stops reading until the peer's message budget refills; TCP pushes back on the sender meanwhile. */
-  private throttle(): void {
-    if (this.throttleTimer) return;
-    this.stream.pause();
-    this.throttleTimer = setTimeout(() => {
-      this.throttleTimer = null;
-      if (this.state !== 'closed') this.stream.resume();
-    }, this.budget.msUntilToken());
   }
 
   private write(message: PeerMessage): void {
@@ -225,7 +213,7 @@ export class SecureConnection extends Connection {
   protected override onFinish(): void {
     clearTimeout(this.handshakeTimer);
     if (this.keepAliveTimer) clearInterval(this.keepAliveTimer);
-    if (this.throttleTimer) clearTimeout(this.throttleTimer);
+    this.budget.stop();
     if (!this.stream.destroyed) this.stream.destroy();
   }
 }

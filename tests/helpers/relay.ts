@@ -11,6 +11,8 @@ export class Relay {
   readonly backward: Buffer[] = [];
   /** While true, bytes from the target back to the dialer are dropped (so acks never arrive). */
   dropBackward = false;
+  /** How many connections the relay has carried. */
+  connections = 0;
   private readonly sockets = new Set<net.Socket>();
 
   private constructor(private readonly targetPort: number) {
@@ -43,6 +45,7 @@ export class Relay {
   }
 
   private bridge(client: net.Socket): void {
+    this.connections++;
     const target = net.connect({ host: '127.0.0.1', port: this.targetPort });
     for (const socket of [client, target]) {
       this.sockets.add(socket);
@@ -62,5 +65,7 @@ export class Relay {
       this.backward.push(chunk);
       client.write(chunk);
     });
+    client.on('end', () => target.end());
+    target.on('end', () => client.end());
   }
 }

@@ -4,6 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { loadOrCreateIdentity } from '../../electron/core/identity';
 import { DialError } from '../../electron/core/errors';
+import { freePort, rawServer } from '../helpers/net';
 import { cleanUp, collect, nextEvent, onCleanUp, startPeer, tempDir, waitUntil } from '../helpers/peers';
 
 afterEach(cleanUp);
@@ -121,10 +122,7 @@ describe('simultaneous dials', () => {
 describe('dial failures say what happened', () => {
   it('refused: nobody is listening', async () => {
     const alice = await startPeer('Alice');
-    const probe = net.createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const port = (probe.address() as net.AddressInfo).port;
-    await new Promise((resolve) => probe.close(resolve));
+    const port = await freePort();
     await expect(alice.connect('127.0.0.1', port)).rejects.toMatchObject({ code: 'refused', message: `Nobody is listening at 127.0.0.1:${port}.` });
   });
 
@@ -210,22 +208,3 @@ describe('listening', () => {
     expect(node.port).toBeLessThanOrEqual(taken + 19);
   });
 });
-
-/** A raw TCP server on 127.0.0.1 that hands each socket to `onSocket`; closed after the test. */
-async function rawServer(onSocket: (socket: net.Socket) => void): Promise<number> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('error', () => {});
-    onSocket(socket);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  onCleanUp(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  );
-  return (server.address() as net.AddressInfo).port;
-}

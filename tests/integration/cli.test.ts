@@ -1,8 +1,9 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import net from 'node:net';
 import { PREFACE_MAGIC } from '../../shared/protocol/preface';
 import { assertCliBuilt, runCli, startInteractiveCli, startJsonCli, stopAllClis, type CliProcess } from '../helpers/cli';
+import { freePort } from '../helpers/net';
 import { cleanUp, onCleanUp, tempDir } from '../helpers/peers';
+import { Relay } from '../helpers/relay';
 
 beforeAll(assertCliBuilt);
 
@@ -27,7 +28,8 @@ describe('peerline --json: two processes chat', () => {
   it('exchange messages both ways, see sent then delivered, and the wire carries only ciphertext', async () => {
     const alice = await jsonPeer('Alice');
     const bob = await jsonPeer('Bob');
-    const relay = await tcpRelay(bob.port);
+    const relay = await Relay.start(bob.port);
+    onCleanUp(() => relay.close());
 
     alice.cli.send({ cmd: 'connect', address: `127.0.0.1:${relay.port}` });
     const aliceSeesBob = await alice.cli.waitFor('connected');
@@ -53,7 +55,7 @@ describe('peerline --json: two processes chat', () => {
     }
 
     // Everything went through the relay, and none of it is readable.
-    const wire = relay.bytes();
+    const wire = relay.captured();
     expect(wire.byteLength).toBeGreaterThan(200);
     expect(wire.includes(Buffer.from(PREFACE_MAGIC)), 'the relay saw the Peerline preface').toBe(true);
     for (const secret of [toBob, toAlice, 'old mill', 'lantern', 'Alice']) {
@@ -258,55 +260,4 @@ async function sendAndConfirm(from: CliProcess, to: CliProcess, toId: string, fr
   expect(delivered).toEqual({ event: 'delivered', peer: toId, id: sent.id });
   expect(from.events.indexOf(sent)).toBeLessThan(from.events.indexOf(delivered));
   expect(await to.waitFor('message', { since: toMark })).toEqual({ event: 'message', peer: fromId, id: sent.id, text });
-}
-
-/**
- * A TCP relay on 127.0.0.1 to `targetPort`: it pipes both ways and records every byte, so a test can look at
- * exactly what crossed the wire. Closed after the test.
- */
-async function tcpRelay(targetPort: number): Promise<{ port: number; connections: number; bytes: () => Buffer }> {
-  const chunks: Buffer[] = [];
-  const sockets = new Set<net.Socket>();
-  const state = { connections: 0 };
-  const server = net.createServer((client) => {
-    state.connections++;
-    const upstream = net.connect({ host: '127.0.0.1', port: targetPort });
-    for (const [from, to] of [
-      [client, upstream],
-      [upstream, client],
-    ] as const) {
-      sockets.add(from);
-      from.on('data', (chunk: Buffer) => {
-        chunks.push(Buffer.from(chunk));
-        to.write(chunk);
-      });
-      from.on('end', () => to.end());
-      from.on('error', () => to.destroy());
-      from.on('close', () => to.destroy());
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  onCleanUp(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  );
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    get connections() {
-      return state.connections;
-    },
-    bytes: () => Buffer.concat(chunks),
-  };
-}
-
-/** A port on 127.0.0.1 that nothing listens on (bound, then released). */
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const port = (probe.address() as net.AddressInfo).port;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }

@@ -86,7 +86,7 @@ describe('garbage after the handshake', () => {
     // A whole frame of a plausible length whose body is noise: it reaches secret-stream and fails to decrypt.
     client.socket.write(Buffer.concat([frameOf(64), randomBytes(64)]));
     // sodium-secretstream's word for a frame that fails authentication.
-    expect((await gone).reason).toBe('pull failed');
+    expect((await gone).reason).toBe('received data that failed decryption (tampered or corrupted: pull failed)');
     await within(client.closed, 3_000, 'the socket closes');
     expect(messages).toEqual([]);
   });
@@ -112,7 +112,7 @@ describe('garbage after the handshake', () => {
     frame[frame.length - 1] ^= 0x01; // the last byte of the MAC
     const gone = nextEvent(node, 'disconnected', (d) => d.peer === client.id);
     client.socket.write(frame);
-    expect((await gone).reason).toBe('pull failed');
+    expect((await gone).reason).toBe('received data that failed decryption (tampered or corrupted: pull failed)');
     expect(messages).toEqual([]);
   });
 
@@ -127,7 +127,7 @@ describe('garbage after the handshake', () => {
     client.socket.write(frame);
     await gets;
     client.socket.write(frame);
-    expect((await gone).reason).toBe('pull failed');
+    expect((await gone).reason).toBe('received data that failed decryption (tampered or corrupted: pull failed)');
     expect(messages.map((m) => m.text)).toEqual(['only once']);
   });
 

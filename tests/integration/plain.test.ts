@@ -4,6 +4,7 @@ import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startJsonCli, stopAllClis } from '../helpers/cli';
 import { cleanUp, collect, nextEvent, onCleanUp, startPeer, tempDir, waitUntil } from '../helpers/peers';
+import { rawServer } from '../helpers/net';
 
 afterEach(async () => {
   await stopAllClis();
@@ -271,22 +272,11 @@ async function classicClient(port: number) {
 /** The classic socket example's server: read once, reply, close. `received` holds what each client sent. */
 async function classicServer(reply: (data: string) => string) {
   const received: string[] = [];
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('error', () => {});
+  const port = await rawServer((socket) =>
     socket.once('data', (data) => {
       received.push(data.toString('utf8'));
       socket.end(reply(data.toString('utf8')));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  onCleanUp(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
+    }),
   );
-  return { port: (server.address() as net.AddressInfo).port, received };
+  return { port, received };
 }

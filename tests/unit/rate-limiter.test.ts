@@ -3,16 +3,17 @@ import { TokenBucket } from '../../electron/core/rate-limiter';
 import { RecentIds } from '../../electron/core/recent-ids';
 
 describe('token bucket', () => {
-  it('allows a burst, then refills at the rate', () => {
+  it('allows a burst, then refills at the rate, and charges what is spent in debt', () => {
     let now = 0;
     const bucket = new TokenBucket(10, 3, () => now);
-    expect([bucket.take(), bucket.take(), bucket.take(), bucket.take()]).toEqual([true, true, true, false]);
-    expect(bucket.msUntilToken()).toBe(100);
-    now += 100;
-    expect(bucket.take()).toBe(true);
-    expect(bucket.take()).toBe(false);
+    expect([bucket.spend(), bucket.spend(), bucket.spend(), bucket.spend()]).toEqual([true, true, true, false]);
+    // One token in debt: two tokens' time until the next is available.
+    expect(bucket.msUntilToken()).toBe(200);
+    now += 200;
+    expect(bucket.spend()).toBe(true);
+    expect(bucket.spend()).toBe(false);
     now += 10_000;
-    expect([bucket.take(), bucket.take(), bucket.take(), bucket.take()]).toEqual([true, true, true, false]);
+    expect([bucket.spend(), bucket.spend(), bucket.spend(), bucket.spend()]).toEqual([true, true, true, false]);
   });
 });
 
