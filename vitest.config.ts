@@ -7,5 +7,6 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Integration tests open real sockets and measure memory; two cores, so two workers.
     maxWorkers: 2,
+    reporters: ['default', './tests/tools/summary-reporter.ts'],
   },
 });
