@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { formatAddress } from '../../shared/address';
-import type { HelloMessage } from '../../shared/protocol/messages';
+import type { ByeReasonCode, HelloMessage } from '../../shared/protocol/messages';
 import type { DialError } from './errors';
 import { canMoveTo, type SessionState } from './session-state';
 
@@ -70,8 +70,8 @@ export abstract class Connection extends EventEmitter<ConnectionEvents> {
   abstract sendTyping(active: boolean): void;
   /** Acknowledges messages the app has accepted. */
   abstract ack(id: string): void;
-  /** Closes politely (a secure peer is told why), then waits for the socket to go. */
-  abstract close(reason: string): Promise<string>;
+  /** Closes politely (a secure peer is told why, with `code`), then waits for the socket to go. */
+  abstract close(reason: string, code?: ByeReasonCode): Promise<string>;
 
   protected moveTo(next: SessionState): void {
     if (this.state === next) return;

@@ -24,8 +24,16 @@ import { PlainConnection } from './plain-connection';
 import { RecentIds } from './recent-ids';
 import { SecureConnection } from './secure-connection';
 
-/** How many received message ids each peer's dedupe window remembers. */
-const DEDUPE_WINDOW = 65_536;
+/**
+ * How many received message ids each peer's dedupe window remembers. A resend after a broken connection repeats
+ * only what was not acknowledged, which is what was in flight when it broke: far fewer than this.
+ */
+const DEDUPE_WINDOW = 16_384;
+/**
+ * How many peers that are gone (no connection, nothing unacknowledged) we still remember, for their dedupe
+ * windows. Past it the longest gone are forgotten, so strangers with fresh identities cannot grow memory forever.
+ */
+const MAX_REMEMBERED_PEERS = 256;
 
 export interface PeerNodeOptions {
   identity: Identity;
@@ -200,6 +208,7 @@ export class PeerNode extends EventEmitter<NodeEvents> {
         settle(error);
         socket.destroy();
       };
+      // Until the session opens, cancelling destroys the socket, whether TCP or the handshake is under way.
       const onAbort = () => fail(new DialError('cancelled', `Connecting to ${address} was cancelled.`));
       if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -246,10 +255,6 @@ export class PeerNode extends EventEmitter<NodeEvents> {
           if (survivor && survivor.state === 'open') return settle(null, this.infoOf(survivor));
           settle(new DialError('closed', `${address} closed the connection (${reason}).`));
         });
-        if (signal) {
-          // Cancelling after the TCP connect still stops the handshake, but never a session that is already open.
-          signal.addEventListener('abort', () => connection.state !== 'open' && connection.abort('cancelled'), { once: true });
-        }
       });
     });
   }
@@ -367,7 +372,7 @@ export class PeerNode extends EventEmitter<NodeEvents> {
       const drop = keep === existing ? connection : existing;
       entry.current = keep;
       this.emit('log', `two sessions with ${entry.key}: keeping the one ${keep.direction === 'outbound' ? 'we' : 'they'} dialed`);
-      void (drop as SecureConnection).close('duplicate connection', ByeReason.Duplicate);
+      void drop.close('duplicate connection', ByeReason.Duplicate);
       if (keep === connection) this.resendUnacked(entry);
       return;
     }
@@ -418,8 +423,22 @@ export class PeerNode extends EventEmitter<NodeEvents> {
     if (!entry || entry.current !== connection) return;
     entry.current = null;
     this.emit('disconnected', { peer: entry.key, reason });
-    // A plain peer's key names its socket: the next connection from there is a new peer.
-    if (connection.mode === 'plain') this.entries.delete(entry.key);
+    this.entries.delete(entry.key);
+    // A plain peer's key names its socket: the next connection from there is a new peer. A secure peer is
+    // remembered, most recently gone last, so that the oldest can be forgotten first.
+    if (connection.mode === 'secure') this.entries.set(entry.key, entry);
+    this.forgetLongGonePeers();
+  }
+
+  private forgetLongGonePeers(): void {
+    let gone = 0;
+    for (const entry of this.entries.values()) if (entry.current === null && entry.unacked.size === 0) gone++;
+    for (const [key, entry] of this.entries) {
+      if (gone <= MAX_REMEMBERED_PEERS) return;
+      if (entry.current !== null || entry.unacked.size > 0) continue;
+      this.entries.delete(key);
+      gone--;
+    }
   }
 
   private infoOf(connection: Connection): PeerInfo {

@@ -119,6 +119,26 @@ describe('simultaneous dials', () => {
   });
 });
 
+describe('memory of peers', () => {
+  it('remembers at most 256 peers that are gone, forgetting the longest gone first', async () => {
+    const server = await startPeer('Server');
+    const entries = (server as unknown as { entries: Map<string, unknown> }).entries;
+    const first = await startPeer('First');
+    await first.connect('127.0.0.1', server.port);
+    await first.close();
+    await waitUntil(() => server.peers().length === 0, 'the first peer is gone');
+    for (let i = 0; i < 300; i++) {
+      const stranger = await startPeer(`Stranger ${i}`);
+      await stranger.connect('127.0.0.1', server.port);
+      await stranger.close();
+    }
+    const connections = (server as unknown as { connections: Set<unknown> }).connections;
+    await waitUntil(() => connections.size === 0, 'every stranger is gone');
+    expect(entries.size).toBe(256);
+    expect(entries.has(first.id)).toBe(false);
+  });
+});
+
 describe('dial failures say what happened', () => {
   it('refused: nobody is listening', async () => {
     const alice = await startPeer('Alice');
