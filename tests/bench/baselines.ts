@@ -263,3 +263,73 @@ export async function bareBulk(count: number, size: number): Promise<Transfer> {
   await pair.close();
   return { bytes: total, messages: count, ms };
 }
+
+// -------------------------------------------------------------------------------------------------------------
+// Bulk with the receiving end elsewhere (another thread or process, see remote.ts). The receiver listens for one
+// connection, reads until it has `total` payload bytes, then answers with one small "done" write over the same
+// connection; the sender times from its first write until that answer arrives, on its own clock.
+
+const DONE = Buffer.from([0x64]);
+
+/** Receiving end: listens on 127.0.0.1 for one connection of `kind`; resolves with the port once listening. */
+export async function startBulkSink(kind: 'raw' | 'bare', total: number): Promise<number> {
+  const listener = await LoopbackServer.start();
+  void listener.accept().then((socket) => {
+    socket.on('error', () => {});
+    socket.once('close', () => void listener.close());
+    let received = 0;
+    if (kind === 'raw') {
+      socket.on('data', (chunk: Buffer) => {
+        received += chunk.byteLength;
+        if (received === total) socket.write(DONE);
+      });
+      return;
+    }
+    const responder = new NoiseSecretStream(false, socket, { keyPair: NoiseSecretStream.keyPair() });
+    responder.on('error', () => {});
+    responder.on('data', (message: Buffer) => {
+      received += message.byteLength;
+      if (received === total) responder.write(DONE);
+    });
+  });
+  return listener.port;
+}
+
+/** Resolves at the receiver's "done"; rejects if the connection closes first. */
+function doneSignal(stream: { once(event: string, fn: (...args: never[]) => void): unknown }, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    stream.once('data', () => resolve());
+    stream.once('error', (err: Error) => reject(new Error(`${what}: ${err.message}`)));
+    stream.once('close', () => reject(new Error(`${what}: the receiver closed the connection before it had everything`)));
+  });
+}
+
+/** Sending end, raw `node:net`: `count × size` bytes to a `startBulkSink('raw')` at `port`, respecting backpressure. */
+export async function rawBulkTo(port: number, count: number, size: number): Promise<Transfer> {
+  const socket = await dial(port);
+  const done = doneSignal(socket, 'raw bulk');
+  const start = nowMs();
+  pumpWrites(count, size, socket);
+  await done;
+  const ms = nowMs() - start;
+  await destroyAndWait(socket);
+  return { bytes: count * size, messages: count, ms };
+}
+
+/**
+ * Sending end, bare secret-stream: `count` messages of `size` bytes (one write, one encrypted frame each) to a
+ * `startBulkSink('bare')` at `port`. The handshake is done before the clock starts.
+ */
+export async function bareBulkTo(port: number, count: number, size: number): Promise<Transfer> {
+  const socket = await dial(port);
+  const initiator = new NoiseSecretStream(true, socket, { keyPair: NoiseSecretStream.keyPair() });
+  const done = doneSignal(initiator, 'bare secret-stream bulk');
+  if (!(await initiator.opened)) throw new Error('bare secret-stream bulk: the handshake failed');
+  const start = nowMs();
+  pumpWrites(count, size, initiator);
+  await done;
+  const ms = nowMs() - start;
+  initiator.destroy();
+  await destroyAndWait(socket);
+  return { bytes: count * size, messages: count, ms };
+}

@@ -26,8 +26,11 @@ export interface LayerViolation {
   readonly rule: string;
 }
 
-/** npm packages that `shared/` may import. Each entry must run unchanged in Node and in the browser. */
-export const SHARED_PACKAGE_ALLOWLIST: readonly string[] = [];
+/**
+ * npm packages that `shared/` may import. Each entry must run unchanged in Node and in the browser: zod, which
+ * validates every payload that crosses a trust boundary (DESIGN §1).
+ */
+export const SHARED_PACKAGE_ALLOWLIST: readonly string[] = ['zod'];
 
 /** Every rule, as the sentence a violation reports. */
 export const RULES = {

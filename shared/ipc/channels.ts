@@ -1,0 +1,33 @@
+/**
+ * The names of every channel, without their schemas: the preload needs only these, and stays small.
+ * `contract.ts` checks at compile time that it declares exactly these channels.
+ */
+export const INVOKE_CHANNELS = [
+  'identity:get',
+  'identity:set-name',
+  'node:status',
+  'peer:connect',
+  'peer:cancel-connect',
+  'peer:disconnect',
+  'peer:list',
+  'conversation:list',
+  'conversation:mark-read',
+  'message:send',
+  'message:list',
+  'message:typing',
+  'settings:get',
+  'settings:set',
+] as const;
+
+export const EVENT_CHANNELS = ['peer:updated', 'message:received', 'message:status-changed', 'node:updated', 'error:raised'] as const;
+
+export type InvokeChannel = (typeof INVOKE_CHANNELS)[number];
+export type EventChannel = (typeof EVENT_CHANNELS)[number];
+
+export function isInvokeChannel(value: unknown): value is InvokeChannel {
+  return typeof value === 'string' && (INVOKE_CHANNELS as readonly string[]).includes(value);
+}
+
+export function isEventChannel(value: unknown): value is EventChannel {
+  return typeof value === 'string' && (EVENT_CHANNELS as readonly string[]).includes(value);
+}
