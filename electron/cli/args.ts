@@ -1,4 +1,3 @@
-import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { DEFAULT_LISTEN_HOST, DEFAULT_PORT } from '../../shared/protocol/limits';
 import { defaultDataDir } from '../core/data-dir';
@@ -6,10 +5,14 @@ import { defaultDataDir } from '../core/data-dir';
 export interface CliOptions {
   host: string;
   port: number;
-  name: string;
+  /** Absent: the stored name (with --ui) or the user name. */
+  name?: string;
   dataDir: string;
   allowPlain: boolean;
   json: boolean;
+  /** Serve the UI to a local browser; the port of that web server (0 = any). */
+  ui: boolean;
+  uiPort: number;
 }
 
 export const USAGE = `Usage: peerline [options]
@@ -19,10 +22,12 @@ A Peerline peer in the terminal: it listens for peers and dials them, end-to-end
 Options:
   --host HOST       address to listen on (default ${DEFAULT_LISTEN_HOST})
   --port N          port to listen on (default ${DEFAULT_PORT}; the next free one up to ${DEFAULT_PORT + 19} if taken; 0 = any)
-  --name NAME       display name shown to peers (default: your user name)
+  --name NAME       display name shown to peers (default: the name chosen in the window, else your user name)
   --data-dir DIR    where the identity lives (default: ${defaultDataDir()})
   --no-plain        refuse plain-text (unencrypted) peers
   --json            newline-delimited JSON on stdin/stdout, for scripts and bots
+  --ui              also serve the Peerline window to a browser on this machine (prints its address)
+  --ui-port N       port of that local web page (default: any free port)
   --help            show this help
 
 Interactive commands:
@@ -53,6 +58,8 @@ export function parseCliArgs(argv: string[]): CliOptions | 'help' {
         'data-dir': { type: 'string' },
         'no-plain': { type: 'boolean' },
         json: { type: 'boolean' },
+        ui: { type: 'boolean' },
+        'ui-port': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -61,11 +68,10 @@ export function parseCliArgs(argv: string[]): CliOptions | 'help' {
   }
   const { values } = parsed;
   if (values.help) return 'help';
-  // Decimal digits only: Number() would read "" and " " as 0 (any port), and accept "0x50" or "1e3".
-  const port = values.port === undefined ? DEFAULT_PORT : /^[0-9]{1,5}$/.test(values.port) ? Number(values.port) : NaN;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535, not "${values.port}".`);
-  const name = (values.name ?? os.userInfo().username ?? 'peer').trim();
-  if (!name) throw new UsageError('--name cannot be empty.');
+  const port = parsePort('--port', values.port, DEFAULT_PORT);
+  const uiPort = parsePort('--ui-port', values['ui-port'], 0);
+  const name = values.name?.trim();
+  if (name === '') throw new UsageError('--name cannot be empty.');
   return {
     host: values.host ?? DEFAULT_LISTEN_HOST,
     port,
@@ -73,5 +79,15 @@ export function parseCliArgs(argv: string[]): CliOptions | 'help' {
     dataDir: values['data-dir'] ?? defaultDataDir(),
     allowPlain: !values['no-plain'],
     json: values.json ?? false,
+    ui: values.ui ?? false,
+    uiPort,
   };
+}
+
+function parsePort(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  // Decimal digits only: Number() would read "" and " " as 0 (any port), and accept "0x50" or "1e3".
+  const port = /^[0-9]{1,5}$/.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(port) || port > 65535) throw new UsageError(`${flag} must be a number from 0 to 65535, not "${value}".`);
+  return port;
 }

@@ -10,7 +10,7 @@ import { terminalSafe } from './terminal';
  * The interactive terminal chat: the grown-up form of the classic socket example. Lines starting with `/` are
  * commands; any other line goes to the current peer. Peer text is made terminal-safe before it is printed.
  */
-export function runInteractive(node: PeerNode, io: { input: Readable; output: Writable; appVersion: string }): Promise<void> {
+export function runInteractive(node: PeerNode, io: { input: Readable; output: Writable; appVersion: string; uiUrl?: string }): Promise<void> {
   const rl = readline.createInterface({ input: io.input, output: io.output, prompt: '> ' });
   const names = new Map<string, string>();
   let current: string | null = null;
@@ -49,7 +49,9 @@ export function runInteractive(node: PeerNode, io: { input: Readable; output: Wr
   io.output.write(`Peerline ${io.appVersion}, listening on ${node.listeningHost}:${node.port}\n`);
   const addresses = node.dialableAddresses();
   if (addresses.length > 0) io.output.write(`  others can dial: ${addresses.join(', ')}\n`);
-  io.output.write(`  your fingerprint: ${node.identity.fingerprint}\nType /help for commands.\n`);
+  io.output.write(`  your fingerprint: ${node.identity.fingerprint}\n`);
+  if (io.uiUrl) io.output.write(`  the Peerline window, for this machine only: ${io.uiUrl}\n`);
+  io.output.write('Type /help for commands.\n');
   rl.prompt();
 
   const connect = (argument: string, mode: ConnectionMode) => {

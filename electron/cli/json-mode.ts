@@ -8,7 +8,7 @@ import type { PeerInfo, PeerNode } from '../core/peer-node';
  * go to stderr. Commands arrive on stdin. A line that is not a valid command yields an `error` event and the
  * process goes on.
  */
-export function runJsonMode(node: PeerNode, io: { input: Readable; output: Writable; log: (line: string) => void }): Promise<void> {
+export function runJsonMode(node: PeerNode, io: { input: Readable; output: Writable; log: (line: string) => void; uiUrl?: string }): Promise<void> {
   const emit = (event: Record<string, unknown>) => io.output.write(JSON.stringify(event) + '\n');
   const connectedEvent = (info: PeerInfo) => ({
     event: 'connected',
@@ -26,6 +26,7 @@ export function runJsonMode(node: PeerNode, io: { input: Readable; output: Writa
   node.on('log', io.log);
 
   emit({ event: 'listening', host: node.listeningHost, port: node.port, id: node.id });
+  if (io.uiUrl) emit({ event: 'ui', url: io.uiUrl });
 
   return new Promise((resolve) => {
     let quitting = false;

@@ -87,14 +87,21 @@ interface PeerEntry {
   seen: RecentIds;
 }
 
+/** A request this peer cannot carry out, said in words for the person who made it. */
 export class UserError extends Error {
   override name = 'UserError';
+  constructor(
+    readonly reason: 'invalid-name' | 'invalid-message' | 'not-connected',
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 function validName(name: string): string {
   const trimmed = name.trim();
-  if (!trimmed) throw new UserError('A name cannot be empty.');
-  if (Buffer.byteLength(trimmed) > MAX_NAME_BYTES) throw new UserError(`A name can be at most ${MAX_NAME_BYTES} bytes of UTF-8.`);
+  if (!trimmed) throw new UserError('invalid-name', 'A name cannot be empty.');
+  if (Buffer.byteLength(trimmed) > MAX_NAME_BYTES) throw new UserError('invalid-name', `A name can be at most ${MAX_NAME_BYTES} bytes of UTF-8.`);
   return trimmed;
 }
 
@@ -119,6 +126,7 @@ export class PeerNode extends EventEmitter<NodeEvents> {
   private readonly pendingSockets = new Set<Socket>();
   private readonly entries = new Map<string, PeerEntry>();
   private closing = false;
+  private closed: Promise<void> | null = null;
 
   constructor(opts: PeerNodeOptions) {
     super();
@@ -152,16 +160,37 @@ export class PeerNode extends EventEmitter<NodeEvents> {
     this.name = validName(name);
   }
 
+  get allowsPlain(): boolean {
+    return this.allowPlain;
+  }
+
   setAllowPlain(allow: boolean): void {
     this.allowPlain = allow;
   }
 
   /** Starts listening; resolves with the address bound (the port may be a fallback). */
   async listen(): Promise<{ host: string; port: number }> {
-    const server = net.createServer({ pauseOnConnect: false }, (socket) => this.onAccept(socket));
-    this.boundPort = await listenWithFallback(server, this.host, this.requestedPort);
-    this.server = server;
+    await this.relisten(this.requestedPort);
     return { host: this.host, port: this.boundPort };
+  }
+
+  /**
+   * Moves the listener to `port` (with the same fallback as `listen`), keeping every open session. The new port
+   * is bound before the old one is let go, so a failure leaves the peer listening where it was.
+   */
+  async relisten(port: number): Promise<number> {
+    if (this.server && port === this.boundPort) return this.boundPort;
+    const server = net.createServer((socket) => this.onAccept(socket));
+    const bound = await listenWithFallback(server, this.host, port);
+    const previous = this.server;
+    this.server = server;
+    this.boundPort = bound;
+    previous?.close();
+    return bound;
+  }
+
+  get listening(): boolean {
+    return this.server?.listening ?? false;
   }
 
   /** Addresses others can dial: each interface's address when listening on all of them. */
@@ -261,11 +290,11 @@ export class PeerNode extends EventEmitter<NodeEvents> {
 
   /** Sends text to a connected peer; resolves the message id. Secure messages are resent until acknowledged. */
   send(peer: string, text: string): string {
-    if (text.length === 0) throw new UserError('The message is empty.');
-    if (Buffer.byteLength(text) > MAX_TEXT_BYTES) throw new UserError(`The message is too long: at most ${MAX_TEXT_BYTES / 1024} KiB.`);
+    if (text.length === 0) throw new UserError('invalid-message', 'The message is empty.');
+    if (Buffer.byteLength(text) > MAX_TEXT_BYTES) throw new UserError('invalid-message', `The message is too long: at most ${MAX_TEXT_BYTES / 1024} KiB.`);
     const entry = this.entries.get(peer);
     const connection = entry?.current;
-    if (!entry || !connection || connection.state !== 'open') throw new UserError(`Not connected to ${peer}.`);
+    if (!entry || !connection || connection.state !== 'open') throw new UserError('not-connected', `Not connected to ${peer}.`);
     const chat: OutgoingChat = { id: newMessageId(), text, sentAt: Date.now() };
     if (connection.mode === 'secure') entry.unacked.set(chat.id, chat);
     connection.sendChat(chat.id, chat.text, chat.sentAt);
@@ -280,12 +309,17 @@ export class PeerNode extends EventEmitter<NodeEvents> {
 
   async disconnect(peer: string): Promise<void> {
     const connection = this.entries.get(peer)?.current;
-    if (!connection) throw new UserError(`Not connected to ${peer}.`);
+    if (!connection) throw new UserError('not-connected', `Not connected to ${peer}.`);
     await connection.close('closed by the user');
   }
 
-  /** Says `bye` to every peer, waits for them briefly, and stops listening. */
-  async close(): Promise<void> {
+  /** Says `bye` to every peer, waits for them briefly, and stops listening. Calling it again waits for the same. */
+  close(): Promise<void> {
+    this.closed ??= this.shutDown();
+    return this.closed;
+  }
+
+  private async shutDown(): Promise<void> {
     this.closing = true;
     const serverClosed = new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     for (const socket of this.pendingSockets) socket.destroy();

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import os from 'node:os';
 import { parseCliArgs, UsageError, USAGE, type CliOptions } from '../../electron/cli/args';
 import { defaultDataDir } from '../../electron/core/data-dir';
 import { DEFAULT_LISTEN_HOST, DEFAULT_PORT } from '../../shared/protocol/limits';
@@ -7,28 +6,32 @@ import { DEFAULT_LISTEN_HOST, DEFAULT_PORT } from '../../shared/protocol/limits'
 const parse = (...argv: string[]) => parseCliArgs(argv) as CliOptions;
 
 describe('parseCliArgs', () => {
-  it('defaults: all interfaces, port 8000, the user name, the app data dir, plain peers allowed, interactive', () => {
+  it('defaults: all interfaces, port 8000, no name given, the app data dir, plain peers allowed, interactive, no UI', () => {
     expect(parseCliArgs([])).toEqual({
       host: DEFAULT_LISTEN_HOST,
       port: DEFAULT_PORT,
-      name: os.userInfo().username.trim(),
       dataDir: defaultDataDir(),
       allowPlain: true,
       json: false,
+      ui: false,
+      uiPort: 0,
     });
     expect(DEFAULT_LISTEN_HOST).toBe('0.0.0.0');
     expect(DEFAULT_PORT).toBe(8000);
   });
 
   it('takes every flag', () => {
-    expect(parse('--host', '127.0.0.1', '--port', '9001', '--name', '  Alice  ', '--data-dir', '/tmp/x', '--no-plain', '--json')).toEqual({
+    expect(parse('--host', '127.0.0.1', '--port', '9001', '--name', '  Alice  ', '--data-dir', '/tmp/x', '--no-plain', '--json', '--ui', '--ui-port', '9100')).toEqual({
       host: '127.0.0.1',
       port: 9001,
       name: 'Alice',
       dataDir: '/tmp/x',
       allowPlain: false,
       json: true,
+      ui: true,
+      uiPort: 9100,
     });
+    expect(() => parse('--ui-port', 'x')).toThrow(new UsageError('--ui-port must be a number from 0 to 65535, not "x".'));
     expect(parse('--port=8123').port).toBe(8123);
   });
 
@@ -52,7 +55,7 @@ describe('parseCliArgs', () => {
     expect(parseCliArgs(['-h'])).toBe('help');
     expect(parseCliArgs(['--json', '--help'])).toBe('help');
     expect(USAGE).toMatch(/^Usage: peerline \[options\]/);
-    for (const flag of ['--host', '--port', '--name', '--data-dir', '--no-plain', '--json', '--help']) expect(USAGE).toContain(flag);
+    for (const flag of ['--host', '--port', '--name', '--data-dir', '--no-plain', '--json', '--ui', '--ui-port', '--help']) expect(USAGE).toContain(flag);
   });
 
   it.each([
