@@ -44,7 +44,7 @@ export class AppService {
   private readonly sinks = new Set<EventSink>();
   private readonly conversations = new Map<string, ConversationRecord>();
   private readonly attempts = new Map<string, AbortController>();
-  /** What went wrong while opening (a damaged file set aside): told to every window that subscribes. */
+  /** What went wrong while opening (a damaged file set aside): part of the node status every window loads. */
   private readonly startupProblems: string[] = [];
 
   private constructor(
@@ -86,7 +86,6 @@ export class AppService {
 
   subscribe(sink: EventSink): () => void {
     this.sinks.add(sink);
-    for (const message of this.startupProblems) sink('error:raised', { code: 'internal', message });
     return () => this.sinks.delete(sink);
   }
 
@@ -160,6 +159,7 @@ export class AppService {
       port: this.node.port,
       addresses: this.node.dialableAddresses(),
       allowPlain: this.node.allowsPlain,
+      notices: [...this.startupProblems],
     };
   }
 
@@ -233,7 +233,7 @@ export class AppService {
       messages: [],
     };
     record.name = info.name ?? info.address;
-    record.address = info.address;
+    record.address = info.dialAddress;
     record.fingerprint = info.fingerprint;
     record.state = 'online';
     record.lastReason = undefined;

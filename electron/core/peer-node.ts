@@ -53,6 +53,8 @@ export interface PeerInfo {
   direction: Direction;
   /** The remote socket, `host:port`. */
   address: string;
+  /** Where to dial this peer again: the address dialed, or for a secure peer that dialed us, its host and listening port. */
+  dialAddress: string;
   /** Secure peers only: the verified public key in hex (same as `peer`), its fingerprint, and what `hello` said. */
   id?: string;
   fingerprint?: string;
@@ -476,11 +478,14 @@ export class PeerNode extends EventEmitter<NodeEvents> {
   }
 
   private infoOf(connection: Connection): PeerInfo {
+    const listenPort = connection.remoteHello?.listenPort ?? 0;
     const info: PeerInfo = {
       peer: connection.peerKey!,
       mode: connection.mode,
       direction: connection.direction,
       address: connection.remoteAddress,
+      dialAddress:
+        connection.direction === 'inbound' && listenPort > 0 ? formatAddress(connection.remoteHost, listenPort) : connection.remoteAddress,
     };
     if (connection.mode === 'secure' && connection.remoteHello) {
       info.id = connection.peerKey!;

@@ -43,6 +43,8 @@ export const NodeStatusSchema = z.object({
   /** `host:port` addresses others can dial. */
   addresses: z.array(z.string()),
   allowPlain: z.boolean(),
+  /** What went wrong while starting that the person should know (a damaged file set aside, say). */
+  notices: z.array(z.string()),
 });
 
 export const PeerStateSchema = z.enum(['connecting', 'online', 'offline']);
@@ -52,7 +54,7 @@ export const ConversationSchema = z.object({
   mode: Mode,
   /** The peer's display name; for plain-text peers, their address. */
   name: z.string(),
-  /** The remote `host:port` last seen. */
+  /** Where to dial the peer again, `host:port`: for one that dialed us, its host and listening port. */
   address: z.string(),
   fingerprint: z.string().optional(),
   state: PeerStateSchema,

@@ -56,10 +56,11 @@ const ACK_COUNT_RULE = `it must carry 1 to ${MAX_ACK_IDS}`;
 
 const utf8Encoder = new TextEncoder();
 /**
- * Texts are measured by encoding them here first: a native pass, an order of magnitude faster than counting
- * UTF-8 bytes in JS (a 64 KiB ASCII text: about 3 µs against 60), so the message is still allocated once.
+ * Texts are encoded here first, once: a native pass, an order of magnitude faster than counting UTF-8 bytes in JS
+ * (a 64 KiB ASCII text: about 3 µs against 60). That gives the length, so the message is allocated once at its
+ * final size, and the encoded bytes are then copied into it (a memcpy) instead of being encoded a second time.
  */
-const measuringScratch = new Uint8Array(Math.max(...TEXT_FIELDS.map((field) => field.maxBytes)));
+const encodingScratch = new Uint8Array(Math.max(...TEXT_FIELDS.map((field) => field.maxBytes)));
 // fatal: invalid UTF-8 is a malformed message, not text to repair. ignoreBOM: a text that starts with U+FEFF
 // must come back unchanged instead of losing it.
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -75,19 +76,20 @@ export function encodeMessage(msg: PeerMessage): Uint8Array {
       if (msg.capabilities.length > MAX_CAPABILITIES) {
         throw new RangeError(`hello has ${msg.capabilities.length} capabilities, over the cap of ${MAX_CAPABILITIES}`);
       }
-      const nameBytes = measureText(NAME, msg.name);
-      const appVersionBytes = measureText(APP_VERSION, msg.appVersion);
-      const capabilityBytes = msg.capabilities.map((capability) => measureText(CAPABILITY, capability));
+      // Several texts: each is copied out of the scratch before the next one is encoded (small, once a session).
+      const name = encodeText(NAME, msg.name).slice();
+      const appVersion = encodeText(APP_VERSION, msg.appVersion).slice();
+      const capabilities = msg.capabilities.map((capability) => encodeText(CAPABILITY, capability).slice());
       const size =
-        TYPE_BYTES + 2 + textSize(NAME, nameBytes) + textSize(APP_VERSION, appVersionBytes) + 2 + 1 +
-        capabilityBytes.reduce((sum, bytes) => sum + textSize(CAPABILITY, bytes), 0);
+        TYPE_BYTES + 2 + textSize(NAME, name) + textSize(APP_VERSION, appVersion) + 2 + 1 +
+        capabilities.reduce((sum, encoded) => sum + textSize(CAPABILITY, encoded), 0);
       const writer = new MessageWriter(size, MessageType.Hello);
       writer.u16(msg.protocolVersion);
-      writer.text(NAME, msg.name, nameBytes);
-      writer.text(APP_VERSION, msg.appVersion, appVersionBytes);
+      writer.text(NAME, name);
+      writer.text(APP_VERSION, appVersion);
       writer.u16(msg.listenPort);
       writer.u8(msg.capabilities.length);
-      msg.capabilities.forEach((capability, i) => writer.text(CAPABILITY, capability, capabilityBytes[i]));
+      for (const capability of capabilities) writer.text(CAPABILITY, capability);
       return writer.bytes;
     }
     case 'chat': {
@@ -95,12 +97,11 @@ export function encodeMessage(msg: PeerMessage): Uint8Array {
       if (!isValidTimestamp(msg.sentAt)) {
         throw new RangeError(`chat sentAt ${msg.sentAt} is not ${SENT_AT_RULE}`);
       }
-      const textBytes = measureText(CHAT_TEXT, msg.text);
-      const size = TYPE_BYTES + MESSAGE_ID_BYTES + 8 + textSize(CHAT_TEXT, textBytes);
-      const writer = new MessageWriter(size, MessageType.Chat);
+      const text = encodeText(CHAT_TEXT, msg.text); // a view of the scratch, copied into the message below
+      const writer = new MessageWriter(TYPE_BYTES + MESSAGE_ID_BYTES + 8 + textSize(CHAT_TEXT, text), MessageType.Chat);
       writer.raw(msg.id);
       writer.f64(msg.sentAt);
-      writer.text(CHAT_TEXT, msg.text, textBytes);
+      writer.text(CHAT_TEXT, text);
       return writer.bytes;
     }
     case 'ack': {
@@ -127,10 +128,10 @@ export function encodeMessage(msg: PeerMessage): Uint8Array {
     }
     case 'bye': {
       if (!isByeReasonCode(msg.code)) throw new RangeError(`bye code ${msg.code} is not a ByeReason`);
-      const reasonBytes = measureText(BYE_REASON, msg.reason);
-      const writer = new MessageWriter(TYPE_BYTES + 1 + textSize(BYE_REASON, reasonBytes), MessageType.Bye);
+      const reason = encodeText(BYE_REASON, msg.reason); // a view of the scratch, copied into the message below
+      const writer = new MessageWriter(TYPE_BYTES + 1 + textSize(BYE_REASON, reason), MessageType.Bye);
       writer.u8(msg.code);
-      writer.text(BYE_REASON, msg.reason, reasonBytes);
+      writer.text(BYE_REASON, reason);
       return writer.bytes;
     }
     default: {
@@ -140,18 +141,21 @@ export function encodeMessage(msg: PeerMessage): Uint8Array {
   }
 }
 
-/** The UTF-8 length of `text`, which must be within the field's cap. */
-function measureText(field: TextField, text: string): number {
+/**
+ * `text` as UTF-8, which must be within the field's cap. The result is a view of the shared scratch buffer: it is
+ * valid only until the next call, so copy it into the message (or `.slice()` it) before encoding another text.
+ */
+function encodeText(field: TextField, text: string): Uint8Array {
   // encodeInto stops before a character that does not fit, so a text it cannot read whole is over the cap.
-  const { read, written } = utf8Encoder.encodeInto(text, measuringScratch.subarray(0, field.maxBytes));
+  const { read, written } = utf8Encoder.encodeInto(text, encodingScratch.subarray(0, field.maxBytes));
   if (read < text.length) {
     throw new RangeError(`${field.label} of ${utf8ByteLength(text)} bytes exceeds the cap of ${field.maxBytes}`);
   }
-  return written;
+  return encodingScratch.subarray(0, written);
 }
 
-function textSize(field: TextField, textBytes: number): number {
-  return field.lengthPrefixBytes + textBytes;
+function textSize(field: TextField, encoded: Uint8Array): number {
+  return field.lengthPrefixBytes + encoded.byteLength;
 }
 
 function checkUint(value: number, max: number, label: string): void {
@@ -166,7 +170,7 @@ function checkMessageId(id: Uint8Array, label: string): void {
   }
 }
 
-/** Writes into one buffer allocated at its final size: the caller measures every field first. */
+/** Writes into one buffer allocated at its final size: the caller encodes (so measures) every field first. */
 class MessageWriter {
   readonly bytes: Uint8Array;
   private readonly view: DataView;
@@ -203,13 +207,12 @@ class MessageWriter {
     this.offset += bytes.byteLength;
   }
 
-  /** `textBytes` comes from `measureText`, so `encodeInto` fills exactly the slot reserved for it. */
-  text(field: TextField, text: string, textBytes: number): void {
-    if (field.lengthPrefixBytes === 1) this.u8(textBytes);
-    else if (field.lengthPrefixBytes === 2) this.u16(textBytes);
-    else this.u32(textBytes);
-    utf8Encoder.encodeInto(text, this.bytes.subarray(this.offset, this.offset + textBytes));
-    this.offset += textBytes;
+  /** A text already encoded by `encodeText`: its length prefix, then a copy of its bytes. */
+  text(field: TextField, encoded: Uint8Array): void {
+    if (field.lengthPrefixBytes === 1) this.u8(encoded.byteLength);
+    else if (field.lengthPrefixBytes === 2) this.u16(encoded.byteLength);
+    else this.u32(encoded.byteLength);
+    this.raw(encoded);
   }
 }
 

@@ -1,4 +1,7 @@
-/** Peerline measurements through the public PeerNode API, between two in-process nodes on 127.0.0.1. */
+/**
+ * Peerline measurements through the public PeerNode API on 127.0.0.1. The sender is always a node in this thread;
+ * the receiver is a node in this thread too, or one in the receiver thread or process (remote.ts).
+ */
 import type { PeerNode } from '../../electron/core/peer-node';
 import { nowMs, type Transfer } from './stats';
 
@@ -78,40 +81,36 @@ export async function peerRoundTrips(a: PeerNode, b: PeerNode, count: number, wa
 }
 
 export interface ChatPumpResult extends Transfer {
-  /** Messages the receiver's app saw (`message` events): must equal `messages`. */
-  received: number;
   /** When the k-th delivery (ack) arrived, for each k in `marks`, in ms since the first send. */
   markTimes: Record<number, number>;
   window: number;
 }
 
 /**
- * Sends `total` chats of `text` from `sender` to `receiver` as fast as the session takes them, with at most
- * `window` unacknowledged at once (refilled when half have been acked), timed from the first send until the last
- * `delivered` event. Bytes counted are text bytes.
+ * Sends `total` chats of `text` from `sender` to the peer `receiverId` (a node in this thread or elsewhere) as fast
+ * as the session takes them, with at most `window` unacknowledged at once (refilled when half have been acked),
+ * timed from the first send until the last `delivered` event. Bytes counted are text bytes.
  */
-export function pumpChats(sender: PeerNode, receiver: PeerNode, total: number, text: string, window: number, marks: number[] = []): Promise<ChatPumpResult> {
+export function pumpChats(sender: PeerNode, receiverId: string, total: number, text: string, window: number, marks: number[] = []): Promise<ChatPumpResult> {
   const textBytes = Buffer.byteLength(text);
   const refillBelow = Math.max(1, Math.floor(window / 2));
   let sent = 0;
   let delivered = 0;
-  let received = 0;
   const markTimes: Record<number, number> = {};
   const pendingMarks = new Set(marks);
   return new Promise((resolve, reject) => {
     let start = 0;
     const fill = () => {
       while (sent < total && sent - delivered < window) {
-        sender.send(receiver.id, text);
+        sender.send(receiverId, text);
         sent++;
       }
     };
-    const onMessage = ({ peer }: { peer: string }) => {
-      if (peer === sender.id) received++;
+    const onDisconnected = ({ peer, reason }: { peer: string; reason: string }) => {
+      if (peer === receiverId) finish(new Error(`the session closed mid-run: ${reason}`));
     };
-    const onDisconnected = ({ reason }: { reason: string }) => finish(new Error(`the session closed mid-run: ${reason}`));
     const onDelivered = ({ peer }: { peer: string }) => {
-      if (peer !== receiver.id) return;
+      if (peer !== receiverId) return;
       delivered++;
       if (pendingMarks.has(delivered)) markTimes[delivered] = nowMs() - start;
       if (delivered === total) return finish(null);
@@ -121,16 +120,24 @@ export function pumpChats(sender: PeerNode, receiver: PeerNode, total: number, t
       const ms = nowMs() - start;
       sender.off('delivered', onDelivered);
       sender.off('disconnected', onDisconnected);
-      receiver.off('message', onMessage);
       if (error) reject(error);
-      else resolve({ bytes: total * textBytes, messages: total, ms, received, markTimes, window });
+      else resolve({ bytes: total * textBytes, messages: total, ms, markTimes, window });
     };
     sender.on('delivered', onDelivered);
     sender.on('disconnected', onDisconnected);
-    receiver.on('message', onMessage);
     start = nowMs();
     fill();
   });
+}
+
+/**
+ * Counts the chats `node` shows its app (`message` events), per sending peer, from now on: how many of the
+ * delivered chats really arrived, once each.
+ */
+export function countMessages(node: PeerNode): (from: string) => number {
+  const counts = new Map<string, number>();
+  node.on('message', ({ peer }) => counts.set(peer, (counts.get(peer) ?? 0) + 1));
+  return (from) => counts.get(from) ?? 0;
 }
 
 /** Lets the last batched acks of a phase go out, so they do not land in the next measurement. */

@@ -1,4 +1,5 @@
 /** Timing and summary helpers for the benchmark. Durations are milliseconds as floating-point numbers. */
+import { readFileSync } from 'node:fs';
 
 export interface Summary {
   n: number;
@@ -29,6 +30,33 @@ export interface Transfer {
   bytes: number;
   messages: number;
   ms: number;
+  /** CPU time the sending and the receiving thread spent over the run, where the platform tells (Linux). */
+  cpu?: RunCpu;
+}
+
+export interface RunCpu {
+  senderMs: number;
+  /** Absent when both ends are the same thread: then `senderMs` is the cost of both. */
+  receiverMs?: number;
+}
+
+/** Linux reports thread CPU time in clock ticks of 1/USER_HZ s; USER_HZ is 100 on every architecture Node runs on. */
+const MS_PER_TICK = 10;
+
+/**
+ * CPU time (user + system) the calling thread has used so far, in ms with a resolution of 10 ms, or null where
+ * /proc/thread-self is not there. Unlike wall-clock time, it barely changes when other programs compete for the
+ * cores, so it tells how much work a run cost, and (divided by the wall time) whether the thread was kept waiting.
+ */
+export function threadCpuMs(): number | null {
+  try {
+    const stat = readFileSync('/proc/thread-self/stat', 'utf8');
+    // Fields after the command name, which is in parentheses and may itself contain spaces or parentheses.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * MS_PER_TICK; // utime and stime: fields 14 and 15 of stat
+  } catch {
+    return null;
+  }
 }
 
 export function mbPerSecond(run: Transfer): number {

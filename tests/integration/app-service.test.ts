@@ -156,8 +156,8 @@ describe('AppService settings', () => {
     const dataDir = await tempDir();
     await writeFile(path.join(dataDir, 'settings.json'), '{"displayName": 42');
     const opened = await open({ dataDir });
-    await waitUntil(() => eventsOf(opened, 'error:raised').length === 1, 'the problem is reported');
-    expect(eventsOf(opened, 'error:raised')[0]!.message).toMatch(/settings file was damaged/);
+    const { notices } = await opened.handlers['node:status']({});
+    expect(notices).toEqual([expect.stringMatching(/^The settings file was damaged; it was kept as .*settings\.json\.damaged-\d+ and defaults are in use\.$/)]);
     expect((await readdir(dataDir)).some((name) => name.startsWith('settings.json.damaged-'))).toBe(true);
     expect((await opened.handlers['identity:get']({})).nameChosen).toBe(false);
   });

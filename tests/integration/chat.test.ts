@@ -17,7 +17,8 @@ describe('two peers over 127.0.0.1', () => {
     const info = await alice.connect('127.0.0.1', bob.port);
     expect(info).toMatchObject({ peer: bob.id, id: bob.id, mode: 'secure', name: 'Bob', direction: 'outbound' });
     expect(info.fingerprint).toBe(bob.identity.fingerprint);
-    expect(await bobSeesAlice).toMatchObject({ peer: alice.id, name: 'Alice', mode: 'secure', direction: 'inbound' });
+    // Alice dialed from a passing port; the address to dial her back is the port she listens on.
+    expect(await bobSeesAlice).toMatchObject({ peer: alice.id, name: 'Alice', mode: 'secure', direction: 'inbound', dialAddress: `127.0.0.1:${alice.port}` });
 
     const bobGets = nextEvent(bob, 'message');
     const aliceDelivered = nextEvent(alice, 'delivered');

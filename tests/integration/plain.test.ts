@@ -23,7 +23,7 @@ describe('a classic socket client dials Peerline', () => {
     const peer = `plain:127.0.0.1:${client.localPort}`;
     client.write(GREETING);
 
-    expect(await connected).toEqual({ peer, mode: 'plain', direction: 'inbound', address: `127.0.0.1:${client.localPort}` });
+    expect(await connected).toEqual({ peer, mode: 'plain', direction: 'inbound', address: `127.0.0.1:${client.localPort}`, dialAddress: `127.0.0.1:${client.localPort}` });
     const message = await gets;
     expect(message).toEqual({ peer, text: GREETING });
     expect(message.id).toBeUndefined();
@@ -70,7 +70,7 @@ describe('Peerline dials a classic socket server', () => {
     const disconnected = nextEvent(alice, 'disconnected');
     const info = await alice.connect('127.0.0.1', server.port, 'plain');
     const peer = `plain:127.0.0.1:${server.port}`;
-    expect(info).toEqual({ peer, mode: 'plain', direction: 'outbound', address: `127.0.0.1:${server.port}` });
+    expect(info).toEqual({ peer, mode: 'plain', direction: 'outbound', address: `127.0.0.1:${server.port}`, dialAddress: `127.0.0.1:${server.port}` });
 
     alice.send(peer, 'Hello from Peerline');
     expect(await disconnected).toEqual({ peer, reason: 'the peer closed the connection' });

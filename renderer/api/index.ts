@@ -1,0 +1,63 @@
+/**
+ * The renderer's one way to the backend: the contract's typed client over whichever transport carries it.
+ * In Electron the preload exposes `window.peerline`, which is a Transport; in a browser opened by
+ * `peerline --ui` it is the WebSocket transport back to the server that served the page.
+ */
+import { createApi, type Api, type Transport } from '../../shared/ipc/client';
+import { ALWAYS_OPEN, type LinkSource } from './link';
+import { apiSocketUrl, takeUiToken } from './ui-token';
+import { createWebSocketTransport, type SocketFactory } from './websocket-transport';
+
+export type { Api } from '../../shared/ipc/client';
+
+export type Backend = { kind: 'ready'; api: Api; link: LinkSource } | { kind: 'no-token' };
+
+const browserSocket: SocketFactory = (url, handlers) => {
+  const socket = new WebSocket(url);
+  socket.addEventListener('open', () => handlers.open());
+  socket.addEventListener('message', (event) => handlers.message(event.data));
+  // An error is always followed by close; `close` alone is the one signal.
+  socket.addEventListener('close', () => handlers.close());
+  return socket;
+};
+
+function isTransport(value: unknown): value is Transport {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Transport).invoke === 'function' &&
+    typeof (value as Transport).subscribe === 'function'
+  );
+}
+
+export function connectBackend(): Backend {
+  const preload = window.peerline;
+  if (isTransport(preload)) return { kind: 'ready', api: createApi(preload), link: ALWAYS_OPEN };
+
+  const token = takeUiToken({
+    href: location.href,
+    storage: safeSessionStorage(),
+    replaceUrl: (url) => history.replaceState(history.state, '', url),
+  });
+  if (token === null) return { kind: 'no-token' };
+  const transport = createWebSocketTransport({ url: apiSocketUrl(location.href, token), createSocket: browserSocket });
+  const link: LinkSource = {
+    get: () => transport.link(),
+    subscribe: (listener) => transport.onLink(listener),
+    retryNow: () => transport.reconnectNow(),
+  };
+  // A laptop waking up or a network coming back: try at once rather than at the next backoff step.
+  window.addEventListener('online', () => transport.reconnectNow());
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible') transport.reconnectNow();
+  });
+  return { kind: 'ready', api: createApi(transport), link };
+}
+
+function safeSessionStorage(): Storage | null {
+  try {
+    return window.sessionStorage;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,187 @@
+import { useEffect } from 'react';
+import { useStore } from '../state/store';
+import { ConnectDialog } from './ConnectDialog';
+import { useActions } from './context';
+import { ConversationList } from './ConversationList';
+import { ConversationView } from './ConversationView';
+import { ChatIcon, CloseIcon, Logo, PlusIcon, SettingsIcon } from './icons';
+import { MyCard } from './MyCard';
+import { OpenLinkDialog } from './OpenLinkDialog';
+import { SettingsDialog } from './SettingsDialog';
+import { Welcome } from './Welcome';
+
+export function App() {
+  const phase = useStore((s) => s.boot.phase);
+  const nameChosen = useStore((s) => s.identity?.nameChosen ?? true);
+  useDocumentTitle();
+
+  return (
+    <div className="app">
+      <ConnectionBanner />
+      {phase === 'loading' ? (
+        <Splash />
+      ) : phase === 'failed' ? (
+        <BootFailed />
+      ) : phase === 'no-token' ? (
+        <NoToken />
+      ) : !nameChosen ? (
+        <Welcome />
+      ) : (
+        <Shell />
+      )}
+      <Toasts />
+      {phase === 'ready' && <Dialogs />}
+    </div>
+  );
+}
+
+function Shell() {
+  const selectedPeer = useStore((s) => s.selectedPeer);
+  const selectedExists = useStore((s) => s.selectedPeer !== null && s.conversations[s.selectedPeer] !== undefined);
+  const openDialog = useStore((s) => s.openDialog);
+  const peer = selectedExists ? selectedPeer : null;
+
+  return (
+    <div className={`shell${peer !== null ? ' has-selection' : ''}`}>
+      <h1 className="sr-only">Peerline</h1>
+      <aside className="sidebar">
+        <MyCard />
+        <div className="sidebar-actions">
+          <button type="button" className="btn primary connect-btn" onClick={() => openDialog({ kind: 'connect' })}>
+            <PlusIcon />
+            <span>Connect</span>
+          </button>
+          <button type="button" className="btn icon-btn" aria-label="Settings" title="Settings" onClick={() => openDialog({ kind: 'settings' })}>
+            <SettingsIcon />
+          </button>
+        </div>
+        <ConversationList />
+      </aside>
+      <main className="pane">{peer !== null ? <ConversationView key={peer} peer={peer} /> : <NothingSelected />}</main>
+    </div>
+  );
+}
+
+function NothingSelected() {
+  const any = useStore((s) => Object.keys(s.conversations).length > 0);
+  return (
+    <div className="pane-empty">
+      <ChatIcon size={56} />
+      <h2>{any ? 'Pick a conversation' : 'Start a conversation'}</h2>
+      <p className="hint">
+        {any
+          ? 'Choose someone on the left, or press Connect to reach someone new.'
+          : 'Press Connect and type another Peerline’s address — or give someone one of your addresses on the left.'}
+      </p>
+    </div>
+  );
+}
+
+function Dialogs() {
+  const dialog = useStore((s) => s.dialog);
+  if (dialog === null) return null;
+  switch (dialog.kind) {
+    case 'connect':
+      return <ConnectDialog />;
+    case 'settings':
+      return <SettingsDialog />;
+    case 'open-link':
+      return <OpenLinkDialog href={dialog.href} />;
+  }
+}
+
+function Splash() {
+  return (
+    <div className="splash" role="status">
+      <Logo size={56} />
+      <p>Starting Peerline…</p>
+    </div>
+  );
+}
+
+function BootFailed() {
+  const error = useStore((s) => (s.boot.phase === 'failed' ? s.boot.error : ''));
+  const actions = useActions();
+  return (
+    <main className="splash">
+      <Logo size={56} />
+      <h1>Peerline could not start</h1>
+      <p role="alert">{error}</p>
+      <button type="button" className="btn primary" onClick={() => actions.retryLink()}>
+        Try again
+      </button>
+    </main>
+  );
+}
+
+export function NoToken() {
+  return (
+    <main className="splash">
+      <Logo size={56} />
+      <h1>Open the link from Peerline</h1>
+      <p>
+        This page needs the address that <span className="mono">peerline --ui</span> printed when it started: it carries a key that lets this window in.
+        Open that address again.
+      </p>
+    </main>
+  );
+}
+
+function ConnectionBanner() {
+  const status = useStore((s) => s.link.status);
+  const everOpened = useStore((s) => s.link.everOpened);
+  const failures = useStore((s) => s.link.failures);
+  const actions = useActions();
+  if (status === 'open' || (!everOpened && failures === 0)) return null;
+  return (
+    <div className="banner" role="alert">
+      <span className="spinner" aria-hidden="true" />
+      <span>{everOpened ? 'Lost the connection to Peerline. Reconnecting…' : 'Cannot reach Peerline. Retrying…'}</span>
+      <button type="button" className="btn small" onClick={() => actions.retryLink()}>
+        Retry now
+      </button>
+    </div>
+  );
+}
+
+/** How long a toast stays before it goes by itself. */
+const TOAST_MS = { info: 5_000, error: 10_000 } as const;
+
+function Toasts() {
+  const toasts = useStore((s) => s.toasts);
+  const dismiss = useStore((s) => s.dismissToast);
+  return (
+    <div className="toasts" aria-label="Notifications" role="region">
+      {toasts.map((toast) => (
+        <ToastItem key={toast.id} id={toast.id} tone={toast.tone} text={toast.text} dismiss={dismiss} />
+      ))}
+    </div>
+  );
+}
+
+function ToastItem({ id, tone, text, dismiss }: { id: number; tone: 'error' | 'info'; text: string; dismiss(id: number): void }) {
+  useEffect(() => {
+    const timer = setTimeout(() => dismiss(id), TOAST_MS[tone]);
+    return () => clearTimeout(timer);
+  }, [dismiss, id, tone]);
+  return (
+    <div className={`toast toast-${tone}`} role={tone === 'error' ? 'alert' : 'status'}>
+      <span className="toast-text">{text}</span>
+      <button type="button" className="btn icon-btn" aria-label="Dismiss" onClick={() => dismiss(id)}>
+        <CloseIcon />
+      </button>
+    </div>
+  );
+}
+
+/** "(3) Peerline" while messages are unread. */
+function useDocumentTitle() {
+  const unread = useStore((s) => {
+    let total = 0;
+    for (const conversation of Object.values(s.conversations)) total += conversation.unread;
+    return total;
+  });
+  useEffect(() => {
+    document.title = unread > 0 ? `(${unread}) Peerline` : 'Peerline';
+  }, [unread]);
+}

@@ -1,0 +1,179 @@
+import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
+import { formatAddress, parsePeerAddress } from '../../shared/address';
+import { DEFAULT_PORT } from '../../shared/protocol/limits';
+import { useStore } from '../state/store';
+import { useActions } from './context';
+import { Modal } from './Modal';
+
+type Mode = 'secure' | 'plain';
+
+/** "Connect to a peer": an address, secure or plain, a cancellable pending state, and the backend's answer. */
+export function ConnectDialog() {
+  const actions = useActions();
+  const closeDialog = useStore((s) => s.closeDialog);
+  const titleId = useId();
+  const inputId = useId();
+  const hintId = useId();
+  const fieldErrorId = useId();
+  const secureHintId = useId();
+  const plainHintId = useId();
+  const inputRef = useRef<HTMLInputElement>(null);
+
+  const [address, setAddress] = useState('');
+  const [mode, setMode] = useState<Mode>('secure');
+  const [touched, setTouched] = useState(false);
+  const [pending, setPending] = useState<{ attempt: string; target: string } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const attemptRef = useRef<string | null>(null);
+
+  const parsed = useMemo(() => parsePeerAddress(address), [address]);
+  const fieldError = touched && !parsed.ok ? parsed.error : null;
+
+  // Leaving while an attempt is running cancels it.
+  useEffect(
+    () => () => {
+      const attempt = attemptRef.current;
+      attemptRef.current = null;
+      if (attempt !== null) void actions.cancelConnect(attempt);
+    },
+    [actions],
+  );
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    if (pending !== null) return;
+    setTouched(true);
+    if (!parsed.ok) {
+      inputRef.current?.focus();
+      return;
+    }
+    const attempt = actions.newAttemptId();
+    attemptRef.current = attempt;
+    const target = formatAddress(parsed.host, parsed.port);
+    setPending({ attempt, target });
+    setError(null);
+    setNotice(null);
+    const result = await actions.connect({ host: parsed.host, port: parsed.port, mode }, attempt);
+    if (attemptRef.current !== attempt) return; // cancelled, or the dialog is gone
+    attemptRef.current = null;
+    setPending(null);
+    if (result.ok) {
+      closeDialog();
+      // The new conversation is open behind the dialog; its message box is where the person goes next.
+      requestAnimationFrame(() => document.querySelector<HTMLTextAreaElement>('.composer-input')?.focus());
+      return;
+    }
+    if (result.error.code === 'dial-cancelled') setNotice('Cancelled.');
+    else setError(result.error.message);
+    inputRef.current?.focus();
+  }
+
+  function cancelAttempt() {
+    const attempt = attemptRef.current;
+    attemptRef.current = null;
+    setPending(null);
+    if (attempt !== null) {
+      void actions.cancelConnect(attempt);
+      setNotice('Cancelled.');
+    }
+    inputRef.current?.focus();
+  }
+
+  const describedBy = [hintId, fieldError !== null ? fieldErrorId : null].filter(Boolean).join(' ');
+
+  return (
+    <Modal labelledBy={titleId} onCancel={closeDialog} className="connect-dialog">
+      <form onSubmit={submit} noValidate>
+        <h2 id={titleId} className="modal-title">
+          Connect to a peer
+        </h2>
+        <p className="modal-lead">Type the address the other person sees under “Others can connect to”.</p>
+
+        <div className="field">
+          <label htmlFor={inputId}>Peer address</label>
+          <input
+            ref={inputRef}
+            id={inputId}
+            type="text"
+            className="input mono"
+            value={address}
+            onChange={(event) => {
+              setAddress(event.target.value);
+              setError(null);
+              setNotice(null);
+            }}
+            onBlur={() => {
+              if (address.trim() !== '') setTouched(true);
+            }}
+            readOnly={pending !== null}
+            autoFocus
+            autoComplete="off"
+            autoCapitalize="off"
+            spellCheck={false}
+            inputMode="url"
+            placeholder={`192.168.1.20:${DEFAULT_PORT}`}
+            aria-invalid={fieldError !== null}
+            aria-describedby={describedBy}
+          />
+          <p id={hintId} className="hint">
+            <span className="mono">host:port</span>, <span className="mono">[IPv6]:port</span>, or just a host (port {DEFAULT_PORT}).
+          </p>
+          {fieldError !== null && (
+            <p id={fieldErrorId} className="field-error">
+              {fieldError}
+            </p>
+          )}
+        </div>
+
+        <fieldset className="field choice" disabled={pending !== null}>
+          <legend>Connection</legend>
+          <label className="choice-option">
+            <input type="radio" name="mode" value="secure" checked={mode === 'secure'} onChange={() => setMode('secure')} aria-describedby={secureHintId} />
+            <span className="choice-text">
+              <span className="choice-label">Secure</span>
+              <span id={secureHintId} className="hint">
+                Encrypted and verified. The other side runs Peerline.
+              </span>
+            </span>
+          </label>
+          <label className="choice-option">
+            <input type="radio" name="mode" value="plain" checked={mode === 'plain'} onChange={() => setMode('plain')} aria-describedby={plainHintId} />
+            <span className="choice-text">
+              <span className="choice-label">Plain text</span>
+              <span id={plainHintId} className="hint">
+                Unencrypted, for netcat and simple socket programs. Anyone on the network can read it.
+              </span>
+            </span>
+          </label>
+        </fieldset>
+
+        <div className="form-status" role="status">
+          {pending !== null && (
+            <span className="pending">
+              <span className="spinner" aria-hidden="true" />
+              <span>
+                Connecting to <span className="mono">{pending.target}</span>…
+              </span>
+            </span>
+          )}
+          {pending === null && notice}
+        </div>
+        {error !== null && (
+          <p className="form-error" role="alert">
+            {error}
+          </p>
+        )}
+
+        <div className="modal-actions">
+          <button type="button" className="btn" onClick={pending !== null ? cancelAttempt : closeDialog}>
+            Cancel
+          </button>
+          <button type="submit" className="btn primary" disabled={pending !== null}>
+            {pending !== null ? 'Connecting…' : 'Connect'}
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}

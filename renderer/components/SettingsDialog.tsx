@@ -1,0 +1,147 @@
+import { useId, useRef, useState, type FormEvent } from 'react';
+import type { RequestOf } from '../../shared/ipc/contract';
+import { nameProblem, portProblem } from '../lib/validation';
+import { useStore } from '../state/store';
+import type { ThemePreference } from '../state/types';
+import { useActions } from './context';
+import { Modal } from './Modal';
+
+/** Display name, listening port (rebinds the listener), plain-text peers, and the colour theme. */
+export function SettingsDialog() {
+  const actions = useActions();
+  const closeDialog = useStore((s) => s.closeDialog);
+  const settings = useStore((s) => s.settings);
+  const node = useStore((s) => s.node);
+  const theme = useStore((s) => s.theme);
+  const setTheme = useStore((s) => s.setTheme);
+  const titleId = useId();
+  const nameId = useId();
+  const nameErrorId = useId();
+  const portId = useId();
+  const portHintId = useId();
+  const portErrorId = useId();
+  const plainHintId = useId();
+  const nameRef = useRef<HTMLInputElement>(null);
+  const portRef = useRef<HTMLInputElement>(null);
+
+  const [name, setName] = useState(settings?.displayName ?? '');
+  const [port, setPort] = useState(String(settings?.port ?? ''));
+  const [allowPlain, setAllowPlain] = useState(settings?.allowPlain ?? true);
+  const [submitted, setSubmitted] = useState(false);
+  const [saving, setSaving] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  const nameError = submitted ? nameProblem(name) : null;
+  const portError = submitted ? portProblem(port) : null;
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setSubmitted(true);
+    if (nameProblem(name) !== null) return nameRef.current?.focus();
+    if (portProblem(port) !== null) return portRef.current?.focus();
+    const changes: RequestOf<'settings:set'> = {};
+    if (settings === null || name.trim() !== settings.displayName) changes.displayName = name.trim();
+    if (settings === null || Number(port) !== settings.port) changes.port = Number(port);
+    if (settings === null || allowPlain !== settings.allowPlain) changes.allowPlain = allowPlain;
+    if (Object.keys(changes).length === 0) return closeDialog();
+    setSaving(true);
+    setError(null);
+    const result = await actions.saveSettings(changes);
+    setSaving(false);
+    if (result.ok) closeDialog();
+    else setError(result.error.message);
+  }
+
+  const listening = node === null ? null : node.listening ? `Peerline is listening on port ${node.port}.` : 'Peerline is not listening right now.';
+
+  return (
+    <Modal labelledBy={titleId} onCancel={closeDialog} className="settings-dialog">
+      <form onSubmit={submit} noValidate>
+        <h2 id={titleId} className="modal-title">
+          Settings
+        </h2>
+
+        <div className="field">
+          <label htmlFor={nameId}>Display name</label>
+          <input
+            ref={nameRef}
+            id={nameId}
+            className="input"
+            value={name}
+            onChange={(event) => setName(event.target.value)}
+            autoComplete="nickname"
+            aria-invalid={nameError !== null}
+            aria-describedby={nameError !== null ? nameErrorId : undefined}
+          />
+          {nameError !== null && (
+            <p id={nameErrorId} className="field-error">
+              {nameError}
+            </p>
+          )}
+        </div>
+
+        <div className="field">
+          <label htmlFor={portId}>Listening port</label>
+          <input
+            ref={portRef}
+            id={portId}
+            className="input mono port-input"
+            type="number"
+            inputMode="numeric"
+            min={0}
+            max={65535}
+            value={port}
+            onChange={(event) => setPort(event.target.value)}
+            aria-invalid={portError !== null}
+            aria-describedby={[portHintId, portError !== null ? portErrorId : null].filter(Boolean).join(' ')}
+          />
+          <p id={portHintId} className="hint">
+            {listening} Changing the port moves the listener; people dial the new one. 0 picks any free port.
+          </p>
+          {portError !== null && (
+            <p id={portErrorId} className="field-error">
+              {portError}
+            </p>
+          )}
+        </div>
+
+        <div className="field">
+          <label className="check">
+            <input type="checkbox" checked={allowPlain} onChange={(event) => setAllowPlain(event.target.checked)} aria-describedby={plainHintId} />
+            <span>Allow plain-text peers</span>
+          </label>
+          <p id={plainHintId} className="hint">
+            Programs like netcat can connect and chat without encryption. Their messages are marked unencrypted.
+          </p>
+        </div>
+
+        <fieldset className="field theme-choice">
+          <legend>Theme</legend>
+          <div className="segmented">
+            {(['system', 'light', 'dark'] as ThemePreference[]).map((option) => (
+              <label key={option} className="segment">
+                <input type="radio" name="theme" value={option} checked={theme === option} onChange={() => setTheme(option)} />
+                <span>{option === 'system' ? 'System' : option === 'light' ? 'Light' : 'Dark'}</span>
+              </label>
+            ))}
+          </div>
+        </fieldset>
+
+        {error !== null && (
+          <p className="form-error" role="alert">
+            {error}
+          </p>
+        )}
+
+        <div className="modal-actions">
+          <button type="button" className="btn" onClick={closeDialog}>
+            Cancel
+          </button>
+          <button type="submit" className="btn primary" disabled={saving}>
+            {saving ? 'Saving…' : 'Save'}
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}

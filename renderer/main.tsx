@@ -1,0 +1,44 @@
+/**
+ * Startup: the store, the transport (Electron preload or the WebSocket of `peerline --ui`), the event wiring
+ * (once), the first load, then React.
+ */
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { connectBackend } from './api';
+import { App, NoToken } from './components/App';
+import { ActionsContext } from './components/context';
+import { applyThemePreference, readThemePreference } from './lib/theme';
+import { createActions } from './state/actions';
+import { connectEvents } from './state/events';
+import { createAppStore, initAppStore } from './state/store';
+
+const rootElement = document.getElementById('root');
+if (rootElement === null) throw new Error('index.html has no #root');
+const root = createRoot(rootElement);
+
+const theme = readThemePreference();
+applyThemePreference(theme);
+const store = initAppStore(createAppStore({ theme }));
+store.subscribe((state, previous) => {
+  if (state.theme !== previous.theme) applyThemePreference(state.theme);
+});
+
+const backend = connectBackend();
+if (backend.kind === 'no-token') {
+  root.render(
+    <StrictMode>
+      <NoToken />
+    </StrictMode>,
+  );
+} else {
+  const actions = createActions(backend.api, backend.link, store);
+  connectEvents(backend.api, backend.link, store, { onLinkRestored: () => void actions.refresh() });
+  void actions.loadInitial();
+  root.render(
+    <StrictMode>
+      <ActionsContext value={actions}>
+        <App />
+      </ActionsContext>
+    </StrictMode>,
+  );
+}

@@ -1,0 +1,35 @@
+/**
+ * The one place where backend events enter the store. Subscribed once at startup; each event is applied with
+ * `setState` through a pure reducer.
+ */
+import type { Api } from '../../shared/ipc/client';
+import type { LinkSource } from '../api/link';
+import { conversationUpserted, linkChanged, messageReceived, messageStatusChanged, nodeUpdated } from './reducers';
+import type { AppStore } from './store';
+
+export interface EventWiring {
+  /** The link came back after being lost (or after the first attempt failed): state may be stale. */
+  onLinkRestored(): void;
+  now?: () => number;
+}
+
+export function connectEvents(api: Api, link: LinkSource, store: AppStore, wiring: EventWiring): () => void {
+  const now = wiring.now ?? Date.now;
+  const unsubscribers = [
+    api.on('peer:updated', (conversation) => store.setState((state) => conversationUpserted(state, conversation, now()))),
+    api.on('message:received', (message) => store.setState((state) => messageReceived(state, message))),
+    api.on('message:status-changed', (change) => store.setState((state) => messageStatusChanged(state, change))),
+    api.on('node:updated', (node) => store.setState((state) => nodeUpdated(state, node))),
+    api.on('error:raised', (error) => store.getState().pushToast('error', error.message)),
+    link.subscribe((next) => {
+      const previous = store.getState().link;
+      store.setState((state) => linkChanged(state, next));
+      const restored = next.status === 'open' && previous.status !== 'open' && (previous.everOpened || previous.failures > 0);
+      if (restored) wiring.onLinkRestored();
+    }),
+  ];
+  store.setState((state) => linkChanged(state, link.get()));
+  return () => {
+    for (const unsubscribe of unsubscribers) unsubscribe();
+  };
+}

@@ -1,0 +1,352 @@
+import { describe, expect, it } from 'vitest';
+import type { EventChannel, InvokeChannel } from '../../shared/ipc/channels';
+import { createApi, type Transport } from '../../shared/ipc/client';
+import type { Conversation, Message } from '../../shared/ipc/contract';
+import { fail, ok, type Result } from '../../shared/ipc/result';
+import type { LinkSource, LinkState } from '../../renderer/api/link';
+import { createActions } from '../../renderer/state/actions';
+import { connectEvents } from '../../renderer/state/events';
+import {
+  conversationUpserted,
+  laterStatus,
+  mergeMessages,
+  messageReceived,
+  messageStatusChanged,
+  pageLoaded,
+  sendSucceeded,
+  sortConversations,
+} from '../../renderer/state/reducers';
+import { createAppStore } from '../../renderer/state/store';
+
+const PEER = 'a'.repeat(64);
+const OTHER = 'b'.repeat(64);
+const id = (n: number) => n.toString(16).padStart(32, '0');
+
+function conversation(overrides: Partial<Conversation> = {}): Conversation {
+  return { peer: PEER, mode: 'secure', name: 'Alice', address: '10.0.0.5:8000', state: 'online', unread: 0, typing: false, ...overrides };
+}
+
+function message(n: number, overrides: Partial<Message> = {}): Message {
+  return { id: id(n), peer: PEER, fromMe: false, text: `m${n}`, at: 1_000 * n, ...overrides };
+}
+
+/** A transport that answers from a table and lets the test fire events. */
+function fakeTransport(handlers: Partial<Record<InvokeChannel, (request: any) => Result<unknown> | Promise<Result<unknown>>>>) {
+  const listeners = new Set<(event: EventChannel, payload: unknown) => void>();
+  const calls: Array<[InvokeChannel, unknown]> = [];
+  const transport: Transport = {
+    async invoke(channel, request) {
+      calls.push([channel, request]);
+      const handler = handlers[channel];
+      return handler ? handler(request) : fail('internal', `no handler for ${channel}`);
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+  const emit = (event: EventChannel, payload: unknown) => {
+    for (const listener of listeners) listener(event, payload);
+  };
+  return { transport, emit, calls, listeners };
+}
+
+function fakeLink(): LinkSource & { set(link: LinkState): void } {
+  let link: LinkState = { status: 'open', failures: 0, everOpened: true };
+  const listeners = new Set<(link: LinkState) => void>();
+  return {
+    get: () => link,
+    subscribe: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    retryNow: () => {},
+    set(next) {
+      link = next;
+      for (const listener of listeners) listener(next);
+    },
+  };
+}
+
+describe('renderer reducers', () => {
+  it('laterStatus never moves a message back', () => {
+    expect(laterStatus('sending', 'sent')).toBe('sent');
+    expect(laterStatus('sent', 'delivered')).toBe('delivered');
+    expect(laterStatus('delivered', 'sent')).toBe('delivered');
+    expect(laterStatus('sent', 'sending')).toBe('sent');
+    expect(laterStatus('sent', 'failed')).toBe('failed');
+    expect(laterStatus('failed', 'sent')).toBe('sent');
+    expect(laterStatus(undefined, 'sent')).toBe('sent');
+  });
+
+  it('mergeMessages updates by id, places by time, keeps pending ones last', () => {
+    const pending = { ...message(99, { fromMe: true, status: 'sending' as const }), id: 'local-1', pending: true as const };
+    const merged = mergeMessages([message(1), message(3), pending], [message(2), { ...message(3), text: 'edited' }, message(4)]);
+    expect(merged.map((m) => m.id)).toEqual([id(1), id(2), id(3), id(4), 'local-1']);
+    expect(merged[2]?.text).toBe('edited');
+  });
+
+  it('peer:updated upserts by peer and marks when a conversation comes alive', () => {
+    const store = createAppStore();
+    store.setState((s) => conversationUpserted(s, conversation({ state: 'offline' }), 100));
+    expect(store.getState().touchedAt[PEER]).toBe(100);
+    store.setState((s) => conversationUpserted(s, conversation({ state: 'offline', unread: 2 }), 200));
+    expect(store.getState().conversations[PEER]?.unread).toBe(2);
+    expect(store.getState().touchedAt[PEER]).toBe(100);
+    store.setState((s) => conversationUpserted(s, conversation({ state: 'online' }), 300));
+    expect(store.getState().touchedAt[PEER]).toBe(300);
+    expect(Object.keys(store.getState().conversations)).toEqual([PEER]);
+  });
+
+  it('sorts conversations by latest activity, then by name', () => {
+    const list = sortConversations(
+      {
+        [PEER]: conversation({ name: 'Alice', lastMessage: { text: 'x', at: 10, fromMe: false } }),
+        [OTHER]: conversation({ peer: OTHER, name: 'Bob', lastMessage: { text: 'y', at: 20, fromMe: false } }),
+        c: conversation({ peer: 'c', name: 'Carol' }),
+        d: conversation({ peer: 'd', name: 'Dave' }),
+      },
+      { d: 30 },
+    );
+    expect(list.map((c) => c.name)).toEqual(['Dave', 'Bob', 'Alice', 'Carol']);
+  });
+
+  it('message:received appends to a loaded history and updates the preview; an unloaded history stays unloaded', () => {
+    const store = createAppStore();
+    store.setState((s) => conversationUpserted(s, conversation(), 0));
+    store.setState((s) => messageReceived(s, message(1)));
+    expect(store.getState().messages[PEER]).toBeUndefined();
+    expect(store.getState().conversations[PEER]?.lastMessage).toEqual({ text: 'm1', at: 1000, fromMe: false });
+
+    store.setState((s) => pageLoaded(s, PEER, { messages: [message(1)], hasMore: false }, false));
+    store.setState((s) => messageReceived(s, message(2)));
+    store.setState((s) => messageReceived(s, message(2))); // a duplicate is merged, not repeated
+    expect(store.getState().messages[PEER]?.items.map((m) => m.id)).toEqual([id(1), id(2)]);
+    // An older message does not replace a newer preview.
+    store.setState((s) => messageReceived(s, message(0)));
+    expect(store.getState().conversations[PEER]?.lastMessage?.text).toBe('m2');
+  });
+
+  it('message:status-changed updates a held message, and is remembered for one not yet held', () => {
+    const store = createAppStore();
+    store.setState((s) => pageLoaded(s, PEER, { messages: [message(1, { fromMe: true, status: 'sent' })], hasMore: true }, false));
+    store.setState((s) => messageStatusChanged(s, { peer: PEER, id: id(1), status: 'delivered' }));
+    expect(store.getState().messages[PEER]?.items[0]?.status).toBe('delivered');
+    store.setState((s) => messageStatusChanged(s, { peer: PEER, id: id(1), status: 'sent' }));
+    expect(store.getState().messages[PEER]?.items[0]?.status).toBe('delivered');
+
+    // The ack overtook message:send's answer: remembered, then applied when the answer comes.
+    store.setState((s) => messageStatusChanged(s, { peer: PEER, id: id(2), status: 'delivered' }));
+    expect(store.getState().earlyStatus[id(2)]).toBe('delivered');
+    store.setState((s) => ({
+      messages: { ...s.messages, [PEER]: { ...s.messages[PEER]!, items: [...s.messages[PEER]!.items, { ...message(2, { fromMe: true, status: 'sending' }), id: 'local-1', pending: true as const }] } },
+    }));
+    store.setState((s) => sendSucceeded(s, PEER, 'local-1', message(2, { fromMe: true, status: 'sent' })));
+    const items = store.getState().messages[PEER]!.items;
+    expect(items.map((m) => [m.id, m.status, m.pending])).toEqual([
+      [id(1), 'delivered', undefined],
+      [id(2), 'delivered', undefined],
+    ]);
+    expect(store.getState().earlyStatus[id(2)]).toBeUndefined();
+  });
+
+  it('keeps hasMore from the older pages when the newest page is loaded again', () => {
+    const store = createAppStore();
+    store.setState((s) => pageLoaded(s, PEER, { messages: [message(5), message(6)], hasMore: true }, false));
+    store.setState((s) => pageLoaded(s, PEER, { messages: [message(3), message(4)], hasMore: false }, true));
+    expect(store.getState().messages[PEER]?.hasMore).toBe(false);
+    store.setState((s) => pageLoaded(s, PEER, { messages: [message(6), message(7)], hasMore: true }, false));
+    expect(store.getState().messages[PEER]?.items.map((m) => m.text)).toEqual(['m3', 'm4', 'm5', 'm6', 'm7']);
+  });
+});
+
+describe('renderer events: written into the store in one place', () => {
+  it('applies every event channel', () => {
+    const { transport, emit } = fakeTransport({});
+    const store = createAppStore();
+    const link = fakeLink();
+    connectEvents(createApi(transport), link, store, { onLinkRestored: () => {}, now: () => 42 });
+
+    emit('peer:updated', conversation({ unread: 3 }));
+    expect(store.getState().conversations[PEER]?.unread).toBe(3);
+
+    store.setState((s) => pageLoaded(s, PEER, { messages: [], hasMore: false }, false));
+    emit('message:received', message(1));
+    expect(store.getState().messages[PEER]?.items).toHaveLength(1);
+
+    emit('message:received', message(2, { fromMe: true, status: 'sent' }));
+    emit('message:status-changed', { peer: PEER, id: id(2), status: 'delivered' });
+    expect(store.getState().messages[PEER]?.items[1]?.status).toBe('delivered');
+
+    const node = { listening: true, host: '0.0.0.0', port: 8001, addresses: ['192.168.1.20:8001'], allowPlain: true, notices: [] };
+    emit('node:updated', node);
+    expect(store.getState().node).toEqual(node);
+
+    emit('error:raised', { code: 'internal', message: 'The disk is full.' });
+    expect(store.getState().toasts.map((t) => [t.tone, t.text])).toEqual([['error', 'The disk is full.']]);
+  });
+
+  it('reports a restored link once, and not the first successful connection', () => {
+    const { transport } = fakeTransport({});
+    const store = createAppStore();
+    const link = fakeLink();
+    link.set({ status: 'connecting', failures: 0, everOpened: false });
+    let restored = 0;
+    connectEvents(createApi(transport), link, store, { onLinkRestored: () => restored++ });
+    link.set({ status: 'open', failures: 0, everOpened: true });
+    expect(restored).toBe(0);
+    link.set({ status: 'reconnecting', failures: 1, everOpened: true });
+    expect(store.getState().link.status).toBe('reconnecting');
+    link.set({ status: 'open', failures: 0, everOpened: true });
+    expect(restored).toBe(1);
+  });
+
+  it('unsubscribes everything', () => {
+    const { transport, listeners } = fakeTransport({});
+    const off = connectEvents(createApi(transport), fakeLink(), createAppStore(), { onLinkRestored: () => {} });
+    expect(listeners.size).toBe(5);
+    off();
+    expect(listeners.size).toBe(0);
+  });
+});
+
+describe('renderer actions', () => {
+  const identity = { id: PEER, fingerprint: 'QX7B 2MZL', name: 'Me', nameChosen: true };
+  const node = { listening: true, host: '0.0.0.0', port: 8000, addresses: ['127.0.0.1:8000'], allowPlain: true, notices: [] };
+  const settings = { displayName: 'Me', port: 8000, allowPlain: true };
+  const base = {
+    'identity:get': () => ok(identity),
+    'node:status': () => ok(node),
+    'conversation:list': () => ok([conversation({ unread: 2 })]),
+    'settings:get': () => ok(settings),
+  } as const;
+
+  it('loads identity, node, conversations and settings, then is ready', async () => {
+    const { transport } = fakeTransport(base);
+    const store = createAppStore();
+    await createActions(createApi(transport), fakeLink(), store).loadInitial();
+    const state = store.getState();
+    expect(state.boot).toEqual({ phase: 'ready' });
+    expect(state.identity).toEqual(identity);
+    expect(state.node).toEqual(node);
+    expect(state.settings).toEqual(settings);
+    expect(Object.keys(state.conversations)).toEqual([PEER]);
+  });
+
+  it("shows the backend's start-up notices once, as toasts", async () => {
+    const notice = 'The settings file was damaged; it was kept as settings.json.damaged-1 and defaults are in use.';
+    const { transport } = fakeTransport({ ...base, 'node:status': () => ok({ ...node, notices: [notice] }) });
+    const store = createAppStore();
+    const actions = createActions(createApi(transport), fakeLink(), store);
+    await actions.loadInitial();
+    await actions.loadInitial();
+    expect(store.getState().toasts).toEqual([expect.objectContaining({ tone: 'error', text: notice })]);
+  });
+
+  it('shows the first failure as the reason the app could not start', async () => {
+    const { transport } = fakeTransport({ ...base, 'node:status': () => fail('internal', 'Lost the connection to Peerline.') });
+    const store = createAppStore();
+    await createActions(createApi(transport), fakeLink(), store).loadInitial();
+    expect(store.getState().boot).toEqual({ phase: 'failed', error: 'Lost the connection to Peerline.' });
+  });
+
+  it('shows a message as sending until message:send answers, then as the stored message', async () => {
+    let answer!: (result: Result<unknown>) => void;
+    const { transport, calls } = fakeTransport({
+      ...base,
+      'message:list': () => ok({ messages: [message(1)], hasMore: false }),
+      'message:send': () => new Promise((resolve) => (answer = resolve)),
+    });
+    const store = createAppStore();
+    const actions = createActions(createApi(transport), fakeLink(), store, () => 5_000);
+    await actions.loadInitial();
+    actions.selectConversation(PEER);
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(calls).toContainEqual(['message:list', { peer: PEER, limit: 100 }]);
+
+    const sending = actions.sendMessage(PEER, 'hello');
+    const pending = store.getState().messages[PEER]!.items.at(-1)!;
+    expect(pending).toMatchObject({ text: 'hello', fromMe: true, status: 'sending', pending: true });
+
+    answer(ok(message(7, { fromMe: true, text: 'hello', status: 'sent', at: 5_001 })));
+    await sending;
+    const items = store.getState().messages[PEER]!.items;
+    expect(items.map((m) => [m.id, m.status, m.pending])).toEqual([
+      [id(1), undefined, undefined],
+      [id(7), 'sent', undefined],
+    ]);
+    expect(store.getState().conversations[PEER]?.lastMessage).toEqual({ text: 'hello', at: 5_001, fromMe: true });
+  });
+
+  it('keeps a message that could not be sent, marked failed with the reason, and can retry it', async () => {
+    let failing = true;
+    const { transport } = fakeTransport({
+      ...base,
+      'message:send': () =>
+        failing ? fail('not-connected', 'Alice is offline.') : ok(message(8, { fromMe: true, text: 'hi', status: 'sent' })),
+    });
+    const store = createAppStore();
+    const actions = createActions(createApi(transport), fakeLink(), store);
+    await actions.sendMessage(PEER, 'hi');
+    const failed = store.getState().messages[PEER]!.items[0]!;
+    expect(failed).toMatchObject({ status: 'failed', error: 'Alice is offline.', pending: true });
+    failing = false;
+    await actions.retryMessage(PEER, failed.id);
+    expect(store.getState().messages[PEER]!.items.map((m) => [m.id, m.status])).toEqual([[id(8), 'sent']]);
+  });
+
+  it('pages back with `before` = the oldest stored message', async () => {
+    const { transport, calls } = fakeTransport({
+      'message:list': (request: { before?: string }) =>
+        request.before === undefined
+          ? ok({ messages: [message(3), message(4)], hasMore: true })
+          : ok({ messages: [message(1), message(2)], hasMore: false }),
+    });
+    const store = createAppStore();
+    const actions = createActions(createApi(transport), fakeLink(), store);
+    await actions.loadNewest(PEER);
+    await actions.loadEarlier(PEER);
+    expect(calls.at(-1)).toEqual(['message:list', { peer: PEER, before: id(3), limit: 100 }]);
+    expect(store.getState().messages[PEER]).toMatchObject({ hasMore: false, loading: false });
+    expect(store.getState().messages[PEER]!.items.map((m) => m.text)).toEqual(['m1', 'm2', 'm3', 'm4']);
+  });
+
+  it('connects with an attempt id, selects the new conversation, and cancels by that id', async () => {
+    const { transport, calls } = fakeTransport({
+      'peer:connect': () => ok(conversation({ peer: OTHER, name: 'Bob' })),
+      'peer:cancel-connect': () => ok(null),
+      'message:list': () => ok({ messages: [], hasMore: false }),
+    });
+    const store = createAppStore();
+    const actions = createActions(createApi(transport), fakeLink(), store);
+    const attempt = actions.newAttemptId();
+    expect(attempt).toMatch(/^[0-9a-f]{32}$/);
+    const result = await actions.connect({ host: '10.0.0.6', port: 8000, mode: 'secure' }, attempt);
+    expect(result.ok).toBe(true);
+    expect(calls[0]).toEqual(['peer:connect', { host: '10.0.0.6', port: 8000, mode: 'secure', attempt }]);
+    expect(store.getState().selectedPeer).toBe(OTHER);
+    await actions.cancelConnect(attempt);
+    expect(calls.at(-1)).toEqual(['peer:cancel-connect', { attempt }]);
+  });
+
+  it('reconnects to a conversation at its last address, IPv6 included', async () => {
+    const { transport, calls } = fakeTransport({ 'peer:connect': () => fail('dial-refused', 'Nobody is listening at [fe80::1]:8001.') });
+    const store = createAppStore();
+    store.setState((s) => conversationUpserted(s, conversation({ address: '[fe80::1]:8001', state: 'offline' }), 0));
+    const actions = createActions(createApi(transport), fakeLink(), store);
+    const result = await actions.reconnect(PEER, 'attempt-1');
+    expect(calls[0]).toEqual(['peer:connect', { host: 'fe80::1', port: 8001, mode: 'secure', attempt: 'attempt-1' }]);
+    expect(result).toEqual(fail('dial-refused', 'Nobody is listening at [fe80::1]:8001.'));
+  });
+
+  it('marks read once at a time and zeroes the count', async () => {
+    const { transport, calls } = fakeTransport({ 'conversation:mark-read': () => ok(null) });
+    const store = createAppStore();
+    store.setState((s) => conversationUpserted(s, conversation({ unread: 4 }), 0));
+    const actions = createActions(createApi(transport), fakeLink(), store);
+    await Promise.all([actions.markRead(PEER), actions.markRead(PEER)]);
+    expect(calls.filter(([channel]) => channel === 'conversation:mark-read')).toHaveLength(1);
+    expect(store.getState().conversations[PEER]?.unread).toBe(0);
+  });
+});
