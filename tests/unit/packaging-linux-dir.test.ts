@@ -9,7 +9,7 @@
  * Takes about 5 s (electron-builder ~3 s).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -58,7 +58,7 @@ let appOutDir: string;
 let builder: { status: number | null; output: string };
 
 beforeAll(async () => {
-  for (const built of [ENTRY, 'out/preload/preload.cjs']) {
+  for (const built of [ENTRY, 'out/preload/preload.cjs', 'out/renderer/index.html']) {
     if (!existsSync(path.join(repoRoot, built))) throw new Error(`${built} is missing: run \`npm run build\` first (\`npm test\` does).`);
   }
   work = await mkdtemp(path.join(os.tmpdir(), 'peerline-package-'));
@@ -67,14 +67,6 @@ beforeAll(async () => {
   mkdirSync(electronDist);
   writeFileSync(path.join(electronDist, 'electron'), '#!/bin/sh\necho "stand-in for the Electron binary (packaging test)" >&2\nexit 1\n');
   chmodSync(path.join(electronDist, 'electron'), 0o755);
-  // A snapshot of what packaging reads (the repository's node_modules linked in), so a build running in the
-  // checkout meanwhile (`vite build` empties out/renderer) cannot pull files from under electron-builder.
-  const project = path.join(work, 'project');
-  mkdirSync(path.join(project, 'out'), { recursive: true });
-  for (const file of ['package.json', 'electron-builder.yml', 'build', 'out/main', 'out/preload', 'out/renderer']) {
-    if (existsSync(path.join(repoRoot, file))) cpSync(path.join(repoRoot, file), path.join(project, file), { recursive: true });
-  }
-  symlinkSync(path.join(repoRoot, 'node_modules'), path.join(project, 'node_modules'), 'junction');
   const output = path.join(work, 'dist');
   const result = spawnSync(
     process.execPath,
@@ -91,7 +83,7 @@ beforeAll(async () => {
       `-c.extraMetadata.main=${ENTRY}`,
     ],
     // electron-builder stays silent (but for errors) when it sees VITEST in the environment.
-    { cwd: project, encoding: 'utf8', env: { ...process.env, CI: '1', VITEST: undefined }, timeout: 120_000 },
+    { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, CI: '1', VITEST: undefined }, timeout: 120_000 },
   );
   const plain = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, ''); // the log is colored when FORCE_COLOR is set
   builder = { status: result.status, output: plain(`${result.stdout}\n${result.stderr}${result.error ? `\n${String(result.error)}` : ''}`) };
@@ -117,8 +109,7 @@ describe('electron-builder --linux dir, offline', () => {
     expect([...topLevel].filter((name) => name !== 'out/renderer').sort()).toEqual(['node_modules', 'out/main', 'out/preload', 'package.json']);
     expect(files.has(ENTRY)).toBe(true);
     expect(files.has('out/preload/preload.cjs')).toBe(true);
-    // The renderer is packed when it was built (`vite build`, part of `npm run build`).
-    if (existsSync(path.join(work, 'project/out/renderer/index.html'))) expect(files.has('out/renderer/index.html')).toBe(true);
+    expect(files.has('out/renderer/index.html')).toBe(true);
     expect(JSON.parse(read('package.json').toString('utf8')).main).toBe(ENTRY);
     // No source maps, no sources, no tests, and no devDependencies.
     expect(names.filter((name) => name.endsWith('.map'))).toEqual([]);
