@@ -1,8 +1,9 @@
-import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
+import { useId, useMemo, useRef, useState, type FormEvent } from 'react';
 import { formatAddress, parsePeerAddress } from '../../shared/address';
 import { DEFAULT_PORT } from '../../shared/protocol/limits';
 import { useStore } from '../state/store';
 import { useActions } from './context';
+import { useConnectAttempt } from './hooks';
 import { Modal } from './Modal';
 
 type Mode = 'secure' | 'plain';
@@ -22,23 +23,13 @@ export function ConnectDialog() {
   const [address, setAddress] = useState('');
   const [mode, setMode] = useState<Mode>('secure');
   const [touched, setTouched] = useState(false);
-  const [pending, setPending] = useState<{ attempt: string; target: string } | null>(null);
+  const [pending, setPending] = useState<{ target: string } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const attemptRef = useRef<string | null>(null);
+  const attempt = useConnectAttempt();
 
   const parsed = useMemo(() => parsePeerAddress(address), [address]);
   const fieldError = touched && !parsed.ok ? parsed.error : null;
-
-  // Leaving while an attempt is running cancels it.
-  useEffect(
-    () => () => {
-      const attempt = attemptRef.current;
-      attemptRef.current = null;
-      if (attempt !== null) void actions.cancelConnect(attempt);
-    },
-    [actions],
-  );
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -48,15 +39,11 @@ export function ConnectDialog() {
       inputRef.current?.focus();
       return;
     }
-    const attempt = actions.newAttemptId();
-    attemptRef.current = attempt;
-    const target = formatAddress(parsed.host, parsed.port);
-    setPending({ attempt, target });
+    setPending({ target: formatAddress(parsed.host, parsed.port) });
     setError(null);
     setNotice(null);
-    const result = await actions.connect({ host: parsed.host, port: parsed.port, mode }, attempt);
-    if (attemptRef.current !== attempt) return; // cancelled, or the dialog is gone
-    attemptRef.current = null;
+    const result = await attempt.run((id) => actions.connect({ host: parsed.host, port: parsed.port, mode }, id));
+    if (result === null) return; // cancelled, or the dialog is gone
     setPending(null);
     if (result.ok) {
       closeDialog();
@@ -70,13 +57,8 @@ export function ConnectDialog() {
   }
 
   function cancelAttempt() {
-    const attempt = attemptRef.current;
-    attemptRef.current = null;
     setPending(null);
-    if (attempt !== null) {
-      void actions.cancelConnect(attempt);
-      setNotice('Cancelled.');
-    }
+    if (attempt.cancel()) setNotice('Cancelled.');
     inputRef.current?.focus();
   }
 

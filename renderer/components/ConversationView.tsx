@@ -1,9 +1,9 @@
-import { useEffect, useId, useRef, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import { useStore } from '../state/store';
 import { Avatar } from './Avatar';
 import { Composer } from './Composer';
 import { useActions } from './context';
-import { usePageVisible } from './hooks';
+import { useConnectAttempt, usePageVisible } from './hooks';
 import { BackIcon, LockIcon, LockOpenIcon } from './icons';
 import { MessageList } from './MessageList';
 
@@ -41,39 +41,25 @@ export function ConversationView({ peer }: { peer: string }) {
 function ConversationHeader({ peer, titleId }: { peer: string; titleId: string }) {
   const conversation = useStore((s) => s.conversations[peer]);
   const actions = useActions();
-  const [busy, setBusy] = useState<null | { kind: 'reconnect'; attempt: string } | { kind: 'disconnect' }>(null);
+  const [busy, setBusy] = useState<null | { kind: 'reconnect' } | { kind: 'disconnect' }>(null);
   const [error, setError] = useState<string | null>(null);
-  const attemptRef = useRef<string | null>(null);
-
-  useEffect(
-    () => () => {
-      const attempt = attemptRef.current;
-      attemptRef.current = null;
-      if (attempt !== null) void actions.cancelConnect(attempt);
-    },
-    [actions],
-  );
+  const attempt = useConnectAttempt();
 
   if (conversation === undefined) return null;
   const { name, address, fingerprint, state, mode, lastReason } = conversation;
 
   async function reconnect() {
-    const attempt = actions.newAttemptId();
-    attemptRef.current = attempt;
-    setBusy({ kind: 'reconnect', attempt });
+    setBusy({ kind: 'reconnect' });
     setError(null);
-    const result = await actions.reconnect(peer, attempt);
-    if (attemptRef.current !== attempt) return;
-    attemptRef.current = null;
+    const result = await attempt.run((id) => actions.reconnect(peer, id));
+    if (result === null) return;
     setBusy(null);
     if (!result.ok && result.error.code !== 'dial-cancelled') setError(result.error.message);
   }
 
   function cancelReconnect() {
-    const attempt = attemptRef.current;
-    attemptRef.current = null;
     setBusy(null);
-    if (attempt !== null) void actions.cancelConnect(attempt);
+    attempt.cancel();
   }
 
   async function disconnect() {

@@ -1,4 +1,5 @@
-import { useSyncExternalStore } from 'react';
+import { useEffect, useMemo, useRef, useSyncExternalStore } from 'react';
+import { useActions } from './context';
 
 /** One clock for every time label: subscribers are told when the minute may have changed. */
 const minuteListeners = new Set<() => void>();
@@ -40,4 +41,41 @@ function subscribeVisibility(callback: () => void): () => void {
 /** The page is on screen (not a hidden tab or a minimised window). */
 export function usePageVisible(): boolean {
   return useSyncExternalStore(subscribeVisibility, () => document.visibilityState === 'visible');
+}
+
+/**
+ * The one connect attempt a component has in flight. `run` starts it and resolves null when the attempt was
+ * cancelled meanwhile (or the component went away, which cancels it too); `cancel` stops it and says whether
+ * there was one.
+ */
+export function useConnectAttempt() {
+  const actions = useActions();
+  const current = useRef<string | null>(null);
+  useEffect(
+    () => () => {
+      const attempt = current.current;
+      current.current = null;
+      if (attempt !== null) void actions.cancelConnect(attempt);
+    },
+    [actions],
+  );
+  return useMemo(
+    () => ({
+      async run<T>(connect: (attempt: string) => Promise<T>): Promise<T | null> {
+        const attempt = actions.newAttemptId();
+        current.current = attempt;
+        const result = await connect(attempt);
+        if (current.current !== attempt) return null;
+        current.current = null;
+        return result;
+      },
+      cancel(): boolean {
+        const attempt = current.current;
+        current.current = null;
+        if (attempt !== null) void actions.cancelConnect(attempt);
+        return attempt !== null;
+      },
+    }),
+    [actions],
+  );
 }

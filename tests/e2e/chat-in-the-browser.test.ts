@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import net from 'node:net';
 import type { Page } from 'playwright-core';
 import { startJsonCli, stopAllClis } from '../helpers/cli';
+import { freePort, rawServer } from '../helpers/net';
 import { launchBrowser, openWindow, pageProblems, screenshot, startUiPeer, type UiPeer } from '../helpers/browser';
 import { cleanUp, onCleanUp, tempDir, waitUntil } from '../helpers/peers';
 
@@ -159,12 +160,7 @@ describe('the Connect dialog explains what went wrong', () => {
     await connectTo(page, '127.0.0.1:99999');
     await dialog.getByText('Port must be a number from 1 to 65535.').first().waitFor();
 
-    const closedPort = await new Promise<number>((resolve) => {
-      const probe = net.createServer().listen(0, '127.0.0.1', () => {
-        const { port } = probe.address() as net.AddressInfo;
-        probe.close(() => resolve(port));
-      });
-    });
+    const closedPort = await freePort();
     await dialog.getByRole('textbox', { name: 'Peer address' }).fill(`127.0.0.1:${closedPort}`);
     await dialog.getByRole('button', { name: 'Connect', exact: true }).click();
     await dialog.getByRole('alert').getByText(`Nobody is listening at 127.0.0.1:${closedPort}.`).waitFor();
@@ -174,10 +170,8 @@ describe('the Connect dialog explains what went wrong', () => {
     await dialog.getByRole('alert').getByText('The name in no-such-host.invalid:8000 was not found.').waitFor();
 
     // Something that answers, but in plain text: not a Peerline peer.
-    const web = net.createServer((socket) => socket.once('data', () => socket.end('HTTP/1.0 400 Bad Request\r\n\r\n')));
-    await new Promise<void>((resolve) => web.listen(0, '127.0.0.1', resolve));
-    onCleanUp(() => new Promise<void>((resolve) => web.close(() => resolve())));
-    await dialog.getByRole('textbox', { name: 'Peer address' }).fill(`127.0.0.1:${(web.address() as net.AddressInfo).port}`);
+    const web = await rawServer((socket) => socket.once('data', () => socket.end('HTTP/1.0 400 Bad Request\r\n\r\n')));
+    await dialog.getByRole('textbox', { name: 'Peer address' }).fill(`127.0.0.1:${web}`);
     await dialog.getByRole('button', { name: 'Connect', exact: true }).click();
     await dialog.getByRole('alert').getByText('That address answered, but it is not a Peerline peer.').waitFor();
     await screenshot(page, 'connect-error');

@@ -9,7 +9,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -17,6 +16,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { INVOKE_CHANNELS } from '../../shared/ipc/channels';
 import { cleanUp, nextEvent, startPeer, tempDir } from '../helpers/peers';
+import { freePort } from '../helpers/net';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const MAIN = path.join(repoRoot, 'out/main/main.cjs');
@@ -65,16 +65,6 @@ function runMain(userData: string, opts: { env?: Record<string, string>; args?: 
   return { child, next, invoke, command, exited, stderr: () => stderr };
 }
 
-/** A port that was free a moment ago. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 const running: ChildProcessWithoutNullStreams[] = [];
 afterEach(async () => {
