@@ -79,6 +79,19 @@ describe('two peers over 127.0.0.1', () => {
   });
 });
 
+describe('IPv6', () => {
+  it('peers chat over [::1], and addresses are written with brackets', async () => {
+    const alice = await startPeer('Alice', { host: '::1' });
+    const bob = await startPeer('Bob', { host: '::1' });
+    const info = await alice.connect('::1', bob.port);
+    expect(info.address).toBe(`[::1]:${bob.port}`);
+    expect(bob.dialableAddresses()).toEqual([`[::1]:${bob.port}`]);
+    const gets = nextEvent(bob, 'message');
+    alice.send(bob.id, 'over IPv6');
+    expect((await gets).text).toBe('over IPv6');
+  });
+});
+
 describe('three peers', () => {
   it('each pair chats over its own session', async () => {
     const [a, b, c] = await Promise.all([startPeer('A'), startPeer('B'), startPeer('C')]);
