@@ -50,7 +50,7 @@ const CONFIG = {
   bulk: { messageBytes: 60 * 1024, messages: scale(30_720), warmup: scale(1_000), window: 64, runs: 4, oneThreadRuns: 2 },
   /** Any one measurement that takes longer fails the bench with a message; so does the whole bench. */
   runTimeoutMs: 60_000,
-  watchdogMs: 170_000,
+  watchdogMs: 150_000,
 };
 
 const TARGETS = {

@@ -15,7 +15,7 @@ import type { PeerLimits } from '../../shared/protocol/limits';
 import { cleanUp, startPeer } from '../helpers/peers';
 import { startBulkSink } from './baselines';
 import { countMessages } from './peer-scenarios';
-import { threadCpuMs, withTimeout } from './stats';
+import { sleep, threadCpuMs, withTimeout } from './stats';
 
 export type ReceiverKind = 'thread' | 'process';
 
@@ -148,6 +148,8 @@ export class RemoteReceiver {
       this.stop = async () => {
         if (child.exitCode === null && child.signalCode === null) child.kill();
       };
+      // However the bench ends, the child ends with it, even one too stuck to notice that its parent has gone.
+      process.once('exit', () => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'));
     }
   }
 
@@ -160,7 +162,12 @@ export class RemoteReceiver {
 
   /** `run`, unless the receiver is lost first or `timeoutMs` passes: then a rejection that says which. */
   guard<T>(run: Promise<T>, timeoutMs: number, what: string): Promise<T> {
-    return withTimeout(Promise.race([run, this.lost]), timeoutMs, `${what} (is the receiver ${this.kind} stuck?)`);
+    const explained = run.catch(async (err: unknown) => {
+      // A reset connection is often the first sign of a receiver that died: if it did, say that instead.
+      await Promise.race([this.lost, sleep(200)]);
+      throw err;
+    });
+    return withTimeout(Promise.race([explained, this.lost]), timeoutMs, `${what} (is the receiver ${this.kind} stuck?)`);
   }
 
   private request<T>(request: Request, what: string): Promise<T> {
