@@ -46,6 +46,8 @@ export abstract class Connection extends EventEmitter<ConnectionEvents> {
   constructor(
     protected readonly socket: Socket,
     readonly direction: Direction,
+    /** How long a closing peer may take to finish its side before the socket is destroyed. */
+    private readonly closeGraceMs: number,
   ) {
     super();
     this.remoteHost = socket.remoteAddress ?? 'unknown';
@@ -85,6 +87,11 @@ export abstract class Connection extends EventEmitter<ConnectionEvents> {
     if (this.closeReason !== null) return;
     this.closeReason = reason;
     if (failure && this.state !== 'open' && this.state !== 'closing') this.failure = failure;
+  }
+
+  /** After our side has ended: a peer that has not closed its side within the grace period is cut off. */
+  protected destroyAfterGrace(): void {
+    setTimeout(() => this.socket.destroy(), this.closeGraceMs).unref();
   }
 
   /** Ends the connection at once with a reason (protocol violations, deadlines, limits). */

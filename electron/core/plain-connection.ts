@@ -18,9 +18,9 @@ export class PlainConnection extends Connection {
   constructor(
     socket: Socket,
     direction: Direction,
-    private readonly opts: { limits: PeerLimits; timeouts: PeerTimeouts; received?: Uint8Array },
+    opts: { limits: PeerLimits; timeouts: PeerTimeouts; received?: Uint8Array },
   ) {
-    super(socket, direction);
+    super(socket, direction, opts.timeouts.closeGraceMs);
     this.budget = new InboundBudget(opts.limits, { pause: () => socket.pause(), resume: () => socket.resume() });
     const received = opts.received;
     this.peerKey = `plain:${this.remoteAddress}`;
@@ -90,7 +90,7 @@ export class PlainConnection extends Connection {
       this.noteReason(reason);
       this.moveTo('closing');
       this.socket.end();
-      setTimeout(() => this.socket.destroy(), this.opts.timeouts.closeGraceMs).unref();
+      this.destroyAfterGrace();
     }
     return this.closed;
   }

@@ -46,7 +46,7 @@ export class SecureConnection extends Connection {
     socket: Socket,
     private readonly opts: SecureConnectionOptions,
   ) {
-    super(socket, opts.direction);
+    super(socket, opts.direction, opts.timeouts.closeGraceMs);
     const isInitiator = opts.direction === 'outbound';
     this.budget = new InboundBudget(opts.limits, { pause: () => this.stream.pause(), resume: () => this.stream.resume() });
     this.handshakeTimer = setTimeout(
@@ -139,8 +139,8 @@ export class SecureConnection extends Connection {
         this.noteReason(byeReasonText(action.message.code, action.message.reason));
         this.moveTo('closing');
         this.stream.end();
-        // As in closeWith: a peer that keeps its half of the socket open after its bye is cut off.
-        setTimeout(() => this.socket.destroy(), this.opts.timeouts.closeGraceMs).unref();
+        // A peer that keeps its half of the socket open after its bye is cut off.
+        this.destroyAfterGrace();
         return;
     }
   }
@@ -193,7 +193,7 @@ export class SecureConnection extends Connection {
     this.flushAcks();
     this.write({ type: 'bye', code, reason });
     this.stream.end();
-    setTimeout(() => this.socket.destroy(), this.opts.timeouts.closeGraceMs).unref();
+    this.destroyAfterGrace();
   }
 
   private startKeepAlive(): void {
