@@ -103,7 +103,7 @@ export class UserError extends Error {
 function validName(name: string): string {
   const trimmed = name.trim();
   if (!trimmed) throw new UserError('invalid-name', 'A name cannot be empty.');
-  if (Buffer.byteLength(trimmed) > MAX_NAME_BYTES) throw new UserError('invalid-name', `A name can be at most ${MAX_NAME_BYTES} bytes of UTF-8.`);
+  if (Buffer.byteLength(trimmed) > MAX_NAME_BYTES) throw new UserError('invalid-name', `A name can be at most ${MAX_NAME_BYTES} bytes.`);
   return trimmed;
 }
 
