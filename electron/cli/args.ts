@@ -23,7 +23,7 @@ Options:
   --host HOST       address to listen on (default ${DEFAULT_LISTEN_HOST})
   --port N          port to listen on (default ${DEFAULT_PORT}; the next free one up to ${DEFAULT_PORT + 19} if taken; 0 = any)
   --name NAME       display name shown to peers (default: the name chosen in the window, else your user name)
-  --data-dir DIR    where the identity lives (default: ${defaultDataDir()})
+  --data-dir DIR    where the identity, history and contacts live (default: ${defaultDataDir()})
   --no-plain        refuse plain-text (unencrypted) peers
   --json            newline-delimited JSON on stdin/stdout, for scripts and bots
   --ui              also serve the Peerline window to a browser on this machine (prints its address)

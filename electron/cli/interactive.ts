@@ -2,7 +2,8 @@ import readline from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { parsePeerAddress } from '../../shared/address';
 import type { ConnectionMode } from '../core/connection';
-import type { PeerInfo, PeerNode } from '../core/peer-node';
+import type { AppService } from '../core/app-service';
+import type { PeerInfo } from '../core/peer-node';
 import { USAGE } from './args';
 import { terminalSafe } from './terminal';
 
@@ -10,7 +11,8 @@ import { terminalSafe } from './terminal';
  * The interactive terminal chat: the grown-up form of the classic socket example. Lines starting with `/` are
  * commands; any other line goes to the current peer. Peer text is made terminal-safe before it is printed.
  */
-export function runInteractive(node: PeerNode, io: { input: Readable; output: Writable; appVersion: string; uiUrl?: string }): Promise<void> {
+export function runInteractive(service: AppService, io: { input: Readable; output: Writable; appVersion: string; uiUrl?: string }): Promise<void> {
+  const node = service.node;
   const rl = readline.createInterface({ input: io.input, output: io.output, prompt: '> ' });
   const names = new Map<string, string>();
   let current: string | null = null;
@@ -43,7 +45,11 @@ export function runInteractive(node: PeerNode, io: { input: Readable; output: Wr
     print(`* ${label(peer)} disconnected: ${reason}`);
     if (current === peer) current = null;
   });
-  node.on('message', ({ peer, text }) => print(`[${label(peer)}] ${terminalSafe(text)}`));
+  service.subscribe((event, payload) => {
+    if (event !== 'message:received') return;
+    const { peer, text, kind } = payload as { peer: string; text: string; kind: string };
+    print(kind === 'notice' ? `* ${terminalSafe(text)}` : `[${label(peer)}] ${terminalSafe(text)}`);
+  });
   node.on('log', (line) => print(`* ${line}`));
 
   io.output.write(`Peerline ${io.appVersion}, listening on ${node.listeningHost}:${node.port}\n`);
@@ -105,11 +111,7 @@ export function runInteractive(node: PeerNode, io: { input: Readable; output: Wr
     else if (text.length > 0) {
       if (current === null) print('! Nobody to talk to yet: /connect HOST:PORT first.');
       else {
-        try {
-          node.send(current, line);
-        } catch (err) {
-          print(`! ${(err as Error).message}`);
-        }
+        service.handlers['message:send']({ peer: service.peerOf(current), text: line }).catch((err: Error) => print(`! ${err.message}`));
       }
     }
     rl.prompt();
@@ -118,7 +120,7 @@ export function runInteractive(node: PeerNode, io: { input: Readable; output: Wr
   return new Promise((resolve) => {
     rl.on('close', () => {
       io.output.write('\nSaying goodbye…\n');
-      void node.close().then(resolve);
+      void service.close().then(resolve);
     });
   });
 }

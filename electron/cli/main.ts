@@ -1,9 +1,6 @@
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AppService } from '../core/app-service';
-import { loadOrCreateIdentity } from '../core/identity';
-import { PeerNode } from '../core/peer-node';
 import { parseCliArgs, USAGE, UsageError, type CliOptions } from './args';
 import { runInteractive } from './interactive';
 import { runJsonMode } from './json-mode';
@@ -11,19 +8,6 @@ import { startUiServer } from './ui-server';
 
 /** The built renderer, next to this bundle: out/cli/peerline.js → out/renderer/. */
 const RENDERER_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'renderer');
-
-async function startPeer(options: CliOptions): Promise<PeerNode> {
-  const node = new PeerNode({
-    identity: await loadOrCreateIdentity(options.dataDir),
-    name: options.name ?? os.userInfo().username,
-    appVersion: __PEERLINE_VERSION__,
-    host: options.host,
-    port: options.port,
-    allowPlain: options.allowPlain,
-  });
-  await node.listen();
-  return node;
-}
 
 async function main(argv: string[]): Promise<number> {
   // Whoever reads our output went away (`| head`, a bot that exited): there is nobody left to chat for.
@@ -44,29 +28,26 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
 
-  const node = options.ui ? null : await startPeer(options);
-  const service = options.ui
-    ? await AppService.open({
-        dataDir: options.dataDir,
-        appVersion: __PEERLINE_VERSION__,
-        host: options.host,
-        port: options.port,
-        name: options.name,
-        allowPlain: options.allowPlain,
-      })
-    : null;
-  const peer = node ?? service!.node;
-  const ui = service ? await startUiServer(service, { port: options.uiPort, staticDir: RENDERER_DIR }) : null;
+  // History, contacts and waiting messages live in the data directory's store, as in the app.
+  const service = await AppService.open({
+    dataDir: options.dataDir,
+    appVersion: __PEERLINE_VERSION__,
+    host: options.host,
+    port: options.port,
+    name: options.name,
+    allowPlain: options.allowPlain,
+  });
+  const ui = options.ui ? await startUiServer(service, { port: options.uiPort, staticDir: RENDERER_DIR }) : null;
 
   const log = (line: string) => process.stderr.write(`peerline: ${line}\n`);
-  const stop = () => void (service ?? peer).close().then(() => process.exit(0));
+  const stop = () => void service.close().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 
   const io = { input: process.stdin, output: process.stdout, uiUrl: ui?.url };
-  if (options.json) await runJsonMode(peer, { ...io, log });
-  else await runInteractive(peer, { ...io, appVersion: __PEERLINE_VERSION__ });
-  await service?.close();
+  if (options.json) await runJsonMode(service, { ...io, log });
+  else await runInteractive(service, { ...io, appVersion: __PEERLINE_VERSION__ });
+  await service.close();
   await ui?.close();
   return 0;
 }

@@ -2,16 +2,24 @@ import os from 'node:os';
 import type { EventChannel } from '../../shared/ipc/channels';
 import type { ContractHandlers, Conversation, EventPayload, EventSink, Identity, Message, NodeStatus, Settings } from '../../shared/ipc/contract';
 import { AppError, type ErrorCode } from '../../shared/ipc/result';
+import { parsePeerAddress } from '../../shared/address';
 import { DEFAULT_PORT } from '../../shared/protocol/limits';
 import type { ConnectionMode } from './connection';
 import { DialError } from './errors';
-import { loadOrCreateIdentity } from './identity';
+import { fingerprintOf, loadOrCreateIdentity } from './identity';
+import { KeyedChain } from './keyed-chain';
 import { newMessageId } from './message-id';
-import { PeerNode, UserError, type PeerInfo, type PeerNodeOptions } from './peer-node';
-import { SettingsFile } from './settings-file';
+import { PeerNode, UserError, type Inbox, type PeerInfo, type PeerNodeOptions } from './peer-node';
+import { Reconnector } from './reconnector';
+import { safetyNumber } from './safety-number';
+import { Store, StoreError } from './store/store';
+import type { ContactRecord, StoredMessage } from './store/types';
+import { judgeKey, keyChangeNotice, pinKey, rememberAddress, shownName } from './trust';
 
 /** A typing notice that is not renewed within this long has ended (the peer may have left mid-word). */
 const TYPING_EXPIRES_MS = 6_000;
+/** The longest last-message preview a conversation carries to the list. */
+const PREVIEW_CHARS = 200;
 
 export interface AppServiceOptions {
   dataDir: string;
@@ -26,44 +34,75 @@ export interface AppServiceOptions {
   timeouts?: PeerNodeOptions['timeouts'];
 }
 
-interface ConversationRecord extends Omit<Conversation, 'lastMessage' | 'unread' | 'typing'> {
-  unread: number;
+/** What is known of a contact only while the app runs. */
+interface Presence {
+  /** The key of the open session, when one is open. */
+  onlineKey: string | null;
   typing: boolean;
   typingTimer: NodeJS.Timeout | null;
-  /** Oldest first. History lives in memory for now; the durable store takes its place behind the same contract. */
-  messages: Message[];
+  lastReason?: string;
+}
+
+/** A contact as scripts see it (`peerline --json`'s `contacts`). */
+export interface ContactSummary {
+  peer: string;
+  name: string;
+  mode: ConnectionMode;
+  addresses: string[];
+  online: boolean;
+  verified: boolean;
 }
 
 /**
- * The implementation of the IPC contract over one PeerNode: identity, settings, conversations and their
- * messages. Both transports (Electron IPC and the WebSocket of `peerline --ui`) reach it through `dispatch`, so
- * every request arrives validated. Events go to every subscribed sink.
+ * The implementation of the IPC contract over one PeerNode and the durable store: identity, settings, contacts,
+ * conversations and their messages. Both transports (Electron IPC and the WebSocket of `peerline --ui`) reach it
+ * through `dispatch`, so every request arrives validated; the CLI calls the same handlers. Events go to every
+ * subscribed sink.
+ *
+ * Durability: a message is stored (queued) before it is handed to the peer, and a received one is stored before
+ * it is acknowledged, so "delivered" means on the receiver's disk. The outbox is handed to the node at start,
+ * and the node resends it on every new session until acknowledged; the receiver's store drops ids it has.
  */
-export class AppService {
+export class AppService implements Inbox {
   readonly handlers: ContractHandlers;
   private readonly sinks = new Set<EventSink>();
-  private readonly conversations = new Map<string, ConversationRecord>();
+  private readonly presence = new Map<string, Presence>();
+  /** Keys not pinned to any contact that still speak for one: a verified contact's new key awaiting approval. */
+  private readonly unapprovedKeys = new Map<string, string>();
   private readonly attempts = new Map<string, AbortController>();
+  private readonly contactSteps = new KeyedChain();
+  private reconnectorRef: Reconnector | null = null;
   /** What went wrong while opening (a damaged file set aside): part of the node status every window loads. */
   private readonly startupProblems: string[] = [];
+  private nodeRef: PeerNode | null = null;
+  private closing: Promise<void> | null = null;
 
   private constructor(
-    readonly node: PeerNode,
-    private readonly settings: SettingsFile,
-    private readonly nameChosen: () => boolean,
+    private readonly store: Store,
+    private readonly nameOverridden: boolean,
   ) {
     this.handlers = this.makeHandlers();
-    node.on('connected', (info) => this.onConnected(info));
-    node.on('disconnected', ({ peer, reason }) => this.onDisconnected(peer, reason));
-    node.on('message', (message) => this.onMessage(message));
-    node.on('delivered', ({ peer, id }) => this.setStatus(peer, id, 'delivered'));
-    node.on('typing', ({ peer, active }) => this.setTyping(peer, active));
+  }
+
+  get node(): PeerNode {
+    if (!this.nodeRef) throw new Error('AppService is not open yet.');
+    return this.nodeRef;
+  }
+
+  private get reconnector(): Reconnector {
+    if (!this.reconnectorRef) throw new Error('AppService is not open yet.');
+    return this.reconnectorRef;
   }
 
   static async open(opts: AppServiceOptions): Promise<AppService> {
     const identity = await loadOrCreateIdentity(opts.dataDir);
-    const { settings, problem } = await SettingsFile.open(opts.dataDir);
-    const stored = settings.value;
+    const { store, notices } = await Store.open(opts.dataDir).catch((err: unknown) => {
+      if (err instanceof StoreError) throw new AppError('store-failed', err.message);
+      throw err;
+    });
+    const stored = store.settings();
+    const service = new AppService(store, opts.name !== undefined);
+    service.startupProblems.push(...notices);
     const node = new PeerNode({
       identity,
       name: opts.name ?? stored.displayName ?? defaultName(),
@@ -73,14 +112,16 @@ export class AppService {
       allowPlain: opts.allowPlain ?? stored.allowPlain ?? true,
       limits: opts.limits,
       timeouts: opts.timeouts,
+      inbox: service,
     });
-    const service = new AppService(node, settings, () => opts.name !== undefined || settings.value.displayName !== undefined);
+    service.attach(node);
     try {
       await node.listen();
     } catch (err) {
+      await store.close();
       throw new AppError('listen-failed', (err as Error).message);
     }
-    if (problem) service.startupProblems.push(problem);
+    await service.resumeDelivery();
     return service;
   }
 
@@ -89,15 +130,101 @@ export class AppService {
     return () => this.sinks.delete(sink);
   }
 
-  /** Says goodbye to every peer and stops listening. */
-  async close(): Promise<void> {
+  /** Says goodbye to every peer, stops listening, and closes the store once every write is on disk. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= this.shutDown();
+    return this.closing;
+  }
+
+  private async shutDown(): Promise<void> {
+    this.reconnector.close();
     for (const controller of this.attempts.values()) controller.abort();
-    for (const record of this.conversations.values()) if (record.typingTimer) clearTimeout(record.typingTimer);
+    for (const presence of this.presence.values()) if (presence.typingTimer) clearTimeout(presence.typingTimer);
     await this.node.close();
+    await this.store.close();
+  }
+
+  /** The contact a session key speaks for: `peer` of its contact, or the key itself for someone not yet stored. */
+  peerOf(key: string): string {
+    return this.store.contactByKey(key)?.peer ?? this.unapprovedKeys.get(key) ?? key;
+  }
+
+  /** What went wrong while opening, in sentences for the person (a damaged store set aside, say). */
+  startupNotices(): string[] {
+    return [...this.startupProblems];
+  }
+
+  contactSummaries(): ContactSummary[] {
+    return this.sortedContacts().map((contact) => ({
+      peer: contact.peer,
+      name: shownName(contact),
+      mode: contact.mode,
+      addresses: contact.addresses,
+      online: this.presenceOf(contact.peer).onlineKey !== null,
+      verified: contact.verified,
+    }));
+  }
+
+  private attach(node: PeerNode): void {
+    this.nodeRef = node;
+    this.reconnectorRef = new Reconnector({
+      dial: async (_peer, address, signal) => {
+        const parsed = parsePeerAddress(address);
+        if (!parsed.ok) throw new Error(parsed.error);
+        await node.connect(parsed.host, parsed.port, 'secure', signal);
+      },
+      backoff: { initialMs: node.timeouts.reconnectInitialMs, maxMs: node.timeouts.reconnectMaxMs },
+    });
+    this.reconnectorRef.on('changed', (peer) => this.emitConversation(peer));
+    node.on('connected', (info) => void this.contactSteps.run(info.peer, () => this.onConnected(info)).catch((err) => this.raise(err)));
+    node.on('disconnected', ({ peer: key, reason }) => void this.contactSteps.run(key, async () => this.onDisconnected(key, reason)));
+    node.on('sent', ({ peer: key, id }) => this.onSent(this.peerOf(key), id));
+    node.on('delivered', ({ peer: key, id }) => void this.changeStatus(this.peerOf(key), id, 'delivered').catch((err) => this.raise(err)));
+    node.on('read', ({ peer: key, upTo }) => void this.onRead(this.peerOf(key), upTo).catch((err) => this.raise(err)));
+    node.on('typing', ({ peer: key, active }) => this.setTyping(this.peerOf(key), active));
+  }
+
+  /**
+   * At start: every waiting message goes back to the node (which sends it when its contact connects), messages
+   * to plain-text peers, who cannot be reached again, fail, and every secure contact is dialed.
+   */
+  private async resumeDelivery(): Promise<void> {
+    for (const message of await this.store.outbox()) {
+      const contact = this.store.contact(message.peer);
+      if (!contact) continue;
+      if (contact.mode === 'plain') {
+        await this.changeStatus(message.peer, message.id, 'failed', 'Peerline closed before this reached the plain-text peer, who cannot be reached again.');
+      } else if (!contact.keyChange?.needsApproval) {
+        this.node.queue(contact.key!, { id: message.id, text: message.text, sentAt: message.sentAt });
+      }
+    }
+    for (const contact of this.store.contacts()) {
+      if (contact.keyChange?.needsApproval) this.unapprovedKeys.set(contact.keyChange.key, contact.peer);
+      if (contact.mode === 'secure' && contact.addresses.length > 0) this.reconnector.track(contact.peer, contact.addresses);
+    }
+  }
+
+  // ---- Inbox: what the node hands over before it acknowledges ----
+
+  /** Stores a chat before the node acknowledges it; a resend of a stored id is dropped here. */
+  async receive(key: string, chat: { id?: string; text: string; sentAt?: number }): Promise<void> {
+    // The session's contact is saved by `onConnected`, queued before any of its chats.
+    await this.contactSteps.settled(key);
+    const peer = this.peerOf(key);
+    const now = Date.now();
+    const stored = await this.store.addIncoming(peer, { id: chat.id ?? newMessageId(now), text: chat.text, sentAt: chat.sentAt ?? now, at: now });
+    if (!stored) return;
+    this.stopTyping(peer);
+    this.emit('message:received', toMessage(stored));
+    this.emitConversation(peer);
   }
 
   private emit<E extends EventChannel>(event: E, payload: EventPayload<E>): void {
     for (const sink of this.sinks) sink(event, payload);
+  }
+
+  private raise(err: unknown): void {
+    this.emit('error:raised', { code: 'internal', message: `Peerline could not update its store: ${(err as Error).message}` });
   }
 
   private makeHandlers(): ContractHandlers {
@@ -114,29 +241,77 @@ export class AppService {
         return null;
       },
       'peer:disconnect': async ({ peer }) => {
-        await this.node.disconnect(peer).catch(rethrowForPeople);
+        const key = this.presenceOf(peer).onlineKey;
+        if (!key) throw new AppError('not-connected', `Not connected to ${peer}.`);
+        this.reconnector.pause(peer);
+        await this.node.disconnect(key).catch(rethrowForPeople);
         return null;
       },
-      'peer:list': async () => this.sortedConversations().filter((c) => c.state === 'online'),
-      'conversation:list': async () => this.sortedConversations(),
+      'peer:list': async () => this.conversations().filter((c) => c.state === 'online'),
+      'conversation:list': async () => this.conversations(),
       'conversation:mark-read': async ({ peer }) => {
-        const record = this.record(peer);
-        if (record.unread !== 0) {
-          record.unread = 0;
-          this.emitConversation(record);
-        }
+        const contact = this.contactOf(peer);
+        if (contact.unread === 0) return null;
+        const { newestIncoming } = await this.store.markRead(peer);
+        const key = this.presenceOf(peer).onlineKey;
+        if (this.store.settings().readReceipts && newestIncoming && key && contact.mode === 'secure') this.node.sendRead(key, newestIncoming);
+        this.emitConversation(peer);
         return null;
       },
       'message:send': async ({ peer, text }) => this.send(peer, text),
-      'message:list': async ({ peer, before, limit }) => {
-        const { messages } = this.record(peer);
-        const end = before === undefined ? messages.length : messages.findIndex((m) => m.id === before);
-        if (end < 0) throw new AppError('invalid-request', 'That message is not in this conversation.');
-        const start = Math.max(0, end - limit);
-        return { messages: messages.slice(start, end), hasMore: start > 0 };
+      'message:list': async ({ peer, before, after, around, limit }) => {
+        this.contactOf(peer);
+        try {
+          const page = await this.store.page(peer, { before, after, around, limit });
+          return { messages: page.messages.map(toMessage), hasMore: page.hasMore, hasNewer: page.hasNewer };
+        } catch (err) {
+          throw forPeople(err);
+        }
       },
       'message:typing': async ({ peer, active }) => {
-        this.node.setTyping(peer, active);
+        const key = this.presenceOf(peer).onlineKey;
+        if (key) this.node.setTyping(key, active);
+        return null;
+      },
+      'message:retry': async ({ peer, id }) => this.retry(peer, id),
+      'message:cancel': async ({ peer, id }) => {
+        await this.cancel(peer, id);
+        return null;
+      },
+      'message:search': async ({ query, limit }) => {
+        const { hits, more } = await this.store.search(query, limit);
+        return {
+          results: hits.flatMap(({ peer, message }) => {
+            const contact = this.store.contact(peer);
+            return contact ? [{ peer, name: shownName(contact), message: toMessage(message) }] : [];
+          }),
+          more,
+        };
+      },
+      'contact:verify': async ({ peer, verified }) => {
+        const contact = this.contactOf(peer);
+        if (contact.mode !== 'secure') throw new AppError('invalid-request', 'A plain-text peer has no key to verify.');
+        if (verified && contact.keyChange?.needsApproval) throw new AppError('invalid-request', 'Approve the new key before you mark this contact verified.');
+        // Having compared safety numbers, the person has seen the key change through: its warning can go.
+        const { keyChange: _seen, ...rest } = contact;
+        await this.saveContact(verified ? { ...rest, verified } : { ...contact, verified });
+        return this.conversation(peer);
+      },
+      'contact:approve-key': async ({ peer }) => this.contactSteps.run(this.contactOf(peer).key ?? peer, () => this.approveKey(peer)),
+      'contact:rename': async ({ peer, name }) => {
+        const { localName: _previous, ...contact } = this.contactOf(peer);
+        await this.saveContact(name === null ? contact : { ...contact, localName: name });
+        return this.conversation(peer);
+      },
+      'contact:remove': async ({ peer }) => {
+        await this.removeContact(peer);
+        return null;
+      },
+      'contact:reconnect': async ({ peer }) => {
+        const contact = this.contactOf(peer);
+        if (contact.mode !== 'secure' || contact.addresses.length === 0) throw new AppError('invalid-request', 'Peerline has no address to dial for this contact.');
+        this.reconnector.resume(peer);
+        this.reconnector.dialNow(peer);
         return null;
       },
       'settings:get': async () => this.currentSettings(),
@@ -149,7 +324,7 @@ export class AppService {
 
   private identity(): Identity {
     const { id, fingerprint } = this.node.identity;
-    return { id, fingerprint, name: this.node.displayName, nameChosen: this.nameChosen() };
+    return { id, fingerprint, name: this.node.displayName, nameChosen: this.nameOverridden || this.store.settings().displayName !== undefined };
   }
 
   private nodeStatus(): NodeStatus {
@@ -159,12 +334,17 @@ export class AppService {
       port: this.node.port,
       addresses: this.node.dialableAddresses(),
       allowPlain: this.node.allowsPlain,
-      notices: [...this.startupProblems],
+      notices: this.startupNotices(),
     };
   }
 
   private currentSettings(): Settings {
-    return { displayName: this.node.displayName, port: this.node.port, allowPlain: this.node.allowsPlain };
+    return {
+      displayName: this.node.displayName,
+      port: this.node.port,
+      allowPlain: this.node.allowsPlain,
+      readReceipts: this.store.settings().readReceipts ?? false,
+    };
   }
 
   private async changeSettings(change: Partial<Settings>): Promise<void> {
@@ -183,7 +363,7 @@ export class AppService {
         throw new AppError('listen-failed', (err as Error).message);
       }
     }
-    await this.settings.update(change);
+    await this.store.updateSettings(change);
     if (change.port !== undefined || change.allowPlain !== undefined) this.emit('node:updated', this.nodeStatus());
   }
 
@@ -192,7 +372,10 @@ export class AppService {
     if (attempt) this.attempts.set(attempt, controller);
     try {
       const info = await this.node.connect(host, port, mode, controller.signal);
-      return this.toConversation(this.upsert(info));
+      await this.contactSteps.settled(info.peer);
+      const peer = this.peerOf(info.peer);
+      this.reconnector.resume(peer);
+      return this.conversation(peer);
     } catch (err) {
       if (err instanceof DialError) throw new AppError(`dial-${err.code}` as ErrorCode, err.message);
       throw err;
@@ -201,122 +384,276 @@ export class AppService {
     }
   }
 
-  private send(peer: string, text: string): Message {
-    const record = this.record(peer);
-    let id: string;
+  private async send(peer: string, text: string): Promise<Message> {
+    const contact = this.contactOf(peer);
+    const key = this.presenceOf(peer).onlineKey;
+    // A plain-text peer has no identity to find again: what it does not get now, it never gets.
+    if (contact.mode === 'plain' && !key) throw new AppError('not-connected', `Not connected to ${peer}.`);
+    const stored = await this.store.addOutgoing(peer, { id: newMessageId(), text, at: Date.now() }).catch((err: unknown) => {
+      throw forPeople(err);
+    });
+    this.emitConversation(peer);
+    const message = toMessage(stored);
+    if (contact.keyChange?.needsApproval) return message;
+    this.reconnector.resume(peer);
     try {
-      id = this.node.send(peer, text);
+      if (this.node.queue(contact.mode === 'plain' ? key! : contact.key!, { id: stored.id, text, sentAt: stored.sentAt })) message.status = 'sent';
     } catch (err) {
-      rethrowForPeople(err);
+      if (!(err instanceof UserError)) throw err;
+      const failed = await this.changeStatus(peer, stored.id, 'failed', err.message);
+      return failed ?? message;
     }
-    const message: Message = { id, peer, fromMe: true, text, at: Date.now(), status: 'sent' };
-    record.messages.push(message);
-    this.emitConversation(record);
     return message;
   }
 
-  private onConnected(info: PeerInfo): void {
-    this.emitConversation(this.upsert(info));
+  private async retry(peer: string, id: string): Promise<Message> {
+    const contact = this.contactOf(peer);
+    const message = await this.store.message(peer, id);
+    if (!message?.fromMe || message.kind !== 'chat') throw new AppError('unknown-message', 'That message is not in this conversation.');
+    if (message.status !== 'failed') throw new AppError('invalid-request', 'Only a failed message can be sent again.');
+    const key = contact.mode === 'plain' ? this.presenceOf(peer).onlineKey : contact.key!;
+    if (!key) throw new AppError('not-connected', `Not connected to ${peer}.`);
+    const queued = (await this.changeStatus(peer, id, 'queued'))!;
+    if (!contact.keyChange?.needsApproval && this.node.queue(key, { id, text: message.text, sentAt: message.sentAt })) queued.status = 'sent';
+    return queued;
   }
 
-  private upsert(info: PeerInfo): ConversationRecord {
-    const existing = this.conversations.get(info.peer);
-    const record: ConversationRecord = existing ?? {
-      peer: info.peer,
-      mode: info.mode,
-      name: '',
-      address: '',
-      state: 'online',
-      unread: 0,
-      typing: false,
-      typingTimer: null,
-      messages: [],
-    };
-    record.name = info.name ?? info.address;
-    record.address = info.dialAddress;
-    record.fingerprint = info.fingerprint;
-    record.state = 'online';
-    record.lastReason = undefined;
-    this.conversations.set(info.peer, record);
-    return record;
+  private async cancel(peer: string, id: string): Promise<void> {
+    const contact = this.contactOf(peer);
+    const message = await this.store.message(peer, id);
+    if (!message?.fromMe || message.kind !== 'chat') throw new AppError('unknown-message', 'That message is not in this conversation.');
+    if (message.status !== 'queued' && message.status !== 'failed') {
+      throw new AppError('message-not-cancellable', 'This message has already gone to the peer, so it cannot be taken back.');
+    }
+    if (contact.key) this.node.unqueue(contact.key, id);
+    await this.store.remove(peer, id);
+    this.emit('message:removed', { peer, id });
+    this.emitConversation(peer);
   }
 
-  private onDisconnected(peer: string, reason: string): void {
-    const record = this.conversations.get(peer);
-    if (!record) return;
-    record.state = 'offline';
-    record.lastReason = reason;
-    this.stopTyping(record);
-    this.emitConversation(record);
+  private async removeContact(peer: string): Promise<void> {
+    const contact = this.contactOf(peer);
+    this.reconnector.untrack(peer);
+    for (const message of await this.store.outbox(peer)) if (contact.key) this.node.unqueue(contact.key, message.id);
+    const key = this.presenceOf(peer).onlineKey;
+    if (key) await this.node.disconnect(key).catch(() => {});
+    for (const [unapproved, owner] of this.unapprovedKeys) if (owner === peer) this.unapprovedKeys.delete(unapproved);
+    this.stopTyping(peer);
+    this.presence.delete(peer);
+    await this.store.removeContact(peer);
+    this.emit('conversation:removed', { peer });
   }
 
-  private onMessage({ peer, id, text }: { peer: string; id?: string; text: string }): void {
-    const record = this.conversations.get(peer);
-    if (!record) return;
-    // Plain-text peers send no ids: give their lines one of ours so the UI can key and page them.
-    const message: Message = { id: id ?? newMessageId(), peer, fromMe: false, text, at: Date.now() };
-    record.messages.push(message);
-    record.unread++;
-    this.stopTyping(record);
-    this.emit('message:received', message);
-    this.emitConversation(record);
+  private async approveKey(peer: string): Promise<Conversation> {
+    const contact = this.contactOf(peer);
+    const change = contact.keyChange;
+    if (!change?.needsApproval) throw new AppError('invalid-request', 'There is no new key to approve for this contact.');
+    const approved: ContactRecord = { ...pinKey(contact, change.key, Date.now()) };
+    delete approved.keyChange;
+    await this.saveContact(approved);
+    this.unapprovedKeys.delete(change.key);
+    await this.addNotice(peer, `You approved ${shownName(contact)}'s new key. Messages that were waiting are on their way.`);
+    for (const message of await this.store.outbox(peer)) this.node.queue(change.key, { id: message.id, text: message.text, sentAt: message.sentAt });
+    return this.conversation(peer);
   }
 
-  private setStatus(peer: string, id: string, status: 'delivered'): void {
-    const message = this.conversations.get(peer)?.messages.findLast((m) => m.id === id);
-    if (!message) return;
-    message.status = status;
-    this.emit('message:status-changed', { peer, id, status });
+  // ---- Node events ----
+
+  private async onConnected(info: PeerInfo): Promise<void> {
+    const now = Date.now();
+    if (info.mode === 'plain') {
+      const existing = this.store.contact(info.peer);
+      await this.store.saveContact({
+        ...(existing ?? newContact(info.peer, 'plain', info.address, now)),
+        addresses: [info.address],
+      });
+      return this.cameOnline(info.peer, info.peer);
+    }
+    const key = info.peer;
+    const name = info.name ?? key.slice(0, 8);
+    const awaitingApproval = this.store.contact(this.unapprovedKeys.get(key) ?? '');
+    const verdict = awaitingApproval
+      ? { kind: 'known' as const, contact: awaitingApproval }
+      : judgeKey(this.store, key, info.dialAddress, (k) => k !== key && this.node.isConnected(k));
+    if (verdict.kind === 'new') {
+      await this.store.saveContact({ ...newContact(key, 'secure', name, now), key, keyHistory: [{ key, since: now }], addresses: [info.dialAddress] });
+    } else if (verdict.kind === 'known') {
+      await this.store.saveContact({ ...verdict.contact, peerName: name, addresses: rememberAddress(verdict.contact.addresses, info.dialAddress) });
+    } else {
+      await this.onKeyChanged(verdict.contact, key, name, info.dialAddress, now);
+    }
+    const peer = this.peerOf(key);
+    // A contact first met now is dialed again after it drops, like the ones known at start-up.
+    this.reconnector.track(peer, this.contactOf(peer).addresses);
+    this.reconnector.connected(peer);
+    this.cameOnline(peer, key);
+  }
+
+  /**
+   * Someone with another key answers at a contact's address. Unverified: the new key is pinned and waiting
+   * messages follow it, with a warning in the conversation. Verified: the key waits for the person's approval,
+   * and so do the messages.
+   */
+  private async onKeyChanged(contact: ContactRecord, key: string, name: string, address: string, now: number): Promise<void> {
+    const previousKey = contact.key!;
+    const needsApproval = contact.verified;
+    const keyChange = { at: now, previousKey, key, needsApproval };
+    const updated: ContactRecord = needsApproval ? { ...contact, keyChange } : { ...pinKey(contact, key, now), keyChange };
+    await this.saveContact({ ...updated, peerName: name, addresses: rememberAddress(contact.addresses, address) });
+    if (needsApproval) this.unapprovedKeys.set(key, contact.peer);
+    await this.addNotice(contact.peer, keyChangeNotice(shownName(contact), needsApproval));
+    if (needsApproval) return;
+    for (const message of await this.store.outbox(contact.peer)) {
+      this.node.unqueue(previousKey, message.id);
+      this.node.queue(key, { id: message.id, text: message.text, sentAt: message.sentAt });
+    }
+  }
+
+  private cameOnline(peer: string, key: string): void {
+    const presence = this.presenceOf(peer);
+    presence.onlineKey = key;
+    presence.lastReason = undefined;
+    this.emitConversation(peer);
+  }
+
+  private onDisconnected(key: string, reason: string): void {
+    const peer = this.peerOf(key);
+    const presence = this.presence.get(peer);
+    if (!presence || presence.onlineKey !== key) return;
+    presence.onlineKey = null;
+    presence.lastReason = reason;
+    this.stopTyping(peer);
+    if (this.store.contact(peer)?.mode === 'secure') this.reconnector.disconnected(peer);
+    this.emitConversation(peer);
+  }
+
+  /** "sent" is not worth a disk sync: after a crash the message is resent, which is what "sent" promises anyway. */
+  private onSent(peer: string, id: string): void {
+    this.emit('message:status-changed', { peer, id, status: 'sent' });
+    void this.store.setStatus(peer, id, 'sent').catch((err) => this.raise(err));
+  }
+
+  private async onRead(peer: string, upTo: string): Promise<void> {
+    for (const id of await this.store.markReadUpTo(peer, upTo)) this.emit('message:status-changed', { peer, id, status: 'read' });
+  }
+
+  private async changeStatus(peer: string, id: string, status: 'queued' | 'delivered' | 'failed', failure?: string): Promise<Message | null> {
+    const stored = await this.store.setStatus(peer, id, status, failure === undefined ? undefined : { failure });
+    if (!stored) return null;
+    this.emit('message:status-changed', { peer, id, status, ...(failure !== undefined && { failure }) });
+    this.emitConversation(peer);
+    return toMessage(stored);
+  }
+
+  private async addNotice(peer: string, text: string): Promise<void> {
+    const notice = await this.store.addNotice(peer, text, Date.now());
+    this.emit('message:received', toMessage(notice));
+  }
+
+  private async saveContact(contact: ContactRecord): Promise<void> {
+    await this.store.saveContact(contact);
+    this.emitConversation(contact.peer);
   }
 
   private setTyping(peer: string, active: boolean): void {
-    const record = this.conversations.get(peer);
-    if (!record) return;
-    if (record.typingTimer) clearTimeout(record.typingTimer);
-    record.typingTimer = active ? setTimeout(() => this.stopTyping(record, true), TYPING_EXPIRES_MS) : null;
-    if (record.typing === active) return;
-    record.typing = active;
-    this.emitConversation(record);
+    const presence = this.presence.get(peer);
+    if (!presence) return;
+    if (presence.typingTimer) clearTimeout(presence.typingTimer);
+    presence.typingTimer = active ? setTimeout(() => this.stopTyping(peer, true), TYPING_EXPIRES_MS) : null;
+    if (presence.typing === active) return;
+    presence.typing = active;
+    this.emitConversation(peer);
   }
 
-  private stopTyping(record: ConversationRecord, announce = false): void {
-    if (record.typingTimer) clearTimeout(record.typingTimer);
-    record.typingTimer = null;
-    if (!record.typing) return;
-    record.typing = false;
-    if (announce) this.emitConversation(record);
+  private stopTyping(peer: string, announce = false): void {
+    const presence = this.presence.get(peer);
+    if (!presence) return;
+    if (presence.typingTimer) clearTimeout(presence.typingTimer);
+    presence.typingTimer = null;
+    if (!presence.typing) return;
+    presence.typing = false;
+    if (announce) this.emitConversation(peer);
   }
 
-  private record(peer: string): ConversationRecord {
-    const record = this.conversations.get(peer);
-    if (!record) throw new AppError('unknown-peer', 'There is no conversation with that peer.');
-    return record;
+  // ---- Views ----
+
+  private presenceOf(peer: string): Presence {
+    let presence = this.presence.get(peer);
+    if (!presence) {
+      presence = { onlineKey: null, typing: false, typingTimer: null };
+      this.presence.set(peer, presence);
+    }
+    return presence;
   }
 
-  private sortedConversations(): Conversation[] {
-    const lastActivity = (record: ConversationRecord) => record.messages.at(-1)?.at ?? 0;
-    return [...this.conversations.values()].sort((a, b) => lastActivity(b) - lastActivity(a)).map((record) => this.toConversation(record));
+  private contactOf(peer: string): ContactRecord {
+    const contact = this.store.contact(peer);
+    if (!contact) throw new AppError('unknown-peer', 'There is no conversation with that peer.');
+    return contact;
   }
 
-  private emitConversation(record: ConversationRecord): void {
-    this.emit('peer:updated', this.toConversation(record));
+  private sortedContacts(): ContactRecord[] {
+    return this.store.contacts().sort((a, b) => b.lastActivity - a.lastActivity);
   }
 
-  private toConversation(record: ConversationRecord): Conversation {
-    const last = record.messages.at(-1);
+  private conversations(): Conversation[] {
+    return this.sortedContacts().map((contact) => this.toConversation(contact));
+  }
+
+  private conversation(peer: string): Conversation {
+    return this.toConversation(this.contactOf(peer));
+  }
+
+  private emitConversation(peer: string): void {
+    const contact = this.store.contact(peer);
+    if (contact) this.emit('peer:updated', this.toConversation(contact));
+  }
+
+  private toConversation(contact: ContactRecord): Conversation {
+    const presence = this.presence.get(contact.peer);
+    const online = presence?.onlineKey != null;
+    const state = online ? 'online' : this.reconnector.dialing(contact.peer) ? 'connecting' : 'offline';
+    const nextRetryAt = online ? undefined : this.reconnector.nextRetryAt(contact.peer);
+    const shownKey = contact.key ?? contact.peer;
+    const last = contact.lastMessage;
     return {
-      peer: record.peer,
-      mode: record.mode,
-      name: record.name,
-      address: record.address,
-      ...(record.fingerprint !== undefined && { fingerprint: record.fingerprint }),
-      state: record.state,
-      unread: record.unread,
-      ...(last && { lastMessage: { text: last.text.slice(0, 200), at: last.at, fromMe: last.fromMe } }),
-      typing: record.typing,
-      ...(record.lastReason !== undefined && { lastReason: record.lastReason }),
+      peer: contact.peer,
+      mode: contact.mode,
+      name: shownName(contact),
+      peerName: contact.peerName,
+      ...(contact.localName !== undefined && { localName: contact.localName }),
+      address: contact.addresses[0] ?? '',
+      ...(contact.mode === 'secure' && {
+        fingerprint: fingerprintOf(Buffer.from(shownKey, 'hex')),
+        safetyNumber: safetyNumber(this.node.identity.id, shownKey),
+      }),
+      state,
+      unread: contact.unread,
+      ...(last && { lastMessage: { ...last, text: last.text.slice(0, PREVIEW_CHARS) } }),
+      typing: presence?.typing ?? false,
+      ...(presence?.lastReason !== undefined && !online && { lastReason: presence.lastReason }),
+      verified: contact.verified,
+      ...(nextRetryAt !== undefined && { nextRetryAt }),
+      queued: this.store.queuedCount(contact.peer),
+      ...(contact.keyChange && {
+        keyChange: {
+          at: contact.keyChange.at,
+          previousFingerprint: fingerprintOf(Buffer.from(contact.keyChange.previousKey, 'hex')),
+          fingerprint: fingerprintOf(Buffer.from(contact.keyChange.key, 'hex')),
+          needsApproval: contact.keyChange.needsApproval,
+        },
+      }),
     };
   }
+}
+
+function newContact(peer: string, mode: ConnectionMode, peerName: string, now: number): ContactRecord {
+  return { peer, mode, peerName, addresses: [], firstSeen: now, verified: false, keyHistory: [], unread: 0, lastActivity: now };
+}
+
+function toMessage(stored: StoredMessage): Message {
+  const { seq: _seq, ...message } = stored as StoredMessage & { seq?: unknown };
+  return message;
 }
 
 const ERROR_CODE_OF: Record<UserError['reason'], ErrorCode> = {
@@ -329,6 +666,12 @@ const ERROR_CODE_OF: Record<UserError['reason'], ErrorCode> = {
 function rethrowForPeople(err: unknown): never {
   if (err instanceof UserError) throw new AppError(ERROR_CODE_OF[err.reason], err.message);
   throw err;
+}
+
+/** The store's refusals, as AppErrors with their sentence. */
+function forPeople(err: unknown): unknown {
+  if (err instanceof StoreError) return new AppError(err.code === 'unknown-message' ? 'unknown-message' : 'store-failed', err.message);
+  return err;
 }
 
 function defaultName(): string {

@@ -21,6 +21,8 @@ export interface ConnectionEvents {
   chat: [InboundChat];
   acked: [ids: string[]];
   typing: [active: boolean];
+  /** A read receipt: the peer has read every message of ours up to and including this id (hex). */
+  read: [upTo: string];
   closed: [reason: string];
 }
 
@@ -70,6 +72,8 @@ export abstract class Connection extends EventEmitter<ConnectionEvents> {
   /** Sends a chat message; false when the connection cannot carry it now. */
   abstract sendChat(id: string, text: string, sentAt: number): boolean;
   abstract sendTyping(active: boolean): void;
+  /** Tells the peer we have read its messages up to and including `upTo` (hex); false when nothing was sent. */
+  abstract sendRead(upTo: string): boolean;
   /** Acknowledges messages the app has accepted. */
   abstract ack(id: string): void;
   /** Closes politely (a secure peer is told why, with `code`), then waits for the socket to go. */

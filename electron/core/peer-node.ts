@@ -9,6 +9,8 @@ import {
   DEFAULT_TIMEOUTS,
   MAX_NAME_BYTES,
   MAX_TEXT_BYTES,
+  MAX_TIMESTAMP_MS,
+  MESSAGE_ID_BYTES,
   PROTOCOL_VERSION,
   type PeerLimits,
   type PeerTimeouts,
@@ -17,23 +19,26 @@ import { ByeReason, type HelloMessage } from '../../shared/protocol/messages';
 import type { Connection, ConnectionMode, Direction, InboundChat } from './connection';
 import { classifyDialError, DialError } from './errors';
 import { fingerprintOf, type Identity } from './identity';
+import { MemoryInbox, type Inbox } from './inbox';
 import { classifyInbound } from './inbound';
 import { listenWithFallback } from './listen';
 import { newMessageId } from './message-id';
 import { PlainConnection } from './plain-connection';
-import { RecentIds } from './recent-ids';
 import { SecureConnection } from './secure-connection';
 
+export type { Inbox } from './inbox';
+
 /**
- * How many received message ids each peer's dedupe window remembers. A resend after a broken connection repeats
- * only what was not acknowledged, which is what was in flight when it broke: far fewer than this.
- */
-const DEDUPE_WINDOW = 16_384;
-/**
- * How many peers that are gone (no connection, nothing unacknowledged) we still remember, for their dedupe
- * windows. Past it the longest gone are forgotten, so strangers with fresh identities cannot grow memory forever.
+ * With the default inbox: how many peers that are gone (no connection, nothing unacknowledged) we still remember,
+ * for their dedupe windows. Past it the longest gone are forgotten, so strangers with fresh identities cannot grow
+ * memory forever. With an inbox of the caller's, which dedupes on its own, a gone peer is forgotten at once.
  */
 const MAX_REMEMBERED_PEERS = 256;
+/** A secure peer's id: its ed25519 public key in lowercase hex. Anything else names a plain-text socket. */
+const SECURE_PEER = /^[0-9a-f]{64}$/;
+const MESSAGE_ID = new RegExp(`^[0-9a-f]{${MESSAGE_ID_BYTES * 2}}$`);
+/** Why a connection is closed when the inbox could not keep one of its messages; the peer is told, briefly. */
+const NOT_STORED_REASON = 'a received message could not be stored';
 
 export interface PeerNodeOptions {
   identity: Identity;
@@ -44,6 +49,11 @@ export interface PeerNodeOptions {
   allowPlain?: boolean;
   limits?: Partial<PeerLimits>;
   timeouts?: Partial<PeerTimeouts>;
+  /**
+   * Where received chats go; a secure chat is acknowledged once `receive` resolves. Without one, the node dedupes
+   * in memory and emits 'message' itself; with one, it emits no 'message'.
+   */
+  inbox?: Inbox;
 }
 
 export interface PeerInfo {
@@ -70,13 +80,17 @@ export interface NodeEvents {
   sent: [{ peer: string; id: string }];
   delivered: [{ peer: string; id: string }];
   typing: [{ peer: string; active: boolean }];
+  /** A read receipt: `peer` has read every message of ours up to and including `upTo`. */
+  read: [{ peer: string; upTo: string }];
   /** Something worth telling an operator that is not an event of a peer: refused connections, limits. */
   log: [string];
 }
 
-interface OutgoingChat {
+export interface OutgoingChat {
+  /** Hex, `MESSAGE_ID_BYTES` long: see `newMessageId`. */
   id: string;
   text: string;
+  /** Our clock when the person sent it, milliseconds since the epoch. */
   sentAt: number;
 }
 
@@ -84,9 +98,11 @@ interface OutgoingChat {
 interface PeerEntry {
   key: string;
   current: Connection | null;
-  /** Sent but not yet acknowledged, in order; resent whenever a new session with the peer opens. */
+  /**
+   * Queued but not yet acknowledged, in the order queued: written now if a session is open, and again whenever a
+   * new session with the peer opens. An entry with anything here is never forgotten.
+   */
   unacked: Map<string, OutgoingChat>;
-  seen: RecentIds;
 }
 
 /** A request this peer cannot carry out, said in words for the person who made it. */
@@ -100,6 +116,28 @@ export class UserError extends Error {
   }
 }
 
+function checkText(text: string): void {
+  if (text.length === 0) throw new UserError('invalid-message', 'The message is empty.');
+  if (Buffer.byteLength(text) > MAX_TEXT_BYTES) throw new UserError('invalid-message', `The message is too long: at most ${MAX_TEXT_BYTES / 1024} KiB.`);
+}
+
+/** A message id or a time that the codec could not encode is the caller's bug: a RangeError, now, not at resend. */
+function checkMessageId(id: string): void {
+  if (!MESSAGE_ID.test(id)) throw new RangeError(`a message id is ${MESSAGE_ID_BYTES * 2} lowercase hex digits, not ${JSON.stringify(id)}`);
+}
+
+function checkOutgoing(chat: OutgoingChat): void {
+  checkText(chat.text);
+  checkMessageId(chat.id);
+  if (!Number.isInteger(chat.sentAt) || chat.sentAt < 0 || chat.sentAt > MAX_TIMESTAMP_MS) {
+    throw new RangeError(`sentAt ${chat.sentAt} is not a whole number of milliseconds from 0 to ${MAX_TIMESTAMP_MS}`);
+  }
+}
+
+function notConnected(peer: string): UserError {
+  return new UserError('not-connected', `Not connected to ${peer}.`);
+}
+
 function validName(name: string): string {
   const trimmed = name.trim();
   if (!trimmed) throw new UserError('invalid-name', 'A name cannot be empty.');
@@ -109,9 +147,11 @@ function validName(name: string): string {
 
 /**
  * One Peerline peer: a TCP listener and a dialer, the sessions they make, and the peers behind them. Messages to
- * a secure peer stay in `unacked` until the peer acknowledges them, and are sent again on the next session; the
- * receiver drops ids it has seen, so each message is shown once. When two sessions with the same peer are open at
- * once, both sides keep the one dialed by the smaller public key (or the newer, when one side dialed both).
+ * a secure peer stay in `unacked` (queued, whether or not the peer is online) until the peer acknowledges them,
+ * and are sent again on each new session. The receiver hands each chat to its inbox, acknowledges it once the
+ * inbox has it, and the inbox drops ids it has seen, so each message is kept once. When two sessions with the
+ * same peer are open at once, both sides keep the one dialed by the smaller public key (or the newer, when one
+ * side dialed both).
  */
 export class PeerNode extends EventEmitter<NodeEvents> {
   readonly identity: Identity;
@@ -127,6 +167,11 @@ export class PeerNode extends EventEmitter<NodeEvents> {
   private readonly connections = new Set<Connection>();
   private readonly pendingSockets = new Set<Socket>();
   private readonly entries = new Map<string, PeerEntry>();
+  private readonly inbox: Inbox;
+  /** The default inbox, when the caller gave none. */
+  private readonly memoryInbox: MemoryInbox | null = null;
+  /** Connections closed because the inbox failed: what they still bring is not taken in (it is resent). */
+  private readonly refused = new WeakSet<Connection>();
   private closing = false;
   private closed: Promise<void> | null = null;
 
@@ -140,6 +185,12 @@ export class PeerNode extends EventEmitter<NodeEvents> {
     this.allowPlain = opts.allowPlain ?? true;
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
+    if (opts.inbox) {
+      this.inbox = opts.inbox;
+    } else {
+      this.memoryInbox = new MemoryInbox((peer, chat) => this.emit('message', { peer, id: chat.id, text: chat.text, sentAt: chat.sentAt }));
+      this.inbox = this.memoryInbox;
+    }
   }
 
   get id(): string {
@@ -216,6 +267,11 @@ export class PeerNode extends EventEmitter<NodeEvents> {
     return list;
   }
 
+  /** Whether a session with `peer` is open now. */
+  isConnected(peer: string): boolean {
+    return this.openConnection(peer) !== null;
+  }
+
   /** Dials `host:port`. Resolves once the session is open; rejects with a DialError a person can read. */
   connect(host: string, port: number, mode: ConnectionMode = 'secure', signal?: AbortSignal): Promise<PeerInfo> {
     const address = formatAddress(host, port);
@@ -290,23 +346,47 @@ export class PeerNode extends EventEmitter<NodeEvents> {
     });
   }
 
-  /** Sends text to a connected peer; resolves the message id. Secure messages are resent until acknowledged. */
+  /** Sends text to a connected peer; returns the new message id. Secure messages are resent until acknowledged. */
   send(peer: string, text: string): string {
-    if (text.length === 0) throw new UserError('invalid-message', 'The message is empty.');
-    if (Buffer.byteLength(text) > MAX_TEXT_BYTES) throw new UserError('invalid-message', `The message is too long: at most ${MAX_TEXT_BYTES / 1024} KiB.`);
-    const entry = this.entries.get(peer);
-    const connection = entry?.current;
-    if (!entry || !connection || connection.state !== 'open') throw new UserError('not-connected', `Not connected to ${peer}.`);
+    checkText(text);
+    if (!this.openConnection(peer)) throw notConnected(peer);
     const chat: OutgoingChat = { id: newMessageId(), text, sentAt: Date.now() };
-    if (connection.mode === 'secure') entry.unacked.set(chat.id, chat);
-    connection.sendChat(chat.id, chat.text, chat.sentAt);
-    this.emit('sent', { peer, id: chat.id });
+    this.enqueue(peer, chat);
     return chat.id;
   }
 
+  /**
+   * Hands a chat to the node for delivery; returns whether it was written to a session now ('sent' tells of that
+   * too). To a secure peer (a 64-hex key) it waits, in order, until acknowledged: written now if a session is
+   * open, and on every new session until then, whether or not the peer is online now. Queueing an id that is
+   * already waiting keeps its place (and writes it again if a session is open). A plain-text peer has no
+   * acknowledgements: the chat is written if it is connected, and a UserError 'not-connected' is thrown if not.
+   */
+  queue(peer: string, chat: OutgoingChat): boolean {
+    checkOutgoing(chat);
+    if (!SECURE_PEER.test(peer) && !this.openConnection(peer)) throw notConnected(peer);
+    return this.enqueue(peer, { id: chat.id, text: chat.text, sentAt: chat.sentAt });
+  }
+
+  /**
+   * Drops a waiting chat (the person cancelled it); false if none was waiting. One already written to a session
+   * may still reach the peer; its acknowledgement then tells of nothing.
+   */
+  unqueue(peer: string, id: string): boolean {
+    const entry = this.entries.get(peer);
+    if (!entry?.unacked.delete(id)) return false;
+    if (entry.current === null) this.forgetGonePeers();
+    return true;
+  }
+
   setTyping(peer: string, active: boolean): void {
-    const connection = this.entries.get(peer)?.current;
-    if (connection?.state === 'open') connection.sendTyping(active);
+    this.openConnection(peer)?.sendTyping(active);
+  }
+
+  /** Tells a secure peer we have read its messages up to and including `upTo`; false when no session is open. */
+  sendRead(peer: string, upTo: string): boolean {
+    checkMessageId(upTo);
+    return this.openConnection(peer)?.sendRead(upTo) ?? false;
   }
 
   async disconnect(peer: string): Promise<void> {
@@ -387,6 +467,7 @@ export class PeerNode extends EventEmitter<NodeEvents> {
     connection.on('chat', (chat) => this.onChat(connection, chat));
     connection.on('acked', (ids) => this.onAcked(connection, ids));
     connection.on('typing', (active) => connection.peerKey && this.emit('typing', { peer: connection.peerKey, active }));
+    connection.on('read', (upTo) => connection.peerKey && this.emit('read', { peer: connection.peerKey, upTo }));
     void connection.closed.then((reason) => this.onClosed(connection, reason));
     return connection;
   }
@@ -394,10 +475,31 @@ export class PeerNode extends EventEmitter<NodeEvents> {
   private entryFor(key: string): PeerEntry {
     let entry = this.entries.get(key);
     if (!entry) {
-      entry = { key, current: null, unacked: new Map(), seen: new RecentIds(DEDUPE_WINDOW) };
+      entry = { key, current: null, unacked: new Map() };
       this.entries.set(key, entry);
     }
     return entry;
+  }
+
+  /** The peer's session, if one is open. */
+  private openConnection(peer: string): Connection | null {
+    const connection = this.entries.get(peer)?.current;
+    return connection?.state === 'open' ? connection : null;
+  }
+
+  /** Queues a checked chat (secure peers) and writes it if a session is open; the caller checked a plain peer is. */
+  private enqueue(peer: string, chat: OutgoingChat): boolean {
+    if (!SECURE_PEER.test(peer)) return this.write(peer, this.openConnection(peer)!, chat);
+    const entry = this.entryFor(peer);
+    entry.unacked.set(chat.id, chat);
+    const connection = this.openConnection(peer);
+    return connection !== null && this.write(peer, connection, chat);
+  }
+
+  private write(peer: string, connection: Connection, chat: OutgoingChat): boolean {
+    if (!connection.sendChat(chat.id, chat.text, chat.sentAt)) return false;
+    this.emit('sent', { peer, id: chat.id });
+    return true;
   }
 
   private onOpen(connection: Connection): void {
@@ -409,12 +511,13 @@ export class PeerNode extends EventEmitter<NodeEvents> {
       entry.current = keep;
       this.emit('log', `two sessions with ${entry.key}: keeping the one ${keep.direction === 'outbound' ? 'we' : 'they'} dialed`);
       void drop.close('duplicate connection', ByeReason.Duplicate);
-      if (keep === connection) this.resendUnacked(entry);
+      if (keep === connection) this.resendUnacked(entry, [...entry.unacked.values()]);
       return;
     }
     entry.current = connection;
+    const waiting = [...entry.unacked.values()];
     this.emit('connected', this.infoOf(connection));
-    this.resendUnacked(entry);
+    this.resendUnacked(entry, waiting);
   }
 
   /** The deterministic tie-break both sides compute alike: the session dialed by the smaller key survives. */
@@ -426,18 +529,41 @@ export class PeerNode extends EventEmitter<NodeEvents> {
     return dialerA < dialerB ? a : b;
   }
 
-  private resendUnacked(entry: PeerEntry): void {
-    for (const chat of entry.unacked.values()) entry.current!.sendChat(chat.id, chat.text, chat.sentAt);
+  /**
+   * Writes what was waiting when the session opened, in order, on the peer's session. What a listener queued in
+   * the meantime was written when it was queued, and what it unqueued is skipped.
+   */
+  private resendUnacked(entry: PeerEntry, waiting: OutgoingChat[]): void {
+    for (const chat of waiting) {
+      const connection = entry.current;
+      if (connection && entry.unacked.get(chat.id) === chat) this.write(entry.key, connection, chat);
+    }
   }
 
+  /**
+   * Hands the chat to the inbox at once (chats reach it in arrival order, none waiting for another) and
+   * acknowledges it once the inbox has it. An inbox that fails closes the connection unacknowledged: the sender
+   * keeps the message and sends it again on its next session.
+   */
   private onChat(connection: Connection, chat: InboundChat): void {
-    const entry = this.entryFor(connection.peerKey!);
-    if (chat.id !== undefined) {
-      connection.ack(chat.id);
-      if (entry.seen.has(chat.id)) return;
-      entry.seen.add(chat.id);
+    if (this.refused.has(connection)) return;
+    const peer = connection.peerKey!;
+    let stored: Promise<void>;
+    try {
+      stored = this.inbox.receive(peer, chat);
+    } catch (err) {
+      stored = Promise.reject(err);
     }
-    this.emit('message', { peer: entry.key, id: chat.id, text: chat.text, sentAt: chat.sentAt });
+    stored.then(
+      () => {
+        if (chat.id !== undefined) connection.ack(chat.id);
+      },
+      (err: unknown) => {
+        this.emit('log', `${NOT_STORED_REASON} (from ${peer}): ${err instanceof Error ? err.message : String(err)}`);
+        this.refused.add(connection);
+        void connection.close(NOT_STORED_REASON, ByeReason.Other);
+      },
+    );
   }
 
   private onAcked(connection: Connection, ids: string[]): void {
@@ -463,16 +589,21 @@ export class PeerNode extends EventEmitter<NodeEvents> {
     // A plain peer's key names its socket: the next connection from there is a new peer. A secure peer is
     // remembered, most recently gone last, so that the oldest can be forgotten first.
     if (connection.mode === 'secure') this.entries.set(entry.key, entry);
-    this.forgetLongGonePeers();
+    else this.memoryInbox?.forget(entry.key);
+    this.forgetGonePeers();
   }
 
-  private forgetLongGonePeers(): void {
+  /** Forgets the longest gone of the peers with no connection and nothing waiting, past the number to remember. */
+  private forgetGonePeers(): void {
+    const idle = (entry: PeerEntry) => entry.current === null && entry.unacked.size === 0;
+    const remember = this.memoryInbox ? MAX_REMEMBERED_PEERS : 0;
     let gone = 0;
-    for (const entry of this.entries.values()) if (entry.current === null && entry.unacked.size === 0) gone++;
+    for (const entry of this.entries.values()) if (idle(entry)) gone++;
     for (const [key, entry] of this.entries) {
-      if (gone <= MAX_REMEMBERED_PEERS) return;
-      if (entry.current !== null || entry.unacked.size > 0) continue;
+      if (gone <= remember) return;
+      if (!idle(entry)) continue;
       this.entries.delete(key);
+      this.memoryInbox?.forget(key);
       gone--;
     }
   }

@@ -82,6 +82,11 @@ export class PlainConnection extends Connection {
   /** Plain-text peers have no typing notices. */
   sendTyping(): void {}
 
+  /** Plain-text peers have no read receipts. */
+  sendRead(): boolean {
+    return false;
+  }
+
   /** Plain-text peers have no acknowledgements. */
   ack(): void {}
 

@@ -135,6 +135,9 @@ export class SecureConnection extends Connection {
       case 'typing':
         this.emit('typing', action.active);
         return;
+      case 'read':
+        this.emit('read', toHex(action.upTo));
+        return;
       case 'bye':
         this.noteReason(byeReasonText(action.message.code, action.message.reason));
         this.moveTo('closing');
@@ -161,6 +164,12 @@ export class SecureConnection extends Connection {
     if (this.state === 'open') this.write({ type: 'typing', active });
   }
 
+  sendRead(upTo: string): boolean {
+    if (this.state !== 'open') return false;
+    this.write({ type: 'read', upTo: fromHex(upTo) });
+    return true;
+  }
+
   /** Acks are batched: all ids accepted in one tick go out in as few `ack` messages as possible. */
   ack(id: string): void {
     if (this.pendingAcks.length === 0) setImmediate(() => this.flushAcks());
@@ -185,12 +194,13 @@ export class SecureConnection extends Connection {
     if (this.state === 'closed' || this.state === 'closing') return;
     this.noteReason(reason);
     const wasOpen = this.state === 'open';
+    // What was accepted before the bye is acknowledged before it (flushAcks writes only while open).
+    if (wasOpen) this.flushAcks();
     this.moveTo('closing');
     if (!wasOpen) {
       this.socket.destroy();
       return;
     }
-    this.flushAcks();
     this.write({ type: 'bye', code, reason });
     this.stream.end();
     this.destroyAfterGrace();

@@ -9,6 +9,7 @@ export type SessionAction =
   | { kind: 'chat'; message: ChatMessage }
   | { kind: 'acked'; ids: Uint8Array[] }
   | { kind: 'typing'; active: boolean }
+  | { kind: 'read'; upTo: Uint8Array }
   | { kind: 'bye'; message: ByeMessage };
 
 /**
@@ -46,6 +47,8 @@ export class SessionProtocol {
         return [{ kind: 'acked', ids: message.ids }];
       case 'typing':
         return [{ kind: 'typing', active: message.active }];
+      case 'read':
+        return [{ kind: 'read', upTo: message.upTo }];
       case 'bye':
         this.byeReceived = true;
         return [{ kind: 'bye', message }];

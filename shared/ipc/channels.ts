@@ -15,11 +15,27 @@ export const INVOKE_CHANNELS = [
   'message:send',
   'message:list',
   'message:typing',
+  'message:retry',
+  'message:cancel',
+  'message:search',
+  'contact:verify',
+  'contact:approve-key',
+  'contact:rename',
+  'contact:remove',
+  'contact:reconnect',
   'settings:get',
   'settings:set',
 ] as const;
 
-export const EVENT_CHANNELS = ['peer:updated', 'message:received', 'message:status-changed', 'node:updated', 'error:raised'] as const;
+export const EVENT_CHANNELS = [
+  'peer:updated',
+  'message:received',
+  'message:status-changed',
+  'message:removed',
+  'conversation:removed',
+  'node:updated',
+  'error:raised',
+] as const;
 
 export type InvokeChannel = (typeof INVOKE_CHANNELS)[number];
 export type EventChannel = (typeof EVENT_CHANNELS)[number];

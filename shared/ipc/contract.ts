@@ -49,6 +49,19 @@ export const NodeStatusSchema = z.object({
 
 export const PeerStateSchema = z.enum(['connecting', 'online', 'offline']);
 
+/** A contact's key differs from the one pinned on first use (trust on first use, DESIGN §4). */
+export const KeyChangeSchema = z.object({
+  /** When the new key was first seen. */
+  at: z.number(),
+  previousFingerprint: z.string(),
+  fingerprint: z.string(),
+  /**
+   * The contact was verified: messages to it wait until the person approves the new key (`contact:approve-key`).
+   * An unverified contact's new key is pinned at once, with the warning in the conversation.
+   */
+  needsApproval: z.boolean(),
+});
+
 export const ConversationSchema = z.object({
   peer: PeerKey,
   mode: Mode,
@@ -63,9 +76,29 @@ export const ConversationSchema = z.object({
   typing: z.boolean(),
   /** Why the peer went offline, when it did. */
   lastReason: z.string().optional(),
+  /** Secure contacts only: the person compared safety numbers and marked the contact verified. */
+  verified: z.boolean(),
+  /** Secure contacts only: the same 60 digits on both sides, built from both public keys. */
+  safetyNumber: z.string().optional(),
+  /** The name the person gave this contact, shown instead of the peer's own; `name` is then this. */
+  localName: z.string().optional(),
+  /** The peer's own display name from its hello (secure) or its address (plain). */
+  peerName: z.string(),
+  /** Offline contacts that are dialed again: when the next attempt starts, ms since the epoch. */
+  nextRetryAt: z.number().optional(),
+  /** Our messages waiting for this contact (queued, or sent but not yet acknowledged). */
+  queued: z.number().int().min(0),
+  keyChange: KeyChangeSchema.optional(),
 });
 
-export const MessageStatusSchema = z.enum(['sending', 'sent', 'delivered', 'failed']);
+/**
+ * Our message's way: stored and waiting (queued), written to the peer's session (sent), stored by the peer
+ * (delivered), read by the person (read: only when they turned read receipts on), or failed, with a reason, until
+ * the person retries or cancels it. "queued" and "delivered" are reported only once on disk.
+ */
+export const MessageStatusSchema = z.enum(['queued', 'sent', 'delivered', 'read', 'failed']);
+/** A chat message, or a notice Peerline puts in the conversation (a changed key, say). */
+export const MessageKindSchema = z.enum(['chat', 'notice']);
 
 export const MessageSchema = z.object({
   id: MessageId,
@@ -74,15 +107,32 @@ export const MessageSchema = z.object({
   text: z.string(),
   /** Milliseconds since the epoch: when sent (ours) or received (theirs). */
   at: z.number(),
+  /** The sender's clock when it was written, ms since the epoch (ours: same as `at`). */
+  sentAt: z.number(),
+  kind: MessageKindSchema,
   /** Our own messages only. */
   status: MessageStatusSchema.optional(),
+  /** Why it failed, when `status` is "failed". */
+  failure: z.string().optional(),
+});
+
+export const SearchResultSchema = z.object({
+  peer: PeerKey,
+  /** The conversation's shown name. */
+  name: z.string(),
+  message: MessageSchema,
 });
 
 export const SettingsSchema = z.object({
   displayName: z.string(),
   port: ListenPort,
   allowPlain: z.boolean(),
+  /** Tell peers when we have read their messages. Off unless the person turns it on. */
+  readReceipts: z.boolean(),
 });
+
+const PeerRequest = z.object({ peer: PeerKey }).strict();
+const MessageRef = z.object({ peer: PeerKey, id: MessageId }).strict();
 
 export const invokeContract = {
   'identity:get': { request: Empty, response: IdentitySchema },
@@ -110,17 +160,47 @@ export const invokeContract = {
     request: z
       .object({
         peer: PeerKey,
-        /** Page back from this message (exclusive); the newest page when absent. */
+        /** Page back from this message (exclusive). With none of before/after/around: the newest page. */
         before: MessageId.optional(),
+        /** Page forward from this message (exclusive). */
+        after: MessageId.optional(),
+        /** A page with this message in its middle (a search result to jump to). */
+        around: MessageId.optional(),
         limit: z.number().int().min(1).max(500).default(100),
       })
-      .strict(),
-    response: z.object({ messages: z.array(MessageSchema), hasMore: z.boolean() }),
+      .strict()
+      .refine((r) => [r.before, r.after, r.around].filter((v) => v !== undefined).length <= 1, 'Give at most one of before, after and around.'),
+    /** Oldest first. `hasMore`: older messages exist; `hasNewer`: newer ones exist. */
+    response: z.object({ messages: z.array(MessageSchema), hasMore: z.boolean(), hasNewer: z.boolean() }),
   },
+  /** Sends a failed message again (it is queued anew under the same id, so the peer still shows it once). */
+  'message:retry': { request: MessageRef, response: MessageSchema },
+  /** Withdraws a queued or failed message that the peer has not received; it leaves the conversation. */
+  'message:cancel': { request: MessageRef, response: z.null() },
+  /** Messages across all conversations whose words start with the query's words, newest first. */
+  'message:search': {
+    request: z.object({ query: z.string().trim().min(1, 'Type a word to search for.').max(200), limit: z.number().int().min(1).max(200).default(50) }).strict(),
+    response: z.object({ results: z.array(SearchResultSchema), more: z.boolean() }),
+  },
+  /** Marks a secure contact verified (the person compared safety numbers), or takes that back. */
+  'contact:verify': { request: z.object({ peer: PeerKey, verified: z.boolean() }).strict(), response: ConversationSchema },
+  /** Accepts a verified contact's changed key: it is pinned, the contact is no longer verified, and waiting messages go. */
+  'contact:approve-key': { request: PeerRequest, response: ConversationSchema },
+  /** Gives a contact a local name, or with null goes back to the name it gives itself. */
+  'contact:rename': {
+    request: z.object({ peer: PeerKey, name: DisplayName.nullable() }).strict(),
+    response: ConversationSchema,
+  },
+  /** Forgets a contact: its conversation, history and waiting messages. A connected peer is disconnected. */
+  'contact:remove': { request: PeerRequest, response: z.null() },
+  /** Dials an offline contact now instead of at its next retry. */
+  'contact:reconnect': { request: PeerRequest, response: z.null() },
   'message:typing': { request: z.object({ peer: PeerKey, active: z.boolean() }).strict(), response: z.null() },
   'settings:get': { request: Empty, response: SettingsSchema },
   'settings:set': {
-    request: z.object({ displayName: DisplayName.optional(), port: ListenPort.optional(), allowPlain: z.boolean().optional() }).strict(),
+    request: z
+      .object({ displayName: DisplayName.optional(), port: ListenPort.optional(), allowPlain: z.boolean().optional(), readReceipts: z.boolean().optional() })
+      .strict(),
     response: SettingsSchema,
   },
 } satisfies Record<InvokeChannel, { request: z.ZodType; response: z.ZodType }>;
@@ -128,7 +208,11 @@ export const invokeContract = {
 export const eventContract = {
   'peer:updated': ConversationSchema,
   'message:received': MessageSchema,
-  'message:status-changed': z.object({ peer: PeerKey, id: MessageId, status: MessageStatusSchema }),
+  'message:status-changed': z.object({ peer: PeerKey, id: MessageId, status: MessageStatusSchema, failure: z.string().optional() }),
+  /** A message left its conversation (cancelled). */
+  'message:removed': z.object({ peer: PeerKey, id: MessageId }),
+  /** A contact and its conversation were removed. */
+  'conversation:removed': z.object({ peer: PeerKey }),
   'node:updated': NodeStatusSchema,
   'error:raised': z.object({ code: z.enum(ERROR_CODES), message: z.string() }),
 } satisfies Record<EventChannel, z.ZodType>;
@@ -140,6 +224,9 @@ export type Conversation = z.output<typeof ConversationSchema>;
 export type MessageStatus = z.output<typeof MessageStatusSchema>;
 export type Message = z.output<typeof MessageSchema>;
 export type Settings = z.output<typeof SettingsSchema>;
+export type MessageKind = z.output<typeof MessageKindSchema>;
+export type KeyChange = z.output<typeof KeyChangeSchema>;
+export type SearchResult = z.output<typeof SearchResultSchema>;
 
 /** What a caller sends (defaults may be left out). */
 export type RequestOf<C extends InvokeChannel> = z.input<(typeof invokeContract)[C]['request']>;

@@ -9,6 +9,7 @@
  *   ping    u32 nonce
  *   pong    u32 nonce
  *   bye     u8 code, str16 reason
+ *   read    16-byte id (upTo)
  *
  * strN is an N-bit byte length followed by that many bytes of UTF-8. The bye reason has a 16-bit length because
  * its cap (256 bytes) does not fit in a byte.
@@ -132,6 +133,12 @@ export function encodeMessage(msg: PeerMessage): Uint8Array {
       const writer = new MessageWriter(TYPE_BYTES + 1 + textSize(BYE_REASON, reason), MessageType.Bye);
       writer.u8(msg.code);
       writer.text(BYE_REASON, reason);
+      return writer.bytes;
+    }
+    case 'read': {
+      checkMessageId(msg.upTo, 'read id');
+      const writer = new MessageWriter(TYPE_BYTES + MESSAGE_ID_BYTES, MessageType.Read);
+      writer.raw(msg.upTo);
       return writer.bytes;
     }
     default: {
@@ -282,6 +289,11 @@ export function decodeMessage(bytes: Uint8Array): DecodedMessage {
       const reason = reader.text(BYE_REASON);
       reader.end('bye');
       return { type: 'bye', code, reason };
+    }
+    case MessageType.Read: {
+      const upTo = reader.copy(MESSAGE_ID_BYTES, 'read id');
+      reader.end('read');
+      return { type: 'read', upTo };
     }
     default:
       return { type: 'unknown', typeCode };

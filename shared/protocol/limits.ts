@@ -76,6 +76,15 @@ export const DEFAULT_LIMITS: Readonly<PeerLimits> = Object.freeze({
   inboundMessageBurst: 10_000,
 });
 
+/**
+ * Dialing known contacts again after a session ends: the n-th try waits min(max, initial · factor^n), shortened
+ * by up to `RECONNECT_JITTER` of itself at random so that peers that lost each other at once do not redial in step.
+ */
+export const RECONNECT_INITIAL_MS = 1_000;
+export const RECONNECT_MAX_MS = 60_000;
+export const RECONNECT_FACTOR = 2;
+export const RECONNECT_JITTER = 0.3;
+
 /** Tunable deadlines of a running peer, in milliseconds. */
 export interface PeerTimeouts {
   /** Dialing: TCP connect. */
@@ -90,6 +99,10 @@ export interface PeerTimeouts {
   deadPeerMs: number;
   /** How long a clean close waits for the peer to finish after `bye`. */
   closeGraceMs: number;
+  /** Reconnecting to a contact: the wait before the first try after a session ends (see `RECONNECT_FACTOR`). */
+  reconnectInitialMs: number;
+  /** Reconnecting to a contact: the longest wait between two tries. */
+  reconnectMaxMs: number;
 }
 
 export const DEFAULT_TIMEOUTS: Readonly<PeerTimeouts> = Object.freeze({
@@ -99,4 +112,6 @@ export const DEFAULT_TIMEOUTS: Readonly<PeerTimeouts> = Object.freeze({
   keepAliveMs: 15_000,
   deadPeerMs: 45_000,
   closeGraceMs: 2_000,
+  reconnectInitialMs: RECONNECT_INITIAL_MS,
+  reconnectMaxMs: RECONNECT_MAX_MS,
 });

@@ -11,6 +11,7 @@ export const MessageType = {
   Ping: 5,
   Pong: 6,
   Bye: 7,
+  Read: 8,
 } as const;
 
 export interface HelloMessage {
@@ -52,6 +53,13 @@ export interface PongMessage {
   nonce: number;
 }
 
+/** A read receipt: the reader has read every message of ours up to and including `upTo`. */
+export interface ReadMessage {
+  type: 'read';
+  /** 16 bytes: the id of the newest of our messages the reader has read. */
+  upTo: Uint8Array;
+}
+
 export const ByeReason = {
   Quit: 0,
   Duplicate: 1,
@@ -79,6 +87,7 @@ export type PeerMessage =
   | TypingMessage
   | PingMessage
   | PongMessage
-  | ByeMessage;
+  | ByeMessage
+  | ReadMessage;
 
 export type DecodedMessage = PeerMessage | UnknownMessage;

@@ -1,41 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { AppService, type AppServiceOptions } from '../../electron/core/app-service';
-import type { EventChannel } from '../../shared/ipc/channels';
-import type { ContractHandlers, EventPayload } from '../../shared/ipc/contract';
 import { dispatch } from '../../shared/ipc/dispatch';
+import { connectApps, eventsOf, openApp as open } from '../helpers/app';
 import { freePort, rawServer } from '../helpers/net';
 import { cleanUp, onCleanUp, tempDir, waitUntil } from '../helpers/peers';
 
 afterEach(cleanUp);
 
-interface Opened {
-  service: AppService;
-  handlers: ContractHandlers;
-  events: Array<{ event: EventChannel; payload: unknown }>;
-  dataDir: string;
-}
-
-async function open(opts: Partial<AppServiceOptions> = {}): Promise<Opened> {
-  const dataDir = opts.dataDir ?? (await tempDir());
-  const service = await AppService.open({ appVersion: 'test', host: '127.0.0.1', port: 0, ...opts, dataDir });
-  onCleanUp(() => service.close());
-  const events: Opened['events'] = [];
-  service.subscribe((event, payload) => events.push({ event, payload }));
-  return { service, handlers: service.handlers, events, dataDir };
-}
-
-function eventsOf<E extends EventChannel>(opened: Opened, event: E): Array<EventPayload<E>> {
-  return opened.events.filter((e) => e.event === event).map((e) => e.payload as EventPayload<E>);
-}
-
 async function pair() {
   const alice = await open({ name: 'Alice' });
   const bob = await open({ name: 'Bob' });
-  const conversation = await alice.handlers['peer:connect']({ host: '127.0.0.1', port: bob.service.node.port, mode: 'secure' });
-  await waitUntil(() => eventsOf(bob, 'peer:updated').some((c) => c.state === 'online'), 'Bob sees Alice online');
-  return { alice, bob, bobKey: conversation.peer, aliceKey: alice.service.node.id };
+  return { alice, bob, ...(await connectApps(alice, bob)) };
 }
 
 describe('AppService', () => {
@@ -68,15 +44,14 @@ describe('AppService', () => {
     expect(oldest.messages.map((m) => m.id)).toEqual(ids.slice(0, 5));
   });
 
-  it('shows the peer offline with the reason when it leaves, and refuses to send then', async () => {
+  it('shows the peer offline with the reason when it leaves; a message to it then waits, queued', async () => {
     const { alice, bob, bobKey } = await pair();
     await bob.service.close();
     await waitUntil(() => eventsOf(alice, 'peer:updated').some((c) => c.state === 'offline'), 'Alice sees Bob offline');
     expect((await alice.handlers['conversation:list']({}))[0]).toMatchObject({ state: 'offline', lastReason: 'the peer left (quit)' });
-    expect(await dispatch(alice.handlers, 'message:send', { peer: bobKey, text: 'still there?' })).toEqual({
-      ok: false,
-      error: { code: 'not-connected', message: `Not connected to ${bobKey}.` },
-    });
+    const waiting = await alice.handlers['message:send']({ peer: bobKey, text: 'still there?' });
+    expect(waiting).toMatchObject({ status: 'queued', text: 'still there?' });
+    expect((await alice.handlers['conversation:list']({}))[0]).toMatchObject({ queued: 1 });
   });
 
   it('passes typing notices into the conversation, and they expire', async () => {

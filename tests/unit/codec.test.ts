@@ -52,6 +52,7 @@ const anyMessage: fc.Arbitrary<PeerMessage> = fc.oneof(
     code: fc.constantFrom(...Object.values(ByeReason)),
     reason: text(MAX_REASON_BYTES / 4),
   }),
+  fc.record({ type: fc.constant('read' as const), upTo: messageId }),
 );
 
 const id = (fill: number) => new Uint8Array(MESSAGE_ID_BYTES).fill(fill);
@@ -158,6 +159,13 @@ describe('codec round trips', () => {
     expect(decodeMessage(encodeMessage(bye))).toEqual(bye);
   });
 
+  it('encodes a read receipt as its type code and the 16-byte id, nothing more', () => {
+    const bytes = encodeMessage({ type: 'read', upTo: id(9) });
+    expect(MessageType.Read).toBe(8);
+    expect(bytes).toEqual(Uint8Array.of(MessageType.Read, ...id(9)));
+    expect(decodeMessage(bytes)).toEqual({ type: 'read', upTo: id(9) });
+  });
+
   it('returns ids as copies that do not change with the input buffer', () => {
     const bytes = encodeMessage(chat({ id: id(1) }));
     const decoded = decodeMessage(bytes);
@@ -178,6 +186,8 @@ describe('codec encoding limits', () => {
     ['a text one byte over the cap', chat({ text: 'x'.repeat(MAX_TEXT_BYTES + 1) })],
     ['a text over the cap only in bytes', chat({ text: '€'.repeat(MAX_TEXT_BYTES / 3 + 1) })],
     ['a short id', chat({ id: new Uint8Array(15) })],
+    ['a short read id', { type: 'read', upTo: new Uint8Array(15) }],
+    ['a long read id', { type: 'read', upTo: new Uint8Array(17) }],
     ['a fractional sentAt', chat({ sentAt: 1.5 })],
     ['a negative sentAt', chat({ sentAt: -1 })],
     ['a NaN sentAt', chat({ sentAt: Number.NaN })],
@@ -273,6 +283,19 @@ describe('codec decoding hostile input', () => {
     expectProtocolError(overCap, /ack carries 1025 ids/);
   });
 
+  it('rejects a read receipt whose id is missing, short or long', () => {
+    expectProtocolError(Uint8Array.of(MessageType.Read), /truncated read id: needs 16 bytes, 0 left/);
+    expectProtocolError(Uint8Array.of(MessageType.Read, ...new Uint8Array(MESSAGE_ID_BYTES - 1)), /truncated read id: needs 16 bytes, 15 left/);
+    expectProtocolError(Uint8Array.of(MessageType.Read, ...new Uint8Array(MESSAGE_ID_BYTES + 1)), /1 trailing bytes after a read message/);
+  });
+
+  it('returns a read receipt id as a copy', () => {
+    const bytes = encodeMessage({ type: 'read', upTo: id(3) });
+    const decoded = decodeMessage(bytes);
+    bytes.fill(0xee);
+    expect(decoded).toEqual({ type: 'read', upTo: id(3) });
+  });
+
   it('rejects a typing flag other than 0 or 1', () => {
     expectProtocolError(Uint8Array.of(MessageType.Typing, 2), /typing flag/);
   });
@@ -294,7 +317,7 @@ describe('codec decoding hostile input', () => {
 
   it('random bytes throw only ProtocolError', () => {
     const knownTypeThenRandom = fc
-      .tuple(fc.integer({ min: 1, max: 7 }), fc.uint8Array({ maxLength: 200 }))
+      .tuple(fc.integer({ min: 1, max: MessageType.Read }), fc.uint8Array({ maxLength: 200 }))
       .map(([type, body]) => Uint8Array.of(type, ...body));
     fc.assert(
       fc.property(fc.oneof(fc.uint8Array({ maxLength: 200 }), knownTypeThenRandom), (bytes) => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeMessage, ProtocolError } from '../../shared/protocol/codec';
 import { PROTOCOL_VERSION } from '../../shared/protocol/limits';
-import { ByeReason, type HelloMessage } from '../../shared/protocol/messages';
+import { ByeReason, MessageType, type HelloMessage } from '../../shared/protocol/messages';
 import { SessionProtocol } from '../../electron/core/session-protocol';
 import { canMoveTo } from '../../electron/core/session-state';
 
@@ -42,6 +42,18 @@ describe('session protocol', () => {
     expect(protocol.receive(encodeMessage({ type: 'typing', active: true }))).toEqual([{ kind: 'typing', active: true }]);
     const bye = { type: 'bye' as const, code: ByeReason.Quit, reason: 'later' };
     expect(protocol.receive(encodeMessage(bye))).toEqual([{ kind: 'bye', message: bye }]);
+  });
+
+  it('hands up a read receipt', () => {
+    expect(opened().receive(encodeMessage({ type: 'read', upTo: id }))).toEqual([{ kind: 'read', upTo: id }]);
+  });
+
+  it('refuses a read receipt before hello, like any other message', () => {
+    expect(() => new SessionProtocol().receive(encodeMessage({ type: 'read', upTo: id }))).toThrow('expected hello first, got read');
+  });
+
+  it('closes on a malformed read receipt', () => {
+    expect(() => opened().receive(Uint8Array.of(MessageType.Read, 1, 2, 3))).toThrow(ProtocolError);
   });
 
   it('ignores a message type from a newer version', () => {

@@ -1,0 +1,83 @@
+/**
+ * What the durable store keeps, and the shape `AppService` reaches it through. The store lives in the data
+ * directory on classic-level (LevelDB). Every promise that reports a state the person sees ("queued",
+ * "received", "delivered") resolves only after that write is synced to disk.
+ */
+import type { MessageKind, MessageStatus } from '../../../shared/ipc/contract';
+import type { ConnectionMode } from '../connection';
+
+export interface KeyRecord {
+  /** ed25519 public key, hex. */
+  key: string;
+  /** When this key was pinned, ms since the epoch. */
+  since: number;
+}
+
+export interface ContactRecord {
+  /**
+   * The conversation key. Secure contacts: the public key pinned first, in hex; it stays the contact's id after
+   * an approved key change. Plain-text peers: `plain:HOST:PORT`.
+   */
+  peer: string;
+  mode: ConnectionMode;
+  /** Secure contacts: the public key pinned now, hex. Equal to `peer` until the key changes. */
+  key?: string;
+  /** The name the peer gives itself (its hello), or for a plain peer its address. */
+  peerName: string;
+  /** The name the person gave this contact. */
+  localName?: string;
+  /** Where to dial the contact, `host:port`, most recent first. */
+  addresses: string[];
+  firstSeen: number;
+  verified: boolean;
+  /** Every key pinned for this contact, oldest first; the last is `key`. */
+  keyHistory: KeyRecord[];
+  /** The warning shown in the conversation since the key last changed. */
+  keyChange?: { at: number; previousKey: string; key: string; needsApproval: boolean };
+  /** Conversation state that must survive restarts. */
+  unread: number;
+  lastMessage?: { text: string; at: number; fromMe: boolean };
+  /** For ordering the list: the newest message's `at`, or when the contact was first seen. */
+  lastActivity: number;
+}
+
+export interface StoredMessage {
+  id: string;
+  peer: string;
+  fromMe: boolean;
+  text: string;
+  /** When sent (ours) or received (theirs), ms since the epoch. */
+  at: number;
+  /** The sender's clock. */
+  sentAt: number;
+  kind: MessageKind;
+  /** Ours only. */
+  status?: MessageStatus;
+  failure?: string;
+}
+
+export interface StoredSettings {
+  displayName?: string;
+  port?: number;
+  allowPlain?: boolean;
+  readReceipts?: boolean;
+}
+
+export interface MessagePage {
+  /** Oldest first. */
+  messages: StoredMessage[];
+  hasMore: boolean;
+  hasNewer: boolean;
+}
+
+export interface PageRequest {
+  before?: string;
+  after?: string;
+  around?: string;
+  limit: number;
+}
+
+export interface SearchHit {
+  peer: string;
+  message: StoredMessage;
+}

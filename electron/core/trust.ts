@@ -1,0 +1,57 @@
+/**
+ * Trust on first use (DESIGN §4): the first key seen for a contact is pinned; a different key at a contact's
+ * address later is a key change, shown in the conversation, never merged silently. A verified contact's new key
+ * waits for the person's approval before any message goes to it.
+ */
+import type { ContactRecord } from './store/types';
+
+/** How many dialable addresses a contact remembers, most recent first. */
+export const MAX_CONTACT_ADDRESSES = 4;
+
+export type KeyVerdict =
+  /** A contact pinned to this key. */
+  | { kind: 'known'; contact: ContactRecord }
+  /** A contact reached at this address had another key pinned. */
+  | { kind: 'changed'; contact: ContactRecord }
+  /** Someone new. */
+  | { kind: 'new' };
+
+export interface ContactLookup {
+  contactByKey(key: string): ContactRecord | undefined;
+  contacts(): ContactRecord[];
+}
+
+/**
+ * What a secure session with `key`, reachable again at `dialAddress`, means. A key is matched to a contact by
+ * the address only when no contact has it pinned and the contact at that address is not online under its own
+ * key right now (two peers behind one address, one after the other, are told apart by their keys).
+ */
+export function judgeKey(lookup: ContactLookup, key: string, dialAddress: string, isOnline: (key: string) => boolean): KeyVerdict {
+  const pinned = lookup.contactByKey(key);
+  if (pinned) return { kind: 'known', contact: pinned };
+  const atAddress = lookup
+    .contacts()
+    .find((c) => c.mode === 'secure' && c.addresses.includes(dialAddress) && c.key !== undefined && !isOnline(c.key));
+  return atAddress ? { kind: 'changed', contact: atAddress } : { kind: 'new' };
+}
+
+/** The contact with `address` first, once, and at most MAX_CONTACT_ADDRESSES kept. */
+export function rememberAddress(addresses: readonly string[], address: string): string[] {
+  return [address, ...addresses.filter((a) => a !== address)].slice(0, MAX_CONTACT_ADDRESSES);
+}
+
+/** Pins `key` as the contact's key from `now` on, and clears the verified mark: the person has not compared it. */
+export function pinKey(contact: ContactRecord, key: string, now: number): ContactRecord {
+  return { ...contact, key, verified: false, keyHistory: [...contact.keyHistory, { key, since: now }] };
+}
+
+/** The notice put in the conversation when a contact's key changes. */
+export function keyChangeNotice(name: string, needsApproval: boolean): string {
+  return needsApproval
+    ? `${name}'s safety number changed. You had verified ${name}, so messages to ${name} wait until you approve the new key. Compare safety numbers first.`
+    : `${name}'s safety number changed. This happens when ${name} reinstalls Peerline, or when someone else answers at ${name}'s address. Compare safety numbers to be sure.`;
+}
+
+export function shownName(contact: ContactRecord): string {
+  return contact.localName ?? contact.peerName;
+}
