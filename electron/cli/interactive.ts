@@ -33,7 +33,7 @@ export function runInteractive(service: AppService, io: { input: Readable; outpu
       ? `${terminalSafe(info.name ?? '?')} at ${info.address} (encrypted, fingerprint ${info.fingerprint})`
       : `${info.address} (plain text, UNENCRYPTED)`;
 
-  node.on('connected', (info) => {
+  service.sessions.on('connected', (info) => {
     names.set(info.peer, info.mode === 'secure' ? terminalSafe(info.name ?? info.peer.slice(0, 8)) : info.peer);
     print(`* connected: ${describe(info)}`);
     if (current === null) {
@@ -41,7 +41,7 @@ export function runInteractive(service: AppService, io: { input: Readable; outpu
       print(`* talking to ${label(info.peer)}`);
     }
   });
-  node.on('disconnected', ({ peer, reason }) => {
+  service.sessions.on('disconnected', ({ peer, reason }) => {
     print(`* ${label(peer)} disconnected: ${reason}`);
     if (current === peer) current = null;
   });

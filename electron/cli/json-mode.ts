@@ -27,8 +27,8 @@ export function runJsonMode(service: AppService, io: { input: Readable; output: 
     ...(info.id !== undefined && { id: info.id, name: info.name, fingerprint: info.fingerprint }),
   });
 
-  node.on('connected', (info) => emit({ event: 'connected', ...peerOf(info) }));
-  node.on('disconnected', ({ peer, reason }) => emit({ event: 'disconnected', peer: service.peerOf(peer), reason }));
+  service.sessions.on('connected', (info) => emit({ event: 'connected', ...peerOf(info) }));
+  service.sessions.on('disconnected', ({ peer, reason }) => emit({ event: 'disconnected', peer, reason }));
   node.on('log', io.log);
   service.subscribe((event, payload) => {
     if (event === 'message:received') {

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import os from 'node:os';
 import type { EventChannel } from '../../shared/ipc/channels';
 import type { ContractHandlers, Conversation, EventPayload, EventSink, Identity, Message, NodeStatus, Settings } from '../../shared/ipc/contract';
@@ -43,6 +44,12 @@ interface Presence {
   lastReason?: string;
 }
 
+/** Sessions as the service has taken them in: `peer` is the contact's id, and the contact is stored. */
+export interface SessionEvents {
+  connected: [PeerInfo];
+  disconnected: [{ peer: string; reason: string }];
+}
+
 /** A contact as scripts see it (`peerline --json`'s `contacts`). */
 export interface ContactSummary {
   peer: string;
@@ -65,6 +72,8 @@ export interface ContactSummary {
  */
 export class AppService implements Inbox {
   readonly handlers: ContractHandlers;
+  /** For the command line: a session opened or ended, told once the contact is stored, so commands can follow. */
+  readonly sessions = new EventEmitter<SessionEvents>();
   private readonly sinks = new Set<EventSink>();
   private readonly presence = new Map<string, Presence>();
   /** Keys not pinned to any contact that still speak for one: a verified contact's new key awaiting approval. */
@@ -467,7 +476,7 @@ export class AppService implements Inbox {
         ...(existing ?? newContact(info.peer, 'plain', info.address, now)),
         addresses: [info.address],
       });
-      return this.cameOnline(info.peer, info.peer);
+      return this.cameOnline(info, info.peer);
     }
     const key = info.peer;
     const name = info.name ?? key.slice(0, 8);
@@ -486,7 +495,7 @@ export class AppService implements Inbox {
     // A contact first met now is dialed again after it drops, like the ones known at start-up.
     this.reconnector.track(peer, this.contactOf(peer).addresses);
     this.reconnector.connected(peer);
-    this.cameOnline(peer, key);
+    this.cameOnline({ ...info, peer }, key);
   }
 
   /**
@@ -509,11 +518,12 @@ export class AppService implements Inbox {
     }
   }
 
-  private cameOnline(peer: string, key: string): void {
-    const presence = this.presenceOf(peer);
+  private cameOnline(info: PeerInfo, key: string): void {
+    const presence = this.presenceOf(info.peer);
     presence.onlineKey = key;
     presence.lastReason = undefined;
-    this.emitConversation(peer);
+    this.emitConversation(info.peer);
+    this.sessions.emit('connected', info);
   }
 
   private onDisconnected(key: string, reason: string): void {
@@ -525,6 +535,7 @@ export class AppService implements Inbox {
     this.stopTyping(peer);
     if (this.store.contact(peer)?.mode === 'secure') this.reconnector.disconnected(peer);
     this.emitConversation(peer);
+    this.sessions.emit('disconnected', { peer, reason });
   }
 
   /** "sent" is not worth a disk sync: after a crash the message is resent, which is what "sent" promises anyway. */

@@ -1,12 +1,13 @@
 import { useEffect } from 'react';
 import { useStore } from '../state/store';
 import { ConnectDialog } from './ConnectDialog';
+import { ContactDialog, RemoveContactDialog } from './ContactDialog';
 import { useActions } from './context';
-import { ConversationList } from './ConversationList';
 import { ConversationView } from './ConversationView';
-import { ChatIcon, CloseIcon, Logo, PlusIcon, SettingsIcon } from './icons';
+import { AlertIcon, ChatIcon, CloseIcon, Logo, PlusIcon, SettingsIcon } from './icons';
 import { MyCard } from './MyCard';
 import { OpenLinkDialog } from './OpenLinkDialog';
+import { SidebarList } from './Search';
 import { SettingsDialog } from './SettingsDialog';
 import { Welcome } from './Welcome';
 
@@ -42,23 +43,51 @@ function Shell() {
   const peer = selectedExists ? selectedPeer : null;
 
   return (
-    <div className={`shell${peer !== null ? ' has-selection' : ''}`}>
-      <h1 className="sr-only">Peerline</h1>
-      <aside className="sidebar">
-        <MyCard />
-        <div className="sidebar-actions">
-          <button type="button" className="btn primary connect-btn" onClick={() => openDialog({ kind: 'connect' })}>
-            <PlusIcon />
-            <span>Connect</span>
-          </button>
-          <button type="button" className="btn icon-btn" aria-label="Settings" title="Settings" onClick={() => openDialog({ kind: 'settings' })}>
-            <SettingsIcon />
-          </button>
-        </div>
-        <ConversationList />
-      </aside>
-      <main className="pane">{peer !== null ? <ConversationView key={peer} peer={peer} /> : <NothingSelected />}</main>
-    </div>
+    <>
+      <NoticesBanner />
+      <div className={`shell${peer !== null ? ' has-selection' : ''}`}>
+        <h1 className="sr-only">Peerline</h1>
+        <aside className="sidebar">
+          <MyCard />
+          <div className="sidebar-actions">
+            <button type="button" className="btn primary connect-btn" onClick={() => openDialog({ kind: 'connect' })}>
+              <PlusIcon />
+              <span>Connect</span>
+            </button>
+            <button type="button" className="btn icon-btn" aria-label="Settings" title="Settings" onClick={() => openDialog({ kind: 'settings' })}>
+              <SettingsIcon />
+            </button>
+          </div>
+          <SidebarList />
+        </aside>
+        <main className="pane">{peer !== null ? <ConversationView key={peer} peer={peer} /> : <NothingSelected />}</main>
+      </div>
+    </>
+  );
+}
+
+/**
+ * What went wrong while Peerline started (a damaged store set aside, say): above everything until the person
+ * dismisses it; Settings lists it too.
+ */
+function NoticesBanner() {
+  const notices = useStore((s) => s.node?.notices);
+  const dismissed = useStore((s) => s.dismissedNotices);
+  const dismiss = useStore((s) => s.dismissNotices);
+  const shown = (notices ?? []).filter((notice) => !dismissed.includes(notice));
+  if (shown.length === 0) return null;
+  return (
+    <section className="banner notices-banner" aria-label="Notices">
+      <AlertIcon />
+      <div className="notices-text">
+        {shown.map((notice) => (
+          <p key={notice}>{notice}</p>
+        ))}
+      </div>
+      <button type="button" className="btn small" onClick={() => dismiss(shown)}>
+        Dismiss notice
+      </button>
+    </section>
   );
 }
 
@@ -87,6 +116,10 @@ function Dialogs() {
       return <SettingsDialog />;
     case 'open-link':
       return <OpenLinkDialog href={dialog.href} />;
+    case 'contact':
+      return <ContactDialog peer={dialog.peer} />;
+    case 'remove-contact':
+      return <RemoveContactDialog peer={dialog.peer} />;
   }
 }
 

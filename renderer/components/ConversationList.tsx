@@ -6,6 +6,7 @@ import { useStore } from '../state/store';
 import { Avatar } from './Avatar';
 import { useActions } from './context';
 import { useNow } from './hooks';
+import { KeyChangedBadge, Presence, VerifiedBadge, WaitingCount } from './PeerBits';
 
 /** The conversations, latest activity first. Arrow keys move between them; Enter or Space opens one. */
 export function ConversationList() {
@@ -52,7 +53,7 @@ const ConversationItem = memo(function ConversationItem({ peer }: { peer: string
   const detailsId = useId();
   if (conversation === undefined) return null;
 
-  const { name, state, unread, lastMessage, typing, mode } = conversation;
+  const { name, state, unread, lastMessage, typing, mode, verified, keyChange, queued, localName, peerName, nextRetryAt } = conversation;
   const preview = typing ? 'typing…' : lastMessage !== undefined ? `${lastMessage.fromMe ? 'You: ' : ''}${previewText(lastMessage.text)}` : 'No messages yet';
 
   return (
@@ -68,8 +69,11 @@ const ConversationItem = memo(function ConversationItem({ peer }: { peer: string
         <Avatar name={name} colourKey={peer} state={state} />
         <span className="conv-body">
           <span className="conv-line">
-            <span id={nameId} className="conv-name">
-              {name}
+            <span className="conv-names">
+              <span id={nameId} className="conv-name">
+                {name}
+              </span>
+              {localName !== undefined && peerName !== name && <span className="conv-peer-name">{peerName}</span>}
             </span>
             {lastMessage !== undefined && (
               <time className="conv-time" dateTime={new Date(lastMessage.at).toISOString()}>
@@ -88,8 +92,11 @@ const ConversationItem = memo(function ConversationItem({ peer }: { peer: string
               )}
             </span>
             <span className="conv-tags">
-              <span className={`presence presence-${state}`}>{state}</span>
+              <Presence state={state} nextRetryAt={nextRetryAt} />
               {mode === 'plain' && <span className="badge badge-warn">unencrypted</span>}
+              {verified && <VerifiedBadge />}
+              {keyChange !== undefined && <KeyChangedBadge />}
+              <WaitingCount count={queued} />
             </span>
           </span>
         </span>

@@ -1,31 +1,26 @@
-import { useEffect, useId, useState } from 'react';
+import { useId, useState } from 'react';
 import { useStore } from '../state/store';
 import { Avatar } from './Avatar';
 import { Composer } from './Composer';
 import { useActions } from './context';
-import { useConnectAttempt, usePageVisible } from './hooks';
-import { BackIcon, LockIcon, LockOpenIcon } from './icons';
+import { useConnectAttempt } from './hooks';
+import { BackIcon, InfoIcon, LockIcon, LockOpenIcon } from './icons';
+import { KeyChangeBanner } from './KeyChangeBanner';
 import { MessageList } from './MessageList';
+import { Presence, VerifiedBadge, WaitingCount } from './PeerBits';
 
-/** One conversation: header, history, typing indicator and composer. Viewing it marks it read. */
+/** One conversation: header, key-change warning, history, typing indicator and composer. */
 export function ConversationView({ peer }: { peer: string }) {
-  const actions = useActions();
   const exists = useStore((s) => s.conversations[peer] !== undefined);
-  const unread = useStore((s) => s.conversations[peer]?.unread ?? 0);
   const plain = useStore((s) => s.conversations[peer]?.mode === 'plain');
-  const visible = usePageVisible();
   const titleId = useId();
-
-  // The backend owns unread counts; while the conversation is on screen, anything unread is read.
-  useEffect(() => {
-    if (visible && unread > 0) void actions.markRead(peer);
-  }, [actions, peer, unread, visible]);
 
   if (!exists) return null;
 
   return (
     <section className="conversation" aria-labelledby={titleId}>
       <ConversationHeader peer={peer} titleId={titleId} />
+      <KeyChangeBanner peer={peer} />
       {plain && (
         <p className="notice notice-warn">
           <LockOpenIcon /> Unencrypted: anyone on the network can read these messages, and who is on the other end is not verified.
@@ -40,13 +35,14 @@ export function ConversationView({ peer }: { peer: string }) {
 
 function ConversationHeader({ peer, titleId }: { peer: string; titleId: string }) {
   const conversation = useStore((s) => s.conversations[peer]);
+  const openDialog = useStore((s) => s.openDialog);
   const actions = useActions();
-  const [busy, setBusy] = useState<null | { kind: 'reconnect' } | { kind: 'disconnect' }>(null);
+  const [busy, setBusy] = useState<null | { kind: 'reconnect' } | { kind: 'disconnect' } | { kind: 'reconnect-now' }>(null);
   const [error, setError] = useState<string | null>(null);
   const attempt = useConnectAttempt();
 
   if (conversation === undefined) return null;
-  const { name, address, fingerprint, state, mode, lastReason } = conversation;
+  const { name, address, fingerprint, state, mode, lastReason, localName, peerName, nextRetryAt, verified, queued } = conversation;
 
   async function reconnect() {
     setBusy({ kind: 'reconnect' });
@@ -55,6 +51,13 @@ function ConversationHeader({ peer, titleId }: { peer: string; titleId: string }
     if (result === null) return;
     setBusy(null);
     if (!result.ok && result.error.code !== 'dial-cancelled') setError(result.error.message);
+  }
+
+  async function reconnectNow() {
+    setBusy({ kind: 'reconnect-now' });
+    setError(null);
+    await actions.reconnectNow(peer);
+    setBusy(null);
   }
 
   function cancelReconnect() {
@@ -71,6 +74,7 @@ function ConversationHeader({ peer, titleId }: { peer: string; titleId: string }
 
   const reconnecting = busy?.kind === 'reconnect';
   const shownState = reconnecting && state === 'offline' ? 'connecting' : state;
+  const retrying = state === 'offline' && nextRetryAt !== undefined;
 
   return (
     <header className="conv-header">
@@ -83,8 +87,18 @@ function ConversationHeader({ peer, titleId }: { peer: string; titleId: string }
           {name}
         </h2>
         <p className="conv-sub">
-          <span className={`presence presence-${shownState}`}>{shownState}</span>
-          {address !== name && (
+          <Presence state={shownState} nextRetryAt={reconnecting ? undefined : nextRetryAt} />
+          {localName !== undefined && peerName !== name && (
+            <>
+              <span className="sep" aria-hidden="true">
+                ·
+              </span>
+              <span className="peer-name" title="The name they gave themselves">
+                calls themselves {peerName}
+              </span>
+            </>
+          )}
+          {address !== name && address !== peerName && (
             <>
               <span className="sep" aria-hidden="true">
                 ·
@@ -103,6 +117,8 @@ function ConversationHeader({ peer, titleId }: { peer: string; titleId: string }
               <LockIcon /> encrypted
             </span>
           )}
+          {verified && <VerifiedBadge />}
+          <WaitingCount count={queued} />
         </p>
         {fingerprint !== undefined && (
           <p className="conv-fingerprint">
@@ -127,6 +143,10 @@ function ConversationHeader({ peer, titleId }: { peer: string; titleId: string }
               Cancel
             </button>
           </>
+        ) : retrying ? (
+          <button type="button" className="btn" onClick={reconnectNow} disabled={busy !== null}>
+            Reconnect now
+          </button>
         ) : state === 'offline' ? (
           <button type="button" className="btn" onClick={reconnect}>
             Reconnect
@@ -136,6 +156,16 @@ function ConversationHeader({ peer, titleId }: { peer: string; titleId: string }
             Disconnect
           </button>
         )}
+        <button
+          type="button"
+          className="btn icon-btn"
+          aria-label="Contact details"
+          title="Contact details"
+          aria-haspopup="dialog"
+          onClick={() => openDialog({ kind: 'contact', peer })}
+        >
+          <InfoIcon />
+        </button>
       </div>
     </header>
   );

@@ -1,160 +1,266 @@
-import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import { buildTimeline, formatDay, formatFullDate, formatTime } from '../lib/timeline';
-import { EMPTY_PEER_MESSAGES } from '../state/reducers';
-import { useStore } from '../state/store';
-import type { ChatMessage } from '../state/types';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { buildTimeline, formatDay } from '../lib/timeline';
+import { EMPTY_PEER_MESSAGES } from '../state/history';
+import { getAppStore, useStore } from '../state/store';
+import { isLocal, type ShownMessage } from '../state/types';
 import { useActions } from './context';
-import { useNow } from './hooks';
+import { useNow, usePageVisible } from './hooks';
 import { ArrowDownIcon, ChatIcon } from './icons';
-import { MessageText } from './MessageText';
+import { MessageRow } from './MessageRow';
 
-/** Within this many pixels of the bottom counts as "at the bottom": new messages keep it there. */
+/** Within this many pixels of the end counts as "at the newest": new messages keep the view there. */
 const STICK_PX = 80;
-/** Closer than this to the top loads the previous page. */
-const LOAD_EARLIER_PX = 160;
+/** Within this many pixels of an end of the loaded window, the next page is fetched. */
+const EDGE_PX = 1_200;
+/** After a jump, pages wait this long, so that they load from where the view landed. */
+const SETTLE_MS = 300;
+/** How long a message the view jumped to stays highlighted. */
+const HIGHLIGHT_MS = 2_500;
 
 /**
- * The history of one conversation: a `log` (announced politely), day separators, own messages on the right.
- * It stays at the bottom as messages arrive unless the person scrolled up, keeps its place when older pages are
- * prepended, and loads earlier pages near the top or from the "Load earlier messages" button.
+ * The history of one conversation, virtualized: only the rows on screen (and a few around them) are in the
+ * document, over a window of at most `HISTORY_CAP` messages that pages back and forward as the person scrolls.
+ * It opens at the newest message, follows new ones while the view is at the newest, keeps the row being read in
+ * place when pages come and go above it, and jumps to a message (a search result) and highlights it. Seeing the
+ * newest messages marks the conversation read.
  */
 export function MessageList({ peer }: { peer: string }) {
   const actions = useActions();
   const history = useStore((s) => s.messages[peer]) ?? EMPTY_PEER_MESSAGES;
   const name = useStore((s) => s.conversations[peer]?.name ?? '');
+  const peerOnline = useStore((s) => s.conversations[peer]?.state === 'online');
   const now = useNow();
-  const items = history.items;
-  const timeline = useMemo(() => buildTimeline(items), [items]);
+  const { items, pending, hasMore, hasNewer, loading, error, jump } = history;
+
+  // Ours not yet stored belong after the newest message: they show only while the window reaches it.
+  const shown = useMemo<ShownMessage[]>(() => (hasNewer || pending.length === 0 ? items : [...items, ...pending]), [items, pending, hasNewer]);
+  const rows = useMemo(() => {
+    const timeline = buildTimeline(shown);
+    // Whether the window's first message begins its day is known only once the page before it is in. Without
+    // the guess, the rows already shown keep their keys when that page comes, so the row being read stays put.
+    return hasMore && timeline[0]?.kind === 'day' ? timeline.slice(1) : timeline;
+  }, [shown, hasMore]);
 
   const scrollerRef = useRef<HTMLDivElement>(null);
-  const atBottomRef = useRef(true);
-  const previousRef = useRef<{ first: string | undefined; last: string | undefined; scrollHeight: number }>({
-    first: undefined,
-    last: undefined,
-    scrollHeight: 0,
+  // Appends are followed only when the window was at the newest before them: a page of newer messages that
+  // arrives while paging forward must not throw the view to its end.
+  const followRef = useRef(!hasNewer);
+  const getItemKey = useCallback((index: number) => rows[index]?.key ?? index, [rows]);
+  const estimateSize = useCallback((index: number) => (rows[index]?.kind === 'day' ? 44 : 52), [rows]);
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scrollerRef.current,
+    estimateSize,
+    getItemKey,
+    anchorTo: 'end',
+    followOnAppend: followRef.current && !hasNewer,
+    scrollEndThreshold: STICK_PX,
+    overscan: 8,
+    paddingStart: 12,
+    paddingEnd: 8,
   });
-  const [unseen, setUnseen] = useState(false);
-
-  const scrollToBottom = useCallback(() => {
-    const scroller = scrollerRef.current;
-    if (scroller === null) return;
-    scroller.scrollTop = scroller.scrollHeight;
-    atBottomRef.current = true;
-    setUnseen(false);
-  }, []);
-
   useLayoutEffect(() => {
-    const scroller = scrollerRef.current;
-    if (scroller === null) return;
-    const previous = previousRef.current;
-    const first = items[0]?.id;
-    const lastItem = items.at(-1);
-    const last = lastItem?.id;
-    if (previous.last === undefined) {
-      scroller.scrollTop = scroller.scrollHeight; // first paint of this history
-    } else if (first !== previous.first && last === previous.last) {
-      scroller.scrollTop += scroller.scrollHeight - previous.scrollHeight; // older page prepended: stay put
-    } else if (last !== previous.last) {
-      if (atBottomRef.current || lastItem?.fromMe === true) scrollToBottom();
-      else setUnseen(true);
-    }
-    previousRef.current = { first, last, scrollHeight: scroller.scrollHeight };
-  }, [items, scrollToBottom]);
+    followRef.current = !hasNewer;
+  }, [hasNewer]);
 
-  // The composer growing, a notice appearing or the window resizing must not push the newest message away.
+  const [atEnd, setAtEnd] = useState(true);
+  const [unseen, setUnseen] = useState(false);
+  const [highlight, setHighlight] = useState<string | null>(null);
+  const settleUntil = useRef(0);
+
+  const distanceFromEnd = () => {
+    const scroller = scrollerRef.current;
+    return scroller === null ? 0 : scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight;
+  };
+
+  /** Fetches the next page when the view is near an end of the window. Reads the live state and scroll position. */
+  const maybePage = useCallback(() => {
+    const scroller = scrollerRef.current;
+    if (scroller === null || performance.now() < settleUntil.current) return;
+    const current = getAppStore().getState().messages[peer];
+    if (current === undefined || current.loading !== null || current.error !== null || current.items.length === 0) return;
+    if (current.hasMore && scroller.scrollTop < EDGE_PX) void actions.loadEarlier(peer);
+    else if (current.hasNewer && scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < EDGE_PX) void actions.loadLater(peer);
+  }, [actions, peer]);
+
+  const settle = useCallback(() => {
+    settleUntil.current = performance.now() + SETTLE_MS;
+    const timer = setTimeout(maybePage, SETTLE_MS + 20);
+    return () => clearTimeout(timer);
+  }, [maybePage]);
+
+  // Opening: at the newest (a jump, if one is waiting, is handled below).
+  useLayoutEffect(() => {
+    if ((getAppStore().getState().messages[peer]?.jump ?? null) === null) virtualizer.scrollToEnd();
+    return settle();
+  }, []); // once, when the conversation opens
+
+  // A window replaced by a jump: to the newest end, or to the message asked for (highlighted for a moment).
+  const handledJump = useRef<number | null>(null);
+  useLayoutEffect(() => {
+    if (jump === null || jump.seq === handledJump.current) return;
+    handledJump.current = jump.seq;
+    if (jump.to === 'newest') {
+      virtualizer.scrollToEnd();
+      setUnseen(false);
+    } else {
+      const index = rows.findIndex((row) => row.kind === 'message' && row.message.id === jump.id);
+      if (index !== -1) {
+        virtualizer.scrollToIndex(index, { align: 'center' });
+        setHighlight(jump.id);
+      }
+    }
+    return settle();
+  }, [jump, rows, settle, virtualizer]);
+
+  useEffect(() => {
+    if (highlight === null) return;
+    const timer = setTimeout(() => setHighlight(null), HIGHLIGHT_MS);
+    return () => clearTimeout(timer);
+  }, [highlight]);
+
+  // A new last row: ours just written brings the view to it; someone else's, while reading further up, is "unseen".
+  const lastRow = rows.at(-1);
+  const lastKey = lastRow?.key;
+  const previousLastKey = useRef(lastKey);
+  useLayoutEffect(() => {
+    if (lastKey === previousLastKey.current) return;
+    previousLastKey.current = lastKey;
+    if (lastRow?.kind !== 'message' || hasNewer) return;
+    if (isLocal(lastRow.message)) virtualizer.scrollToEnd();
+    else if (distanceFromEnd() > STICK_PX) setUnseen(true);
+  }, [hasNewer, lastKey, lastRow, virtualizer]);
+
+  // The backend owns unread counts. What is unread counts as read once the person sees the newest messages:
+  // the page on screen, the view at the newest (with read receipts on, the peer is told).
+  const unread = useStore((s) => s.conversations[peer]?.unread ?? 0);
+  const visible = usePageVisible();
+  useEffect(() => {
+    if (visible && unread > 0 && atEnd && !hasNewer) void actions.markRead(peer);
+  }, [actions, atEnd, hasNewer, peer, unread, visible]);
+
+  // After every change of the window (a page, a trim), the rows on screen may be near an end again.
+  useEffect(() => {
+    maybePage();
+  }, [rows, loading, maybePage]);
+
+  // The view shrinking (a line in the header, the composer growing, the window resized) must not push the
+  // newest message out of sight when the view was at the newest.
+  const pinned = useRef(true);
   useEffect(() => {
     const scroller = scrollerRef.current;
     if (scroller === null) return;
     const observer = new ResizeObserver(() => {
-      if (atBottomRef.current) scroller.scrollTop = scroller.scrollHeight;
+      if (pinned.current && !getAppStore().getState().messages[peer]?.hasNewer) scroller.scrollTop = scroller.scrollHeight;
     });
     observer.observe(scroller);
     return () => observer.disconnect();
-  }, []);
+  }, [peer]);
 
   function onScroll() {
-    const scroller = scrollerRef.current;
-    if (scroller === null) return;
-    atBottomRef.current = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < STICK_PX;
-    if (atBottomRef.current) setUnseen(false);
-    if (scroller.scrollTop < LOAD_EARLIER_PX && history.hasMore && !history.loading) void actions.loadEarlier(peer);
+    const end = distanceFromEnd() <= STICK_PX;
+    pinned.current = end;
+    setAtEnd(end);
+    if (end) setUnseen(false);
+    maybePage();
   }
 
-  const empty = items.length === 0 && !history.loading && history.error === null;
+  function jumpToNewest() {
+    if (hasNewer) void actions.loadNewest(peer);
+    else virtualizer.scrollToEnd();
+    setUnseen(false);
+    document.querySelector<HTMLTextAreaElement>('.composer-input')?.focus();
+  }
+
+  const empty = rows.length === 0 && loading === null && error === null;
+  const virtualItems = virtualizer.getVirtualItems();
+  // The day of the row at the top of the view, floating there (the separators scroll away with their day).
+  const topRow = rows[virtualizer.getVirtualItemForOffset(virtualizer.scrollOffset ?? 0)?.index ?? -1];
+  const topDay = topRow?.kind === 'message' ? formatDay(topRow.message.at, now) : null;
 
   return (
     <div className="messages-wrap">
       <div ref={scrollerRef} className="messages-scroller" onScroll={onScroll}>
-        {history.hasMore && (
-          <div className="load-earlier">
-            <button type="button" className="btn small" onClick={() => void actions.loadEarlier(peer)} disabled={history.loading}>
-              {history.loading ? 'Loading…' : 'Load earlier messages'}
-            </button>
-          </div>
-        )}
-        {history.error !== null && (
-          <div className="history-error" role="alert">
-            <p>{history.error}</p>
-            <button type="button" className="btn small" onClick={() => void actions.loadNewest(peer)}>
-              Try again
-            </button>
-          </div>
-        )}
-        {empty && (
-          <div className="messages-empty">
-            <ChatIcon size={40} />
-            <p className="empty-title">No messages yet</p>
-            <p className="hint">Say hello to {name}.</p>
-          </div>
-        )}
-        <div className="messages" role="log" aria-live="polite" aria-label={`Messages with ${name}`} aria-busy={history.loading}>
-          {timeline.map((item) =>
-            item.kind === 'day' ? (
-              <div key={item.key} className="day-separator" role="separator" aria-label={formatDay(item.at, now)}>
-                <span aria-hidden="true">{formatDay(item.at, now)}</span>
+        <div
+          className="messages"
+          role="log"
+          // Rows come and go as the view scrolls; only at the newest are new rows new messages worth announcing.
+          aria-live={atEnd && !hasNewer ? 'polite' : 'off'}
+          aria-label={`Messages with ${name}`}
+          aria-busy={loading !== null}
+          style={{ height: virtualizer.getTotalSize() }}
+        >
+          {virtualItems.map((item) => {
+            const row = rows[item.index];
+            if (row === undefined) return null;
+            return (
+              <div key={item.key} ref={virtualizer.measureElement} data-index={item.index} className="row" style={{ transform: `translateY(${item.start}px)` }}>
+                {row.kind === 'day' ? (
+                  <div className="day-separator" role="separator" aria-label={formatDay(row.at, now)}>
+                    <span aria-hidden="true">{formatDay(row.at, now)}</span>
+                  </div>
+                ) : (
+                  <MessageRow
+                    message={row.message}
+                    startsGroup={row.startsGroup}
+                    peerName={name}
+                    peerOnline={peerOnline}
+                    highlighted={highlight === row.message.id}
+                  />
+                )}
               </div>
-            ) : (
-              <MessageRow key={item.key} message={item.message} startsGroup={item.startsGroup} peerName={name} />
-            ),
-          )}
+            );
+          })}
         </div>
       </div>
-      {unseen && (
-        <button type="button" className="btn jump-latest" onClick={scrollToBottom}>
-          <ArrowDownIcon /> New messages
+
+      {topDay !== null && loading !== 'older' && error === null && (
+        // Drawn from an attribute: decoration for the eye, not a second copy of the text for a screen reader.
+        <div className="day-float" data-day={topDay} aria-hidden="true" />
+      )}
+      {loading === 'older' && (
+        <p className="history-loading history-loading-top" role="status">
+          <span className="spinner" aria-hidden="true" /> Loading earlier messages…
+        </p>
+      )}
+      {loading === 'newer' && (
+        <p className="history-loading history-loading-bottom" role="status">
+          <span className="spinner" aria-hidden="true" /> Loading newer messages…
+        </p>
+      )}
+      {(loading === 'newest' || loading === 'around') && rows.length === 0 && (
+        <p className="history-loading history-loading-top" role="status">
+          <span className="spinner" aria-hidden="true" /> Loading messages…
+        </p>
+      )}
+      {error !== null && (
+        <div className={`history-error${error.kind === 'newer' ? ' history-error-bottom' : ''}`} role="alert">
+          <p>{error.message}</p>
+          <button
+            type="button"
+            className="btn small"
+            onClick={() =>
+              void (error.kind === 'older' ? actions.loadEarlier(peer) : error.kind === 'newer' ? actions.loadLater(peer) : actions.loadNewest(peer))
+            }
+          >
+            Try again
+          </button>
+        </div>
+      )}
+      {empty && (
+        <div className="messages-empty">
+          <ChatIcon size={40} />
+          <p className="empty-title">No messages yet</p>
+          <p className="hint">Say hello to {name}.</p>
+        </div>
+      )}
+      {(hasNewer || !atEnd) && !empty && (
+        <button type="button" className={`btn jump-latest${unseen ? ' has-unseen' : ''}`} onClick={jumpToNewest}>
+          <ArrowDownIcon /> Jump to newest
+          {unseen && <span className="sr-only">, new messages</span>}
         </button>
       )}
     </div>
   );
 }
-
-const MessageRow = memo(function MessageRow({ message, startsGroup, peerName }: { message: ChatMessage; startsGroup: boolean; peerName: string }) {
-  const actions = useActions();
-  const status = message.status;
-  const localFailure = message.pending === true && status === 'failed';
-  return (
-    <div className={`msg ${message.fromMe ? 'mine' : 'theirs'}${startsGroup ? ' group-start' : ''}${status !== undefined ? ` status-${status}` : ''}`}>
-      <div className="bubble">
-        <span className="sr-only">{message.fromMe ? 'You' : peerName}: </span>
-        <MessageText text={message.text} />
-        <span className="msg-meta">
-          <time dateTime={new Date(message.at).toISOString()} title={formatFullDate(message.at)}>
-            {formatTime(message.at)}
-          </time>
-          {message.fromMe && status !== undefined && <span className="msg-status">{status}</span>}
-        </span>
-      </div>
-      {localFailure && (
-        <div className="msg-failure">
-          <span>{message.error ?? 'Not sent.'}</span>
-          <button type="button" className="btn link-btn" onClick={() => void actions.retryMessage(message.peer, message.id)}>
-            Retry
-          </button>
-          <button type="button" className="btn link-btn" onClick={() => actions.discardMessage(message.peer, message.id)}>
-            Discard
-          </button>
-        </div>
-      )}
-    </div>
-  );
-});

@@ -6,7 +6,10 @@ import type { ThemePreference } from '../state/types';
 import { useActions } from './context';
 import { Modal } from './Modal';
 
-/** Display name, listening port (rebinds the listener), plain-text peers, and the colour theme. */
+/**
+ * Display name, listening port (rebinds the listener), plain-text peers, read receipts, the colour theme, and what
+ * went wrong at start-up.
+ */
 export function SettingsDialog() {
   const actions = useActions();
   const closeDialog = useStore((s) => s.closeDialog);
@@ -21,12 +24,15 @@ export function SettingsDialog() {
   const portHintId = useId();
   const portErrorId = useId();
   const plainHintId = useId();
+  const receiptsHintId = useId();
+  const noticesId = useId();
   const nameRef = useRef<HTMLInputElement>(null);
   const portRef = useRef<HTMLInputElement>(null);
 
   const [name, setName] = useState(settings?.displayName ?? '');
   const [port, setPort] = useState(String(settings?.port ?? ''));
   const [allowPlain, setAllowPlain] = useState(settings?.allowPlain ?? true);
+  const [readReceipts, setReadReceipts] = useState(settings?.readReceipts ?? false);
   const [submitted, setSubmitted] = useState(false);
   const [saving, setSaving] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -43,6 +49,7 @@ export function SettingsDialog() {
     if (settings === null || name.trim() !== settings.displayName) changes.displayName = name.trim();
     if (settings === null || Number(port) !== settings.port) changes.port = Number(port);
     if (settings === null || allowPlain !== settings.allowPlain) changes.allowPlain = allowPlain;
+    if (settings === null || readReceipts !== settings.readReceipts) changes.readReceipts = readReceipts;
     if (Object.keys(changes).length === 0) return closeDialog();
     setSaving(true);
     setError(null);
@@ -115,6 +122,16 @@ export function SettingsDialog() {
           </p>
         </div>
 
+        <div className="field">
+          <label className="check">
+            <input type="checkbox" checked={readReceipts} onChange={(event) => setReadReceipts(event.target.checked)} aria-describedby={receiptsHintId} />
+            <span>Send read receipts</span>
+          </label>
+          <p id={receiptsHintId} className="hint">
+            People you chat with see when you have read their messages. Off: they see only that a message was delivered.
+          </p>
+        </div>
+
         <fieldset className="field theme-choice">
           <legend>Theme</legend>
           <div className="segmented">
@@ -126,6 +143,19 @@ export function SettingsDialog() {
             ))}
           </div>
         </fieldset>
+
+        {node !== null && node.notices.length > 0 && (
+          <section className="field settings-notices" aria-labelledby={noticesId}>
+            <h3 id={noticesId} className="section-title">
+              When Peerline started
+            </h3>
+            <ul className="notices-list">
+              {node.notices.map((notice) => (
+                <li key={notice}>{notice}</li>
+              ))}
+            </ul>
+          </section>
+        )}
 
         {error !== null && (
           <p className="form-error" role="alert">

@@ -1,30 +1,49 @@
 import { useEffect, useMemo, useRef, useSyncExternalStore } from 'react';
 import { useActions } from './context';
 
-/** One clock for every time label: subscribers are told when the minute may have changed. */
-const minuteListeners = new Set<() => void>();
-let minuteNow = Date.now();
-let minuteTimer: ReturnType<typeof setInterval> | null = null;
-
-function subscribeMinute(listener: () => void): () => void {
-  minuteListeners.add(listener);
-  if (minuteTimer === null) minuteNow = Date.now();
-  minuteTimer ??= setInterval(() => {
-    minuteNow = Date.now();
-    for (const notify of minuteListeners) notify();
-  }, 30_000);
-  return () => {
-    minuteListeners.delete(listener);
-    if (minuteListeners.size === 0 && minuteTimer !== null) {
-      clearInterval(minuteTimer);
-      minuteTimer = null;
-    }
+/**
+ * A clock shared by every component that shows a time: one timer for all of them, running only while any is
+ * subscribed, telling them each `ms` that the time may have changed.
+ */
+function createTicker(ms: number) {
+  const listeners = new Set<() => void>();
+  // Whole steps of `ms`, so that the time holds still between ticks (a snapshot must not change by itself).
+  const current = () => Math.floor(Date.now() / ms) * ms;
+  let now = current();
+  let timer: ReturnType<typeof setInterval> | null = null;
+  return {
+    subscribe(listener: () => void): () => void {
+      listeners.add(listener);
+      if (timer === null) now = current();
+      timer ??= setInterval(() => {
+        now = current();
+        for (const notify of listeners) notify();
+      }, ms);
+      return () => {
+        listeners.delete(listener);
+        if (listeners.size === 0 && timer !== null) {
+          clearInterval(timer);
+          timer = null;
+        }
+      };
+    },
+    /** The time of the last tick; while nothing is subscribed, now. */
+    now: () => (timer === null ? current() : now),
   };
 }
 
+const minutes = createTicker(30_000);
+const seconds = createTicker(1_000);
+const subscribeNever = () => () => {};
+
 /** The current time, refreshed twice a minute (for "Today" / "Yesterday" labels that age). */
 export function useNow(): number {
-  return useSyncExternalStore(subscribeMinute, () => minuteNow);
+  return useSyncExternalStore(minutes.subscribe, minutes.now);
+}
+
+/** The current time, refreshed every second while `active` (a "retrying in 12 s" countdown); 0 when not. */
+export function useSecondNow(active: boolean): number {
+  return useSyncExternalStore(active ? seconds.subscribe : subscribeNever, active ? seconds.now : () => 0);
 }
 
 function subscribeVisibility(callback: () => void): () => void {

@@ -39,3 +39,18 @@ export function avatarColour(key: string): number {
 export function unreadBadge(count: number): string {
   return count > 99 ? '99+' : String(count);
 }
+
+/** When an offline contact is dialed next: "retrying in 12 s", "retrying in 2 min 5 s", "retrying now…". */
+export function retryCountdown(nextRetryAt: number, now: number): string {
+  const seconds = Math.ceil((nextRetryAt - now) / 1000);
+  if (seconds <= 0) return 'retrying now…';
+  if (seconds < 60) return `retrying in ${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `retrying in ${minutes} min${seconds % 60 === 0 ? '' : ` ${seconds % 60} s`}`;
+  return `retrying in ${Math.floor(minutes / 60)} h${minutes % 60 === 0 ? '' : ` ${minutes % 60} min`}`;
+}
+
+/** A safety number's digits in groups of five (the backend writes 60 digits as 12 such groups). */
+export function safetyNumberGroups(safetyNumber: string): string[] {
+  return safetyNumber.replace(/\D/g, '').match(/\d{1,5}/g) ?? [];
+}

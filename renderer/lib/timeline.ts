@@ -1,12 +1,14 @@
 /**
  * The conversation timeline: messages in order with a day separator before each new local day, and runs of
- * messages from one side grouped so that the bubbles sit closer together.
+ * messages from one side grouped so that the bubbles sit closer together. A notice (Peerline's own line in the
+ * conversation, such as a changed key) stands alone: it belongs to no group.
  */
 
 export interface TimelineMessage {
   id: string;
   at: number;
   fromMe: boolean;
+  kind?: 'chat' | 'notice';
 }
 
 export type TimelineItem<M extends TimelineMessage> =
@@ -34,7 +36,12 @@ export function buildTimeline<M extends TimelineMessage>(messages: readonly M[])
     const newDay = day !== previousDay;
     if (newDay) items.push({ kind: 'day', key: `day-${day}`, at: message.at });
     const startsGroup =
-      newDay || previous === undefined || previous.fromMe !== message.fromMe || message.at - previous.at > GROUP_GAP_MS;
+      newDay ||
+      previous === undefined ||
+      previous.fromMe !== message.fromMe ||
+      previous.kind === 'notice' ||
+      message.kind === 'notice' ||
+      message.at - previous.at > GROUP_GAP_MS;
     items.push({ kind: 'message', key: message.id, message, startsGroup });
     previous = message;
     previousDay = day;

@@ -4,7 +4,15 @@
  */
 import type { Api } from '../../shared/ipc/client';
 import type { LinkSource } from '../api/link';
-import { conversationUpserted, linkChanged, messageReceived, messageStatusChanged, nodeUpdated } from './reducers';
+import {
+  conversationRemoved,
+  conversationUpserted,
+  linkChanged,
+  messageReceived,
+  messageRemoved,
+  messageStatusChanged,
+  nodeUpdated,
+} from './reducers';
 import type { AppStore } from './store';
 
 export interface EventWiring {
@@ -19,6 +27,8 @@ export function connectEvents(api: Api, link: LinkSource, store: AppStore, wirin
     api.on('peer:updated', (conversation) => store.setState((state) => conversationUpserted(state, conversation, now()))),
     api.on('message:received', (message) => store.setState((state) => messageReceived(state, message))),
     api.on('message:status-changed', (change) => store.setState((state) => messageStatusChanged(state, change))),
+    api.on('message:removed', (change) => store.setState((state) => messageRemoved(state, change))),
+    api.on('conversation:removed', ({ peer }) => store.setState((state) => conversationRemoved(state, peer))),
     api.on('node:updated', (node) => store.setState((state) => nodeUpdated(state, node))),
     api.on('error:raised', (error) => store.getState().pushToast('error', error.message)),
     link.subscribe((next) => {

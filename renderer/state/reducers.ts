@@ -2,24 +2,34 @@
  * How backend answers and events change the state: pure functions from the current data to the changed part,
  * applied with `store.setState(state => reducer(state, …))`. Nothing here calls the backend.
  */
-import type { Conversation, Message, MessageStatus, NodeStatus, Settings } from '../../shared/ipc/contract';
-import type { AppData, ChatMessage, LinkState, PeerMessages } from './types';
+import type { Conversation, Message, MessageStatus, NodeStatus, SearchResult, Settings } from '../../shared/ipc/contract';
+import {
+  EMPTY_PEER_MESSAGES,
+  HISTORY_CAP,
+  laterStatus,
+  pendingFailed,
+  windowFailed,
+  windowLoaded,
+  windowRequested,
+  windowShrunk,
+  windowWithMessage,
+  windowWithout,
+  windowWithStatus,
+  withoutPending,
+  withPending,
+  withStatus,
+  type Page,
+  type PageOptions,
+} from './history';
+import { NO_SEARCH } from './store';
+import type { AppData, LinkState, LocalMessage, PageKind, PeerMessages } from './types';
+
+export { EMPTY_PEER_MESSAGES, HISTORY_CAP, laterStatus, mergeMessages, statusAfterEvent } from './history';
 
 type Change = Partial<AppData>;
 
-/** How far a message has come; an event never moves a message back (a late "sent" after "delivered"). */
-const STATUS_RANK: Record<MessageStatus, number> = { sending: 0, sent: 1, failed: 1, delivered: 2 };
-
-export function laterStatus(current: MessageStatus | undefined, next: MessageStatus | undefined): MessageStatus | undefined {
-  if (current === undefined) return next;
-  if (next === undefined) return current;
-  return STATUS_RANK[next] >= STATUS_RANK[current] ? next : current;
-}
-
 /** At most this many status changes for messages we have not seen yet are remembered. */
 export const EARLY_STATUS_LIMIT = 256;
-
-export const EMPTY_PEER_MESSAGES: PeerMessages = Object.freeze({ items: [], hasMore: false, loading: false, error: null }) as PeerMessages;
 
 // ---- conversations -------------------------------------------------------------------------------------------
 
@@ -39,6 +49,26 @@ export function conversationUpserted(state: AppData, conversation: Conversation,
   return change;
 }
 
+/** `conversation:removed`, or `contact:remove` answered: the contact and everything of it goes. */
+export function conversationRemoved(state: AppData, peer: string): Change {
+  const change: Change = {};
+  const without = <T>(record: Record<string, T>): Record<string, T> => {
+    const copy = { ...record };
+    delete copy[peer];
+    return copy;
+  };
+  if (state.conversations[peer] !== undefined) change.conversations = without(state.conversations);
+  if (state.touchedAt[peer] !== undefined) change.touchedAt = without(state.touchedAt);
+  if (state.messages[peer] !== undefined) change.messages = without(state.messages);
+  if (state.drafts[peer] !== undefined) change.drafts = without(state.drafts);
+  if (state.dismissedKeyChanges[peer] !== undefined) change.dismissedKeyChanges = without(state.dismissedKeyChanges);
+  if (state.selectedPeer === peer) change.selectedPeer = null;
+  if (state.dialog !== null && 'peer' in state.dialog && state.dialog.peer === peer) change.dialog = null;
+  const results = state.search.results.filter((result) => result.peer !== peer);
+  if (results.length !== state.search.results.length) change.search = { ...state.search, results };
+  return change;
+}
+
 /** `conversation:mark-read` answered. */
 export function markedRead(state: AppData, peer: string): Change {
   const conversation = state.conversations[peer];
@@ -54,7 +84,7 @@ export function sortConversations(conversations: Record<string, Conversation>, t
 
 function withLastMessage(state: AppData, message: Message): Change {
   const conversation = state.conversations[message.peer];
-  if (conversation === undefined) return {};
+  if (conversation === undefined || message.kind === 'notice') return {};
   if (conversation.lastMessage !== undefined && conversation.lastMessage.at > message.at) return {};
   const lastMessage = { text: message.text, at: message.at, fromMe: message.fromMe };
   return { conversations: { ...state.conversations, [message.peer]: { ...conversation, lastMessage } } };
@@ -63,59 +93,47 @@ function withLastMessage(state: AppData, message: Message): Change {
 // ---- messages -------------------------------------------------------------------------------------------------
 
 /**
- * Merges messages into a list by id: a known id is updated (its status never moves back), a new one is placed
- * by time. Messages not yet stored (`pending`) stay at the end, in the order they were written.
+ * Changes a conversation's window. Only asking for a page and writing a message create one: an answer or an
+ * event for a window that was let go (the conversation left or removed) changes nothing.
  */
-export function mergeMessages(existing: readonly ChatMessage[], incoming: readonly ChatMessage[]): ChatMessage[] {
-  if (incoming.length === 0) return existing as ChatMessage[];
-  const byId = new Map<string, number>();
-  const result = existing.slice();
-  result.forEach((message, index) => byId.set(message.id, index));
-  let needsSort = false;
-  for (const message of incoming) {
-    const index = byId.get(message.id);
-    if (index !== undefined) {
-      const current = result[index]!;
-      result[index] = { ...current, ...message, status: laterStatus(current.status, message.status) };
-      continue;
-    }
-    const last = result.at(-1);
-    if (last !== undefined && (last.pending || last.at > message.at)) needsSort = true;
-    byId.set(message.id, result.length);
-    result.push(message);
-  }
-  if (!needsSort) return result;
-  const stored = result.filter((message) => !message.pending);
-  const pending = result.filter((message) => message.pending);
-  // Array.prototype.sort is stable: equal times keep their arrival order.
-  stored.sort((a, b) => a.at - b.at);
-  return [...stored, ...pending];
+function updateWindow(state: AppData, peer: string, update: (current: PeerMessages) => PeerMessages | null, create = false): Change {
+  const held = state.messages[peer];
+  if (held === undefined && !create) return {};
+  const current = held ?? EMPTY_PEER_MESSAGES;
+  const next = update(current);
+  if (next === null || next === current) return {};
+  return { messages: { ...state.messages, [peer]: next } };
 }
 
-function updatePeerMessages(state: AppData, peer: string, update: (current: PeerMessages) => PeerMessages): Change {
-  const current = state.messages[peer] ?? EMPTY_PEER_MESSAGES;
-  return { messages: { ...state.messages, [peer]: update(current) } };
+/** A page of `message:list` is being fetched (see `windowRequested`). */
+export function pageRequested(state: AppData, peer: string, kind: PageKind, request: number): Change {
+  return updateWindow(state, peer, (current) => windowRequested(current, kind, request), true);
 }
 
-/** A page of `message:list` is being fetched. */
-export function pageRequested(state: AppData, peer: string): Change {
-  return updatePeerMessages(state, peer, (current) => ({ ...current, loading: true, error: null }));
+/** `message:list` answered (see `windowLoaded`). */
+export function pageLoaded(state: AppData, peer: string, request: number, kind: PageKind, page: Page, options: PageOptions): Change {
+  return updateWindow(state, peer, (current) => windowLoaded(current, request, kind, page, options));
 }
 
-/**
- * `message:list` answered. `older`: the page came from "Load earlier" (its `hasMore` tells about older
- * history); otherwise it is the newest page, whose `hasMore` counts only when nothing older is loaded yet.
- */
-export function pageLoaded(state: AppData, peer: string, page: { messages: Message[]; hasMore: boolean }, older: boolean): Change {
-  return updatePeerMessages(state, peer, (current) => {
-    const items = mergeMessages(current.items, page.messages);
-    const hasMore = older || current.items.length === 0 ? page.hasMore : current.hasMore || page.hasMore;
-    return { items, hasMore, loading: false, error: null };
-  });
+export function pageFailed(state: AppData, peer: string, request: number, error: string): Change {
+  return updateWindow(state, peer, (current) => windowFailed(current, request, error));
 }
 
-export function pageFailed(state: AppData, peer: string, error: string): Change {
-  return updatePeerMessages(state, peer, (current) => ({ ...current, loading: false, error }));
+/** A search result is already in the window: the view goes to it without a page. */
+export function jumpRequested(state: AppData, peer: string, id: string, seq: number): Change {
+  return updateWindow(state, peer, (current) => ({ ...current, jump: { seq, to: 'message', id } }));
+}
+
+/** Leaving a conversation: its history shrinks to its newest page (or goes), so that memory stays bounded. */
+export function historyShrunk(state: AppData, peer: string, keep: number): Change {
+  const current = state.messages[peer];
+  if (current === undefined) return {};
+  const next = windowShrunk(current, keep);
+  if (next === current) return {};
+  if (next !== null) return { messages: { ...state.messages, [peer]: next } };
+  const messages = { ...state.messages };
+  delete messages[peer];
+  return { messages };
 }
 
 /** Loaded histories of other conversations may have missed events (the link dropped): load them again later. */
@@ -125,50 +143,60 @@ export function historiesForgotten(state: AppData, keep: string | null): Change 
   return { messages };
 }
 
-/** `message:received`: appended to a loaded history, and the conversation's preview follows. */
-export function messageReceived(state: AppData, message: Message): Change {
+/** `message:received`: into a loaded history at the newest, and the conversation's preview follows. */
+export function messageReceived(state: AppData, message: Message, cap = HISTORY_CAP): Change {
   const change = withLastMessage(state, message);
   const loaded = state.messages[message.peer];
   if (loaded !== undefined) {
-    change.messages = { ...state.messages, [message.peer]: { ...loaded, items: mergeMessages(loaded.items, [message]) } };
+    const next = windowWithMessage(loaded, message, cap);
+    if (next !== loaded) change.messages = { ...state.messages, [message.peer]: next };
   }
   return change;
 }
 
+function rememberEarly(state: AppData, id: string, status: MessageStatus, failure: string | undefined): Change {
+  const previous = state.earlyStatus[id];
+  const next = laterStatus(previous?.status, status)!;
+  const earlyStatus = { ...state.earlyStatus, [id]: next === 'failed' && failure !== undefined ? { status: next, failure } : { status: next } };
+  const ids = Object.keys(earlyStatus);
+  for (const old of ids.slice(0, Math.max(0, ids.length - EARLY_STATUS_LIMIT))) delete earlyStatus[old];
+  return { earlyStatus };
+}
+
 /** `message:status-changed`. A message we do not hold yet (its `message:send` has not answered) is remembered. */
-export function messageStatusChanged(state: AppData, change: { peer: string; id: string; status: MessageStatus }): Change {
+export function messageStatusChanged(state: AppData, change: { peer: string; id: string; status: MessageStatus; failure?: string }): Change {
   const loaded = state.messages[change.peer];
-  const index = loaded?.items.findIndex((message) => message.id === change.id) ?? -1;
-  if (loaded === undefined || index === -1) {
-    const earlyStatus = { ...state.earlyStatus, [change.id]: laterStatus(state.earlyStatus[change.id], change.status)! };
-    const ids = Object.keys(earlyStatus);
-    for (const id of ids.slice(0, Math.max(0, ids.length - EARLY_STATUS_LIMIT))) delete earlyStatus[id];
-    return { earlyStatus };
+  const next = loaded === undefined ? null : windowWithStatus(loaded, change.id, change.status, change.failure);
+  if (next === null) {
+    // Only ours that are still on their way can be answered later; anything else is loaded with its status anyway.
+    if (loaded !== undefined && loaded.pending.length > 0) return rememberEarly(state, change.id, change.status, change.failure);
+    return {};
   }
-  const message = loaded.items[index]!;
-  const status = laterStatus(message.status, change.status);
-  if (status === message.status) return {};
-  const items = loaded.items.slice();
-  items[index] = { ...message, status };
-  return { messages: { ...state.messages, [change.peer]: { ...loaded, items } } };
+  return next === loaded ? {} : { messages: { ...state.messages, [change.peer]: next } };
+}
+
+/** `message:removed` (a cancelled message), or `message:cancel` answered. */
+export function messageRemoved(state: AppData, change: { peer: string; id: string }): Change {
+  const result = updateWindow(state, change.peer, (current) => windowWithout(current, change.id));
+  if (state.earlyStatus[change.id] !== undefined) {
+    const earlyStatus = { ...state.earlyStatus };
+    delete earlyStatus[change.id];
+    result.earlyStatus = earlyStatus;
+  }
+  return result;
 }
 
 /** Our message is shown as "sending" until `message:send` answers. */
-export function sendStarted(state: AppData, message: ChatMessage): Change {
-  return updatePeerMessages(state, message.peer, (current) => ({ ...current, items: [...current.items, message] }));
+export function sendStarted(state: AppData, message: LocalMessage): Change {
+  return updateWindow(state, message.peer, (current) => withPending(current, message), true);
 }
 
 /** `message:send` answered with the stored message: it takes the place of the local one. */
-export function sendSucceeded(state: AppData, peer: string, localId: string, message: Message): Change {
+export function sendSucceeded(state: AppData, peer: string, localId: string, message: Message, cap = HISTORY_CAP): Change {
   const early = state.earlyStatus[message.id];
-  const stored: ChatMessage = { ...message, status: laterStatus(message.status, early) };
-  const change = updatePeerMessages(state, peer, (current) => ({
-    ...current,
-    items: mergeMessages(
-      current.items.filter((item) => item.id !== localId),
-      [stored],
-    ),
-  }));
+  const status = laterStatus(message.status, early?.status);
+  const stored = withStatus(message, status, early?.status === status ? (early?.failure ?? message.failure) : message.failure);
+  const change = updateWindow(state, peer, (current) => windowWithMessage(withoutPending(current, localId), stored, cap));
   if (early !== undefined) {
     const earlyStatus = { ...state.earlyStatus };
     delete earlyStatus[message.id];
@@ -179,17 +207,55 @@ export function sendSucceeded(state: AppData, peer: string, localId: string, mes
 
 /** `message:send` answered with an error: the local message stays, marked failed, with the reason. */
 export function sendFailed(state: AppData, peer: string, localId: string, error: string): Change {
-  return updatePeerMessages(state, peer, (current) => ({
-    ...current,
-    items: current.items.map((item) => (item.id === localId ? { ...item, status: 'failed' as const, error } : item)),
-  }));
+  return updateWindow(state, peer, (current) => pendingFailed(current, localId, error));
 }
 
-/** A failed local message is dropped (before a retry, or when the person discards it). */
+/** A local message that `message:send` refused goes (before it is sent again, or when the person cancels it). */
 export function localMessageRemoved(state: AppData, peer: string, localId: string): Change {
-  const loaded = state.messages[peer];
-  if (loaded === undefined) return {};
-  return { messages: { ...state.messages, [peer]: { ...loaded, items: loaded.items.filter((item) => item.id !== localId) } } };
+  return updateWindow(state, peer, (current) => withoutPending(current, localId));
+}
+
+/** A stored message's status, set by the person's own action (a retry starts it queued again; a failed retry puts back what was). */
+export function messageStatusSet(state: AppData, peer: string, id: string, status: MessageStatus, failure?: string): Change {
+  return updateWindow(state, peer, (current) => {
+    const index = current.items.findIndex((message) => message.id === id);
+    if (index === -1) return null;
+    const items = current.items.slice();
+    items[index] = withStatus(items[index]!, status, failure);
+    return { ...current, items };
+  });
+}
+
+/** `message:retry` answered: the message as stored again; events may have taken it further meanwhile. */
+export function retryAnswered(state: AppData, message: Message): Change {
+  return updateWindow(state, message.peer, (current) => {
+    const index = current.items.findIndex((item) => item.id === message.id);
+    if (index === -1) return null;
+    const held = current.items[index]!;
+    const items = current.items.slice();
+    items[index] = withStatus({ ...held, ...message }, laterStatus(message.status, held.status), message.failure);
+    return { ...current, items };
+  });
+}
+
+// ---- search ---------------------------------------------------------------------------------------------------
+
+export function searchStarted(state: AppData, query: string): Change {
+  return { search: { ...state.search, query, loading: true, error: null } };
+}
+
+export function searchAnswered(state: AppData, query: string, answer: { results: SearchResult[]; more: boolean }): Change {
+  if (state.search.query !== query) return {};
+  return { search: { query, loading: false, results: answer.results, more: answer.more, error: null } };
+}
+
+export function searchFailed(state: AppData, query: string, error: string): Change {
+  if (state.search.query !== query) return {};
+  return { search: { ...state.search, loading: false, results: [], more: false, error } };
+}
+
+export function searchCleared(_state: AppData): Change {
+  return { search: NO_SEARCH };
 }
 
 // ---- node, settings, link ---------------------------------------------------------------------------------------

@@ -19,7 +19,9 @@ const nodeSlice: Slice<NodeSlice> = () => ({
 
 const conversationsSlice: Slice<ConversationsSlice> = () => ({ conversations: {}, touchedAt: {} });
 
-const messagesSlice: Slice<MessagesSlice> = () => ({ messages: {}, earlyStatus: {} });
+export const NO_SEARCH = Object.freeze({ query: '', loading: false, results: [], more: false, error: null }) as MessagesSlice['search'];
+
+const messagesSlice: Slice<MessagesSlice> = () => ({ messages: {}, earlyStatus: {}, search: NO_SEARCH });
 
 /** At most this many toasts at once; the oldest goes first. */
 const TOAST_LIMIT = 4;
@@ -33,6 +35,8 @@ function uiSlice(initialTheme: ThemePreference): Slice<UiSlice> {
     theme: initialTheme,
     toasts: [],
     drafts: {},
+    dismissedKeyChanges: {},
+    dismissedNotices: [],
     selectPeer: (peer) => set({ selectedPeer: peer }),
     openDialog: (dialog) => set({ dialog }),
     closeDialog: () => set({ dialog: null }),
@@ -51,6 +55,8 @@ function uiSlice(initialTheme: ThemePreference): Slice<UiSlice> {
         else drafts[peer] = text;
         return { drafts };
       }),
+    dismissKeyChange: (peer, at) => set((state) => ({ dismissedKeyChanges: { ...state.dismissedKeyChanges, [peer]: at } })),
+    dismissNotices: (notices) => set((state) => ({ dismissedNotices: [...new Set([...state.dismissedNotices, ...notices])] })),
   });
 }
 

@@ -1,29 +1,67 @@
 import type { LinkState } from '../api/link';
-import type { Conversation, Identity, Message, MessageStatus, NodeStatus, Settings } from '../../shared/ipc/contract';
+import type { Conversation, Identity, Message, MessageStatus, NodeStatus, SearchResult, Settings } from '../../shared/ipc/contract';
 
-/** A message as the renderer holds it: the backend's Message, or our own one not yet stored (`pending`). */
-export interface ChatMessage extends Message {
-  /** Set on a message the backend has not stored yet: its `id` is local (`local-N`) and not a message id. */
-  pending?: true;
-  /** Why sending failed, when `message:send` answered with an error. */
+/**
+ * Our message that `message:send` has not answered yet: shown at the end of the conversation as "sending", and
+ * kept with the reason when `message:send` refused it. Its `id` is local (`local-N`), not a message id.
+ */
+export interface LocalMessage {
+  local: true;
+  id: string;
+  peer: string;
+  fromMe: true;
+  kind: 'chat';
+  text: string;
+  at: number;
+  /** Why `message:send` refused it; absent while it is on its way. */
   error?: string;
 }
 
-/** The loaded part of one conversation's history. Absent from `messages` until first loaded. */
+/** What the history shows: a stored message, or a local one. */
+export type ShownMessage = Message | LocalMessage;
+
+export function isLocal(message: ShownMessage): message is LocalMessage {
+  return 'local' in message;
+}
+
+/** How a page of `message:list` was asked for. */
+export type PageKind = 'newest' | 'older' | 'newer' | 'around';
+
+/**
+ * The loaded window of one conversation's history: a contiguous run of stored messages, at most a bounded number
+ * of them (`HISTORY_CAP`). Paging back beyond the cap drops the newest end (`hasNewer`), paging forward drops the
+ * oldest end (`hasMore`). Absent from `messages` until first loaded.
+ */
 export interface PeerMessages {
-  /** Oldest first. */
-  items: ChatMessage[];
-  /** More, older messages exist on the backend. */
+  /** Stored messages, oldest first, without gaps. */
+  items: Message[];
+  /** Ours, not yet answered by `message:send`; they belong after the newest message and show only with it. */
+  pending: LocalMessage[];
+  /** Older messages exist on the backend before `items[0]`. */
   hasMore: boolean;
-  /** A page is being fetched. */
-  loading: boolean;
-  /** Why the last page failed to load. */
-  error: string | null;
+  /** Newer messages exist on the backend after the last item: the window is not at the newest. */
+  hasNewer: boolean;
+  /** The page being fetched, or null. */
+  loading: PageKind | null;
+  /** Names the request in flight; an answer to any other (overtaken by a jump) is dropped. */
+  request: number;
+  /** The page that failed to load last, and why. */
+  error: { kind: PageKind; message: string } | null;
+  /**
+   * Where the view should go after the window was replaced: the newest end, or a message (a search result),
+   * which is then highlighted. `seq` changes with every such request.
+   */
+  jump: { seq: number; to: 'newest' } | { seq: number; to: 'message'; id: string } | null;
 }
 
 export type { LinkState };
 
-export type Dialog = { kind: 'connect' } | { kind: 'settings' } | { kind: 'open-link'; href: string };
+export type Dialog =
+  | { kind: 'connect' }
+  | { kind: 'settings' }
+  | { kind: 'open-link'; href: string }
+  | { kind: 'contact'; peer: string }
+  | { kind: 'remove-contact'; peer: string };
 
 export type ThemePreference = 'system' | 'light' | 'dark';
 
@@ -34,6 +72,17 @@ export interface Toast {
 }
 
 export type BootState = { phase: 'loading' } | { phase: 'ready' } | { phase: 'failed'; error: string } | { phase: 'no-token' };
+
+/** Message search across all conversations. */
+export interface SearchState {
+  /** The query the results answer (or are being fetched for); '' when not searching. */
+  query: string;
+  loading: boolean;
+  results: SearchResult[];
+  /** More matches exist than were returned. */
+  more: boolean;
+  error: string | null;
+}
 
 export interface IdentitySlice {
   identity: Identity | null;
@@ -56,7 +105,8 @@ export interface MessagesSlice {
   /** By peer key; only conversations whose history has been loaded. */
   messages: Record<string, PeerMessages>;
   /** Status changes that arrived before `message:send` answered with the message they name. */
-  earlyStatus: Record<string, MessageStatus>;
+  earlyStatus: Record<string, { status: MessageStatus; failure?: string }>;
+  search: SearchState;
 }
 
 export interface UiSlice {
@@ -67,6 +117,10 @@ export interface UiSlice {
   toasts: Toast[];
   /** Unsent composer text per peer, kept when switching conversations. */
   drafts: Record<string, string>;
+  /** Key-change warnings the person put away, by peer: the `keyChange.at` they saw. */
+  dismissedKeyChanges: Record<string, number>;
+  /** Start-up notices (`node.notices`) the person put away. */
+  dismissedNotices: string[];
   selectPeer(peer: string | null): void;
   openDialog(dialog: Dialog): void;
   closeDialog(): void;
@@ -74,9 +128,14 @@ export interface UiSlice {
   pushToast(tone: Toast['tone'], text: string): number;
   dismissToast(id: number): void;
   setDraft(peer: string, text: string): void;
+  dismissKeyChange(peer: string, at: number): void;
+  dismissNotices(notices: readonly string[]): void;
 }
 
 export type AppState = IdentitySlice & NodeSlice & ConversationsSlice & MessagesSlice & UiSlice;
 
 /** The data part of the state (what reducers read and write), without the UI setters. */
-export type AppData = Omit<AppState, 'selectPeer' | 'openDialog' | 'closeDialog' | 'setTheme' | 'pushToast' | 'dismissToast' | 'setDraft'>;
+export type AppData = Omit<
+  AppState,
+  'selectPeer' | 'openDialog' | 'closeDialog' | 'setTheme' | 'pushToast' | 'dismissToast' | 'setDraft' | 'dismissKeyChange' | 'dismissNotices'
+>;

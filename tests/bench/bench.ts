@@ -10,7 +10,11 @@
  *    started from this same bundle (remote.ts), so the sender encrypts while the receiver decrypts, as real peers
  *    on two machines do (sections 3 and 4). Raw node:net, bare secret-stream and Peerline are measured alike.
  *
- *   node out/bench/bench.js [--quick] [--receiver=thread|process]
+ * Then section 6, the message store (tests/bench/store-scenarios.ts): 1,000,000 messages inserted, paged and
+ * searched in a temporary directory, next to bare classic-level baselines; written to out/bench/store-results.json.
+ *
+ *   node out/bench/bench.js [store] [--quick] [--receiver=thread|process]
+ *     store: only section 6 (the message store), nothing over the network
  *     --quick: a fraction of the iterations, for trying the bench itself
  *     --receiver: where the receiving end of the two-end sections runs (default: thread)
  */
@@ -24,6 +28,7 @@ import { bareBulk, bareBulkTo, bareHandshakeTimes, bareRoundTrips, rawBulk, rawB
 import { isReceiver, RemoteReceiver, serveReceiver, type ReceiverKind } from './remote';
 import { countMessages, peerConnectTimes, peerRoundTrips, pumpChats, settleAcks, type ChatPumpResult } from './peer-scenarios';
 import { int, ms, ratio, renderTable, writeJson, type Row } from './report';
+import { runStoreSection } from './store-scenarios';
 import { fastest, mbPerSecond, messagesPerSecond, nowMs, summarize, threadCpuMs, withTimeout, type RunCpu, type Transfer } from './stats';
 
 const quick = process.argv.includes('--quick');
@@ -62,6 +67,8 @@ const TARGETS = {
 };
 
 const outFile = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results.json');
+const storeOutFile = path.join(path.dirname(fileURLToPath(import.meta.url)), 'store-results.json');
+const storeOnly = process.argv.slice(2).includes('store');
 
 function progress(text: string): void {
   process.stdout.write(`· ${text}\n`);
@@ -424,17 +431,20 @@ async function main(): Promise<void> {
   });
   console.log(`Results: ${outFile}`);
   console.log(`Bench took ${totalSeconds.toFixed(1)} s.`);
+  clearTimeout(watchdog); // section 6 has its own
 }
 
 if (isReceiver()) {
   serveReceiver();
 } else {
-  main().then(
-    () => process.exit(0),
-    async (err: unknown) => {
-      console.error(err);
-      await withTimeout(cleanUp(), 5_000, 'cleanup').catch(() => {});
-      process.exit(1);
-    },
-  );
+  (storeOnly ? Promise.resolve() : main())
+    .then(() => runStoreSection({ quick, progress, outFile: storeOutFile }))
+    .then(
+      () => process.exit(0),
+      async (err: unknown) => {
+        console.error(err);
+        await withTimeout(cleanUp(), 5_000, 'cleanup').catch(() => {});
+        process.exit(1);
+      },
+    );
 }

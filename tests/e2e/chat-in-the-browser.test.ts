@@ -3,30 +3,13 @@ import net from 'node:net';
 import type { Page } from 'playwright-core';
 import { startJsonCli, stopAllClis } from '../helpers/cli';
 import { freePort, rawServer } from '../helpers/net';
-import { launchBrowser, openWindow, pageProblems, screenshot, startUiPeer, type UiPeer } from '../helpers/browser';
+import { connectDialog, connectTo, launchBrowser, messageLog, openWindow, pageProblems, screenshot, send, startUiPeer, type UiPeer } from '../helpers/browser';
 import { cleanUp, onCleanUp, tempDir, waitUntil } from '../helpers/peers';
 
 afterEach(async () => {
   await stopAllClis();
   await cleanUp();
 });
-
-/** The Connect button of the sidebar (exact: the header has Disconnect and Reconnect). */
-const connectButton = (page: Page) => page.getByRole('button', { name: 'Connect', exact: true }).first();
-const connectDialog = (page: Page) => page.getByRole('dialog', { name: 'Connect to a peer' });
-
-async function connectTo(page: Page, address: string): Promise<void> {
-  await connectButton(page).click();
-  await connectDialog(page).getByRole('textbox', { name: 'Peer address' }).fill(address);
-  await connectDialog(page).getByRole('button', { name: 'Connect', exact: true }).click();
-}
-
-async function send(page: Page, text: string): Promise<void> {
-  await page.getByRole('textbox', { name: 'Message' }).fill(text);
-  await page.getByRole('button', { name: 'Send' }).click();
-}
-
-const messageLog = (page: Page) => page.getByRole('log');
 
 type BrowserGlobals = typeof globalThis & {
   document: { querySelector(selector: string): { textContent: string | null } | null; body: object };

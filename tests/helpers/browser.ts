@@ -86,3 +86,21 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: file });
   return file;
 }
+
+/** The Connect button of the sidebar (exact: the header has Disconnect and Reconnect). */
+const connectButton = (page: Page) => page.getByRole('button', { name: 'Connect', exact: true }).first();
+export const connectDialog = (page: Page) => page.getByRole('dialog', { name: 'Connect to a peer' });
+export const messageLog = (page: Page) => page.getByRole('log');
+
+/** Clicks Connect, types the address, and confirms, as a person would. */
+export async function connectTo(page: Page, address: string): Promise<void> {
+  await connectButton(page).click();
+  await connectDialog(page).getByRole('textbox', { name: 'Peer address' }).fill(address);
+  await connectDialog(page).getByRole('button', { name: 'Connect', exact: true }).click();
+}
+
+/** Types `text` in the composer and clicks Send. */
+export async function send(page: Page, text: string): Promise<void> {
+  await page.getByRole('textbox', { name: 'Message' }).fill(text);
+  await page.getByRole('button', { name: 'Send' }).click();
+}

@@ -19,6 +19,11 @@ async function jsonPeer(name: string, args: string[] = []) {
   return startJsonCli({ name, dataDir: await tempDir(), args });
 }
 
+/** Waits until `cli` has printed `count` events named `name`. */
+async function waitForCount(cli: CliProcess, name: string, count: number): Promise<void> {
+  await cli.waitFor(() => cli.all(name).length >= count);
+}
+
 /** stdout of a --json process must hold events only. */
 function expectOnlyEvents(...clis: CliProcess[]): void {
   for (const cli of clis) expect(cli.badLines).toEqual([]);
@@ -108,6 +113,55 @@ describe('peerline --json: two processes chat', () => {
   });
 });
 
+describe('peerline --json: history, contacts and the outbox', () => {
+  it('history and contacts answer from the store; a message to an offline contact is queued, then sent and delivered when it is back', async () => {
+    const alice = await jsonPeer('Alice');
+    const bobDir = await tempDir();
+    const bobPort = await freePort();
+    const bob = await startJsonCli({ name: 'Bob', dataDir: bobDir, args: ['--port', String(bobPort)] });
+    alice.cli.send({ cmd: 'connect', address: `127.0.0.1:${bobPort}` });
+    await alice.cli.waitFor('connected');
+    for (const text of ['one', 'two', 'three']) alice.cli.send({ cmd: 'send', peer: bob.id, text });
+    await waitForCount(alice.cli, 'delivered', 3);
+
+    alice.cli.send({ cmd: 'history', peer: bob.id, limit: 2 });
+    const page = await alice.cli.waitFor('history');
+    expect(page).toMatchObject({ peer: bob.id, hasMore: true });
+    expect(page.messages).toEqual([
+      { id: expect.any(String), from: 'me', text: 'two', sentAt: expect.any(Number), status: 'delivered' },
+      { id: expect.any(String), from: 'me', text: 'three', sentAt: expect.any(Number), status: 'delivered' },
+    ]);
+    const since = alice.cli.mark;
+    alice.cli.send({ cmd: 'history', peer: bob.id, before: (page.messages as Array<{ id: string }>)[0]!.id });
+    expect(await alice.cli.waitFor('history', { since })).toMatchObject({ messages: [{ from: 'me', text: 'one' }], hasMore: false });
+    bob.cli.send({ cmd: 'history', peer: alice.id });
+    expect(((await bob.cli.waitFor('history')).messages as Array<{ from: string }>).map((m) => m.from)).toEqual([alice.id, alice.id, alice.id]);
+
+    alice.cli.send({ cmd: 'contacts' });
+    expect(await alice.cli.waitFor('contacts')).toEqual({
+      event: 'contacts',
+      contacts: [{ peer: bob.id, name: 'Bob', mode: 'secure', addresses: [`127.0.0.1:${bobPort}`], online: true, verified: false }],
+    });
+
+    bob.cli.send({ cmd: 'quit' });
+    await alice.cli.waitFor('disconnected');
+    let mark = alice.cli.mark;
+    alice.cli.send({ cmd: 'send', peer: bob.id, text: 'while you were away' });
+    const queued = await alice.cli.waitFor('queued', { since: mark });
+    expect(queued).toEqual({ event: 'queued', peer: bob.id, id: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    mark = alice.cli.mark;
+    alice.cli.send({ cmd: 'contacts' });
+    expect(await alice.cli.waitFor('contacts', { since: mark })).toMatchObject({ contacts: [{ peer: bob.id, online: false }] });
+
+    // Bob comes back on the same data directory: Alice's retry finds him, and the message goes by itself.
+    const bobAgain = await startJsonCli({ name: 'Bob', dataDir: bobDir, args: ['--port', String(bobPort)] });
+    expect(await bobAgain.cli.waitFor('message')).toMatchObject({ peer: alice.id, id: queued.id, text: 'while you were away' });
+    await alice.cli.waitFor((e) => e.event === 'sent' && e.id === queued.id, { since: mark });
+    await alice.cli.waitFor((e) => e.event === 'delivered' && e.id === queued.id, { since: mark });
+    expectOnlyEvents(alice.cli, bobAgain.cli);
+  });
+});
+
 describe('peerline --json: bad input', () => {
   it('answers each bad line with a readable error and keeps going', async () => {
     const { cli } = await jsonPeer('Alice');
@@ -122,7 +176,10 @@ describe('peerline --json: bad input', () => {
       [{ cmd: 'dance' }, { cmd: 'dance', message: 'Unknown command "dance".' }],
       [{ cmd: 'send', text: 'hi' }, { cmd: 'send', message: '"send" needs the string field "peer".' }],
       [{ cmd: 'send', peer: 'ab'.repeat(32) }, { cmd: 'send', message: '"send" needs the string field "text".' }],
-      [{ cmd: 'send', peer: 'ab'.repeat(32), text: 'hi' }, { cmd: 'send', message: `Not connected to ${'ab'.repeat(32)}.` }],
+      [{ cmd: 'send', peer: 'ab'.repeat(32), text: 'hi' }, { cmd: 'send', message: 'There is no conversation with that peer.' }],
+      [{ cmd: 'history' }, { cmd: 'history', message: '"history" needs the string field "peer".' }],
+      [{ cmd: 'history', peer: 'ab'.repeat(32) }, { cmd: 'history', message: 'There is no conversation with that peer.' }],
+      [{ cmd: 'history', peer: 'ab'.repeat(32), limit: 'ten' }, { cmd: 'history', message: '"limit" is a number.' }],
       [{ cmd: 'disconnect' }, { cmd: 'disconnect', message: '"disconnect" needs the string field "peer".' }],
       [{ cmd: 'connect' }, { cmd: 'connect', message: '"connect" needs the string field "address".' }],
       [{ cmd: 'connect', address: 'example.com:99999' }, { cmd: 'connect', message: 'Port must be a number from 1 to 65535.' }],

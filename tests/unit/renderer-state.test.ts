@@ -1,88 +1,37 @@
 import { describe, expect, it } from 'vitest';
-import type { EventChannel, InvokeChannel } from '../../shared/ipc/channels';
-import { createApi, type Transport } from '../../shared/ipc/client';
-import type { Conversation, Message } from '../../shared/ipc/contract';
+import { createApi } from '../../shared/ipc/client';
+import type { Message } from '../../shared/ipc/contract';
 import { fail, ok, type Result } from '../../shared/ipc/result';
-import type { LinkSource, LinkState } from '../../renderer/api/link';
 import { createActions } from '../../renderer/state/actions';
 import { connectEvents } from '../../renderer/state/events';
 import {
   conversationUpserted,
-  laterStatus,
+  HISTORY_CAP,
   mergeMessages,
   messageReceived,
   messageStatusChanged,
   pageLoaded,
+  pageRequested,
+  sendStarted,
   sendSucceeded,
   sortConversations,
 } from '../../renderer/state/reducers';
-import { createAppStore } from '../../renderer/state/store';
+import { createAppStore, type AppStore } from '../../renderer/state/store';
+import type { PageKind } from '../../renderer/state/types';
+import { conversation, fakeLink, fakeTransport, id, message, OTHER, PEER } from './renderer-fixtures';
 
-const PEER = 'a'.repeat(64);
-const OTHER = 'b'.repeat(64);
-const id = (n: number) => n.toString(16).padStart(32, '0');
+const page = (messages: Message[], hasMore: boolean, hasNewer = false) => ({ messages, hasMore, hasNewer });
 
-function conversation(overrides: Partial<Conversation> = {}): Conversation {
-  return { peer: PEER, mode: 'secure', name: 'Alice', address: '10.0.0.5:8000', state: 'online', unread: 0, typing: false, ...overrides };
-}
-
-function message(n: number, overrides: Partial<Message> = {}): Message {
-  return { id: id(n), peer: PEER, fromMe: false, text: `m${n}`, at: 1_000 * n, ...overrides };
-}
-
-/** A transport that answers from a table and lets the test fire events. */
-function fakeTransport(handlers: Partial<Record<InvokeChannel, (request: any) => Result<unknown> | Promise<Result<unknown>>>>) {
-  const listeners = new Set<(event: EventChannel, payload: unknown) => void>();
-  const calls: Array<[InvokeChannel, unknown]> = [];
-  const transport: Transport = {
-    async invoke(channel, request) {
-      calls.push([channel, request]);
-      const handler = handlers[channel];
-      return handler ? handler(request) : fail('internal', `no handler for ${channel}`);
-    },
-    subscribe(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-  };
-  const emit = (event: EventChannel, payload: unknown) => {
-    for (const listener of listeners) listener(event, payload);
-  };
-  return { transport, emit, calls, listeners };
-}
-
-function fakeLink(): LinkSource & { set(link: LinkState): void } {
-  let link: LinkState = { status: 'open', failures: 0, everOpened: true };
-  const listeners = new Set<(link: LinkState) => void>();
-  return {
-    get: () => link,
-    subscribe: (listener) => {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    retryNow: () => {},
-    set(next) {
-      link = next;
-      for (const listener of listeners) listener(next);
-    },
-  };
+/** A page asked for and answered, as the actions do it. */
+function load(store: AppStore, kind: PageKind, answer: ReturnType<typeof page>) {
+  store.setState((s) => pageRequested(s, PEER, kind, 1));
+  store.setState((s) => pageLoaded(s, PEER, 1, kind, answer, { cap: HISTORY_CAP, seq: 1 }));
 }
 
 describe('renderer reducers', () => {
-  it('laterStatus never moves a message back', () => {
-    expect(laterStatus('sending', 'sent')).toBe('sent');
-    expect(laterStatus('sent', 'delivered')).toBe('delivered');
-    expect(laterStatus('delivered', 'sent')).toBe('delivered');
-    expect(laterStatus('sent', 'sending')).toBe('sent');
-    expect(laterStatus('sent', 'failed')).toBe('failed');
-    expect(laterStatus('failed', 'sent')).toBe('sent');
-    expect(laterStatus(undefined, 'sent')).toBe('sent');
-  });
-
-  it('mergeMessages updates by id, places by time, keeps pending ones last', () => {
-    const pending = { ...message(99, { fromMe: true, status: 'sending' as const }), id: 'local-1', pending: true as const };
-    const merged = mergeMessages([message(1), message(3), pending], [message(2), { ...message(3), text: 'edited' }, message(4)]);
-    expect(merged.map((m) => m.id)).toEqual([id(1), id(2), id(3), id(4), 'local-1']);
+  it('mergeMessages updates by id and places by time', () => {
+    const merged = mergeMessages([message(1), message(3)], [message(2), { ...message(3), text: 'edited' }, message(4)]);
+    expect(merged.map((m) => m.id)).toEqual([id(1), id(2), id(3), id(4)]);
     expect(merged[2]?.text).toBe('edited');
   });
 
@@ -118,7 +67,7 @@ describe('renderer reducers', () => {
     expect(store.getState().messages[PEER]).toBeUndefined();
     expect(store.getState().conversations[PEER]?.lastMessage).toEqual({ text: 'm1', at: 1000, fromMe: false });
 
-    store.setState((s) => pageLoaded(s, PEER, { messages: [message(1)], hasMore: false }, false));
+    load(store, 'newest', page([message(1)], false));
     store.setState((s) => messageReceived(s, message(2)));
     store.setState((s) => messageReceived(s, message(2))); // a duplicate is merged, not repeated
     expect(store.getState().messages[PEER]?.items.map((m) => m.id)).toEqual([id(1), id(2)]);
@@ -129,34 +78,34 @@ describe('renderer reducers', () => {
 
   it('message:status-changed updates a held message, and is remembered for one not yet held', () => {
     const store = createAppStore();
-    store.setState((s) => pageLoaded(s, PEER, { messages: [message(1, { fromMe: true, status: 'sent' })], hasMore: true }, false));
+    load(store, 'newest', page([message(1, { fromMe: true, status: 'sent' })], true));
     store.setState((s) => messageStatusChanged(s, { peer: PEER, id: id(1), status: 'delivered' }));
     expect(store.getState().messages[PEER]?.items[0]?.status).toBe('delivered');
     store.setState((s) => messageStatusChanged(s, { peer: PEER, id: id(1), status: 'sent' }));
     expect(store.getState().messages[PEER]?.items[0]?.status).toBe('delivered');
 
     // The ack overtook message:send's answer: remembered, then applied when the answer comes.
+    store.setState((s) => sendStarted(s, { local: true, id: 'local-1', peer: PEER, fromMe: true, kind: 'chat', text: 'm2', at: 2_000 }));
     store.setState((s) => messageStatusChanged(s, { peer: PEER, id: id(2), status: 'delivered' }));
-    expect(store.getState().earlyStatus[id(2)]).toBe('delivered');
-    store.setState((s) => ({
-      messages: { ...s.messages, [PEER]: { ...s.messages[PEER]!, items: [...s.messages[PEER]!.items, { ...message(2, { fromMe: true, status: 'sending' }), id: 'local-1', pending: true as const }] } },
-    }));
-    store.setState((s) => sendSucceeded(s, PEER, 'local-1', message(2, { fromMe: true, status: 'sent' })));
-    const items = store.getState().messages[PEER]!.items;
-    expect(items.map((m) => [m.id, m.status, m.pending])).toEqual([
-      [id(1), 'delivered', undefined],
-      [id(2), 'delivered', undefined],
+    expect(store.getState().earlyStatus[id(2)]).toEqual({ status: 'delivered' });
+    store.setState((s) => sendSucceeded(s, PEER, 'local-1', message(2, { fromMe: true, status: 'queued' })));
+    const history = store.getState().messages[PEER]!;
+    expect(history.items.map((m) => [m.id, m.status])).toEqual([
+      [id(1), 'delivered'],
+      [id(2), 'delivered'],
     ]);
+    expect(history.pending).toEqual([]);
     expect(store.getState().earlyStatus[id(2)]).toBeUndefined();
   });
 
   it('keeps hasMore from the older pages when the newest page is loaded again', () => {
     const store = createAppStore();
-    store.setState((s) => pageLoaded(s, PEER, { messages: [message(5), message(6)], hasMore: true }, false));
-    store.setState((s) => pageLoaded(s, PEER, { messages: [message(3), message(4)], hasMore: false }, true));
+    load(store, 'newest', page([message(5), message(6)], true));
+    load(store, 'older', page([message(3), message(4)], false));
     expect(store.getState().messages[PEER]?.hasMore).toBe(false);
-    store.setState((s) => pageLoaded(s, PEER, { messages: [message(6), message(7)], hasMore: true }, false));
+    load(store, 'newest', page([message(6), message(7)], true));
     expect(store.getState().messages[PEER]?.items.map((m) => m.text)).toEqual(['m3', 'm4', 'm5', 'm6', 'm7']);
+    expect(store.getState().messages[PEER]?.hasMore).toBe(false);
   });
 });
 
@@ -170,7 +119,7 @@ describe('renderer events: written into the store in one place', () => {
     emit('peer:updated', conversation({ unread: 3 }));
     expect(store.getState().conversations[PEER]?.unread).toBe(3);
 
-    store.setState((s) => pageLoaded(s, PEER, { messages: [], hasMore: false }, false));
+    load(store, 'newest', page([], false));
     emit('message:received', message(1));
     expect(store.getState().messages[PEER]?.items).toHaveLength(1);
 
@@ -204,7 +153,7 @@ describe('renderer events: written into the store in one place', () => {
   it('unsubscribes everything', () => {
     const { transport, listeners } = fakeTransport({});
     const off = connectEvents(createApi(transport), fakeLink(), createAppStore(), { onLinkRestored: () => {} });
-    expect(listeners.size).toBe(5);
+    expect(listeners.size).toBe(7);
     off();
     expect(listeners.size).toBe(0);
   });
@@ -213,7 +162,7 @@ describe('renderer events: written into the store in one place', () => {
 describe('renderer actions', () => {
   const identity = { id: PEER, fingerprint: 'QX7B 2MZL', name: 'Me', nameChosen: true };
   const node = { listening: true, host: '0.0.0.0', port: 8000, addresses: ['127.0.0.1:8000'], allowPlain: true, notices: [] };
-  const settings = { displayName: 'Me', port: 8000, allowPlain: true };
+  const settings = { displayName: 'Me', port: 8000, allowPlain: true, readReceipts: false };
   const base = {
     'identity:get': () => ok(identity),
     'node:status': () => ok(node),
@@ -233,14 +182,17 @@ describe('renderer actions', () => {
     expect(Object.keys(state.conversations)).toEqual([PEER]);
   });
 
-  it("shows the backend's start-up notices once, as toasts", async () => {
-    const notice = 'The settings file was damaged; it was kept as settings.json.damaged-1 and defaults are in use.';
+  it("keeps the backend's start-up notices with the node status, until the person dismisses them", async () => {
+    const notice = 'The message store was damaged; it was kept as store.damaged-1.';
     const { transport } = fakeTransport({ ...base, 'node:status': () => ok({ ...node, notices: [notice] }) });
     const store = createAppStore();
     const actions = createActions(createApi(transport), fakeLink(), store);
     await actions.loadInitial();
     await actions.loadInitial();
-    expect(store.getState().toasts).toEqual([expect.objectContaining({ tone: 'error', text: notice })]);
+    expect(store.getState().node?.notices).toEqual([notice]);
+    expect(store.getState().toasts).toEqual([]);
+    store.getState().dismissNotices([notice]);
+    expect(store.getState().dismissedNotices).toEqual([notice]);
   });
 
   it('shows the first failure as the reason the app could not start', async () => {
@@ -254,11 +206,11 @@ describe('renderer actions', () => {
     let answer!: (result: Result<unknown>) => void;
     const { transport, calls } = fakeTransport({
       ...base,
-      'message:list': () => ok({ messages: [message(1)], hasMore: false }),
+      'message:list': () => ok({ messages: [message(1)], hasMore: false, hasNewer: false }),
       'message:send': () => new Promise((resolve) => (answer = resolve)),
     });
     const store = createAppStore();
-    const actions = createActions(createApi(transport), fakeLink(), store, () => 5_000);
+    const actions = createActions(createApi(transport), fakeLink(), store, { now: () => 5_000 });
     await actions.loadInitial();
     actions.selectConversation(PEER);
     await Promise.resolve();
@@ -266,16 +218,18 @@ describe('renderer actions', () => {
     expect(calls).toContainEqual(['message:list', { peer: PEER, limit: 100 }]);
 
     const sending = actions.sendMessage(PEER, 'hello');
-    const pending = store.getState().messages[PEER]!.items.at(-1)!;
-    expect(pending).toMatchObject({ text: 'hello', fromMe: true, status: 'sending', pending: true });
+    const pending = store.getState().messages[PEER]!.pending.at(-1)!;
+    expect(pending).toMatchObject({ local: true, text: 'hello', fromMe: true, at: 5_000 });
+    expect(pending.error).toBeUndefined();
 
-    answer(ok(message(7, { fromMe: true, text: 'hello', status: 'sent', at: 5_001 })));
+    answer(ok(message(7, { fromMe: true, text: 'hello', status: 'queued', at: 5_001 })));
     await sending;
-    const items = store.getState().messages[PEER]!.items;
-    expect(items.map((m) => [m.id, m.status, m.pending])).toEqual([
-      [id(1), undefined, undefined],
-      [id(7), 'sent', undefined],
+    const history = store.getState().messages[PEER]!;
+    expect(history.items.map((m) => [m.id, m.status])).toEqual([
+      [id(1), undefined],
+      [id(7), 'queued'],
     ]);
+    expect(history.pending).toEqual([]);
     expect(store.getState().conversations[PEER]?.lastMessage).toEqual({ text: 'hello', at: 5_001, fromMe: true });
   });
 
@@ -289,26 +243,32 @@ describe('renderer actions', () => {
     const store = createAppStore();
     const actions = createActions(createApi(transport), fakeLink(), store);
     await actions.sendMessage(PEER, 'hi');
-    const failed = store.getState().messages[PEER]!.items[0]!;
-    expect(failed).toMatchObject({ status: 'failed', error: 'Alice is offline.', pending: true });
+    const failed = store.getState().messages[PEER]!.pending[0]!;
+    expect(failed).toMatchObject({ local: true, error: 'Alice is offline.' });
     failing = false;
-    await actions.retryMessage(PEER, failed.id);
+    await actions.resendLocal(PEER, failed.id);
     expect(store.getState().messages[PEER]!.items.map((m) => [m.id, m.status])).toEqual([[id(8), 'sent']]);
+    expect(store.getState().messages[PEER]!.pending).toEqual([]);
+
+    failing = true;
+    await actions.sendMessage(PEER, 'again');
+    actions.discardLocal(PEER, store.getState().messages[PEER]!.pending[0]!.id);
+    expect(store.getState().messages[PEER]!.pending).toEqual([]);
   });
 
   it('pages back with `before` = the oldest stored message', async () => {
     const { transport, calls } = fakeTransport({
       'message:list': (request: { before?: string }) =>
         request.before === undefined
-          ? ok({ messages: [message(3), message(4)], hasMore: true })
-          : ok({ messages: [message(1), message(2)], hasMore: false }),
+          ? ok({ messages: [message(3), message(4)], hasMore: true, hasNewer: false })
+          : ok({ messages: [message(1), message(2)], hasMore: false, hasNewer: false }),
     });
     const store = createAppStore();
     const actions = createActions(createApi(transport), fakeLink(), store);
     await actions.loadNewest(PEER);
     await actions.loadEarlier(PEER);
     expect(calls.at(-1)).toEqual(['message:list', { peer: PEER, before: id(3), limit: 100 }]);
-    expect(store.getState().messages[PEER]).toMatchObject({ hasMore: false, loading: false });
+    expect(store.getState().messages[PEER]).toMatchObject({ hasMore: false, hasNewer: false, loading: null });
     expect(store.getState().messages[PEER]!.items.map((m) => m.text)).toEqual(['m1', 'm2', 'm3', 'm4']);
   });
 
@@ -316,7 +276,7 @@ describe('renderer actions', () => {
     const { transport, calls } = fakeTransport({
       'peer:connect': () => ok(conversation({ peer: OTHER, name: 'Bob' })),
       'peer:cancel-connect': () => ok(null),
-      'message:list': () => ok({ messages: [], hasMore: false }),
+      'message:list': () => ok({ messages: [], hasMore: false, hasNewer: false }),
     });
     const store = createAppStore();
     const actions = createActions(createApi(transport), fakeLink(), store);

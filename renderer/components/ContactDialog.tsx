@@ -1,0 +1,267 @@
+import { useId, useState, type FormEvent } from 'react';
+import { nameProblem } from '../lib/validation';
+import { safetyNumberGroups } from '../lib/format';
+import { formatFullDate } from '../lib/timeline';
+import { useStore } from '../state/store';
+import { Avatar } from './Avatar';
+import { useActions } from './context';
+import { CopyButton } from './CopyButton';
+import { Modal } from './Modal';
+import { Presence, VerifiedBadge, WaitingCount } from './PeerBits';
+
+/**
+ * "Contact details": who this is (name, the name they give themselves, address, fingerprint), the safety number
+ * to compare with theirs and the verified mark, a local name, and removing the contact.
+ */
+export function ContactDialog({ peer }: { peer: string }) {
+  const conversation = useStore((s) => s.conversations[peer]);
+  const myFingerprint = useStore((s) => s.identity?.fingerprint);
+  const closeDialog = useStore((s) => s.closeDialog);
+  const openDialog = useStore((s) => s.openDialog);
+  const titleId = useId();
+  if (conversation === undefined) return null;
+  const { name, peerName, localName, address, fingerprint, mode, state, nextRetryAt, queued, keyChange } = conversation;
+
+  return (
+    <Modal labelledBy={titleId} onCancel={closeDialog} className="contact-dialog">
+      <h2 id={titleId} className="modal-title">
+        Contact details
+      </h2>
+
+      <div className="contact-who">
+        <Avatar name={name} colourKey={peer} state={state} size="lg" />
+        <div className="contact-who-text">
+          <p className="contact-name">{name}</p>
+          {localName !== undefined && peerName !== name && <p className="hint">Calls themselves {peerName}</p>}
+          <p className="contact-sub">
+            <Presence state={state} nextRetryAt={nextRetryAt} />
+            <WaitingCount count={queued} />
+          </p>
+        </div>
+      </div>
+
+      <dl className="contact-facts">
+        <div>
+          <dt>Address</dt>
+          <dd className="mono">{address}</dd>
+        </div>
+        {fingerprint !== undefined && (
+          <div>
+            <dt>Their fingerprint</dt>
+            <dd className="mono">{fingerprint}</dd>
+          </div>
+        )}
+        {myFingerprint !== undefined && mode === 'secure' && (
+          <div>
+            <dt>Your fingerprint</dt>
+            <dd className="mono">{myFingerprint}</dd>
+          </div>
+        )}
+      </dl>
+
+      {mode === 'plain' ? (
+        <p className="notice notice-warn contact-plain">
+          A plain-text peer: nothing is encrypted and nobody can be verified. Anyone on the network can read and change these messages.
+        </p>
+      ) : (
+        <SafetyNumber peer={peer} />
+      )}
+
+      {keyChange !== undefined && (
+        <p className="form-error">
+          The key changed {formatFullDate(keyChange.at)}: it was {keyChange.previousFingerprint}, it is {keyChange.fingerprint}.
+          {keyChange.needsApproval && ' Messages wait until you approve the new key in the conversation.'}
+        </p>
+      )}
+
+      <RenameForm peer={peer} />
+
+      <div className="modal-actions contact-actions">
+        <button type="button" className="btn danger" aria-haspopup="dialog" onClick={() => openDialog({ kind: 'remove-contact', peer })}>
+          Remove contact
+        </button>
+        <span className="spacer" />
+        <button type="button" className="btn" onClick={closeDialog} autoFocus>
+          Close
+        </button>
+      </div>
+    </Modal>
+  );
+}
+
+function SafetyNumber({ peer }: { peer: string }) {
+  const safetyNumber = useStore((s) => s.conversations[peer]?.safetyNumber);
+  const verified = useStore((s) => s.conversations[peer]?.verified === true);
+  const name = useStore((s) => s.conversations[peer]?.name ?? '');
+  const actions = useActions();
+  const headingId = useId();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const groups = safetyNumber === undefined ? [] : safetyNumberGroups(safetyNumber);
+
+  async function toggle() {
+    setBusy(true);
+    setError(null);
+    const result = await actions.verifyContact(peer, !verified);
+    setBusy(false);
+    if (!result.ok) setError(result.error.message);
+  }
+
+  return (
+    <section className="safety" aria-labelledby={headingId}>
+      <div className="safety-head">
+        <h3 id={headingId} className="section-title">
+          Safety number
+        </h3>
+        {verified ? <VerifiedBadge /> : <span className="badge badge-muted">not verified</span>}
+      </div>
+      {groups.length === 0 ? (
+        <p className="hint">The safety number shows once {name} has connected.</p>
+      ) : (
+        <>
+          <p className="hint">
+            Compare these numbers with the ones {name} sees, in person or over a call you trust. If they match, nobody is in between: mark {name}{' '}
+            verified.
+          </p>
+          <div className="safety-row">
+            <p className="safety-number mono">
+              {groups.map((group, index) => (
+                <span key={index} className="safety-group">
+                  {group}
+                  {/* A space between groups, so that a copied selection reads as the number. */}
+                  {index < groups.length - 1 ? ' ' : ''}
+                </span>
+              ))}
+            </p>
+            <CopyButton text={groups.join(' ')} label="Copy safety number" />
+          </div>
+        </>
+      )}
+      {error !== null && (
+        <p className="field-error" role="alert">
+          {error}
+        </p>
+      )}
+      {groups.length > 0 && (
+        <div>
+          <button type="button" className={`btn${verified ? '' : ' primary'}`} onClick={toggle} disabled={busy}>
+            {verified ? 'Unverify' : 'Mark as verified'}
+          </button>
+        </div>
+      )}
+    </section>
+  );
+}
+
+/** A local name for the contact; empty goes back to the name they give themselves. */
+function RenameForm({ peer }: { peer: string }) {
+  const localName = useStore((s) => s.conversations[peer]?.localName);
+  const peerName = useStore((s) => s.conversations[peer]?.peerName ?? '');
+  const actions = useActions();
+  const inputId = useId();
+  const hintId = useId();
+  const errorId = useId();
+  const [value, setValue] = useState(localName ?? '');
+  const [saving, setSaving] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [saved, setSaved] = useState(false);
+  const unchanged = value.trim() === (localName ?? '');
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    if (unchanged) return;
+    const problem = value.trim() === '' ? null : nameProblem(value);
+    if (problem !== null) return setError(problem);
+    setSaving(true);
+    setError(null);
+    const result = await actions.renameContact(peer, value);
+    setSaving(false);
+    if (!result.ok) setError(result.error.message);
+    else setSaved(true);
+  }
+
+  return (
+    <form className="field rename" onSubmit={submit} noValidate>
+      <label htmlFor={inputId}>Name for this contact</label>
+      <div className="rename-row">
+        <input
+          id={inputId}
+          className="input"
+          value={value}
+          placeholder={peerName}
+          onChange={(event) => {
+            setValue(event.target.value);
+            setError(null);
+            setSaved(false);
+          }}
+          autoComplete="off"
+          aria-invalid={error !== null}
+          aria-describedby={error !== null ? `${hintId} ${errorId}` : hintId}
+        />
+        <button type="submit" className="btn" disabled={saving || unchanged}>
+          {saving ? 'Saving…' : 'Save name'}
+        </button>
+      </div>
+      <p id={hintId} className="hint">
+        Only you see it. Leave it empty to use the name they chose: {peerName}.
+      </p>
+      {error !== null && (
+        <p id={errorId} className="field-error" role="alert">
+          {error}
+        </p>
+      )}
+      <p className="form-status" role="status">
+        {saved ? 'Saved.' : ''}
+      </p>
+    </form>
+  );
+}
+
+/** "Remove NAME?": forgets the contact, its history and its waiting messages. */
+export function RemoveContactDialog({ peer }: { peer: string }) {
+  const conversation = useStore((s) => s.conversations[peer]);
+  const closeDialog = useStore((s) => s.closeDialog);
+  const openDialog = useStore((s) => s.openDialog);
+  const actions = useActions();
+  const titleId = useId();
+  const descriptionId = useId();
+  const [removing, setRemoving] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  if (conversation === undefined) return null;
+  const { name, queued } = conversation;
+
+  async function remove() {
+    setRemoving(true);
+    setError(null);
+    const result = await actions.removeContact(peer);
+    setRemoving(false);
+    if (result.ok) closeDialog();
+    else setError(result.error.message);
+  }
+
+  return (
+    <Modal labelledBy={titleId} describedBy={descriptionId} onCancel={() => openDialog({ kind: 'contact', peer })} className="remove-dialog">
+      <h2 id={titleId} className="modal-title">
+        Remove {name}?
+      </h2>
+      <p id={descriptionId}>
+        Peerline forgets {name}: the conversation and its history
+        {queued > 0 ? `, and ${queued} ${queued === 1 ? 'message' : 'messages'} waiting to be delivered` : ''}. If {name} connects again, they
+        show up as someone new. This cannot be undone.
+      </p>
+      {error !== null && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+      <div className="modal-actions">
+        <button type="button" className="btn" onClick={() => openDialog({ kind: 'contact', peer })} autoFocus>
+          Cancel
+        </button>
+        <button type="button" className="btn danger" onClick={remove} disabled={removing}>
+          {removing ? 'Removing…' : 'Remove'}
+        </button>
+      </div>
+    </Modal>
+  );
+}

@@ -1,0 +1,77 @@
+import { useId, useState } from 'react';
+import { formatFullDate } from '../lib/timeline';
+import { useStore } from '../state/store';
+import { useActions } from './context';
+import { AlertIcon } from './icons';
+
+/**
+ * The contact's key is not the one pinned on first use: said at the top of the conversation. A verified
+ * contact's messages wait until the person approves the new key; an unverified one's new key is already pinned,
+ * and the warning can be put away.
+ */
+export function KeyChangeBanner({ peer }: { peer: string }) {
+  const keyChange = useStore((s) => s.conversations[peer]?.keyChange);
+  const name = useStore((s) => s.conversations[peer]?.name ?? '');
+  const dismissedAt = useStore((s) => s.dismissedKeyChanges[peer]);
+  const dismiss = useStore((s) => s.dismissKeyChange);
+  const openDialog = useStore((s) => s.openDialog);
+  const actions = useActions();
+  const headingId = useId();
+  const [approving, setApproving] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  if (keyChange === undefined) return null;
+  if (!keyChange.needsApproval && dismissedAt === keyChange.at) return null;
+
+  async function approve() {
+    setApproving(true);
+    setError(null);
+    const result = await actions.approveKey(peer);
+    setApproving(false);
+    if (!result.ok) setError(result.error.message);
+  }
+
+  return (
+    <section className={`key-change${keyChange.needsApproval ? ' needs-approval' : ''}`} aria-labelledby={headingId}>
+      <AlertIcon />
+      <div className="key-change-body">
+        <h3 id={headingId} className="key-change-title">
+          Safety number changed
+        </h3>
+        <p>
+          {name} came back with a different key ({formatFullDate(keyChange.at)}). That happens when Peerline is installed again or runs on
+          another computer — or when someone is in between. Compare safety numbers with {name} another way before you trust it.
+        </p>
+        <p className="key-change-fingerprints">
+          <span className="label">Was</span> <span className="mono">{keyChange.previousFingerprint}</span>{' '}
+          <span className="label">Now</span> <span className="mono">{keyChange.fingerprint}</span>
+        </p>
+        {keyChange.needsApproval && (
+          <p className="key-change-waiting">
+            You had verified {name}: your messages to {name} are waiting until you approve the new key.
+          </p>
+        )}
+        {error !== null && (
+          <p className="field-error" role="alert">
+            {error}
+          </p>
+        )}
+      </div>
+      <div className="key-change-actions">
+        {keyChange.needsApproval && (
+          <button type="button" className="btn primary small" onClick={approve} disabled={approving}>
+            {approving ? 'Approving…' : 'Approve new key'}
+          </button>
+        )}
+        <button type="button" className="btn small" aria-haspopup="dialog" onClick={() => openDialog({ kind: 'contact', peer })}>
+          Compare safety numbers
+        </button>
+        {!keyChange.needsApproval && (
+          <button type="button" className="btn small" onClick={() => dismiss(peer, keyChange.at)}>
+            Dismiss warning
+          </button>
+        )}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,136 @@
+import { memo, useCallback, useEffect, useRef } from 'react';
+import type { MessageStatus } from '../../shared/ipc/contract';
+import { formatFullDate, formatTime } from '../lib/timeline';
+import { isLocal, type ShownMessage } from '../state/types';
+import { useActions } from './context';
+import { ClockIcon } from './icons';
+import { MessageText } from './MessageText';
+
+/** The sender's clock and ours further apart than this: the tooltip shows both times. */
+const CLOCKS_APART_MS = 60_000;
+
+/** What a message of ours shows: the contract's status, or "sending" while `message:send` has not answered. */
+type ShownStatus = MessageStatus | 'sending';
+
+/**
+ * One message: a bubble (ours on the right, with its status), or a notice centred across the conversation.
+ * A failed one of ours says why, with Retry and Cancel; one waiting for the peer can be withdrawn.
+ */
+export const MessageRow = memo(function MessageRow({
+  message,
+  startsGroup,
+  peerName,
+  peerOnline,
+  highlighted,
+}: {
+  message: ShownMessage;
+  startsGroup: boolean;
+  peerName: string;
+  peerOnline: boolean;
+  highlighted: boolean;
+}) {
+  const ref = useRef<HTMLElement | null>(null);
+  const setRef = useCallback((element: HTMLElement | null) => {
+    ref.current = element;
+  }, []);
+  // A search result the view jumped to takes focus, so that a screen reader reads it.
+  useEffect(() => {
+    if (highlighted) ref.current?.focus({ preventScroll: true });
+  }, [highlighted]);
+
+  if (message.kind === 'notice') {
+    return (
+      <div ref={setRef} className={`msg-notice${highlighted ? ' highlight' : ''}`} role="note" tabIndex={highlighted ? -1 : undefined}>
+        <MessageText text={message.text} />
+        <time dateTime={new Date(message.at).toISOString()} title={formatFullDate(message.at)}>
+          {formatTime(message.at)}
+        </time>
+      </div>
+    );
+  }
+
+  const local = isLocal(message);
+  const status: ShownStatus | undefined = local ? (message.error !== undefined ? 'failed' : 'sending') : message.status;
+  const failure = local ? message.error : message.failure;
+  const classes = ['msg', message.fromMe ? 'mine' : 'theirs'];
+  if (startsGroup) classes.push('group-start');
+  if (status !== undefined) classes.push(`status-${status}`);
+  if (highlighted) classes.push('highlight');
+
+  return (
+    <article ref={setRef} className={classes.join(' ')} tabIndex={highlighted ? -1 : undefined}>
+      <div className="bubble">
+        <span className="sr-only">{message.fromMe ? 'You' : peerName}: </span>
+        <MessageText text={message.text} />
+        <span className="msg-meta">
+          <time dateTime={new Date(message.at).toISOString()} title={timeTitle(message)}>
+            {formatTime(message.at)}
+          </time>
+          {message.fromMe && status !== undefined && <StatusLabel status={status} peerName={peerName} peerOnline={peerOnline} />}
+          {status === 'queued' && !local && <WithdrawButton peer={message.peer} id={message.id} />}
+        </span>
+      </div>
+      {status === 'failed' && <FailureActions message={message} reason={failure} />}
+    </article>
+  );
+});
+
+function timeTitle(message: ShownMessage): string {
+  if (isLocal(message) || message.fromMe || Math.abs(message.at - message.sentAt) < CLOCKS_APART_MS) return formatFullDate(message.at);
+  return `Written ${formatFullDate(message.sentAt)} (their clock), received ${formatFullDate(message.at)}`;
+}
+
+const STATUS_TITLES: Record<ShownStatus, (name: string, online: boolean) => string> = {
+  sending: () => 'Sending…',
+  queued: (name, online) => (online ? 'Waiting to be sent' : `Waiting for ${name} to come online`),
+  sent: (name) => `Sent: on its way to ${name}`,
+  delivered: (name) => `Delivered: stored on ${name}’s computer`,
+  read: (name) => `Read by ${name}`,
+  failed: () => 'Not sent',
+};
+
+/** The status word (tests and people read it as is), with a tooltip that says what it means. */
+function StatusLabel({ status, peerName, peerOnline }: { status: ShownStatus; peerName: string; peerOnline: boolean }) {
+  const title = STATUS_TITLES[status](peerName, peerOnline);
+  return (
+    <span className="msg-status" title={title}>
+      {status === 'queued' && <ClockIcon />}
+      <span>{status}</span>
+      {status === 'queued' && <span className="sr-only">: {title}</span>}
+    </span>
+  );
+}
+
+function FailureActions({ message, reason }: { message: ShownMessage; reason: string | undefined }) {
+  const actions = useActions();
+  const local = isLocal(message);
+  return (
+    <div className="msg-failure">
+      <span>{reason ?? 'Not sent.'}</span>
+      <button
+        type="button"
+        className="btn link-btn"
+        onClick={() => void (local ? actions.resendLocal(message.peer, message.id) : actions.retryMessage(message.peer, message.id))}
+      >
+        Retry
+      </button>
+      <button
+        type="button"
+        className="btn link-btn"
+        onClick={() => void (local ? actions.discardLocal(message.peer, message.id) : actions.cancelMessage(message.peer, message.id))}
+      >
+        Cancel
+      </button>
+    </div>
+  );
+}
+
+/** A message still waiting for the peer can be taken back before it goes (`message:cancel`). */
+function WithdrawButton({ peer, id }: { peer: string; id: string }) {
+  const actions = useActions();
+  return (
+    <button type="button" className="btn link-btn msg-withdraw" onClick={() => void actions.cancelMessage(peer, id)}>
+      Withdraw
+    </button>
+  );
+}

@@ -1,0 +1,275 @@
+/**
+ * A stand-in for the backend that runs inside the page, for the renderer's browser tests: it is installed as
+ * `window.peerline` (the preload's Transport) before the app starts and implements the contract in memory, with
+ * a conversation of 200,000 messages made up on demand. `window.__fake` lets the test play the other side.
+ *
+ * `installFakeBackend` is handed to Playwright's `addInitScript`, which sends its source text to the page:
+ * it must not use anything from outside its own body.
+ */
+import type { Message, MessageStatus } from '../../shared/ipc/contract';
+
+export interface FakeOptions {
+  /** Messages in the long conversation with Bob. */
+  bobCount: number;
+  /** The one message of Bob's history that search finds for "cafe". */
+  cafeIndex: number;
+}
+
+export const BOB = 'b'.repeat(64);
+export const CAROL = 'c'.repeat(64);
+export const DAVE = 'd'.repeat(64);
+
+/** What the page exposes as `window.__fake`. */
+export interface FakeControl {
+  calls: Array<[string, unknown]>;
+  /** The ids of Bob's made-up messages, by index. */
+  bobId(index: number): string;
+  setState(peer: string, state: 'online' | 'offline' | 'connecting', nextRetryAt?: number): void;
+  /** Every message of ours to `peer` that waits goes `status`. */
+  settleAll(peer: string, status: 'delivered' | 'failed', failure?: string): void;
+  receive(peer: string, text: string): void;
+  keyChange(peer: string, needsApproval: boolean): void;
+}
+
+export function installFakeBackend(options: FakeOptions): void {
+  // Types only (erased): the function's source text is all that reaches the page.
+  type Status = MessageStatus;
+  type Msg = Message;
+  const BOB = 'b'.repeat(64);
+  const CAROL = 'c'.repeat(64);
+  const DAVE = 'd'.repeat(64);
+  const now = Date.now();
+  const listeners = new Set<(event: string, payload: unknown) => void>();
+  const emit = (event: string, payload: unknown) => {
+    for (const listener of listeners) listener(event, structuredClone(payload));
+  };
+  const hex = (n: number) => n.toString(16).padStart(32, '0');
+  const safety = Array.from({ length: 12 }, (_, i) => String(10_000 + i * 7_919).slice(0, 5)).join(' ');
+
+  const conversation = (peer: string, name: string, extra: Record<string, unknown>) => ({
+    peer,
+    mode: 'secure',
+    name,
+    peerName: name,
+    address: `127.0.0.1:${8000 + peer.charCodeAt(0)}`,
+    fingerprint: `${name.toUpperCase().padEnd(4, 'X')} 2MZL 9QK4`,
+    state: 'online',
+    unread: 0,
+    typing: false,
+    verified: false,
+    safetyNumber: safety,
+    queued: 0,
+    ...extra,
+  });
+  const conversations: Record<string, any> = {
+    [BOB]: conversation(BOB, 'Bob', { unread: 3, lastMessage: { text: `Bob message #${options.bobCount - 1}`, at: now - 3_600_000, fromMe: false } }),
+    [CAROL]: conversation(CAROL, 'Carol', { state: 'offline', nextRetryAt: now + 15_000, lastReason: 'Carol left.' }),
+    [DAVE]: conversation(DAVE, 'Dave', { verified: true }),
+  };
+
+  // Bob's history is made up from the index; later messages (sent, received) are kept.
+  const BOB_BASE = 1 << 24;
+  const start = now - options.bobCount * 60_000 - 3_600_000;
+  const bobMessage = (i: number): Msg => {
+    const fromMe = i % 3 === 0;
+    const long = i % 7 === 0 ? ' — and a longer line of text, so that this bubble wraps onto more lines and the rows differ in height.' : '';
+    const text = i === options.cafeIndex ? `Let us meet at the Café #${i}` : `Bob message #${i}${long}`;
+    const at = start + i * 60_000;
+    return { id: hex(BOB_BASE + i), peer: BOB, fromMe, text, at, sentAt: at, kind: 'chat', ...(fromMe ? { status: 'read' as const } : {}) };
+  };
+  const extras: Record<string, Msg[]> = { [BOB]: [], [CAROL]: [], [DAVE]: [] };
+  const made = (peer: string) => (peer === BOB ? options.bobCount : 0);
+  for (let i = 0; i < 5; i++) {
+    const at = now - (5 - i) * 3_600_000;
+    extras[CAROL]!.push({ id: hex(0xc0000 + i), peer: CAROL, fromMe: i % 2 === 0, text: `Carol message #${i}`, at, sentAt: at, kind: 'chat', status: 'delivered' });
+  }
+  extras[DAVE]!.push({ id: hex(0xd0000), peer: DAVE, fromMe: false, text: 'Hi, Dave here', at: now - 120_000, sentAt: now - 120_000, kind: 'chat' });
+  extras[DAVE]!.push({ id: hex(0xd0001), peer: DAVE, fromMe: false, text: 'Dave’s safety number changed.', at: now - 60_000, sentAt: now - 60_000, kind: 'notice' });
+  const overrides = new Map<string, Partial<Msg>>();
+  const count = (peer: string) => made(peer) + extras[peer]!.length;
+  const get = (peer: string, i: number): Msg => {
+    const base = i < made(peer) ? bobMessage(i) : extras[peer]![i - made(peer)]!;
+    const override = overrides.get(base.id);
+    return override === undefined ? base : { ...base, ...override };
+  };
+  const indexOf = (peer: string, id: string): number => {
+    const n = Number.parseInt(id, 16);
+    if (peer === BOB && n >= BOB_BASE && n < BOB_BASE + options.bobCount) return n - BOB_BASE;
+    const index = extras[peer]!.findIndex((m) => m.id === id);
+    if (index === -1) throw new Error(`unknown message ${id}`);
+    return made(peer) + index;
+  };
+  let nextId = 0xe0000;
+
+  const fold = (text: string) => text.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase();
+  const words = (text: string) => fold(text).match(/[\p{L}\p{N}]+/gu) ?? [];
+
+  const settings = { displayName: 'Me', port: 8000, allowPlain: true, readReceipts: false };
+  const node = { listening: true, host: '0.0.0.0', port: 8000, addresses: ['127.0.0.1:8000'], allowPlain: true, notices: ['The message store was damaged; a copy was kept as store.damaged-1.'] };
+  const identity = { id: 'f'.repeat(64), fingerprint: 'MEME 1234 5678', name: 'Me', nameChosen: true };
+
+  const updated = (peer: string) => emit('peer:updated', conversations[peer]);
+  const waiting = (peer: string) => {
+    let n = 0;
+    for (const m of extras[peer]!) {
+      const status = overrides.get(m.id)?.status ?? m.status;
+      if (m.fromMe && (status === 'queued' || status === 'sent')) n++;
+    }
+    return n;
+  };
+  const setStatus = (peer: string, id: string, status: Status, failure?: string) => {
+    overrides.set(id, { ...overrides.get(id), status, failure });
+    emit('message:status-changed', { peer, id, status, ...(failure !== undefined ? { failure } : {}) });
+    conversations[peer].queued = waiting(peer);
+    updated(peer);
+  };
+
+  const handlers: Record<string, (request: any) => unknown> = {
+    'identity:get': () => identity,
+    'node:status': () => node,
+    'conversation:list': () => Object.values(conversations),
+    'settings:get': () => settings,
+    'settings:set': (request) => Object.assign(settings, request),
+    'conversation:mark-read': ({ peer }) => {
+      conversations[peer].unread = 0;
+      return null;
+    },
+    'message:typing': () => null,
+    'message:list': ({ peer, before, after, around, limit = 100 }) => {
+      const length = count(peer);
+      let from: number;
+      let to: number;
+      if (before !== undefined) {
+        to = indexOf(peer, before);
+        from = Math.max(0, to - limit);
+      } else if (after !== undefined) {
+        from = indexOf(peer, after) + 1;
+        to = Math.min(length, from + limit);
+      } else if (around !== undefined) {
+        from = Math.max(0, indexOf(peer, around) - Math.floor(limit / 2));
+        to = Math.min(length, from + limit);
+      } else {
+        to = length;
+        from = Math.max(0, to - limit);
+      }
+      const messages: Msg[] = [];
+      for (let i = from; i < to; i++) messages.push(get(peer, i));
+      return { messages, hasMore: from > 0, hasNewer: to < length };
+    },
+    'message:send': ({ peer, text }) => {
+      const online = conversations[peer].state === 'online';
+      const message: Msg = { id: hex(nextId++), peer, fromMe: true, text, at: Date.now(), sentAt: Date.now(), kind: 'chat', status: online ? 'sent' : 'queued' };
+      extras[peer]!.push(message);
+      conversations[peer].lastMessage = { text, at: message.at, fromMe: true };
+      conversations[peer].queued = waiting(peer);
+      updated(peer);
+      if (online) setTimeout(() => setStatus(peer, message.id, 'delivered'), 30);
+      return message;
+    },
+    'message:retry': ({ peer, id }) => {
+      const message = get(peer, indexOf(peer, id));
+      if (message.status !== 'failed') return { error: { code: 'invalid-request', message: 'Only a failed message can be sent again.' } };
+      setStatus(peer, id, 'queued');
+      return get(peer, indexOf(peer, id));
+    },
+    'message:cancel': ({ peer, id }) => {
+      extras[peer] = extras[peer]!.filter((m) => m.id !== id);
+      emit('message:removed', { peer, id });
+      conversations[peer].queued = waiting(peer);
+      updated(peer);
+      return null;
+    },
+    'message:search': ({ query, limit = 50 }) => {
+      const terms = words(query);
+      const results: unknown[] = [];
+      for (const peer of Object.keys(conversations)) {
+        for (let i = count(peer) - 1; i >= 0 && results.length < limit; i--) {
+          const message = get(peer, i);
+          const have = words(message.text);
+          if (terms.every((term) => have.some((word) => word.startsWith(term)))) results.push({ peer, name: conversations[peer].name, message });
+        }
+      }
+      return { results, more: false };
+    },
+    'contact:verify': ({ peer, verified }) => Object.assign(conversations[peer], { verified }),
+    'contact:approve-key': ({ peer }) => {
+      const c = conversations[peer];
+      c.verified = false;
+      delete c.keyChange;
+      return c;
+    },
+    'contact:rename': ({ peer, name }) => {
+      const c = conversations[peer];
+      if (name === null) {
+        delete c.localName;
+        c.name = c.peerName;
+      } else {
+        c.localName = name;
+        c.name = name;
+      }
+      return c;
+    },
+    'contact:remove': ({ peer }) => {
+      delete conversations[peer];
+      emit('conversation:removed', { peer });
+      return null;
+    },
+    'contact:reconnect': ({ peer }) => {
+      conversations[peer].state = 'connecting';
+      delete conversations[peer].nextRetryAt;
+      updated(peer);
+      return null;
+    },
+    'peer:disconnect': () => null,
+  };
+
+  const control = {
+    calls: [] as Array<[string, unknown]>,
+    bobId: (index: number) => hex(BOB_BASE + index),
+    setState(peer: string, state: string, nextRetryAt?: number) {
+      conversations[peer].state = state;
+      if (nextRetryAt === undefined) delete conversations[peer].nextRetryAt;
+      else conversations[peer].nextRetryAt = nextRetryAt;
+      updated(peer);
+    },
+    settleAll(peer: string, status: Status, failure?: string) {
+      for (const m of extras[peer]!) {
+        const current = overrides.get(m.id)?.status ?? m.status;
+        if (m.fromMe && (current === 'queued' || current === 'sent')) setStatus(peer, m.id, status, failure);
+      }
+    },
+    receive(peer: string, text: string) {
+      const message: Msg = { id: hex(nextId++), peer, fromMe: false, text, at: Date.now(), sentAt: Date.now(), kind: 'chat' };
+      extras[peer]!.push(message);
+      conversations[peer].lastMessage = { text, at: message.at, fromMe: false };
+      emit('message:received', message);
+      updated(peer);
+    },
+    keyChange(peer: string, needsApproval: boolean) {
+      conversations[peer].keyChange = { at: Date.now(), previousFingerprint: 'OLDK EY00 0000', fingerprint: 'NEWK EY11 1111', needsApproval };
+      updated(peer);
+    },
+  };
+
+  const page = globalThis as unknown as { __fake: typeof control; peerline: unknown };
+  page.__fake = control;
+  page.peerline = {
+    async invoke(channel: string, request: unknown) {
+      control.calls.push([channel, request]);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const handler = handlers[channel];
+      if (handler === undefined) return { ok: false, error: { code: 'internal', message: `no fake for ${channel}` } };
+      try {
+        const value = handler(request ?? {});
+        if (value !== null && typeof value === 'object' && 'error' in value) return { ok: false, ...(value as object) };
+        return { ok: true, value: structuredClone(value) };
+      } catch (err) {
+        return { ok: false, error: { code: 'internal', message: String(err) } };
+      }
+    },
+    subscribe(listener: (event: string, payload: unknown) => void) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}

@@ -1,0 +1,68 @@
+/** What the renderer's state tests share: two peers, conversations and messages, a transport and a link to drive. */
+import type { EventChannel, InvokeChannel } from '../../shared/ipc/channels';
+import type { Transport } from '../../shared/ipc/client';
+import type { Conversation, Message } from '../../shared/ipc/contract';
+import { fail, type Result } from '../../shared/ipc/result';
+import type { LinkSource, LinkState } from '../../renderer/api/link';
+
+export const PEER = 'a'.repeat(64);
+export const OTHER = 'b'.repeat(64);
+export const id = (n: number) => n.toString(16).padStart(32, '0');
+
+export function conversation(overrides: Partial<Conversation> = {}): Conversation {
+  return {
+    peer: PEER,
+    mode: 'secure',
+    name: 'Alice',
+    peerName: 'Alice',
+    address: '10.0.0.5:8000',
+    state: 'online',
+    unread: 0,
+    typing: false,
+    verified: false,
+    queued: 0,
+    ...overrides,
+  };
+}
+
+export function message(n: number, overrides: Partial<Message> = {}): Message {
+  return { id: id(n), peer: PEER, fromMe: false, text: `m${n}`, at: 1_000 * n, sentAt: 1_000 * n, kind: 'chat', ...overrides };
+}
+
+/** A transport that answers from a table and lets the test fire events. */
+export function fakeTransport(handlers: Partial<Record<InvokeChannel, (request: any) => Result<unknown> | Promise<Result<unknown>>>>) {
+  const listeners = new Set<(event: EventChannel, payload: unknown) => void>();
+  const calls: Array<[InvokeChannel, unknown]> = [];
+  const transport: Transport = {
+    async invoke(channel, request) {
+      calls.push([channel, request]);
+      const handler = handlers[channel];
+      return handler ? handler(request) : fail('internal', `no handler for ${channel}`);
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+  const emit = (event: EventChannel, payload: unknown) => {
+    for (const listener of listeners) listener(event, payload);
+  };
+  return { transport, emit, calls, listeners };
+}
+
+export function fakeLink(): LinkSource & { set(link: LinkState): void } {
+  let link: LinkState = { status: 'open', failures: 0, everOpened: true };
+  const listeners = new Set<(link: LinkState) => void>();
+  return {
+    get: () => link,
+    subscribe: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    retryNow: () => {},
+    set(next) {
+      link = next;
+      for (const listener of listeners) listener(next);
+    },
+  };
+}
