@@ -492,10 +492,10 @@ export class AppService implements Inbox {
       await this.onKeyChanged(verdict.contact, key, name, info.dialAddress, now);
     }
     const peer = this.peerOf(key);
+    this.cameOnline({ ...info, peer }, key);
     // A contact first met now is dialed again after it drops, like the ones known at start-up.
     this.reconnector.track(peer, this.contactOf(peer).addresses);
     this.reconnector.connected(peer);
-    this.cameOnline({ ...info, peer }, key);
   }
 
   /**

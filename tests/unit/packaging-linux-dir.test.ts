@@ -119,7 +119,7 @@ describe('electron-builder --linux dir, offline', () => {
     for (const dev of Object.keys(devDependencies!)) expect(packages, dev).not.toContain(dev);
   });
 
-  it('every native .node file is unpacked, sodium-native’s linux-x64 prebuild included', () => {
+  it('every native .node file is unpacked, the linux-x64 prebuilds of sodium-native and classic-level included', () => {
     const { files } = readAsar(path.join(appOutDir, 'resources/app.asar'));
     const nativeFiles = [...files].filter(([name]) => name.endsWith('.node'));
     expect(nativeFiles.length).toBeGreaterThan(0);
@@ -127,9 +127,11 @@ describe('electron-builder --linux dir, offline', () => {
       expect(entry.unpacked, `${name} is marked unpacked`).toBe(true);
       expect(existsSync(path.join(appOutDir, 'resources/app.asar.unpacked', name)), `${name} is in app.asar.unpacked`).toBe(true);
     }
-    const prebuild = path.join(appOutDir, 'resources/app.asar.unpacked/node_modules/sodium-native/prebuilds/linux-x64/sodium-native.node');
-    expect(existsSync(prebuild)).toBe(true);
-    expect(readFileSync(prebuild).subarray(0, 4)).toEqual(Buffer.from([0x7f, 0x45, 0x4c, 0x46])); // an ELF shared object
+    for (const addon of ['sodium-native/prebuilds/linux-x64/sodium-native.node', 'classic-level/prebuilds/linux-x64/classic-level.node']) {
+      const prebuild = path.join(appOutDir, 'resources/app.asar.unpacked/node_modules', addon);
+      expect(existsSync(prebuild), addon).toBe(true);
+      expect(readFileSync(prebuild).subarray(0, 4)).toEqual(Buffer.from([0x7f, 0x45, 0x4c, 0x46])); // an ELF shared object
+    }
     // Runtimes we never run are left out.
     expect([...files.keys()].filter((name) => /\/prebuilds\/(android|ios)-|\.bare$/.test(name))).toEqual([]);
   });
@@ -169,8 +171,9 @@ describe('electron-builder --linux dir, offline', () => {
     });
     child.stdin.write(`${JSON.stringify({ cmd: 'quit' })}\n`);
     await new Promise((resolve) => child.once('exit', resolve));
-    // An identity means sodium-native loaded its prebuild from the packaged layout.
+    // An identity means sodium-native loaded its prebuild from the packaged layout, and the store classic-level's.
     expect(result).toMatchObject({ ok: true, value: { id: expect.stringMatching(/^[0-9a-f]{64}$/) } });
+    expect(existsSync(path.join(userData, 'store', 'CURRENT')), 'the message store was created').toBe(true);
   });
 });
 
