@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AppService } from '../core/app-service';
-import { parseCliArgs, USAGE, UsageError, type CliOptions } from './args';
+import { parseCliArgs, USAGE, UsageError } from './args';
 import { runInteractive } from './interactive';
 import { runJsonMode } from './json-mode';
 import { startUiServer } from './ui-server';

@@ -307,6 +307,12 @@ export class AppService implements Inbox {
         return this.conversation(peer);
       },
       'contact:approve-key': async ({ peer }) => this.contactSteps.run(this.contactOf(peer).key ?? peer, () => this.approveKey(peer)),
+      'contact:dismiss-key-change': async ({ peer }) => {
+        const { keyChange, ...contact } = this.contactOf(peer);
+        if (!keyChange || keyChange.needsApproval) throw new AppError('invalid-request', 'There is no key-change warning to put away for this contact.');
+        await this.saveContact(contact);
+        return this.conversation(peer);
+      },
       'contact:rename': async ({ peer, name }) => {
         const { localName: _previous, ...contact } = this.contactOf(peer);
         await this.saveContact(name === null ? contact : { ...contact, localName: name });

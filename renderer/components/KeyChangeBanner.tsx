@@ -12,8 +12,6 @@ import { AlertIcon } from './icons';
 export function KeyChangeBanner({ peer }: { peer: string }) {
   const keyChange = useStore((s) => s.conversations[peer]?.keyChange);
   const name = useStore((s) => s.conversations[peer]?.name ?? '');
-  const dismissedAt = useStore((s) => s.dismissedKeyChanges[peer]);
-  const dismiss = useStore((s) => s.dismissKeyChange);
   const openDialog = useStore((s) => s.openDialog);
   const actions = useActions();
   const headingId = useId();
@@ -21,14 +19,13 @@ export function KeyChangeBanner({ peer }: { peer: string }) {
   const [error, setError] = useState<string | null>(null);
 
   if (keyChange === undefined) return null;
-  if (!keyChange.needsApproval && dismissedAt === keyChange.at) return null;
 
-  async function approve() {
+  async function settle(action: (peer: string) => Promise<{ ok: boolean; error?: { message: string } }>) {
     setApproving(true);
     setError(null);
-    const result = await actions.approveKey(peer);
+    const result = await action(peer);
     setApproving(false);
-    if (!result.ok) setError(result.error.message);
+    if (!result.ok) setError(result.error!.message);
   }
 
   return (
@@ -59,7 +56,7 @@ export function KeyChangeBanner({ peer }: { peer: string }) {
       </div>
       <div className="key-change-actions">
         {keyChange.needsApproval && (
-          <button type="button" className="btn primary small" onClick={approve} disabled={approving}>
+          <button type="button" className="btn primary small" onClick={() => settle(actions.approveKey)} disabled={approving}>
             {approving ? 'Approving…' : 'Approve new key'}
           </button>
         )}
@@ -67,7 +64,7 @@ export function KeyChangeBanner({ peer }: { peer: string }) {
           Compare safety numbers
         </button>
         {!keyChange.needsApproval && (
-          <button type="button" className="btn small" onClick={() => dismiss(peer, keyChange.at)}>
+          <button type="button" className="btn small" onClick={() => settle(actions.dismissKeyChange)} disabled={approving}>
             Dismiss warning
           </button>
         )}

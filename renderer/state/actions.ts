@@ -90,6 +90,7 @@ export interface Actions {
   disconnect(peer: string): Promise<Result<null>>;
   verifyContact(peer: string, verified: boolean): Promise<Result<Conversation>>;
   approveKey(peer: string): Promise<Result<Conversation>>;
+  dismissKeyChange(peer: string): Promise<Result<Conversation>>;
   /** A local name for the contact; '' (or only spaces) goes back to the name it gives itself. */
   renameContact(peer: string, name: string): Promise<Result<Conversation>>;
   removeContact(peer: string): Promise<Result<null>>;
@@ -325,6 +326,10 @@ export function createActions(api: Api, link: LinkSource, store: AppStore, optio
 
     async approveKey(peer) {
       return upsertAnswer(await api.contact.approveKey({ peer }));
+    },
+
+    async dismissKeyChange(peer) {
+      return upsertAnswer(await api.contact.dismissKeyChange({ peer }));
     },
 
     async renameContact(peer, name) {

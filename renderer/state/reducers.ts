@@ -61,7 +61,6 @@ export function conversationRemoved(state: AppData, peer: string): Change {
   if (state.touchedAt[peer] !== undefined) change.touchedAt = without(state.touchedAt);
   if (state.messages[peer] !== undefined) change.messages = without(state.messages);
   if (state.drafts[peer] !== undefined) change.drafts = without(state.drafts);
-  if (state.dismissedKeyChanges[peer] !== undefined) change.dismissedKeyChanges = without(state.dismissedKeyChanges);
   if (state.selectedPeer === peer) change.selectedPeer = null;
   if (state.dialog !== null && 'peer' in state.dialog && state.dialog.peer === peer) change.dialog = null;
   const results = state.search.results.filter((result) => result.peer !== peer);

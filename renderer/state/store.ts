@@ -35,7 +35,6 @@ function uiSlice(initialTheme: ThemePreference): Slice<UiSlice> {
     theme: initialTheme,
     toasts: [],
     drafts: {},
-    dismissedKeyChanges: {},
     dismissedNotices: [],
     selectPeer: (peer) => set({ selectedPeer: peer }),
     openDialog: (dialog) => set({ dialog }),
@@ -55,7 +54,6 @@ function uiSlice(initialTheme: ThemePreference): Slice<UiSlice> {
         else drafts[peer] = text;
         return { drafts };
       }),
-    dismissKeyChange: (peer, at) => set((state) => ({ dismissedKeyChanges: { ...state.dismissedKeyChanges, [peer]: at } })),
     dismissNotices: (notices) => set((state) => ({ dismissedNotices: [...new Set([...state.dismissedNotices, ...notices])] })),
   });
 }

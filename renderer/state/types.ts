@@ -117,8 +117,6 @@ export interface UiSlice {
   toasts: Toast[];
   /** Unsent composer text per peer, kept when switching conversations. */
   drafts: Record<string, string>;
-  /** Key-change warnings the person put away, by peer: the `keyChange.at` they saw. */
-  dismissedKeyChanges: Record<string, number>;
   /** Start-up notices (`node.notices`) the person put away. */
   dismissedNotices: string[];
   selectPeer(peer: string | null): void;
@@ -128,7 +126,6 @@ export interface UiSlice {
   pushToast(tone: Toast['tone'], text: string): number;
   dismissToast(id: number): void;
   setDraft(peer: string, text: string): void;
-  dismissKeyChange(peer: string, at: number): void;
   dismissNotices(notices: readonly string[]): void;
 }
 
@@ -137,5 +134,5 @@ export type AppState = IdentitySlice & NodeSlice & ConversationsSlice & Messages
 /** The data part of the state (what reducers read and write), without the UI setters. */
 export type AppData = Omit<
   AppState,
-  'selectPeer' | 'openDialog' | 'closeDialog' | 'setTheme' | 'pushToast' | 'dismissToast' | 'setDraft' | 'dismissKeyChange' | 'dismissNotices'
+  'selectPeer' | 'openDialog' | 'closeDialog' | 'setTheme' | 'pushToast' | 'dismissToast' | 'setDraft' | 'dismissNotices'
 >;

@@ -20,6 +20,7 @@ export const INVOKE_CHANNELS = [
   'message:search',
   'contact:verify',
   'contact:approve-key',
+  'contact:dismiss-key-change',
   'contact:rename',
   'contact:remove',
   'contact:reconnect',

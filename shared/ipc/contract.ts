@@ -186,6 +186,8 @@ export const invokeContract = {
   'contact:verify': { request: z.object({ peer: PeerKey, verified: z.boolean() }).strict(), response: ConversationSchema },
   /** Accepts a verified contact's changed key: it is pinned, the contact is no longer verified, and waiting messages go. */
   'contact:approve-key': { request: PeerRequest, response: ConversationSchema },
+  /** Puts away the warning of an unverified contact's key change: the person has seen it. */
+  'contact:dismiss-key-change': { request: PeerRequest, response: ConversationSchema },
   /** Gives a contact a local name, or with null goes back to the name it gives itself. */
   'contact:rename': {
     request: z.object({ peer: PeerKey, name: DisplayName.nullable() }).strict(),

@@ -414,11 +414,6 @@ describe('contacts', () => {
     expect(store.getState().selectedPeer).toBeNull();
   });
 
-  it('a dismissed key-change warning is remembered by when the key changed', () => {
-    const store = createAppStore();
-    store.getState().dismissKeyChange(PEER, 5);
-    expect(store.getState().dismissedKeyChanges).toEqual({ [PEER]: 5 });
-  });
 });
 
 describe('small helpers', () => {
