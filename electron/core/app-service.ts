@@ -80,6 +80,8 @@ export class AppService implements Inbox {
   private readonly unapprovedKeys = new Map<string, string>();
   private readonly attempts = new Map<string, AbortController>();
   private readonly contactSteps = new KeyedChain();
+  /** Per session key, the newest chat still being stored: a peer's leaving is told after its last words. */
+  private readonly lastReceive = new Map<string, Promise<void>>();
   private reconnectorRef: Reconnector | null = null;
   /** What went wrong while opening (a damaged file set aside): part of the node status every window loads. */
   private readonly startupProblems: string[] = [];
@@ -186,7 +188,14 @@ export class AppService implements Inbox {
     });
     this.reconnectorRef.on('changed', (peer) => this.emitConversation(peer));
     node.on('connected', (info) => void this.contactSteps.run(info.peer, () => this.onConnected(info)).catch((err) => this.raise(err)));
-    node.on('disconnected', ({ peer: key, reason }) => void this.contactSteps.run(key, async () => this.onDisconnected(key, reason)));
+    node.on('disconnected', ({ peer: key, reason }) => {
+      // Taken now, not when the step runs: a chat of a later session waits for this step, so must not be awaited by it.
+      const lastWords = this.lastReceive.get(key);
+      void this.contactSteps.run(key, async () => {
+        await lastWords?.catch(() => {});
+        this.onDisconnected(key, reason);
+      });
+    });
     node.on('sent', ({ peer: key, id }) => this.onSent(this.peerOf(key), id));
     node.on('delivered', ({ peer: key, id }) => void this.changeStatus(this.peerOf(key), id, 'delivered').catch((err) => this.raise(err)));
     node.on('read', ({ peer: key, upTo }) => void this.onRead(this.peerOf(key), upTo).catch((err) => this.raise(err)));
@@ -216,7 +225,16 @@ export class AppService implements Inbox {
   // ---- Inbox: what the node hands over before it acknowledges ----
 
   /** Stores a chat before the node acknowledges it; a resend of a stored id is dropped here. */
-  async receive(key: string, chat: { id?: string; text: string; sentAt?: number }): Promise<void> {
+  receive(key: string, chat: { id?: string; text: string; sentAt?: number }): Promise<void> {
+    const stored = this.storeIncoming(key, chat);
+    this.lastReceive.set(key, stored);
+    void stored.finally(() => {
+      if (this.lastReceive.get(key) === stored) this.lastReceive.delete(key);
+    }).catch(() => {});
+    return stored;
+  }
+
+  private async storeIncoming(key: string, chat: { id?: string; text: string; sentAt?: number }): Promise<void> {
     // The session's contact is saved by `onConnected`, queued before any of its chats.
     await this.contactSteps.settled(key);
     const peer = this.peerOf(key);

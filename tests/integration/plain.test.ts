@@ -47,8 +47,10 @@ describe('a classic socket client dials Peerline', () => {
     client.write(GREETING);
 
     const connected = await cli.waitFor('connected');
-    expect(connected).toEqual({ event: 'connected', peer, address: `127.0.0.1:${client.localPort}`, mode: 'plain' });
-    expect(await cli.waitFor('message')).toEqual({ event: 'message', peer, text: GREETING });
+    const address = `127.0.0.1:${client.localPort}`;
+    expect(connected).toEqual({ event: 'connected', peer, address, dialAddress: address, mode: 'plain' });
+    // A plain-text line carries no id: it gets one of ours, the one `history` shows it under.
+    expect(await cli.waitFor('message')).toEqual({ event: 'message', peer, id: expect.stringMatching(/^[0-9a-f]{32}$/), text: GREETING });
 
     cli.send({ cmd: 'send', peer, text: 'Hello, classic client' });
     expect(await cli.waitFor('sent')).toEqual({ event: 'sent', peer, id: expect.stringMatching(/^[0-9a-f]{32}$/) });
@@ -96,11 +98,12 @@ describe('Peerline dials a classic socket server', () => {
     const { cli } = await startJsonCli({ name: 'Alice', dataDir: await tempDir() });
     const peer = `plain:127.0.0.1:${server.port}`;
     cli.send({ cmd: 'connect', address: `127.0.0.1:${server.port}`, mode: 'plain' });
-    expect(await cli.waitFor('connected')).toEqual({ event: 'connected', peer, address: `127.0.0.1:${server.port}`, mode: 'plain' });
+    const address = `127.0.0.1:${server.port}`;
+    expect(await cli.waitFor('connected')).toEqual({ event: 'connected', peer, address, dialAddress: address, mode: 'plain' });
 
     cli.send({ cmd: 'send', peer, text: 'Hello from the Peerline CLI' });
     const message = await cli.waitFor('message');
-    expect(message).toEqual({ event: 'message', peer, text: 'Echo: Hello from the Peerline CLI' });
+    expect(message).toEqual({ event: 'message', peer, id: expect.stringMatching(/^[0-9a-f]{32}$/), text: 'Echo: Hello from the Peerline CLI' });
     const disconnected = await cli.waitFor('disconnected');
     expect(disconnected).toEqual({ event: 'disconnected', peer, reason: 'the peer closed the connection' });
     expect(cli.events.indexOf(message)).toBeLessThan(cli.events.indexOf(disconnected));
@@ -230,19 +233,18 @@ describe('a plain peer is never marked secure', () => {
     expect(alice.peers().some((p) => p.peer === bob.id || p.mode === 'secure')).toBe(false);
   });
 
-  it('through the CLI: connected and peers carry mode "plain" and no id', async () => {
+  it('through the CLI: connected and peers carry mode "plain" and no key, name or fingerprint', async () => {
     const { cli, port } = await startJsonCli({ name: 'Alice', dataDir: await tempDir() });
     const client = await classicClient(port);
     client.write('hi\n');
     const connected = await cli.waitFor('connected');
-    expect(Object.keys(connected).sort()).toEqual(['address', 'event', 'mode', 'peer']);
+    expect(Object.keys(connected).sort()).toEqual(['address', 'dialAddress', 'event', 'mode', 'peer']);
     expect(connected.mode).toBe('plain');
-    const message = await cli.waitFor('message');
-    expect(message).not.toHaveProperty('id');
+    await cli.waitFor('message');
 
     cli.send({ cmd: 'peers' });
     const { peers } = await cli.waitFor('peers');
-    expect(peers).toEqual([{ peer: connected.peer, address: connected.address, mode: 'plain' }]);
+    expect(peers).toEqual([{ peer: connected.peer, address: connected.address, dialAddress: connected.address, mode: 'plain' }]);
   });
 });
 
