@@ -562,10 +562,15 @@ export class AppService implements Inbox {
     this.sessions.emit('disconnected', { peer, reason });
   }
 
-  /** "sent" is not worth a disk sync: after a crash the message is resent, which is what "sent" promises anyway. */
+  /**
+   * "sent" is not worth a disk sync: after a crash the message is resent, which is what "sent" promises anyway.
+   * It is told at once, unless the message is already further along (a resend of one whose ack was lost).
+   */
   private onSent(peer: string, id: string): void {
-    this.emit('message:status-changed', { peer, id, status: 'sent' });
-    void this.store.setStatus(peer, id, 'sent').catch((err) => this.raise(err));
+    void this.store.setStatus(peer, id, 'sent').then(
+      (stored) => stored?.status === 'sent' && this.emit('message:status-changed', { peer, id, status: 'sent' }),
+      (err) => this.raise(err),
+    );
   }
 
   private async onRead(peer: string, upTo: string): Promise<void> {
@@ -575,7 +580,8 @@ export class AppService implements Inbox {
   private async changeStatus(peer: string, id: string, status: 'queued' | 'delivered' | 'failed', failure?: string): Promise<Message | null> {
     const stored = await this.store.setStatus(peer, id, status, failure === undefined ? undefined : { failure });
     if (!stored) return null;
-    this.emit('message:status-changed', { peer, id, status, ...(failure !== undefined && { failure }) });
+    // The store never moves a message back (an ack after a read receipt): tell what it holds.
+    this.emit('message:status-changed', { peer, id, status: stored.status!, ...(stored.failure !== undefined && { failure: stored.failure }) });
     this.emitConversation(peer);
     return toMessage(stored);
   }

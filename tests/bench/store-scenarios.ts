@@ -22,6 +22,7 @@ import { conversationRange, convHex, messageKey, seqHex, seqHexOfKey, wordRange,
 import { Store } from '../../electron/core/store/store';
 import type { ContactRecord } from '../../electron/core/store/types';
 import { int, ms, ratio, renderTable, writeJson, type Row } from './report';
+import { seededRandom } from '../helpers/random';
 import { nowMs, summarize } from './stats';
 
 export interface StoreBenchConfig {
@@ -60,23 +61,11 @@ const COMMON_EVERY = 10;
 /** One message in OURS_EVERY is ours (addOutgoing); the rest come from the peer. */
 const OURS_EVERY = 5;
 
-/** A small deterministic random generator (mulberry32), so every run stores the same texts. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** ~4,000 made-up words of 2 to 4 syllables; a skewed choice makes a few of them very frequent, as in real text. */
 function vocabulary(): string[] {
   const syllables = ['ka', 'lo', 'mi', 'ne', 'ru', 'sa', 'to', 'vi', 'ze', 'po', 'da', 'fe', 'gu', 'hi'];
   const words = new Set<string>();
-  const next = random(7);
+  const next = seededRandom(7);
   while (words.size < 4_000) {
     const n = 2 + Math.floor(next() * 3);
     let word = '';
@@ -96,13 +85,13 @@ interface Plan {
 function plan(config: StoreBenchConfig): Plan {
   const peers = Array.from({ length: config.conversations }, (_, i) => i.toString(16).padStart(64, 'c'));
   const owner = new Uint16Array(config.messages);
-  const next = random(11);
+  const next = seededRandom(11);
   // Conversation 0 gets `big` messages spread over the whole run; the others share the rest evenly at random.
   const bigShare = config.big / config.messages;
   for (let i = 0; i < config.messages; i++) owner[i] = next() < bigShare ? 0 : 1 + Math.floor(next() * (config.conversations - 1));
   const words = vocabulary();
   const text = (i: number) => {
-    const pick = random(i * 2_654_435_761); // the same text for message i every time
+    const pick = seededRandom(i * 2_654_435_761); // the same text for message i every time
     const count = 5 + Math.floor(pick() * 8);
     const parts: string[] = [];
     for (let k = 0; k < count; k++) parts.push(words[Math.floor(words.length * pick() ** 2)]);

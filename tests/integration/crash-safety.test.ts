@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CliProcess, startJsonCli, stopAllClis, type CliEvent } from '../helpers/cli';
 import { freePort } from '../helpers/net';
 import { cleanUp, tempDir } from '../helpers/peers';
+import { seededRandom } from '../helpers/random';
 
 afterEach(async () => {
   await stopAllClis();
@@ -15,17 +16,6 @@ afterEach(async () => {
 
 const MESSAGES = 1_000;
 const KILLS = 8;
-/** A seeded generator, so a failure can be replayed: the seed is printed with the failure. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 interface Side {
   name: string;
@@ -64,7 +54,7 @@ function idsOf(lives: CliProcess[], event: string): Set<string> {
 describe('crash safety', () => {
   it('SIGKILL of sender and receiver at random points of 1,000 messages: each delivered message is stored once, and all arrive', async () => {
     const seed = Date.now() % 100_000;
-    const next = random(seed);
+    const next = seededRandom(seed);
     const context = `(seed ${seed})`;
     let alice = await start({ name: 'Alice', dataDir: await tempDir(), port: await freePort() });
     let bob = await start({ name: 'Bob', dataDir: await tempDir(), port: await freePort() });
