@@ -567,10 +567,12 @@ export class AppService implements Inbox {
    * It is told at once, unless the message is already further along (a resend of one whose ack was lost).
    */
   private onSent(peer: string, id: string): void {
-    void this.store.setStatus(peer, id, 'sent').then(
-      (stored) => stored?.status === 'sent' && this.emit('message:status-changed', { peer, id, status: 'sent' }),
-      (err) => this.raise(err),
-    );
+    void this.store.setStatus(peer, id, 'sent').then((stored) => {
+      if (stored?.status !== 'sent') return;
+      this.emit('message:status-changed', { peer, id, status: 'sent' });
+      // Written to a plain-text peer, a message has gone as far as it can: it no longer counts as waiting.
+      if (this.store.contact(peer)?.mode === 'plain') this.emitConversation(peer);
+    }, (err) => this.raise(err));
   }
 
   private async onRead(peer: string, upTo: string): Promise<void> {

@@ -95,6 +95,11 @@ describe('AppService', () => {
     const [conversation] = await alice.handlers['conversation:list']({});
     expect(conversation).toMatchObject({ mode: 'plain', name: conversation!.address, state: 'online' });
     expect(conversation!.fingerprint).toBeUndefined();
+    // A reply is written at once; with nothing to acknowledge it, it is not left "waiting".
+    const mark = alice.events.length;
+    expect(await alice.handlers['message:send']({ peer: conversation!.peer, text: 'hello, netcat' })).toMatchObject({ status: 'sent' });
+    await waitUntil(() => alice.events.slice(mark).some((e) => e.event === 'peer:updated' && (e.payload as { queued: number }).queued === 0), 'not waiting');
+    expect((await alice.handlers['conversation:list']({}))[0]).toMatchObject({ queued: 0 });
   });
 });
 

@@ -203,6 +203,17 @@ describe('store: outbox and statuses', () => {
     expect((await store.outbox(A)).map((m) => m.status)).toEqual(['sent', 'queued']);
   });
 
+  it('a message written to a plain-text peer leaves the outbox: nothing will ever acknowledge it', async () => {
+    const { store } = await freshStore();
+    const plain = 'plain:127.0.0.1:5555';
+    await store.saveContact(contact(plain));
+    await store.addOutgoing(plain, { id: id(1), text: 'hello netcat', at: 1 });
+    expect(store.queuedCount(plain)).toBe(1);
+    expect(await store.setStatus(plain, id(1), 'sent')).toMatchObject({ status: 'sent' });
+    expect(store.queuedCount(plain)).toBe(0);
+    expect(await store.outbox(plain)).toEqual([]);
+  });
+
   it('a status never goes back from delivered or read (acks and receipts race)', async () => {
     const { store } = await freshStore();
     await store.addOutgoing(A, { id: id(1), text: 'x', at: 1 });

@@ -314,7 +314,7 @@ export class Store {
 
   /**
    * Changes our message's status (see `nextStatus` for the ones ignored). Delivered, read and failed leave the
-   * outbox; queued (a retry) rejoins it where the message always was. Synced, except 'sent'. Null for an unknown
+   * outbox, and so does sent for a plain-text peer; queued (a retry) rejoins it where the message always was. Synced, except 'sent'. Null for an unknown
    * id, or one that is not our chat message.
    */
   async setStatus(peer: string, id: string, status: MessageStatus, opts: { failure?: string } = {}): Promise<StoredMessage | null> {
@@ -334,7 +334,9 @@ export class Store {
     else updated.failure = failure;
     const batch = this.commit.begin();
     batch.putShadowed(found.key, encodeMessage(updated));
-    this.setWaiting(batch, conversation, found.seq, waits(status2));
+    // A plain-text peer acknowledges nothing: once written to it, our message has gone as far as it can.
+    const final = status2 === 'sent' && this.contactsByPeer.get(peer)?.mode === 'plain';
+    this.setWaiting(batch, conversation, found.seq, waits(status2) && !final);
     if (status2 !== 'sent') await batch.committed;
     return { ...updated };
   }
