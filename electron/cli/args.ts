@@ -32,11 +32,16 @@ Options:
 
 Interactive commands:
   /connect HOST:PORT   dial a Peerline peer (encrypted)
+  /connect             dial the current contact now, not at its next retry
   /plain HOST:PORT     dial a plain-text peer (netcat, a socket script; unencrypted)
+  /contacts            your contacts, numbered: online or not, verified, messages waiting
+  /to N | NAME         talk to contact N of /contacts, or the one whose name starts with NAME
+  /history [N]         the last N messages with the current contact (default 20)
+  /verify [yes|no]     the safety number to compare with the current contact; yes: they matched
+  /approve             accept the current contact's changed key (messages to it wait until then)
   /peers               list connected peers
-  /to N                talk to peer N of /peers
   /quit                say goodbye to everyone and exit
-  anything else        is sent to the current peer
+  anything else        goes to the current contact; if it is offline, when it is back
 `;
 
 export class UsageError extends Error {

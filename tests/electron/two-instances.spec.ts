@@ -116,9 +116,9 @@ function shown(page: Page, text: string): Promise<boolean> {
   return page.getByRole('log').getByText(text, { exact: true }).isVisible();
 }
 
-/** My last message's status word, as shown under it ("sending", "sent", "delivered", "failed"). */
+/** My last message's status word, as shown under it ("sending", "queued", "sent", "delivered", "read", "failed"). */
 async function lastStatus(page: Page): Promise<string | null> {
-  const statuses = page.getByRole('log').getByText(/^(sending|sent|delivered|failed)$/);
+  const statuses = page.getByRole('log').getByText(/^(sending|queued|sent|delivered|read|failed)$/);
   return (await statuses.count()) === 0 ? null : statuses.last().textContent();
 }
 

@@ -304,7 +304,134 @@ describe('interactive peerline', () => {
     carol.cli.endInput();
     expect(await carol.cli.waitForExit()).toEqual({ code: 0, signal: null });
   });
+
+  it('keeps contacts across runs: /contacts and /to, a line to an offline contact waits and is told delivered in one line, /history', async () => {
+    const bobDir = await tempDir();
+    const bobPort = await freePort();
+    const carolOptions = { name: 'Carol', dataDir: await tempDir(), args: ['--port', String(await freePort())] };
+    const bob = await startJsonCli({ name: 'Bob', dataDir: bobDir, args: ['--port', String(bobPort)] });
+    let carol = await startInteractiveCli(carolOptions);
+    carol.cli.send(`/connect 127.0.0.1:${bobPort}`);
+    await carol.cli.waitForOutput('* talking to Bob\n');
+    const carolId = (await bob.cli.waitFor('connected')).peer as string;
+    carol.cli.send('hello Bob');
+    await bob.cli.waitFor((e) => e.event === 'message' && e.text === 'hello Bob');
+    bob.cli.send({ cmd: 'send', peer: carolId, text: 'hi Carol \x1b[2J' });
+    await carol.cli.waitForOutput('[Bob] hi Carol \\x1b[2J\n');
+
+    // Bob leaves: what Carol types now waits for him, even after she quits.
+    bob.cli.send({ cmd: 'quit' });
+    await carol.cli.waitForOutput('* Bob disconnected: the peer left (quit); what you type to Bob now waits until Bob is back\n');
+    carol.cli.send('are you there?');
+    await carol.cli.waitForOutput('* queued for Bob: will be sent when Bob is back\n');
+    carol.cli.send('/quit');
+    expect(await carol.cli.waitForExit()).toEqual({ code: 0, signal: null });
+
+    // Carol again, on the same data directory: Bob is a contact, offline, with one message waiting.
+    carol = await startInteractiveCli(carolOptions);
+    await carol.cli.waitForOutput('  1 contact, 1 message waiting: /contacts lists them\n');
+    const say = (line: string, expected: string | RegExp) => typeAndWait(carol.cli, line, expected);
+    await say('/contacts', '  1. Bob (offline, 1 waiting)\n');
+    await say('one more thing', '! Nobody to talk to yet: /contacts lists your contacts, /to N picks one.');
+    await say('/to 2', '! There is no contact 2; /contacts lists them.');
+    await say('/to x', `! No contact's name starts with "x"; /contacts lists them.`);
+    await say('/to 1', '* talking to Bob (offline: what you type waits until Bob is back)\n');
+    // Switching to a conversation shows its last few messages.
+    await carol.cli.waitForOutput(/  (?:\d{4}-\d\d-\d\d )?\d\d:\d\d me: are you there\?  \[queued\]\n/);
+    await say('/to b', '* talking to Bob (offline');
+    await say('one more thing', '* queued for Bob: will be sent when Bob is back\n');
+    await say('/contacts', '  1. Bob (offline, 2 waiting)  <- current\n');
+
+    // Bob comes back and dials Carol: both waiting messages go, in order, and Carol hears of it in one line.
+    const deliveredSince = carol.cli.stdout.length;
+    const bobAgain = await startJsonCli({ name: 'Bob', dataDir: bobDir, args: ['--port', String(bobPort)] });
+    await carol.cli.waitForOutput('* delivered to Bob (2 waiting messages)\n', { since: deliveredSince });
+    await bobAgain.cli.waitFor((e) => e.event === 'message' && e.text === 'one more thing');
+    expect(bobAgain.cli.all('message').map((m) => m.text)).toEqual(['are you there?', 'one more thing']);
+    await say('/contacts', '  1. Bob (online)  <- current\n');
+    await say('/peers', /  1\. Bob at 127\.0\.0\.1:\d+ \(encrypted, fingerprint [A-Z2-7 ]{19}\)  <- current\n/);
+
+    // Online, a line goes at once, and its delivery is not worth a line.
+    const onlineSince = carol.cli.stdout.length;
+    carol.cli.send('back to normal');
+    await bobAgain.cli.waitFor((e) => e.event === 'message' && e.text === 'back to normal');
+    let history = '';
+    for (let tries = 0; !history.includes('back to normal  [delivered]'); tries++) {
+      expect(tries, 'the last message is shown delivered').toBeLessThan(50);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const since = carol.cli.stdout.length;
+      carol.cli.send('/history');
+      history = String(await carol.cli.waitForOutput(/\* history with Bob:\n(?:  .*\n)+/, { since }));
+    }
+    // HH:MM, after a date when the message is from another day (a test that runs over midnight).
+    const time = '(?:\\d{4}-\\d\\d-\\d\\d )?\\d\\d:\\d\\d';
+    expect(history).toMatch(
+      new RegExp(
+        [
+          '\\* history with Bob:',
+          `  ${time} me: hello Bob  \\[delivered\\]`,
+          `  ${time} Bob: hi Carol \\\\x1b\\[2J`,
+          `  ${time} me: are you there\\?  \\[delivered\\]`,
+          `  ${time} me: one more thing  \\[delivered\\]`,
+          `  ${time} me: back to normal  \\[delivered\\]`,
+          '',
+        ].join('\n'),
+      ),
+    );
+    expect(carol.cli.stdout.slice(onlineSince)).not.toContain('* delivered');
+    await say('/history 2', '* history with Bob (the last 2; /history 10 shows more):\n');
+    await say('/history many', '! /history N shows the last N messages, N from 1 to 500.');
+  });
+
+  it('a verified contact with a new key: the change is shown, lines to it wait, /approve sends them', async () => {
+    const bobPort = await freePort();
+    const bob = await startJsonCli({ name: 'Bob', dataDir: await tempDir(), args: ['--port', String(bobPort)] });
+    const carol = await startInteractiveCli({ name: 'Carol', dataDir: await tempDir() });
+    const say = (line: string, expected: string | RegExp) => typeAndWait(carol.cli, line, expected);
+    await say('/approve', '! Pick a contact first: /contacts lists them, /to N picks one.');
+    // The first peer to connect becomes the current one; /to picks another by number or by its name.
+    const bobby = await startJsonCli({ name: 'Bobby', dataDir: await tempDir() });
+    await say(`/connect 127.0.0.1:${bobby.port}`, '* talking to Bobby\n');
+    await say(`/connect 127.0.0.1:${bobPort}`, /\* connected: Bob at /);
+    await say('/peers', /  1\. Bobby at .*  <- current\n  2\. Bob at 127\.0\.0\.1:\d+ \(encrypted, fingerprint [A-Z2-7 ]{19}\)\n/);
+    await say('/to bo', '! "bo" could be Bobby (1) or Bob (2): type more of the name, or /to N.');
+    await say('/to BOB', '* talking to Bob\n');
+    await say('/to 1', '* talking to Bobby\n');
+    await say('/to bob', '* talking to Bob\n');
+    await say('/verify', /\* safety number with Bob: \d{5}(?: \d{5}){11}\n.*\n\* compare these digits with Bob .*: \/verify yes\n/);
+    await say('/verify yes', '* Bob is marked verified\n');
+    await say('/contacts', '  1. Bobby (online)\n  2. Bob (online, ✓ verified)  <- current\n');
+    bob.cli.send({ cmd: 'quit' });
+    await carol.cli.waitForOutput('* Bob disconnected');
+
+    // Someone else answers at Bob's address.
+    const comesBack = carol.cli.stdout.length;
+    const other = await startJsonCli({ name: 'Bob', dataDir: await tempDir(), args: ['--port', String(bobPort)] });
+    // Dials Bob now (unless Carol's own retry got there first).
+    await say('/connect', /\* (dialing Bob again…|Bob is connected already)\n/);
+    const connected = (await carol.cli.waitForOutput(/\* connected: Bob at 127\.0\.0\.1:\d+ \(encrypted, fingerprint ([A-Z2-7 ]{19})\)\n/, { since: comesBack })) as RegExpExecArray;
+    await carol.cli.waitForOutput("* Bob's safety number changed. You had verified Bob, so messages to Bob wait until you approve the new key.");
+    await carol.cli.waitForOutput('* messages to Bob wait for your approval: /verify to compare, then /approve\n');
+    await say('is it really you?', "* queued for Bob: will be sent once you /approve Bob's new key\n");
+    await say('/contacts', '  2. Bob (online, 1 waiting, new key: /approve)  <- current\n');
+    await say('/verify', `* Bob's key changed: fingerprint ${connected[1]}, was `);
+    expect(other.cli.all('message')).toEqual([]);
+
+    const since = carol.cli.stdout.length;
+    carol.cli.send('/approve');
+    await carol.cli.waitForOutput("* You approved Bob's new key. Messages that were waiting are on their way.\n", { since });
+    await carol.cli.waitForOutput('* delivered to Bob (1 waiting message)\n', { since });
+    expect(await other.cli.waitFor('message')).toMatchObject({ text: 'is it really you?' });
+    await say('/contacts', '  2. Bob (online)  <- current\n');
+  });
 });
+
+/** Types `line` into an interactive peerline and waits until what it prints after shows `expected`. */
+function typeAndWait(cli: CliProcess, line: string, expected: string | RegExp): Promise<RegExpExecArray | string> {
+  const since = cli.stdout.length;
+  cli.send(line);
+  return cli.waitForOutput(expected, { since });
+}
 
 /** `from` sends `text` to `toId`: `sent` then `delivered` with one id at `from`, `message` at `to`. */
 async function sendAndConfirm(from: CliProcess, to: CliProcess, toId: string, fromId: string, text: string): Promise<void> {

@@ -58,6 +58,13 @@ describe('parseCliArgs', () => {
     for (const flag of ['--host', '--port', '--name', '--data-dir', '--no-plain', '--json', '--ui', '--ui-port', '--help']) expect(USAGE).toContain(flag);
   });
 
+  it('the usage lists every interactive command, as /help shows them', () => {
+    const interactive = USAGE.slice(USAGE.indexOf('Interactive commands:'));
+    for (const command of ['/connect HOST:PORT', '/plain HOST:PORT', '/contacts', '/to N | NAME', '/history [N]', '/verify [yes|no]', '/approve', '/peers', '/quit']) {
+      expect(interactive).toContain(`  ${command} `);
+    }
+  });
+
   it.each([
     [['--bogus'], /Unknown option '--bogus'/],
     [['-x'], /Unknown option '-x'/],
