@@ -21,6 +21,8 @@ import { judgeKey, keyChangeNotice, pinKey, rememberAddress, shownName } from '.
 const TYPING_EXPIRES_MS = 6_000;
 /** The longest last-message preview a conversation carries to the list. */
 const PREVIEW_CHARS = 200;
+/** Keys whose fingerprint and safety number are kept computed; past it the cache starts over (contacts are few). */
+const MAX_KEY_FACTS = 1_024;
 
 export interface AppServiceOptions {
   dataDir: string;
@@ -85,6 +87,8 @@ export class AppService implements Inbox {
   private reconnectorRef: Reconnector | null = null;
   /** What went wrong while opening (a damaged file set aside): part of the node status every window loads. */
   private readonly startupProblems: string[] = [];
+  /** Fingerprint and safety number by key: every conversation update carries them, and hashing is not free. */
+  private readonly keyFacts = new Map<string, { fingerprint: string; safetyNumber: string }>();
   private nodeRef: PeerNode | null = null;
   private closing: Promise<void> | null = null;
 
@@ -652,6 +656,16 @@ export class AppService implements Inbox {
     if (contact) this.emit('peer:updated', this.toConversation(contact));
   }
 
+  private factsOf(key: string): { fingerprint: string; safetyNumber: string } {
+    let facts = this.keyFacts.get(key);
+    if (!facts) {
+      if (this.keyFacts.size >= MAX_KEY_FACTS) this.keyFacts.clear();
+      facts = { fingerprint: fingerprintOf(Buffer.from(key, 'hex')), safetyNumber: safetyNumber(this.node.identity.id, key) };
+      this.keyFacts.set(key, facts);
+    }
+    return facts;
+  }
+
   private toConversation(contact: ContactRecord): Conversation {
     const presence = this.presence.get(contact.peer);
     const online = presence?.onlineKey != null;
@@ -666,10 +680,7 @@ export class AppService implements Inbox {
       peerName: contact.peerName,
       ...(contact.localName !== undefined && { localName: contact.localName }),
       address: contact.addresses[0] ?? '',
-      ...(contact.mode === 'secure' && {
-        fingerprint: fingerprintOf(Buffer.from(shownKey, 'hex')),
-        safetyNumber: safetyNumber(this.node.identity.id, shownKey),
-      }),
+      ...(contact.mode === 'secure' && this.factsOf(shownKey)),
       state,
       unread: contact.unread,
       ...(last && { lastMessage: { ...last, text: last.text.slice(0, PREVIEW_CHARS) } }),
@@ -681,8 +692,8 @@ export class AppService implements Inbox {
       ...(contact.keyChange && {
         keyChange: {
           at: contact.keyChange.at,
-          previousFingerprint: fingerprintOf(Buffer.from(contact.keyChange.previousKey, 'hex')),
-          fingerprint: fingerprintOf(Buffer.from(contact.keyChange.key, 'hex')),
+          previousFingerprint: this.factsOf(contact.keyChange.previousKey).fingerprint,
+          fingerprint: this.factsOf(contact.keyChange.key).fingerprint,
           needsApproval: contact.keyChange.needsApproval,
         },
       }),

@@ -8,13 +8,19 @@
  *    (handshakes, round trips, and the reference rows of sections 3 and 5);
  *  - two ends: the receiving end runs in a separate worker thread (or, with --receiver=process, a child process)
  *    started from this same bundle (remote.ts), so the sender encrypts while the receiver decrypts, as real peers
- *    on two machines do (sections 3 and 4). Raw node:net, bare secret-stream and Peerline are measured alike.
+ *    on two machines do (sections 3, 4 and 7). Raw node:net, bare secret-stream and Peerline are measured alike.
  *
  * Then section 6, the message store (tests/bench/store-scenarios.ts): 1,000,000 messages inserted, paged and
  * searched in a temporary directory, next to bare classic-level baselines; written to out/bench/store-results.json.
  *
- *   node out/bench/bench.js [store] [--quick] [--receiver=thread|process]
+ * Then section 7, durable chat, two ends (tests/bench/durable-scenarios.ts): 20,000 messages end to end between
+ * two whole AppServices, each with its store on disk (stored before sent, stored before acked, 'delivered' stored
+ * before told), the receiving one in the receiver thread of sections 3 and 4; baseline: two bare PeerNodes in the
+ * same setup and run. Added to out/bench/results.json under `durableChat` (its rows among `rows`).
+ *
+ *   node out/bench/bench.js [store] [durable] [--quick] [--receiver=thread|process]
  *     store: only section 6 (the message store), nothing over the network
+ *     durable: only section 7 (durable chat, two ends; under 10 s here); with store: sections 6 and 7
  *     --quick: a fraction of the iterations, for trying the bench itself
  *     --receiver: where the receiving end of the two-end sections runs (default: thread)
  */
@@ -28,8 +34,9 @@ import { bareBulk, bareBulkTo, bareHandshakeTimes, bareRoundTrips, rawBulk, rawB
 import { isReceiver, RemoteReceiver, serveReceiver, type ReceiverKind } from './remote';
 import { countMessages, peerConnectTimes, peerRoundTrips, pumpChats, settleAcks, type ChatPumpResult } from './peer-scenarios';
 import { int, ms, ratio, renderTable, writeJson, type Row } from './report';
+import { runDurableSection } from './durable-scenarios';
 import { runStoreSection } from './store-scenarios';
-import { fastest, mbPerSecond, messagesPerSecond, nowMs, summarize, threadCpuMs, withTimeout, type RunCpu, type Transfer } from './stats';
+import { fastest, mbPerSecond, messagesPerSecond, nowMs, summarize, withCpu, withTimeout, type Transfer } from './stats';
 
 const quick = process.argv.includes('--quick');
 const scale = (n: number) => (quick ? Math.max(1, Math.round(n / 10)) : n);
@@ -68,7 +75,15 @@ const TARGETS = {
 
 const outFile = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results.json');
 const storeOutFile = path.join(path.dirname(fileURLToPath(import.meta.url)), 'store-results.json');
-const storeOnly = process.argv.slice(2).includes('store');
+/** `store` and `durable` pick sections 6 and 7 alone; with neither, every section runs. */
+const picked = { store: process.argv.slice(2).includes('store'), durable: process.argv.slice(2).includes('durable') };
+const runAll = !picked.store && !picked.durable;
+
+/** The receivers' limits for every capacity figure (sections 3, 4 and 7): high enough never to engage. */
+const liftedLimits = { inboundMessagesPerSecond: CONFIG.chat.liftedLimit, inboundMessageBurst: CONFIG.chat.liftedLimit };
+const liftedNote =
+  `receiver limits lifted: inboundMessagesPerSecond = inboundMessageBurst = ${int(CONFIG.chat.liftedLimit)} ` +
+  `(default ${int(DEFAULT_LIMITS.inboundMessagesPerSecond)}/s, burst ${int(DEFAULT_LIMITS.inboundMessageBurst)})`;
 
 function progress(text: string): void {
   process.stdout.write(`· ${text}\n`);
@@ -114,19 +129,6 @@ async function chatRun(sender: PeerNode, to: ChatTarget, total: number, text: st
   return { ...run, received };
 }
 
-/** Runs `run`, adding the CPU time this thread and, when given, the receiver's thread spent over it. */
-async function withCpu<T extends Transfer>(run: () => Promise<T>, receiver?: RemoteReceiver): Promise<T> {
-  const sender0 = threadCpuMs();
-  const receiver0 = receiver ? await receiver.cpuMs() : null;
-  const result = await run();
-  const sender1 = threadCpuMs();
-  const receiver1 = receiver ? await receiver.cpuMs() : null;
-  if (sender0 === null || sender1 === null) return result;
-  const cpu: RunCpu = { senderMs: sender1 - sender0 };
-  if (receiver0 !== null && receiver1 !== null) cpu.receiverMs = receiver1 - receiver0;
-  return { ...result, cpu };
-}
-
 /** "sender busy 97%, receiver 86%; CPU per MB: sender 0.54 ms, receiver 0.48 ms" for a run that has CPU figures. */
 function cpuNote(run: Transfer): string {
   if (!run.cpu) return 'no CPU figures on this platform';
@@ -144,7 +146,6 @@ async function main(): Promise<void> {
     process.exit(1);
   }, CONFIG.watchdogMs);
   watchdog.unref();
-  if (CONFIG.receiver !== 'thread' && CONFIG.receiver !== 'process') throw new Error(`--receiver must be thread or process, not ${CONFIG.receiver}`);
   const meta = {
     date: new Date().toISOString(),
     node: process.version,
@@ -163,7 +164,7 @@ async function main(): Promise<void> {
   console.log(`All traffic over 127.0.0.1. Two-end figures: the receiving end in ${separate}; one-thread figures: both ends in this thread.\n`);
 
   const receiver = await timed(`receiving end started (${separate})`, () => RemoteReceiver.start(CONFIG.receiver, new URL(import.meta.url)));
-  const lifted = { inboundMessagesPerSecond: CONFIG.chat.liftedLimit, inboundMessageBurst: CONFIG.chat.liftedLimit };
+  const lifted = liftedLimits;
   const alice = await startPeer('bench-alice');
   const bob = await startPeer('bench-bob', { limits: lifted }); // one-thread receiver for capacity figures: limiter lifted
   const localBob = localTarget(bob);
@@ -282,7 +283,6 @@ async function main(): Promise<void> {
       target: { text: `≥ ${TARGETS.secureOverRaw.toFixed(2)}× raw TCP`, met: top.peerline / top.raw >= TARGETS.secureOverRaw },
     },
   ];
-  const liftedNote = `receiver limits lifted: inboundMessagesPerSecond = inboundMessageBurst = ${int(chat.liftedLimit)} (default ${int(DEFAULT_LIMITS.inboundMessagesPerSecond)}/s, burst ${int(DEFAULT_LIMITS.inboundMessageBurst)})`;
   const handshakeSection = `1. Handshake, one thread — ${iterations} connects each, after ${warmup} warm-up; p50 / p90`;
   const rttSection = `2. Round trip, one thread — ${rt.count} sequential, after ${rt.warmup} warm-up; ${rt.textBytes}-byte payload`;
   const chatSection = `3. Chat messages/s, two ends — ${chat.textBytes}-byte texts, ≤ ${int(chat.window)} unacked in flight, timed until all delivered (acked)`;
@@ -431,20 +431,36 @@ async function main(): Promise<void> {
   });
   console.log(`Results: ${outFile}`);
   console.log(`Bench took ${totalSeconds.toFixed(1)} s.`);
-  clearTimeout(watchdog); // section 6 has its own
+  clearTimeout(watchdog); // sections 6 and 7 have their own
+}
+
+/** Sections 1–5, then 6, then 7; or only those picked by `store` and `durable`. */
+async function runSections(): Promise<void> {
+  if (CONFIG.receiver !== 'thread' && CONFIG.receiver !== 'process') throw new Error(`--receiver must be thread or process, not ${CONFIG.receiver}`);
+  if (runAll) await main();
+  if (runAll || picked.store) await runStoreSection({ quick, progress, outFile: storeOutFile });
+  if (runAll || picked.durable) {
+    await runDurableSection({
+      quick,
+      progress,
+      outFile,
+      receiverKind: CONFIG.receiver,
+      startReceiver: () => RemoteReceiver.start(CONFIG.receiver, new URL(import.meta.url)),
+      receiverLimits: liftedLimits,
+      limitsNote: liftedNote,
+    });
+  }
 }
 
 if (isReceiver()) {
   serveReceiver();
 } else {
-  (storeOnly ? Promise.resolve() : main())
-    .then(() => runStoreSection({ quick, progress, outFile: storeOutFile }))
-    .then(
-      () => process.exit(0),
-      async (err: unknown) => {
-        console.error(err);
-        await withTimeout(cleanUp(), 5_000, 'cleanup').catch(() => {});
-        process.exit(1);
-      },
-    );
+  runSections().then(
+    () => process.exit(0),
+    async (err: unknown) => {
+      console.error(err);
+      await withTimeout(cleanUp(), 5_000, 'cleanup').catch(() => {});
+      process.exit(1);
+    },
+  );
 }

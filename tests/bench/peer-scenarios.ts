@@ -86,47 +86,106 @@ export interface ChatPumpResult extends Transfer {
   window: number;
 }
 
+/** Starts and ends a windowed run: see `windowedPump`. */
+export interface WindowedPump {
+  /** Starts the clock and the sending; resolves when all have been delivered. Call once. */
+  run(): Promise<ChatPumpResult>;
+  /** One more delivered: refills the window when it has half emptied, and ends the run with the last one. */
+  delivered(): void;
+  /** Ends the run with `error` (a session closed, a send failed). */
+  fail(error: Error): void;
+}
+
 /**
- * Sends `total` chats of `text` from `sender` to the peer `receiverId` (a node in this thread or elsewhere) as fast
- * as the session takes them, with at most `window` unacknowledged at once (refilled when half have been acked),
- * timed from the first send until the last `delivered` event. Bytes counted are text bytes.
+ * The sending policy of every chat-rate run, whatever sends (a PeerNode here, the app in the durable section):
+ * `sendOne` is called `total` times, with at most `window` sent and not yet `delivered()` at once, refilled when
+ * half have been delivered; timed from the first send until the last delivery. Bytes counted are text bytes.
  */
-export function pumpChats(sender: PeerNode, receiverId: string, total: number, text: string, window: number, marks: number[] = []): Promise<ChatPumpResult> {
-  const textBytes = Buffer.byteLength(text);
+export function windowedPump(total: number, window: number, textBytes: number, sendOne: () => void, marks: readonly number[] = []): WindowedPump {
   const refillBelow = Math.max(1, Math.floor(window / 2));
-  let sent = 0;
-  let delivered = 0;
   const markTimes: Record<number, number> = {};
   const pendingMarks = new Set(marks);
-  return new Promise((resolve, reject) => {
-    let start = 0;
-    const fill = () => {
-      while (sent < total && sent - delivered < window) {
-        sender.send(receiverId, text);
-        sent++;
-      }
-    };
-    const onDisconnected = ({ peer, reason }: { peer: string; reason: string }) => {
-      if (peer === receiverId) finish(new Error(`the session closed mid-run: ${reason}`));
-    };
-    const onDelivered = ({ peer }: { peer: string }) => {
-      if (peer !== receiverId) return;
-      delivered++;
-      if (pendingMarks.has(delivered)) markTimes[delivered] = nowMs() - start;
-      if (delivered === total) return finish(null);
-      if (sent < total && sent - delivered <= refillBelow) fill();
-    };
-    const finish = (error: Error | null) => {
+  let sent = 0;
+  let delivered = 0;
+  let start = 0;
+  let settled = false;
+  let settle!: (error: Error | null) => void;
+  const done = new Promise<ChatPumpResult>((resolve, reject) => {
+    settle = (error) => {
+      if (settled) return;
+      settled = true;
       const ms = nowMs() - start;
-      sender.off('delivered', onDelivered);
-      sender.off('disconnected', onDisconnected);
       if (error) reject(error);
       else resolve({ bytes: total * textBytes, messages: total, ms, markTimes, window });
     };
-    sender.on('delivered', onDelivered);
-    sender.on('disconnected', onDisconnected);
-    start = nowMs();
-    fill();
+  });
+  const fill = () => {
+    try {
+      while (sent < total && sent - delivered < window) {
+        sendOne();
+        sent++;
+      }
+    } catch (err) {
+      settle(err instanceof Error ? err : new Error(String(err)));
+    }
+  };
+  return {
+    run() {
+      start = nowMs();
+      fill();
+      return done;
+    },
+    delivered() {
+      if (settled) return;
+      delivered++;
+      if (pendingMarks.has(delivered)) markTimes[delivered] = nowMs() - start;
+      if (delivered === total) return settle(null);
+      if (sent < total && sent - delivered <= refillBelow) fill();
+    },
+    fail: (error) => settle(error),
+  };
+}
+
+/**
+ * Sends `total` chats of `text` from `sender` to the peer `receiverId` (a node in this thread or elsewhere) as fast
+ * as the session takes them, with at most `window` unacknowledged at once (see `windowedPump`), timed from the
+ * first send until the last `delivered` event. With `latencies`, each chat's send → `delivered` time is pushed
+ * there (ms); without, nothing is kept per chat.
+ */
+export function pumpChats(
+  sender: PeerNode,
+  receiverId: string,
+  total: number,
+  text: string,
+  window: number,
+  marks: readonly number[] = [],
+  latencies?: number[],
+): Promise<ChatPumpResult> {
+  const sentAt = new Map<string, number>();
+  const sendOne = latencies
+    ? () => {
+        const at = nowMs();
+        sentAt.set(sender.send(receiverId, text), at);
+      }
+    : () => void sender.send(receiverId, text);
+  const pump = windowedPump(total, window, Buffer.byteLength(text), sendOne, marks);
+  const onDisconnected = ({ peer, reason }: { peer: string; reason: string }) => {
+    if (peer === receiverId) pump.fail(new Error(`the session closed mid-run: ${reason}`));
+  };
+  const onDelivered = ({ peer, id }: { peer: string; id: string }) => {
+    if (peer !== receiverId) return;
+    const at = sentAt.get(id);
+    if (latencies && at !== undefined) {
+      sentAt.delete(id);
+      latencies.push(nowMs() - at);
+    }
+    pump.delivered();
+  };
+  sender.on('delivered', onDelivered);
+  sender.on('disconnected', onDisconnected);
+  return pump.run().finally(() => {
+    sender.off('delivered', onDelivered);
+    sender.off('disconnected', onDisconnected);
   });
 }
 

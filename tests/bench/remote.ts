@@ -2,8 +2,9 @@
  * The receiving end of the two-end measurements, in its own thread (a worker_threads Worker) or process (a child
  * of the same bundle): its own event loop and V8 heap, so it decrypts while this side encrypts, as two real peers
  * on two machines do. bench.ts starts its own bundle again in that role (`isReceiver()`), and talks to it through
- * a small request/reply channel: the receiver opens listeners on 127.0.0.1 and reports what arrived; all the data
- * goes over loopback TCP, and all timing is done by the sender, on its own clock.
+ * a small request/reply channel: the receiver opens listeners on 127.0.0.1 (raw and bare sinks, PeerNodes, whole
+ * AppServices with their stores on disk) and reports what arrived; all the data goes over loopback TCP, and all
+ * timing is done by the sender, on its own clock.
  *
  * Nothing here can hang the bench: every request and every run has a deadline, and a receiver that fails or exits
  * rejects everything that waits on it, with a message saying so.
@@ -14,6 +15,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import type { PeerLimits } from '../../shared/protocol/limits';
 import { cleanUp, startPeer } from '../helpers/peers';
 import { startBulkSink } from './baselines';
+import { openBenchApp } from './durable-scenarios';
 import { countMessages } from './peer-scenarios';
 import { sleep, threadCpuMs, withTimeout } from './stats';
 
@@ -27,6 +29,7 @@ const REQUEST_TIMEOUT_MS = 15_000;
 type Request =
   | { cmd: 'sink'; kind: 'raw' | 'bare'; total: number }
   | { cmd: 'peer'; name: string; limits: Partial<PeerLimits> }
+  | { cmd: 'app'; name: string; limits: Partial<PeerLimits> }
   | { cmd: 'received'; name: string; from: string }
   | { cmd: 'cpu' }
   | { cmd: 'close' };
@@ -56,6 +59,11 @@ export function serveReceiver(): void {
         node.on('log', () => {});
         peers.set(request.name, countMessages(node));
         return { id: node.id, port: node.port };
+      }
+      case 'app': {
+        const app = await openBenchApp(request.name, request.limits);
+        peers.set(request.name, app.received);
+        return { id: app.service.node.id, port: app.service.node.port };
       }
       case 'received': {
         const count = peers.get(request.name);
@@ -187,7 +195,15 @@ export class RemoteReceiver {
     return this.request({ cmd: 'peer', name, limits }, `starting peer ${name}`);
   }
 
-  /** How many chats from `from` the peer `name` has shown its app so far. */
+  /**
+   * A listening AppService over there (the whole app: its store on disk in a temporary directory, the node's
+   * inbox), with `limits`; it counts the chats it stores and tells its app.
+   */
+  startApp(name: string, limits: Partial<PeerLimits>): Promise<{ id: string; port: number }> {
+    return this.request({ cmd: 'app', name, limits }, `starting app ${name}`);
+  }
+
+  /** How many chats from `from` the peer or app `name` has shown its app so far. */
   received(name: string, from: string): Promise<number> {
     return this.request({ cmd: 'received', name, from }, `asking ${name} what it received`);
   }

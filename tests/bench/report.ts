@@ -1,5 +1,5 @@
 /** The printed table and the JSON file of a benchmark run. */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 export interface Target {
@@ -50,6 +50,25 @@ export function renderTable(rows: readonly Row[]): string {
 export async function writeJson(file: string, data: unknown): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, JSON.stringify(data, null, 2) + '\n');
+}
+
+/**
+ * Puts `value` under `key` of the JSON object in `file` and `rows` among its `rows`, in place of the rows of the
+ * same numbered sections ("7." …) from an earlier run; everything else in the file is kept. A missing or unreadable
+ * file starts afresh. For a section that can run alone and after the others (the durable chat, section 7).
+ */
+export async function mergeJson(file: string, key: string, value: unknown, rows: readonly Row[]): Promise<void> {
+  let data: Record<string, unknown> = {};
+  try {
+    const parsed: unknown = JSON.parse(await readFile(file, 'utf8'));
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) data = parsed as Record<string, unknown>;
+  } catch {
+    // none yet, or not ours to read: written afresh
+  }
+  const numberOf = (section: string) => section.slice(0, section.indexOf(' ') + 1);
+  const replaced = new Set(rows.map((row) => numberOf(row.section)));
+  const kept = Array.isArray(data.rows) ? (data.rows as Row[]).filter((row) => !replaced.has(numberOf(String(row?.section ?? '')))) : [];
+  await writeJson(file, { ...data, [key]: value, rows: [...kept, ...rows] });
 }
 
 export function ms(value: number): string {

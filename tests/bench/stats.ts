@@ -59,6 +59,45 @@ export function threadCpuMs(): number | null {
   }
 }
 
+/**
+ * Runs `run`, adding the CPU time this thread and, when given, the receiving end (its `cpuMs()`, e.g. a
+ * RemoteReceiver) spent over it. Without CPU figures on this platform, the run comes back as it was.
+ */
+export async function withCpu<T extends Transfer>(run: () => Promise<T>, receiver?: { cpuMs(): Promise<number | null> }): Promise<T> {
+  const sender0 = threadCpuMs();
+  const receiver0 = receiver ? await receiver.cpuMs() : null;
+  const result = await run();
+  const sender1 = threadCpuMs();
+  const receiver1 = receiver ? await receiver.cpuMs() : null;
+  if (sender0 === null || sender1 === null) return result;
+  const cpu: RunCpu = { senderMs: sender1 - sender0 };
+  if (receiver0 !== null && receiver1 !== null) cpu.receiverMs = receiver1 - receiver0;
+  return { ...result, cpu };
+}
+
+/**
+ * Samples memory every 100 ms while `run` runs; resolves with its result and the peaks: the process's RSS (every
+ * thread's, a receiver thread's too) and the V8 heap in use of the calling thread alone.
+ */
+export async function withPeakRss<T>(run: () => Promise<T>): Promise<{ result: T; peakRssMB: number; peakHeapMB: number }> {
+  let rss = 0;
+  let heap = 0;
+  const sample = () => {
+    const usage = process.memoryUsage();
+    rss = Math.max(rss, usage.rss);
+    heap = Math.max(heap, usage.heapUsed);
+  };
+  sample();
+  const timer = setInterval(sample, 100);
+  try {
+    const result = await run();
+    sample();
+    return { result, peakRssMB: rss / 1e6, peakHeapMB: heap / 1e6 };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 export function mbPerSecond(run: Transfer): number {
   return run.bytes / 1e6 / (run.ms / 1000);
 }
@@ -68,7 +107,7 @@ export function messagesPerSecond(run: Transfer): number {
 }
 
 /** The faster of several runs of the same measurement (the one with the least interference). */
-export function fastest(runs: readonly Transfer[]): Transfer {
+export function fastest<T extends Transfer>(runs: readonly T[]): T {
   return runs.reduce((best, run) => (run.bytes / run.ms > best.bytes / best.ms ? run : best));
 }
 

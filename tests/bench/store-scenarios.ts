@@ -23,7 +23,7 @@ import { Store } from '../../electron/core/store/store';
 import type { ContactRecord } from '../../electron/core/store/types';
 import { int, ms, ratio, renderTable, writeJson, type Row } from './report';
 import { seededRandom } from '../helpers/random';
-import { nowMs, summarize } from './stats';
+import { nowMs, summarize, withPeakRss } from './stats';
 
 export interface StoreBenchConfig {
   messages: number;
@@ -142,19 +142,6 @@ const gc: () => void = (() => {
 function heapMB(): number {
   gc();
   return process.memoryUsage().heapUsed / 1e6;
-}
-
-/** Samples the RSS every 100 ms while `run` runs; resolves with its result and the peak. */
-async function withPeakRss<T>(run: () => Promise<T>): Promise<{ result: T; peakRssMB: number }> {
-  let peak = process.memoryUsage().rss;
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
-  try {
-    const result = await run();
-    peak = Math.max(peak, process.memoryUsage().rss);
-    return { result, peakRssMB: peak / 1e6 };
-  } finally {
-    clearInterval(timer);
-  }
 }
 
 async function dirMB(dir: string): Promise<number> {

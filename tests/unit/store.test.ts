@@ -284,7 +284,7 @@ describe('store: contacts and conversation state', () => {
     expect(await store.markRead(B)).toEqual({});
   });
 
-  it('contactByKey finds a secure contact by its current key; contacts() is ordered by activity and hands out copies', async () => {
+  it('contactByKey finds a secure contact by its current key; contacts() is ordered by activity and hands out frozen records', async () => {
     const { store } = await freshStore();
     await store.saveContact(contact(A, { key: 'c'.repeat(64), lastActivity: 1 }));
     await store.saveContact(contact(B, { lastActivity: 2 }));
@@ -294,9 +294,10 @@ describe('store: contacts and conversation state', () => {
     expect(store.contactByKey(B)?.peer).toBe(B);
     expect(store.contactByKey('plain:10.0.0.2:8000')).toBeUndefined();
     expect(store.contacts().map((c) => c.peer)).toEqual(['plain:10.0.0.2:8000', B, A]);
-    const copy = store.contact(A)!;
-    copy.addresses.push('changed');
-    copy.unread = 99;
+    // Records are handed out frozen: an edit throws instead of changing what is stored behind the store's back.
+    const record = store.contact(A)!;
+    expect(() => record.addresses.push('changed')).toThrow(TypeError);
+    expect(() => (record.unread = 99)).toThrow(TypeError);
     expect(store.contact(A)).toMatchObject({ unread: 0, addresses: ['127.0.0.1:8000'] });
   });
 

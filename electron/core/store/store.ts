@@ -81,6 +81,15 @@ interface Found {
   message: StoredMessage;
 }
 
+/** Freezes a plain record and everything in it, so that a caller's edit of a record it was handed throws. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 /** Our message waits in the outbox while queued or sent (not yet delivered, read or failed). */
 function waits(status: MessageStatus | undefined): boolean {
   return status === 'queued' || status === 'sent';
@@ -196,14 +205,18 @@ export class Store {
 
   // Contacts ---------------------------------------------------------------------------------------------------
 
-  /** Every contact, most recent activity first (copies: changing them changes nothing stored). */
+  /**
+   * Every contact, most recent activity first. Records are frozen, never copied: they are read several times
+   * for every message (copying them was a fifth of the sending end's time), and the store replaces a record on
+   * every change instead of editing it, so a record in hand stays as it was read.
+   */
   contacts(): ContactRecord[] {
-    return [...this.contactsByPeer.values()].sort((a, b) => b.lastActivity - a.lastActivity).map((c) => structuredClone(c));
+    return [...this.contactsByPeer.values()].sort((a, b) => b.lastActivity - a.lastActivity);
   }
 
+  /** The contact's current record (frozen: see `contacts`). */
   contact(peer: string): ContactRecord | undefined {
-    const record = this.contactsByPeer.get(peer);
-    return record && structuredClone(record);
+    return this.contactsByPeer.get(peer);
   }
 
   /** A secure contact by the key it uses now (`key`, or `peer` before any key change). */
@@ -221,7 +234,7 @@ export class Store {
   }
 
   /**
-   * Changes a contact from its current record, in one step: `change` gets a copy of the stored record and
+   * Changes a contact from its current record, in one step: `change` gets the stored (frozen) record and
    * returns the new one. Unlike `contact()` then `saveContact()`, no message stored in between (its `unread`,
    * `lastMessage`) is lost. Resolves with the new record (synced), or undefined for an unknown peer.
    */
@@ -229,11 +242,11 @@ export class Store {
     this.assertOpen();
     const current = this.contactsByPeer.get(peer);
     if (current === undefined) return undefined;
-    const next = structuredClone(change(structuredClone(current)));
+    const next = { ...structuredClone(change(current)), peer };
     const batch = this.commit.begin();
-    this.putContact(batch, { ...next, peer });
+    this.putContact(batch, next);
     await batch.committed;
-    return structuredClone(next);
+    return next;
   }
 
   /** Removes the contact and its whole conversation: messages, outbox, id index and search entries. */
@@ -678,7 +691,7 @@ export class Store {
   }
 
   private remember(record: ContactRecord): void {
-    this.contactsByPeer.set(record.peer, record);
+    this.contactsByPeer.set(record.peer, deepFreeze(record));
     const key = secureKeyOf(record);
     if (key !== undefined) this.peerByKey.set(key, record.peer);
   }
