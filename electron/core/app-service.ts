@@ -192,12 +192,12 @@ export class AppService implements Inbox {
     });
     this.reconnectorRef.on('changed', (peer) => this.emitConversation(peer));
     node.on('connected', (info) => void this.contactSteps.run(info.peer, () => this.onConnected(info)).catch((err) => this.raise(err)));
-    node.on('disconnected', ({ peer: key, reason }) => {
+    node.on('disconnected', ({ peer: key, reason, byPeerUser }) => {
       // Taken now, not when the step runs: a chat of a later session waits for this step, so must not be awaited by it.
       const lastWords = this.lastReceive.get(key);
       void this.contactSteps.run(key, async () => {
         await lastWords?.catch(() => {});
-        this.onDisconnected(key, reason);
+        this.onDisconnected(key, reason, byPeerUser);
       });
     });
     node.on('sent', ({ peer: key, id }) => this.onSent(this.peerOf(key), id));
@@ -554,14 +554,19 @@ export class AppService implements Inbox {
     this.sessions.emit('connected', info);
   }
 
-  private onDisconnected(key: string, reason: string): void {
+  private onDisconnected(key: string, reason: string, byPeerUser: boolean): void {
     const peer = this.peerOf(key);
     const presence = this.presence.get(peer);
     if (!presence || presence.onlineKey !== key) return;
     presence.onlineKey = null;
     presence.lastReason = reason;
     this.stopTyping(peer);
-    if (this.store.contact(peer)?.mode === 'secure') this.reconnector.disconnected(peer);
+    if (this.store.contact(peer)?.mode === 'secure') {
+      // The other person disconnected on purpose: dialing them back would undo it. A message or a connect from
+      // this side resumes the retries.
+      this.reconnector.disconnected(peer);
+      if (byPeerUser) this.reconnector.pause(peer);
+    }
     this.emitConversation(peer);
     this.sessions.emit('disconnected', { peer, reason });
   }

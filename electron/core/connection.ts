@@ -42,6 +42,8 @@ export abstract class Connection extends EventEmitter<ConnectionEvents> {
   readonly remoteHost: string;
   readonly remotePort: number;
   readonly closed: Promise<string>;
+  /** The peer's bye said its person ended the connection (ByeReason.UserClosed). */
+  closedByPeerUser = false;
   private closeReason: string | null = null;
   private resolveClosed!: (reason: string) => void;
 

@@ -75,7 +75,8 @@ export interface PeerInfo {
 
 export interface NodeEvents {
   connected: [PeerInfo];
-  disconnected: [{ peer: string; reason: string }];
+  /** `byPeerUser`: the person at the other end disconnected on purpose, so we should not dial back on our own. */
+  disconnected: [{ peer: string; reason: string; byPeerUser: boolean }];
   message: [{ peer: string; id?: string; text: string; sentAt?: number }];
   sent: [{ peer: string; id: string }];
   delivered: [{ peer: string; id: string }];
@@ -392,7 +393,7 @@ export class PeerNode extends EventEmitter<NodeEvents> {
   async disconnect(peer: string): Promise<void> {
     const connection = this.entries.get(peer)?.current;
     if (!connection) throw new UserError('not-connected', `Not connected to ${peer}.`);
-    await connection.close('closed by the user');
+    await connection.close('closed by the user', ByeReason.UserClosed);
   }
 
   /** Says `bye` to every peer, waits for them briefly, and stops listening. Calling it again waits for the same. */
@@ -584,7 +585,7 @@ export class PeerNode extends EventEmitter<NodeEvents> {
     const entry = connection.peerKey ? this.entries.get(connection.peerKey) : undefined;
     if (!entry || entry.current !== connection) return;
     entry.current = null;
-    this.emit('disconnected', { peer: entry.key, reason });
+    this.emit('disconnected', { peer: entry.key, reason, byPeerUser: connection.closedByPeerUser });
     this.entries.delete(entry.key);
     // A plain peer's key names its socket: the next connection from there is a new peer. A secure peer is
     // remembered, most recently gone last, so that the oldest can be forgotten first.

@@ -139,6 +139,7 @@ export class SecureConnection extends Connection {
         this.emit('read', toHex(action.upTo));
         return;
       case 'bye':
+        this.closedByPeerUser = action.message.code === ByeReason.UserClosed;
         this.noteReason(byeReasonText(action.message.code, action.message.reason));
         this.moveTo('closing');
         this.stream.end();
@@ -231,6 +232,7 @@ export class SecureConnection extends Connection {
 function byeReasonText(code: ByeReasonCode, reason: string): string {
   switch (code) {
     case ByeReason.Quit:
+    case ByeReason.UserClosed:
       return reason ? `the peer left (${reason})` : 'the peer left';
     case ByeReason.Duplicate:
       return 'replaced by another connection to the same peer';

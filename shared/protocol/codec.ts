@@ -284,8 +284,9 @@ export function decodeMessage(bytes: Uint8Array): DecodedMessage {
       return { type, nonce };
     }
     case MessageType.Bye: {
-      const code = reader.u8('bye code');
-      if (!isByeReasonCode(code)) throw new ProtocolError(`bye code ${code} is not a known reason`);
+      const byte = reader.u8('bye code');
+      // A newer peer may have more reasons to leave: it is leaving all the same, for a reason of its own.
+      const code = isByeReasonCode(byte) ? byte : ByeReason.Other;
       const reason = reader.text(BYE_REASON);
       reader.end('bye');
       return { type: 'bye', code, reason };

@@ -65,6 +65,8 @@ export const ByeReason = {
   Duplicate: 1,
   Protocol: 2,
   Other: 3,
+  /** The person ended this conversation's connection: the other side should not dial back on its own. */
+  UserClosed: 4,
 } as const;
 export type ByeReasonCode = (typeof ByeReason)[keyof typeof ByeReason];
 

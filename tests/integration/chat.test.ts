@@ -52,8 +52,20 @@ describe('two peers over 127.0.0.1', () => {
     await waitUntil(() => bob.peers().length === 1, 'Bob sees Alice');
     const gone = nextEvent(alice, 'disconnected');
     await bob.close();
-    expect(await gone).toEqual({ peer: bob.id, reason: 'the peer left (quit)' });
+    expect(await gone).toEqual({ peer: bob.id, reason: 'the peer left (quit)', byPeerUser: false });
     expect(alice.peers()).toEqual([]);
+  });
+
+  it('a disconnect by the person says so in the bye, so the other side knows not to dial back', async () => {
+    const alice = await startPeer('Alice');
+    const bob = await startPeer('Bob');
+    await alice.connect('127.0.0.1', bob.port);
+    await waitUntil(() => bob.peers().length === 1, 'Bob sees Alice');
+    const bobSees = nextEvent(bob, 'disconnected');
+    const aliceSees = nextEvent(alice, 'disconnected');
+    await alice.disconnect(bob.id);
+    expect(await bobSees).toEqual({ peer: alice.id, reason: 'the peer left (closed by the user)', byPeerUser: true });
+    expect(await aliceSees).toEqual({ peer: bob.id, reason: 'closed by the user', byPeerUser: false });
   });
 
   it('passes typing notices', async () => {

@@ -98,6 +98,23 @@ describe('the outbox', () => {
   });
 });
 
+describe('disconnecting on purpose', () => {
+  it('neither side dials the other again on its own; a message from either side resumes it', async () => {
+    const { alice, bob, aliceKey, bobKey } = await contacts();
+    await alice.handlers['peer:disconnect']({ peer: bobKey });
+    await waitUntil(() => eventsOf(bob, 'peer:updated').some((c) => c.peer === aliceKey && c.state === 'offline'), 'Bob sees Alice go');
+    // Many retry periods (50 ms at first) pass with both sides offline, and no retry is even scheduled.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    for (const [app, peer] of [[alice, bobKey], [bob, aliceKey]] as const) {
+      expect((await app.handlers['conversation:list']({}))[0]).toMatchObject({ peer, state: 'offline', lastReason: expect.stringContaining('closed by the user') });
+      expect((await app.handlers['conversation:list']({}))[0]!.nextRetryAt).toBeUndefined();
+    }
+    const note = await bob.handlers['message:send']({ peer: aliceKey, text: 'one more thing' });
+    expect(note.status).toBe('queued');
+    await waitUntil(() => eventsOf(bob, 'message:status-changed').some((s) => s.id === note.id && s.status === 'delivered'), 'delivered after the resumed dial');
+  });
+});
+
 describe('trust on first use', () => {
   it('both sides show the same safety number; verifying is kept', async () => {
     const { alice, bob, aliceKey, bobKey } = await contacts();

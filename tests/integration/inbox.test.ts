@@ -90,8 +90,8 @@ describe('inbox: a message is acknowledged only once the receiver has stored it'
       const aliceSeesBobGo = nextEvent(alice, 'disconnected');
       const bobSeesAliceGo = nextEvent(bob, 'disconnected');
       const id = alice.send(bob.id, 'keep me');
-      expect(await aliceSeesBobGo).toEqual({ peer: bob.id, reason: 'the peer closed the connection: a received message could not be stored' });
-      expect(await bobSeesAliceGo).toEqual({ peer: alice.id, reason: 'a received message could not be stored' });
+      expect(await aliceSeesBobGo).toEqual({ peer: bob.id, reason: 'the peer closed the connection: a received message could not be stored', byPeerUser: false });
+      expect(await bobSeesAliceGo).toEqual({ peer: alice.id, reason: 'a received message could not be stored', byPeerUser: false });
       expect(bobLogs).toContainEqual(expect.stringMatching(/^a received message could not be stored \(from [0-9a-f]{64}\): (disk full|the disk is on fire)$/));
       expect(stored).toEqual([]);
       expect(delivered).toEqual([]);

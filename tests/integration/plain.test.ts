@@ -36,7 +36,7 @@ describe('a classic socket client dials Peerline', () => {
     // The classic client closes after its one reply.
     const gone = nextEvent(alice, 'disconnected');
     client.socket.end();
-    expect(await gone).toEqual({ peer, reason: 'the peer closed the connection' });
+    expect(await gone).toEqual({ peer, reason: 'the peer closed the connection', byPeerUser: false });
     expect(alice.peers()).toEqual([]);
   });
 
@@ -75,7 +75,7 @@ describe('Peerline dials a classic socket server', () => {
     expect(info).toEqual({ peer, mode: 'plain', direction: 'outbound', address: `127.0.0.1:${server.port}`, dialAddress: `127.0.0.1:${server.port}` });
 
     alice.send(peer, 'Hello from Peerline');
-    expect(await disconnected).toEqual({ peer, reason: 'the peer closed the connection' });
+    expect(await disconnected).toEqual({ peer, reason: 'the peer closed the connection', byPeerUser: false });
     expect(server.received).toEqual(['Hello from Peerline\n']);
     // The message came before the disconnect (collected by then).
     expect(messages).toEqual([{ peer, text: 'Echo: Hello from Peerline' }]);

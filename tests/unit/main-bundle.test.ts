@@ -132,7 +132,7 @@ describe('the built main process (with a stand-in electron)', () => {
     const gone = nextEvent(bob, 'disconnected', ({ peer }) => peer === app.peer);
     main.command('close-window'); // window-all-closed → app.quit() on Linux and Windows
     expect(await main.next((e) => e.type === 'before-quit', 'the held quit')).toEqual({ type: 'before-quit', prevented: true });
-    expect(await gone).toEqual({ peer: app.peer, reason: 'the peer left (quit)' });
+    expect(await gone).toEqual({ peer: app.peer, reason: 'the peer left (quit)', byPeerUser: false });
     expect(await main.next((e) => e.type === 'before-quit', 'the real quit')).toEqual({ type: 'before-quit', prevented: false });
     expect(await main.exited).toBe(0);
     expect(main.stderr()).not.toMatch(/destroyed|Error/);
