@@ -130,6 +130,9 @@ export class AppService implements Inbox {
       inbox: service,
     });
     service.attach(node);
+    for (const contact of store.contacts()) {
+      if (contact.keyChange?.needsApproval) service.unapprovedKeys.set(contact.keyChange.key, contact.peer);
+    }
     try {
       await node.listen();
     } catch (err) {
@@ -170,7 +173,7 @@ export class AppService implements Inbox {
   }
 
   contactSummaries(): ContactSummary[] {
-    return this.sortedContacts().map((contact) => ({
+    return this.store.contacts().map((contact) => ({
       peer: contact.peer,
       name: shownName(contact),
       mode: contact.mode,
@@ -183,10 +186,13 @@ export class AppService implements Inbox {
   private attach(node: PeerNode): void {
     this.nodeRef = node;
     this.reconnectorRef = new Reconnector({
-      dial: async (_peer, address, signal) => {
+      dial: async (peer, address, signal) => {
         const parsed = parsePeerAddress(address);
         if (!parsed.ok) throw new Error(parsed.error);
-        await node.connect(parsed.host, parsed.port, 'secure', signal);
+        const info = await node.connect(parsed.host, parsed.port, 'secure', signal);
+        await this.contactSteps.settled(info.peer);
+        // Someone else answers there now (another contact moved in): this contact is still to be found.
+        if (this.peerOf(info.peer) !== peer) throw new Error(`${address} is now another peer`);
       },
       backoff: { initialMs: node.timeouts.reconnectInitialMs, maxMs: node.timeouts.reconnectMaxMs },
     });
@@ -202,7 +208,11 @@ export class AppService implements Inbox {
     });
     node.on('sent', ({ peer: key, id }) => this.onSent(this.peerOf(key), id));
     node.on('delivered', ({ peer: key, id }) => void this.changeStatus(this.peerOf(key), id, 'delivered').catch((err) => this.raise(err)));
-    node.on('read', ({ peer: key, upTo }) => void this.onRead(this.peerOf(key), upTo).catch((err) => this.raise(err)));
+    node.on('read', ({ peer: key, upTo }) => {
+      // A key awaiting approval has not been shown any of our messages: nothing of ours can it have read.
+      if (this.unapprovedKeys.has(key)) return;
+      void this.onRead(this.peerOf(key), upTo).catch((err) => this.raise(err));
+    });
     node.on('typing', ({ peer: key, active }) => this.setTyping(this.peerOf(key), active));
   }
 
@@ -216,12 +226,12 @@ export class AppService implements Inbox {
       if (!contact) continue;
       if (contact.mode === 'plain') {
         await this.changeStatus(message.peer, message.id, 'failed', 'Peerline closed before this reached the plain-text peer, who cannot be reached again.');
-      } else if (!contact.keyChange?.needsApproval) {
+      } else {
+        // To the pinned key only: a key awaiting approval gets nothing until the person approves it.
         this.node.queue(contact.key!, { id: message.id, text: message.text, sentAt: message.sentAt });
       }
     }
     for (const contact of this.store.contacts()) {
-      if (contact.keyChange?.needsApproval) this.unapprovedKeys.set(contact.keyChange.key, contact.peer);
       if (contact.mode === 'secure' && contact.addresses.length > 0) this.reconnector.track(contact.peer, contact.addresses);
     }
   }
@@ -284,7 +294,7 @@ export class AppService implements Inbox {
         const contact = this.contactOf(peer);
         if (contact.unread === 0) return null;
         const { newestIncoming } = await this.store.markRead(peer);
-        const key = this.presenceOf(peer).onlineKey;
+        const key = this.trustedSessionKey(peer);
         if (this.store.settings().readReceipts && newestIncoming && key && contact.mode === 'secure') this.node.sendRead(key, newestIncoming);
         this.emitConversation(peer);
         return null;
@@ -300,7 +310,7 @@ export class AppService implements Inbox {
         }
       },
       'message:typing': async ({ peer, active }) => {
-        const key = this.presenceOf(peer).onlineKey;
+        const key = this.trustedSessionKey(peer);
         if (key) this.node.setTyping(key, active);
         return null;
       },
@@ -328,20 +338,17 @@ export class AppService implements Inbox {
         await this.saveContact(verified ? { ...rest, verified } : { ...contact, verified });
         return this.conversation(peer);
       },
-      'contact:approve-key': async ({ peer }) => this.contactSteps.run(this.contactOf(peer).key ?? peer, () => this.approveKey(peer)),
-      'contact:dismiss-key-change': async ({ peer }) => {
-        const { keyChange, ...contact } = this.contactOf(peer);
-        if (!keyChange || keyChange.needsApproval) throw new AppError('invalid-request', 'There is no key-change warning to put away for this contact.');
-        await this.saveContact(contact);
-        return this.conversation(peer);
-      },
+      // On the new key's chain: its session's steps (connected, left) are the ones this must not interleave with.
+      'contact:approve-key': async ({ peer }) => this.contactSteps.run(this.contactOf(peer).keyChange?.key ?? peer, () => this.approveKey(peer)),
+      'contact:dismiss-key-change': async ({ peer }) => this.contactSteps.run(this.contactOf(peer).keyChange?.key ?? peer, () => this.dismissKeyChange(peer)),
       'contact:rename': async ({ peer, name }) => {
         const { localName: _previous, ...contact } = this.contactOf(peer);
         await this.saveContact(name === null ? contact : { ...contact, localName: name });
         return this.conversation(peer);
       },
       'contact:remove': async ({ peer }) => {
-        await this.removeContact(peer);
+        // In the contact's chain, so that a session being taken in meanwhile finishes first and is then closed.
+        await this.contactSteps.run(this.contactOf(peer).key ?? peer, () => this.removeContact(peer));
         return null;
       },
       'contact:reconnect': async ({ peer }) => {
@@ -431,10 +438,9 @@ export class AppService implements Inbox {
     });
     this.emitConversation(peer);
     const message = toMessage(stored);
-    if (contact.keyChange?.needsApproval) return message;
     this.reconnector.resume(peer);
     try {
-      if (this.node.queue(contact.mode === 'plain' ? key! : contact.key!, { id: stored.id, text, sentAt: stored.sentAt })) message.status = 'sent';
+      if (this.hand(peer, stored)) message.status = 'sent';
     } catch (err) {
       if (!(err instanceof UserError)) throw err;
       const failed = await this.changeStatus(peer, stored.id, 'failed', err.message);
@@ -443,15 +449,30 @@ export class AppService implements Inbox {
     return message;
   }
 
+  /**
+   * Gives a stored message to the node, for the contact's pinned key (a key awaiting approval gets nothing), or
+   * for a plain-text peer's connection. Read after any wait: the key may have changed meanwhile. True if written.
+   */
+  private hand(peer: string, message: Pick<StoredMessage, 'id' | 'text' | 'sentAt'>): boolean {
+    const contact = this.contactOf(peer);
+    const key = contact.mode === 'plain' ? this.presenceOf(peer).onlineKey : contact.key!;
+    if (key === null) throw new UserError('not-connected', `Not connected to ${peer}.`);
+    return this.node.queue(key, { id: message.id, text: message.text, sentAt: message.sentAt });
+  }
+
   private async retry(peer: string, id: string): Promise<Message> {
     const contact = this.contactOf(peer);
     const message = await this.store.message(peer, id);
     if (!message?.fromMe || message.kind !== 'chat') throw new AppError('unknown-message', 'That message is not in this conversation.');
     if (message.status !== 'failed') throw new AppError('invalid-request', 'Only a failed message can be sent again.');
-    const key = contact.mode === 'plain' ? this.presenceOf(peer).onlineKey : contact.key!;
-    if (!key) throw new AppError('not-connected', `Not connected to ${peer}.`);
+    if (contact.mode === 'plain' && !this.presenceOf(peer).onlineKey) throw new AppError('not-connected', `Not connected to ${peer}.`);
     const queued = (await this.changeStatus(peer, id, 'queued'))!;
-    if (!contact.keyChange?.needsApproval && this.node.queue(key, { id, text: message.text, sentAt: message.sentAt })) queued.status = 'sent';
+    try {
+      if (this.hand(peer, message)) queued.status = 'sent';
+    } catch (err) {
+      if (!(err instanceof UserError)) throw err;
+      return (await this.changeStatus(peer, id, 'failed', err.message)) ?? queued;
+    }
     return queued;
   }
 
@@ -481,6 +502,21 @@ export class AppService implements Inbox {
     this.emit('conversation:removed', { peer });
   }
 
+  /**
+   * Puts the warning away. For a key that awaited approval this keeps the old key: the new one is turned away
+   * (its session closed), and the messages keep waiting for the key the person verified.
+   */
+  private async dismissKeyChange(peer: string): Promise<Conversation> {
+    const { keyChange, ...contact } = this.contactOf(peer);
+    if (!keyChange) throw new AppError('invalid-request', 'There is no key-change warning to put away for this contact.');
+    await this.saveContact(contact);
+    if (keyChange.needsApproval) {
+      this.unapprovedKeys.delete(keyChange.key);
+      if (this.presenceOf(peer).onlineKey === keyChange.key) await this.node.disconnect(keyChange.key).catch(() => {});
+    }
+    return this.conversation(peer);
+  }
+
   private async approveKey(peer: string): Promise<Conversation> {
     const contact = this.contactOf(peer);
     const change = contact.keyChange;
@@ -490,8 +526,16 @@ export class AppService implements Inbox {
     await this.saveContact(approved);
     this.unapprovedKeys.delete(change.key);
     await this.addNotice(peer, `You approved ${shownName(contact)}'s new key. Messages that were waiting are on their way.`);
-    for (const message of await this.store.outbox(peer)) this.node.queue(change.key, { id: message.id, text: message.text, sentAt: message.sentAt });
+    await this.moveOutbox(peer, change.previousKey, change.key);
     return this.conversation(peer);
+  }
+
+  /** The contact's waiting messages leave `fromKey`'s queue for `toKey`'s, in order: only the pinned key gets them. */
+  private async moveOutbox(peer: string, fromKey: string, toKey: string): Promise<void> {
+    for (const message of await this.store.outbox(peer)) {
+      this.node.unqueue(fromKey, message.id);
+      this.node.queue(toKey, { id: message.id, text: message.text, sentAt: message.sentAt });
+    }
   }
 
   // ---- Node events ----
@@ -511,7 +555,7 @@ export class AppService implements Inbox {
     const awaitingApproval = this.store.contact(this.unapprovedKeys.get(key) ?? '');
     const verdict = awaitingApproval
       ? { kind: 'known' as const, contact: awaitingApproval }
-      : judgeKey(this.store, key, info.dialAddress, (k) => k !== key && this.node.isConnected(k));
+      : judgeKey(this.store, key, info.direction === 'outbound' ? info.dialAddress : null, (k) => k !== key && this.node.isConnected(k));
     if (verdict.kind === 'new') {
       await this.store.saveContact({ ...newContact(key, 'secure', name, now), key, keyHistory: [{ key, since: now }], addresses: [info.dialAddress] });
     } else if (verdict.kind === 'known') {
@@ -539,11 +583,7 @@ export class AppService implements Inbox {
     await this.saveContact({ ...updated, peerName: name, addresses: rememberAddress(contact.addresses, address) });
     if (needsApproval) this.unapprovedKeys.set(key, contact.peer);
     await this.addNotice(contact.peer, keyChangeNotice(shownName(contact), needsApproval));
-    if (needsApproval) return;
-    for (const message of await this.store.outbox(contact.peer)) {
-      this.node.unqueue(previousKey, message.id);
-      this.node.queue(key, { id: message.id, text: message.text, sentAt: message.sentAt });
-    }
+    if (!needsApproval) await this.moveOutbox(contact.peer, previousKey, key);
   }
 
   private cameOnline(info: PeerInfo, key: string): void {
@@ -561,6 +601,13 @@ export class AppService implements Inbox {
     presence.onlineKey = null;
     presence.lastReason = reason;
     this.stopTyping(peer);
+    const contact = this.store.contact(peer);
+    // A plain-text connection that said nothing (a port scan, a probe) leaves no conversation behind.
+    if (contact?.mode === 'plain' && contact.lastMessage === undefined) {
+      this.presence.delete(peer);
+      void this.store.removeContact(peer).then(() => this.emit('conversation:removed', { peer }), (err) => this.raise(err));
+      return;
+    }
     if (this.store.contact(peer)?.mode === 'secure') {
       // The other person disconnected on purpose: dialing them back would undo it. A message or a connect from
       // this side resumes the retries.
@@ -585,7 +632,10 @@ export class AppService implements Inbox {
   }
 
   private async onRead(peer: string, upTo: string): Promise<void> {
-    for (const id of await this.store.markReadUpTo(peer, upTo)) this.emit('message:status-changed', { peer, id, status: 'read' });
+    const read = await this.store.markReadUpTo(peer, upTo);
+    for (const id of read) this.emit('message:status-changed', { peer, id, status: 'read' });
+    // A receipt can retire messages whose ack was lost: the waiting count changes.
+    if (read.length > 0) this.emitConversation(peer);
   }
 
   private async changeStatus(peer: string, id: string, status: 'queued' | 'delivered' | 'failed', failure?: string): Promise<Message | null> {
@@ -638,18 +688,21 @@ export class AppService implements Inbox {
     return presence;
   }
 
+  /** The open session's key, unless it is a key awaiting approval: that one is told nothing about us. */
+  private trustedSessionKey(peer: string): string | null {
+    const key = this.presenceOf(peer).onlineKey;
+    return key !== null && !this.unapprovedKeys.has(key) ? key : null;
+  }
+
   private contactOf(peer: string): ContactRecord {
     const contact = this.store.contact(peer);
     if (!contact) throw new AppError('unknown-peer', 'There is no conversation with that peer.');
     return contact;
   }
 
-  private sortedContacts(): ContactRecord[] {
-    return this.store.contacts().sort((a, b) => b.lastActivity - a.lastActivity);
-  }
 
   private conversations(): Conversation[] {
-    return this.sortedContacts().map((contact) => this.toConversation(contact));
+    return this.store.contacts().map((contact) => this.toConversation(contact));
   }
 
   private conversation(peer: string): Conversation {

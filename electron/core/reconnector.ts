@@ -118,6 +118,8 @@ export class Reconnector extends EventEmitter<ReconnectorEvents> {
     if (!entry || this.closed) return;
     entry.online = true;
     entry.retries = 0;
+    // A session is open again (they dialed in, or the person connected): a pause for a past disconnect is over.
+    entry.paused = false;
     // A try under way is left to finish: its session may be the one just reported.
     if (this.clearTimer(entry)) this.emit('changed', peer);
   }

@@ -22,16 +22,18 @@ export interface ContactLookup {
 }
 
 /**
- * What a secure session with `key`, reachable again at `dialAddress`, means. A key is matched to a contact by
- * the address only when no contact has it pinned and the contact at that address is not online under its own
- * key right now (two peers behind one address, one after the other, are told apart by their keys).
+ * What a secure session with `key` means. A key no contact has pinned is a contact's new key only when we dialed
+ * that contact's address (`dialedAddress`) and it answered there, while the contact is not online under its own
+ * key. A session someone else dialed never counts: its listening port is only what it claims, so anyone sharing
+ * the contact's IP address (the same machine, the same NAT) could otherwise pass for the contact with a new key.
  */
-export function judgeKey(lookup: ContactLookup, key: string, dialAddress: string, isOnline: (key: string) => boolean): KeyVerdict {
+export function judgeKey(lookup: ContactLookup, key: string, dialedAddress: string | null, isOnline: (key: string) => boolean): KeyVerdict {
   const pinned = lookup.contactByKey(key);
   if (pinned) return { kind: 'known', contact: pinned };
+  if (dialedAddress === null) return { kind: 'new' };
   const atAddress = lookup
     .contacts()
-    .find((c) => c.mode === 'secure' && c.addresses.includes(dialAddress) && c.key !== undefined && !isOnline(c.key));
+    .find((c) => c.mode === 'secure' && c.addresses.includes(dialedAddress) && c.key !== undefined && !isOnline(c.key));
   return atAddress ? { kind: 'changed', contact: atAddress } : { kind: 'new' };
 }
 

@@ -3,12 +3,12 @@
  * dialed again by themselves, keys are pinned on first use, and a damaged store does not stop the app.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { dispatch } from '../../shared/ipc/dispatch';
 import { connectApps, eventsOf, FAST_RECONNECT, openApp, type OpenedApp } from '../helpers/app';
 import { freePort } from '../helpers/net';
-import { cleanUp, tempDir, waitUntil } from '../helpers/peers';
+import { cleanUp, collect, startPeer, tempDir, waitUntil } from '../helpers/peers';
 
 afterEach(cleanUp);
 
@@ -115,6 +115,24 @@ describe('disconnecting on purpose', () => {
   });
 });
 
+/** Bob's port is answered by a new identity (a reinstall elsewhere, or someone else): a new key at his address. */
+async function bobReinstalls(verified: boolean) {
+  const setup = await contacts();
+  const { alice, bob, bobDir, bobPort, bobKey } = setup;
+  if (verified) await alice.handlers['contact:verify']({ peer: bobKey, verified: true });
+  await bob.service.close();
+  await waitUntil(() => eventsOf(alice, 'peer:updated').some((c) => c.peer === bobKey && c.state !== 'online'), 'Bob gone');
+  const waiting = await alice.handlers['message:send']({ peer: bobKey, text: 'for Bob' });
+  const newBob = await openApp({ name: 'Bob', port: bobPort, ...fast });
+  await waitUntil(() => eventsOf(alice, 'message:received').some((m) => m.peer === bobKey && m.kind === 'notice'), 'Alice is warned of the key change');
+  /** The new key leaves, and the real Bob, with the key Alice pinned, is back at his address. */
+  const oldBobReturns = async () => {
+    await newBob.service.close();
+    return openApp({ name: 'Bob', dataDir: bobDir, port: bobPort, ...fast });
+  };
+  return { ...setup, newBob, waiting, oldBobReturns };
+}
+
 describe('trust on first use', () => {
   it('both sides show the same safety number; verifying is kept', async () => {
     const { alice, bob, aliceKey, bobKey } = await contacts();
@@ -125,20 +143,6 @@ describe('trust on first use', () => {
     expect(await alice.handlers['contact:verify']({ peer: bobKey, verified: true })).toMatchObject({ verified: true });
     expect((await bob.handlers['conversation:list']({}))[0]).toMatchObject({ peer: aliceKey, verified: false });
   });
-
-  /** Bob's data directory loses its identity (a reinstall): a new key answers at his address. */
-  async function bobReinstalls(verified: boolean) {
-    const setup = await contacts();
-    const { alice, bob, bobDir, bobPort, bobKey } = setup;
-    if (verified) await alice.handlers['contact:verify']({ peer: bobKey, verified: true });
-    await bob.service.close();
-    await waitUntil(() => eventsOf(alice, 'peer:updated').some((c) => c.peer === bobKey && c.state !== 'online'), 'Bob gone');
-    const waiting = await alice.handlers['message:send']({ peer: bobKey, text: 'for Bob' });
-    await rm(bobDir, { recursive: true, force: true });
-    const newBob = await openApp({ name: 'Bob', dataDir: bobDir, port: bobPort, ...fast });
-    await waitUntil(() => eventsOf(alice, 'message:received').some((m) => m.peer === bobKey && m.kind === 'notice'), 'Alice is warned of the key change');
-    return { ...setup, newBob, waiting };
-  }
 
   it('a changed key of an unverified contact is pinned with a warning, and waiting messages go to it', async () => {
     const { alice, newBob, bobKey, waiting } = await bobReinstalls(false);
@@ -171,6 +175,62 @@ describe('trust on first use', () => {
     expect(approved.keyChange).toBeUndefined();
     await waitUntil(() => eventsOf(alice, 'message:status-changed').some((s) => s.id === waiting.id && s.status === 'delivered'), 'delivered after approval');
     expect(eventsOf(newBob, 'message:received').map((m) => m.text)).toEqual(['for Bob']);
+  });
+});
+
+describe('trust on first use, against someone else at a contact\'s address', () => {
+  it('a peer that dials in claiming a contact\'s port is a new contact, not the contact with a new key', async () => {
+    const { alice, bob, bobKey, bobPort } = await contacts();
+    await bob.service.close();
+    await waitUntil(() => eventsOf(alice, 'peer:updated').some((c) => c.peer === bobKey && c.state !== 'online'), 'Bob gone');
+    const waiting = await alice.handlers['message:send']({ peer: bobKey, text: 'only for Bob' });
+    // Mallory shares Bob's IP address and says, in her hello, that she listens on Bob's port: she does not.
+    const mallory = await startPeer('Mallory');
+    (mallory as unknown as { boundPort: number }).boundPort = bobPort;
+    const received = collect(mallory, 'message');
+    await mallory.connect('127.0.0.1', alice.service.node.port);
+    await waitUntil(() => eventsOf(alice, 'peer:updated').some((c) => c.peer === mallory.id), 'Alice sees Mallory');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const list = await alice.handlers['conversation:list']({});
+    expect(list.find((c) => c.peer === mallory.id)).toMatchObject({ name: 'Mallory' });
+    expect(list.find((c) => c.peer === bobKey)).toMatchObject({ name: 'Bob', queued: 1 });
+    expect(list.find((c) => c.peer === bobKey)!.keyChange).toBeUndefined();
+    expect(received).toEqual([]);
+    expect(await statuses(alice, bobKey)).toEqual(['queued']);
+    expect(waiting.status).toBe('queued');
+  });
+
+  it('plain-text connections that say nothing leave no conversation behind', async () => {
+    // A silent connection is taken for a plain-text peer once the preface sniff gives up: shortened here.
+    const alice = await openApp({ name: 'Alice', timeouts: { ...FAST_RECONNECT, prefaceSniffMs: 100 } });
+    const net = await import('node:net');
+    const probes = Array.from({ length: 5 }, () => net.connect({ host: '127.0.0.1', port: alice.service.node.port }));
+    await waitUntil(() => eventsOf(alice, 'peer:updated').length >= 5, 'the probes show up');
+    for (const probe of probes) probe.destroy();
+    await waitUntil(() => eventsOf(alice, 'conversation:removed').length === 5, 'all five gone again');
+    expect(await alice.handlers['conversation:list']({})).toEqual([]);
+  });
+});
+
+describe('a verified contact whose key changed', () => {
+  it('its messages still go to the key it was verified with, when that key comes back', async () => {
+    const { alice, bobKey, waiting, oldBobReturns, aliceKey } = await bobReinstalls(true);
+    const bob = await oldBobReturns();
+    await waitUntil(() => eventsOf(alice, 'message:status-changed').some((s) => s.id === waiting.id && s.status === 'delivered'), 'delivered to the verified key');
+    expect(await received(bob, aliceKey)).toEqual(['for Bob']);
+    expect((await alice.handlers['conversation:list']({}))[0]).toMatchObject({ peer: bobKey, verified: true, keyChange: { needsApproval: true } });
+  });
+
+  it('"keep old key" turns the new key away; the verified key then gets what waited', async () => {
+    const { alice, bobKey, newBob, waiting, oldBobReturns, aliceKey } = await bobReinstalls(true);
+    const kept = await alice.handlers['contact:dismiss-key-change']({ peer: bobKey });
+    expect(kept).toMatchObject({ verified: true });
+    expect(kept.keyChange).toBeUndefined();
+    await waitUntil(() => eventsOf(newBob, 'peer:updated').some((c) => c.state === 'offline'), 'the new key is turned away');
+    expect(eventsOf(newBob, 'message:received')).toEqual([]);
+    const bob = await oldBobReturns();
+    await waitUntil(() => eventsOf(alice, 'message:status-changed').some((s) => s.id === waiting.id && s.status === 'delivered'), 'delivered');
+    expect(await received(bob, aliceKey)).toEqual(['for Bob']);
   });
 });
 

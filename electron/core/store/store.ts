@@ -350,7 +350,8 @@ export class Store {
     // A plain-text peer acknowledges nothing: once written to it, our message has gone as far as it can.
     const final = status2 === 'sent' && this.contactsByPeer.get(peer)?.mode === 'plain';
     this.setWaiting(batch, conversation, found.seq, waits(status2) && !final);
-    if (status2 !== 'sent') await batch.committed;
+    // 'sent' is resent after a crash anyway, so it need not wait for the disk; a plain peer's is final, so it does.
+    if (status2 !== 'sent' || final) await batch.committed;
     return { ...updated };
   }
 
@@ -363,7 +364,8 @@ export class Store {
     this.assertOpen();
     const conversation = this.conversations.get(peer);
     const anchor = conversation === undefined ? null : this.find(conversation, id);
-    if (conversation === undefined || anchor === null) return [];
+    // The anchor must be ours: a receipt naming the peer's own message would mark what we sent unseen as read.
+    if (conversation === undefined || anchor === null || !anchor.message.fromMe) return [];
     const candidates: string[] = [];
     const range = conversationRange('m', conversation.conv);
     await this.scan({ gt: range.gt, lte: anchor.key, reverse: true }, MAX_READ_RECEIPT_SCAN, (key, message) => {
