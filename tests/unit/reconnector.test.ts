@@ -185,6 +185,17 @@ describe('reconnector', () => {
     expect(dials).toHaveLength(2);
   });
 
+  it('a session that opens (the contact dialed in) ends a pause: the next drop is dialed again', async () => {
+    const { reconnector, dials } = await withFirstDial();
+    reconnector.pause('p');
+    reconnector.disconnected('p');
+    reconnector.connected('p');
+    reconnector.disconnected('p');
+    expect(reconnector.nextRetryAt('p')).toBe(Date.now() + backoff.initialMs);
+    await vi.advanceTimersByTimeAsync(backoff.initialMs);
+    expect(dials).toHaveLength(2);
+  });
+
   it('dials at once on "retry now", ending a pause, and keeps the backoff growing if it fails', async () => {
     const { reconnector, at, gaps } = failingHarness();
     reconnector.track('p', ['a:1']);
