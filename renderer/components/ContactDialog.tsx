@@ -7,7 +7,7 @@ import { Avatar } from './Avatar';
 import { useActions } from './context';
 import { CopyButton } from './CopyButton';
 import { Modal } from './Modal';
-import { Presence, VerifiedBadge, WaitingCount } from './PeerBits';
+import { ownNameIfRenamed, Presence, VerifiedBadge, WaitingCount } from './PeerBits';
 
 /**
  * "Contact details": who this is (name, the name they give themselves, address, fingerprint), the safety number
@@ -20,7 +20,8 @@ export function ContactDialog({ peer }: { peer: string }) {
   const openDialog = useStore((s) => s.openDialog);
   const titleId = useId();
   if (conversation === undefined) return null;
-  const { name, peerName, localName, address, fingerprint, mode, state, nextRetryAt, queued, keyChange } = conversation;
+  const ownName = ownNameIfRenamed(conversation);
+  const { name, address, fingerprint, mode, state, nextRetryAt, queued, keyChange } = conversation;
 
   return (
     <Modal labelledBy={titleId} onCancel={closeDialog} className="contact-dialog">
@@ -32,7 +33,7 @@ export function ContactDialog({ peer }: { peer: string }) {
         <Avatar name={name} colourKey={peer} state={state} size="lg" />
         <div className="contact-who-text">
           <p className="contact-name">{name}</p>
-          {localName !== undefined && peerName !== name && <p className="hint">Calls themselves {peerName}</p>}
+          {ownName !== null && <p className="hint">Calls themselves {ownName}</p>}
           <p className="contact-sub">
             <Presence state={state} nextRetryAt={nextRetryAt} />
             <WaitingCount count={queued} />
@@ -220,7 +221,6 @@ function RenameForm({ peer }: { peer: string }) {
 /** "Remove NAME?": forgets the contact, its history and its waiting messages. */
 export function RemoveContactDialog({ peer }: { peer: string }) {
   const conversation = useStore((s) => s.conversations[peer]);
-  const closeDialog = useStore((s) => s.closeDialog);
   const openDialog = useStore((s) => s.openDialog);
   const actions = useActions();
   const titleId = useId();
@@ -235,8 +235,8 @@ export function RemoveContactDialog({ peer }: { peer: string }) {
     setError(null);
     const result = await actions.removeContact(peer);
     setRemoving(false);
-    if (result.ok) closeDialog();
-    else setError(result.error.message);
+    // Removed: `conversationRemoved` closed this dialog already (closing again could close one opened meanwhile).
+    if (!result.ok) setError(result.error.message);
   }
 
   return (

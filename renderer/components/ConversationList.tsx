@@ -6,7 +6,7 @@ import { useStore } from '../state/store';
 import { Avatar } from './Avatar';
 import { useActions } from './context';
 import { useNow } from './hooks';
-import { KeyChangedBadge, Presence, VerifiedBadge, WaitingCount } from './PeerBits';
+import { KeyChangedBadge, ownNameIfRenamed, Presence, VerifiedBadge, WaitingCount } from './PeerBits';
 
 /** The conversations, latest activity first. Arrow keys move between them; Enter or Space opens one. */
 export function ConversationList() {
@@ -53,7 +53,8 @@ const ConversationItem = memo(function ConversationItem({ peer }: { peer: string
   const detailsId = useId();
   if (conversation === undefined) return null;
 
-  const { name, state, unread, lastMessage, typing, mode, verified, keyChange, queued, localName, peerName, nextRetryAt } = conversation;
+  const { name, state, unread, lastMessage, typing, mode, verified, keyChange, queued, nextRetryAt } = conversation;
+  const ownName = ownNameIfRenamed(conversation);
   const preview = typing ? 'typing…' : lastMessage !== undefined ? `${lastMessage.fromMe ? 'You: ' : ''}${previewText(lastMessage.text)}` : 'No messages yet';
 
   return (
@@ -73,7 +74,7 @@ const ConversationItem = memo(function ConversationItem({ peer }: { peer: string
               <span id={nameId} className="conv-name">
                 {name}
               </span>
-              {localName !== undefined && peerName !== name && <span className="conv-peer-name">{peerName}</span>}
+              {ownName !== null && <span className="conv-peer-name">{ownName}</span>}
             </span>
             {lastMessage !== undefined && (
               <time className="conv-time" dateTime={new Date(lastMessage.at).toISOString()}>

@@ -7,7 +7,7 @@ import { useConnectAttempt } from './hooks';
 import { BackIcon, InfoIcon, LockIcon, LockOpenIcon } from './icons';
 import { KeyChangeBanner } from './KeyChangeBanner';
 import { MessageList } from './MessageList';
-import { Presence, VerifiedBadge, WaitingCount } from './PeerBits';
+import { ownNameIfRenamed, Presence, VerifiedBadge, WaitingCount } from './PeerBits';
 
 /** One conversation: header, key-change warning, history, typing indicator and composer. */
 export function ConversationView({ peer }: { peer: string }) {
@@ -42,7 +42,8 @@ function ConversationHeader({ peer, titleId }: { peer: string; titleId: string }
   const attempt = useConnectAttempt();
 
   if (conversation === undefined) return null;
-  const { name, address, fingerprint, state, mode, lastReason, localName, peerName, nextRetryAt, verified, queued } = conversation;
+  const { name, address, fingerprint, state, mode, lastReason, peerName, nextRetryAt, verified, queued } = conversation;
+  const ownName = ownNameIfRenamed(conversation);
 
   async function reconnect() {
     setBusy({ kind: 'reconnect' });
@@ -88,13 +89,13 @@ function ConversationHeader({ peer, titleId }: { peer: string; titleId: string }
         </h2>
         <p className="conv-sub">
           <Presence state={shownState} nextRetryAt={reconnecting ? undefined : nextRetryAt} />
-          {localName !== undefined && peerName !== name && (
+          {ownName !== null && (
             <>
               <span className="sep" aria-hidden="true">
                 ·
               </span>
               <span className="peer-name" title="The name they gave themselves">
-                calls themselves {peerName}
+                calls themselves {ownName}
               </span>
             </>
           )}

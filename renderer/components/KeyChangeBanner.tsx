@@ -6,8 +6,9 @@ import { AlertIcon } from './icons';
 
 /**
  * The contact's key is not the one pinned on first use: said at the top of the conversation. A verified
- * contact's messages wait until the person approves the new key; an unverified one's new key is already pinned,
- * and the warning can be put away.
+ * contact's messages wait until the person approves the new key, or keeps the old one (the new key is turned
+ * away, and the messages wait for the verified key); an unverified one's new key is already pinned, and the
+ * warning can be put away. Keeping the old key and dismissing the warning are the same call.
  */
 export function KeyChangeBanner({ peer }: { peer: string }) {
   const keyChange = useStore((s) => s.conversations[peer]?.keyChange);
@@ -43,10 +44,13 @@ export function KeyChangeBanner({ peer }: { peer: string }) {
           <span className="label">Was</span> <span className="mono">{keyChange.previousFingerprint}</span>{' '}
           <span className="label">Now</span> <span className="mono">{keyChange.fingerprint}</span>
         </p>
-        {keyChange.needsApproval && (
+        {keyChange.needsApproval ? (
           <p className="key-change-waiting">
-            You had verified {name}: your messages to {name} are waiting until you approve the new key.
+            You had verified {name}: your messages to {name} are waiting until you approve the new key. Approve it to send them with the new
+            key; keep the old key to turn the new one away, and they wait for {name} to come back with the key you verified.
           </p>
+        ) : (
+          <p className="key-change-waiting">The new key is already in use. Dismissing the warning only puts this message away.</p>
         )}
         {error !== null && (
           <p className="field-error" role="alert">
@@ -63,7 +67,11 @@ export function KeyChangeBanner({ peer }: { peer: string }) {
         <button type="button" className="btn small" aria-haspopup="dialog" onClick={() => openDialog({ kind: 'contact', peer })}>
           Compare safety numbers
         </button>
-        {!keyChange.needsApproval && (
+        {keyChange.needsApproval ? (
+          <button type="button" className="btn small" onClick={() => settle(actions.dismissKeyChange)} disabled={approving}>
+            Keep old key
+          </button>
+        ) : (
           <button type="button" className="btn small" onClick={() => settle(actions.dismissKeyChange)} disabled={approving}>
             Dismiss warning
           </button>

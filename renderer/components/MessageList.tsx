@@ -1,6 +1,7 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { buildTimeline, formatDay } from '../lib/timeline';
+import { prunedSizeCache } from '../lib/timeline';
 import { EMPTY_PEER_MESSAGES } from '../state/history';
 import { getAppStore, useStore } from '../state/store';
 import { isLocal, type ShownMessage } from '../state/types';
@@ -63,8 +64,16 @@ export function MessageList({ peer }: { peer: string }) {
   useLayoutEffect(() => {
     followRef.current = !hasNewer;
   }, [hasNewer]);
+  // Sizes are measured by row key; rows paged out of the window are not needed again soon.
+  useEffect(() => {
+    prunedSizeCache(virtualizer.itemSizeCache, rows);
+  }, [rows, virtualizer]);
 
-  const [atEnd, setAtEnd] = useState(true);
+  // A jump to a message (a search result) leaves the view away from the newest until the person scrolls there:
+  // until then nothing counts as read. Kept in a ref too, so that effects of the same commit see it at once.
+  const jumpingAway = history.jump?.to === 'message';
+  const awayRef = useRef(jumpingAway);
+  const [atEnd, setAtEnd] = useState(!jumpingAway);
   const [unseen, setUnseen] = useState(false);
   const [highlight, setHighlight] = useState<string | null>(null);
   const settleUntil = useRef(0);
@@ -102,11 +111,15 @@ export function MessageList({ peer }: { peer: string }) {
     if (jump === null || jump.seq === handledJump.current) return;
     handledJump.current = jump.seq;
     if (jump.to === 'newest') {
+      awayRef.current = false;
       virtualizer.scrollToEnd();
       setUnseen(false);
     } else {
       const index = rows.findIndex((row) => row.kind === 'message' && row.message.id === jump.id);
       if (index !== -1) {
+        awayRef.current = true;
+        pinned.current = false;
+        setAtEnd(false);
         virtualizer.scrollToIndex(index, { align: 'center' });
         setHighlight(jump.id);
       }
@@ -121,24 +134,30 @@ export function MessageList({ peer }: { peer: string }) {
   }, [highlight]);
 
   // A new last row: ours just written brings the view to it; someone else's, while reading further up, is "unseen".
+  // Only a message that came to a window already at the newest is new: a page forward reaching the newest, or a
+  // jump that replaced the window, brings rows that were there all along.
   const lastRow = rows.at(-1);
   const lastKey = lastRow?.key;
-  const previousLastKey = useRef(lastKey);
+  const jumpSeq = jump?.seq ?? null;
+  const previousLast = useRef({ key: lastKey, hasNewer, jumpSeq });
   useLayoutEffect(() => {
-    if (lastKey === previousLastKey.current) return;
-    previousLastKey.current = lastKey;
+    const before = previousLast.current;
+    previousLast.current = { key: lastKey, hasNewer, jumpSeq };
+    if (lastKey === before.key) return;
     if (lastRow?.kind !== 'message' || hasNewer) return;
     if (isLocal(lastRow.message)) virtualizer.scrollToEnd();
-    else if (distanceFromEnd() > STICK_PX) setUnseen(true);
-  }, [hasNewer, lastKey, lastRow, virtualizer]);
+    else if (!before.hasNewer && before.jumpSeq === jumpSeq && before.key !== undefined && distanceFromEnd() > STICK_PX) setUnseen(true);
+  }, [hasNewer, jumpSeq, lastKey, lastRow, virtualizer]);
 
   // The backend owns unread counts. What is unread counts as read once the person sees the newest messages:
-  // the page on screen, the view at the newest (with read receipts on, the peer is told).
+  // the page on screen, loaded, the view at the newest and not sent elsewhere by a jump (with read receipts on,
+  // the peer is told).
   const unread = useStore((s) => s.conversations[peer]?.unread ?? 0);
   const visible = usePageVisible();
+  const shownLoaded = loading === null && items.length > 0;
   useEffect(() => {
-    if (visible && unread > 0 && atEnd && !hasNewer) void actions.markRead(peer);
-  }, [actions, atEnd, hasNewer, peer, unread, visible]);
+    if (visible && unread > 0 && shownLoaded && atEnd && !awayRef.current && !hasNewer) void actions.markRead(peer);
+  }, [actions, atEnd, hasNewer, peer, shownLoaded, unread, visible]);
 
   // After every change of the window (a page, a trim), the rows on screen may be near an end again.
   useEffect(() => {
@@ -161,9 +180,18 @@ export function MessageList({ peer }: { peer: string }) {
   function onScroll() {
     const end = distanceFromEnd() <= STICK_PX;
     pinned.current = end;
+    if (end) awayRef.current = false;
     setAtEnd(end);
     if (end) setUnseen(false);
     maybePage();
+  }
+
+  function retryPage(failed: NonNullable<typeof error>) {
+    if (failed.kind === 'older') return actions.loadEarlier(peer);
+    if (failed.kind === 'newer') return actions.loadLater(peer);
+    // A search result that failed to open: ask around it again, not for the newest.
+    if (failed.kind === 'around' && failed.around !== undefined) return actions.openMessage(peer, failed.around);
+    return actions.loadNewest(peer);
   }
 
   function jumpToNewest() {
@@ -240,9 +268,7 @@ export function MessageList({ peer }: { peer: string }) {
           <button
             type="button"
             className="btn small"
-            onClick={() =>
-              void (error.kind === 'older' ? actions.loadEarlier(peer) : error.kind === 'newer' ? actions.loadLater(peer) : actions.loadNewest(peer))
-            }
+            onClick={() => void retryPage(error)}
           >
             Try again
           </button>

@@ -1,4 +1,4 @@
-import { memo, useCallback, useEffect, useRef } from 'react';
+import { memo, useCallback, useEffect, useRef, useState } from 'react';
 import type { MessageStatus } from '../../shared/ipc/contract';
 import { formatFullDate, formatTime } from '../lib/timeline';
 import { isLocal, type ShownMessage } from '../state/types';
@@ -33,14 +33,20 @@ export const MessageRow = memo(function MessageRow({
   const setRef = useCallback((element: HTMLElement | null) => {
     ref.current = element;
   }, []);
-  // A search result the view jumped to takes focus, so that a screen reader reads it.
+  // A search result the view jumped to takes focus, so that a screen reader reads it; it stays focusable after the
+  // highlight fades, until focus moves on (taking tabIndex away from the focused element would drop focus).
+  const [focusHeld, setFocusHeld] = useState(false);
   useEffect(() => {
-    if (highlighted) ref.current?.focus({ preventScroll: true });
+    if (!highlighted) return;
+    setFocusHeld(true);
+    ref.current?.focus({ preventScroll: true });
   }, [highlighted]);
+  const focusable = highlighted || focusHeld;
+  const onBlur = focusHeld ? () => setFocusHeld(false) : undefined;
 
   if (message.kind === 'notice') {
     return (
-      <div ref={setRef} className={`msg-notice${highlighted ? ' highlight' : ''}`} role="note" tabIndex={highlighted ? -1 : undefined}>
+      <div ref={setRef} className={`msg-notice${highlighted ? ' highlight' : ''}`} role="note" tabIndex={focusable ? -1 : undefined} onBlur={onBlur}>
         <MessageText text={message.text} />
         <time dateTime={new Date(message.at).toISOString()} title={formatFullDate(message.at)}>
           {formatTime(message.at)}
@@ -58,7 +64,7 @@ export const MessageRow = memo(function MessageRow({
   if (highlighted) classes.push('highlight');
 
   return (
-    <article ref={setRef} className={classes.join(' ')} tabIndex={highlighted ? -1 : undefined}>
+    <article ref={setRef} className={classes.join(' ')} tabIndex={focusable ? -1 : undefined} onBlur={onBlur}>
       <div className="bubble">
         <span className="sr-only">{message.fromMe ? 'You' : peerName}: </span>
         <MessageText text={message.text} />

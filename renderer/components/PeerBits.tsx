@@ -32,6 +32,14 @@ export function KeyChangedBadge() {
   );
 }
 
+/**
+ * The name the contact gives itself, when the person renamed it to something else (shown as "calls themselves …");
+ * null otherwise.
+ */
+export function ownNameIfRenamed({ name, peerName, localName }: { name: string; peerName: string; localName?: string | undefined }): string | null {
+  return localName !== undefined && peerName !== name ? peerName : null;
+}
+
 /** Our messages waiting for the contact (queued, or sent and not yet acknowledged). */
 export function WaitingCount({ count }: { count: number }) {
   if (count === 0) return null;

@@ -92,3 +92,17 @@ export function formatListTime(at: number, now: number, locale?: string): string
 export function formatFullDate(at: number, locale?: string): string {
   return new Intl.DateTimeFormat(locale, { dateStyle: 'full', timeStyle: 'short' }).format(new Date(at));
 }
+
+/** Measured sizes are let go once the cache holds this many times the rows (and at least `SIZE_CACHE_SLACK` more). */
+const SIZE_CACHE_FACTOR = 2;
+const SIZE_CACHE_SLACK = 200;
+
+/**
+ * Prunes a virtualizer's measured sizes (by row key) to the rows shown, once it has grown much larger than them:
+ * the history window is bounded, but the keys it passed through in a long session are not.
+ */
+export function prunedSizeCache(cache: Map<unknown, number>, rows: readonly { key: string }[]): void {
+  if (cache.size <= rows.length * SIZE_CACHE_FACTOR + SIZE_CACHE_SLACK) return;
+  const keep = new Set<unknown>(rows.map((row) => row.key));
+  for (const key of cache.keys()) if (!keep.has(key)) cache.delete(key);
+}

@@ -119,6 +119,8 @@ export function createActions(api: Api, link: LinkSource, store: AppStore, optio
 
   async function loadInitial(): Promise<void> {
     loadingInitial ??= (async () => {
+      // Known before asking: a contact first seen (peer:updated) while the list is on its way is not a removed one.
+      const before = Object.keys(getState().conversations);
       const [identity, node, conversations, settings] = await Promise.all([
         api.identity.get(),
         api.node.status(),
@@ -133,11 +135,10 @@ export function createActions(api: Api, link: LinkSource, store: AppStore, optio
         }
       }
       if (!identity.ok || !node.ok || !conversations.ok || !settings.ok) return;
-      const before = Object.keys(getState().conversations);
       setState((state) => ({
         identity: identity.value,
         node: node.value,
-        ...conversationsLoaded(state, conversations.value),
+        ...conversationsLoaded(state, conversations.value, before),
       }));
       // Contacts removed while the link was down.
       for (const peer of before) if (getState().conversations[peer] === undefined) setState((state) => conversationRemoved(state, peer));
@@ -154,8 +155,8 @@ export function createActions(api: Api, link: LinkSource, store: AppStore, optio
     const request = ++requests;
     setState((state) => pageRequested(state, peer, kind, request));
     const result = await api.message.list({ peer, limit: pageSize, ...cursor });
-    if (result.ok) setState((state) => pageLoaded(state, peer, request, kind, result.value, { cap, seq: ++jumps, around: cursor.around }));
-    else setState((state) => pageFailed(state, peer, request, result.error.message));
+    if (result.ok) setState((state) => pageLoaded(state, peer, request, kind, result.value, { cap, seq: ++jumps, ...cursor }));
+    else setState((state) => pageFailed(state, peer, request, result.error.message, cursor.around));
   }
 
   const loadNewest = (peer: string) => loadPage(peer, 'newest');
@@ -213,7 +214,7 @@ export function createActions(api: Api, link: LinkSource, store: AppStore, optio
       switchTo(peer);
       if (peer === null) return;
       const loaded = getState().messages[peer];
-      if (loaded === undefined || loaded.hasNewer || (loaded.error !== null && loaded.loading === null)) void loadNewest(peer);
+      if (loaded === undefined || loaded.hasNewer || loaded.stale || (loaded.error !== null && loaded.loading === null)) void loadNewest(peer);
     },
 
     loadNewest,
@@ -237,7 +238,8 @@ export function createActions(api: Api, link: LinkSource, store: AppStore, optio
     async openMessage(peer, id) {
       if (getState().conversations[peer] === undefined) return;
       switchTo(peer);
-      if (getState().messages[peer]?.items.some((message) => message.id === id) === true) {
+      const loaded = getState().messages[peer];
+      if (loaded !== undefined && !loaded.stale && loaded.items.some((message) => message.id === id)) {
         setState((state) => jumpRequested(state, peer, id, ++jumps));
         return;
       }

@@ -8,6 +8,8 @@ import {
   HISTORY_CAP,
   laterStatus,
   pendingFailed,
+  replayedMessage,
+  windowForgotten,
   windowFailed,
   windowLoaded,
   windowRequested,
@@ -28,14 +30,18 @@ export { EMPTY_PEER_MESSAGES, HISTORY_CAP, laterStatus, mergeMessages, statusAft
 
 type Change = Partial<AppData>;
 
-/** At most this many status changes for messages we have not seen yet are remembered. */
-export const EARLY_STATUS_LIMIT = 256;
-
 // ---- conversations -------------------------------------------------------------------------------------------
 
-/** `conversation:list` answered: the backend's list replaces ours. */
-export function conversationsLoaded(_state: AppData, list: readonly Conversation[]): Change {
+/**
+ * `conversation:list` answered: the backend's list replaces ours. With `before` (the peers known when it was
+ * asked for), one first seen since (`peer:updated` while the list was on its way) stays: the list may predate it.
+ */
+export function conversationsLoaded(state: AppData, list: readonly Conversation[], before?: readonly string[]): Change {
   const conversations: Record<string, Conversation> = {};
+  if (before !== undefined) {
+    const known = new Set(before);
+    for (const [peer, conversation] of Object.entries(state.conversations)) if (!known.has(peer)) conversations[peer] = conversation;
+  }
   for (const conversation of list) conversations[conversation.peer] = conversation;
   return { conversations };
 }
@@ -114,8 +120,8 @@ export function pageLoaded(state: AppData, peer: string, request: number, kind: 
   return updateWindow(state, peer, (current) => windowLoaded(current, request, kind, page, options));
 }
 
-export function pageFailed(state: AppData, peer: string, request: number, error: string): Change {
-  return updateWindow(state, peer, (current) => windowFailed(current, request, error));
+export function pageFailed(state: AppData, peer: string, request: number, error: string, around?: string): Change {
+  return updateWindow(state, peer, (current) => windowFailed(current, request, error, around));
 }
 
 /** A search result is already in the window: the view goes to it without a page. */
@@ -135,10 +141,16 @@ export function historyShrunk(state: AppData, peer: string, keep: number): Chang
   return { messages };
 }
 
-/** Loaded histories of other conversations may have missed events (the link dropped): load them again later. */
+/**
+ * Loaded histories of other conversations may have missed events (the link dropped): load them again later.
+ * One holding ours not yet stored stays for them, marked stale (see `windowForgotten`).
+ */
 export function historiesForgotten(state: AppData, keep: string | null): Change {
   const messages: Record<string, PeerMessages> = {};
-  if (keep !== null && state.messages[keep] !== undefined) messages[keep] = state.messages[keep];
+  for (const [peer, window] of Object.entries(state.messages)) {
+    const kept = peer === keep ? window : windowForgotten(window);
+    if (kept !== null) messages[peer] = kept;
+  }
   return { messages };
 }
 
@@ -153,36 +165,17 @@ export function messageReceived(state: AppData, message: Message, cap = HISTORY_
   return change;
 }
 
-function rememberEarly(state: AppData, id: string, status: MessageStatus, failure: string | undefined): Change {
-  const previous = state.earlyStatus[id];
-  const next = laterStatus(previous?.status, status)!;
-  const earlyStatus = { ...state.earlyStatus, [id]: next === 'failed' && failure !== undefined ? { status: next, failure } : { status: next } };
-  const ids = Object.keys(earlyStatus);
-  for (const old of ids.slice(0, Math.max(0, ids.length - EARLY_STATUS_LIMIT))) delete earlyStatus[old];
-  return { earlyStatus };
-}
-
-/** `message:status-changed`. A message we do not hold yet (its `message:send` has not answered) is remembered. */
+/**
+ * `message:status-changed`. A window loading a page, or waiting for `message:send` to answer, keeps it for the
+ * message that the page or the answer will bring (see `windowWithStatus`).
+ */
 export function messageStatusChanged(state: AppData, change: { peer: string; id: string; status: MessageStatus; failure?: string }): Change {
-  const loaded = state.messages[change.peer];
-  const next = loaded === undefined ? null : windowWithStatus(loaded, change.id, change.status, change.failure);
-  if (next === null) {
-    // Only ours that are still on their way can be answered later; anything else is loaded with its status anyway.
-    if (loaded !== undefined && loaded.pending.length > 0) return rememberEarly(state, change.id, change.status, change.failure);
-    return {};
-  }
-  return next === loaded ? {} : { messages: { ...state.messages, [change.peer]: next } };
+  return updateWindow(state, change.peer, (current) => windowWithStatus(current, change.id, change.status, change.failure));
 }
 
 /** `message:removed` (a cancelled message), or `message:cancel` answered. */
 export function messageRemoved(state: AppData, change: { peer: string; id: string }): Change {
-  const result = updateWindow(state, change.peer, (current) => windowWithout(current, change.id));
-  if (state.earlyStatus[change.id] !== undefined) {
-    const earlyStatus = { ...state.earlyStatus };
-    delete earlyStatus[change.id];
-    result.earlyStatus = earlyStatus;
-  }
-  return result;
+  return updateWindow(state, change.peer, (current) => windowWithout(current, change.id));
 }
 
 /** Our message is shown as "sending" until `message:send` answers. */
@@ -190,18 +183,17 @@ export function sendStarted(state: AppData, message: LocalMessage): Change {
   return updateWindow(state, message.peer, (current) => withPending(current, message), true);
 }
 
-/** `message:send` answered with the stored message: it takes the place of the local one. */
+/**
+ * `message:send` answered with the stored message: it takes the place of the local one, moved on by any status
+ * an event brought before the answer (or left out when an event removed it meanwhile).
+ */
 export function sendSucceeded(state: AppData, peer: string, localId: string, message: Message, cap = HISTORY_CAP): Change {
-  const early = state.earlyStatus[message.id];
-  const status = laterStatus(message.status, early?.status);
-  const stored = withStatus(message, status, early?.status === status ? (early?.failure ?? message.failure) : message.failure);
-  const change = updateWindow(state, peer, (current) => windowWithMessage(withoutPending(current, localId), stored, cap));
-  if (early !== undefined) {
-    const earlyStatus = { ...state.earlyStatus };
-    delete earlyStatus[message.id];
-    change.earlyStatus = earlyStatus;
-  }
-  return { ...change, ...withLastMessage({ ...state, ...change }, stored) };
+  const change = updateWindow(state, peer, (current) => {
+    const stored = replayedMessage(message, current.arrived);
+    const without = withoutPending(current, localId);
+    return stored === null ? without : windowWithMessage(without, stored, cap);
+  });
+  return { ...change, ...withLastMessage({ ...state, ...change }, message) };
 }
 
 /** `message:send` answered with an error: the local message stays, marked failed, with the reason. */
@@ -232,7 +224,10 @@ export function retryAnswered(state: AppData, message: Message): Change {
     if (index === -1) return null;
     const held = current.items[index]!;
     const items = current.items.slice();
-    items[index] = withStatus({ ...held, ...message }, laterStatus(message.status, held.status), message.failure);
+    const status = laterStatus(message.status, held.status);
+    // When what is held wins (a failure came before the answer), so does its reason.
+    const failure = status === held.status ? (held.failure ?? message.failure) : message.failure;
+    items[index] = withStatus({ ...held, ...message }, status, failure);
     return { ...current, items };
   });
 }

@@ -21,7 +21,7 @@ const conversationsSlice: Slice<ConversationsSlice> = () => ({ conversations: {}
 
 export const NO_SEARCH = Object.freeze({ query: '', loading: false, results: [], more: false, error: null }) as MessagesSlice['search'];
 
-const messagesSlice: Slice<MessagesSlice> = () => ({ messages: {}, earlyStatus: {}, search: NO_SEARCH });
+const messagesSlice: Slice<MessagesSlice> = () => ({ messages: {}, search: NO_SEARCH });
 
 /** At most this many toasts at once; the oldest goes first. */
 const TOAST_LIMIT = 4;

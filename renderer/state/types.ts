@@ -45,13 +45,31 @@ export interface PeerMessages {
   loading: PageKind | null;
   /** Names the request in flight; an answer to any other (overtaken by a jump) is dropped. */
   request: number;
-  /** The page that failed to load last, and why. */
-  error: { kind: PageKind; message: string } | null;
+  /** The page that failed to load last, and why (for `around`, the message it was asked around). */
+  error: { kind: PageKind; message: string; around?: string } | null;
   /**
    * Where the view should go after the window was replaced: the newest end, or a message (a search result),
    * which is then highlighted. `seq` changes with every such request.
    */
   jump: { seq: number; to: 'newest' } | { seq: number; to: 'message'; id: string } | null;
+  /**
+   * What events brought while a page was loading or one of ours was on its way (null otherwise): replayed onto
+   * the page when it comes (it may have been read before them), and onto our message when `message:send` answers.
+   */
+  arrived: Arrived | null;
+  /** Loaded before the link dropped, and kept only for ours not yet stored: opening the conversation loads it afresh. */
+  stale: boolean;
+}
+
+/** A status an event brought; null: the message was removed. */
+export type ArrivedStatus = { status: MessageStatus; failure?: string } | null;
+
+/** Events buffered for a window (see `PeerMessages.arrived`). */
+export interface Arrived {
+  /** New messages (received, or ours stored), oldest first. */
+  messages: Message[];
+  /** The latest status (or removal) by message id, in the order they first came. */
+  statuses: Record<string, ArrivedStatus>;
 }
 
 export type { LinkState };
@@ -104,8 +122,6 @@ export interface ConversationsSlice {
 export interface MessagesSlice {
   /** By peer key; only conversations whose history has been loaded. */
   messages: Record<string, PeerMessages>;
-  /** Status changes that arrived before `message:send` answered with the message they name. */
-  earlyStatus: Record<string, { status: MessageStatus; failure?: string }>;
   search: SearchState;
 }
 

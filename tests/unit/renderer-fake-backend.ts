@@ -29,6 +29,10 @@ export interface FakeControl {
   settleAll(peer: string, status: 'delivered' | 'failed', failure?: string): void;
   receive(peer: string, text: string): void;
   keyChange(peer: string, needsApproval: boolean): void;
+  /** Milliseconds each call on a channel takes (5 unless set). */
+  delays: Record<string, number>;
+  /** Channels whose next call fails, with this message. */
+  failNext: Record<string, string>;
 }
 
 export function installFakeBackend(options: FakeOptions): void {
@@ -198,6 +202,11 @@ export function installFakeBackend(options: FakeOptions): void {
       delete c.keyChange;
       return c;
     },
+    'contact:dismiss-key-change': ({ peer }) => {
+      const c = conversations[peer];
+      delete c.keyChange;
+      return c;
+    },
     'contact:rename': ({ peer, name }) => {
       const c = conversations[peer];
       if (name === null) {
@@ -225,6 +234,8 @@ export function installFakeBackend(options: FakeOptions): void {
 
   const control = {
     calls: [] as Array<[string, unknown]>,
+    delays: {} as Record<string, number>,
+    failNext: {} as Record<string, string>,
     bobId: (index: number) => hex(BOB_BASE + index),
     setState(peer: string, state: string, nextRetryAt?: number) {
       conversations[peer].state = state;
@@ -256,7 +267,12 @@ export function installFakeBackend(options: FakeOptions): void {
   page.peerline = {
     async invoke(channel: string, request: unknown) {
       control.calls.push([channel, request]);
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      await new Promise((resolve) => setTimeout(resolve, control.delays[channel] ?? 5));
+      const failure = control.failNext[channel];
+      if (failure !== undefined) {
+        delete control.failNext[channel];
+        return { ok: false, error: { code: 'internal', message: failure } };
+      }
       const handler = handlers[channel];
       if (handler === undefined) return { ok: false, error: { code: 'internal', message: `no fake for ${channel}` } };
       try {

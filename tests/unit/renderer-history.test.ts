@@ -298,7 +298,7 @@ describe('statuses', () => {
     store.setState((s) => pageRequested(s, PEER, 'newest', 1));
     store.setState((s) => pageLoaded(s, PEER, 1, 'newest', { messages: [message(1)], hasMore: false, hasNewer: false }, { cap: 1_000, seq: 1 }));
     store.setState((s) => messageStatusChanged(s, { peer: PEER, id: id(9), status: 'delivered' }));
-    expect(store.getState().earlyStatus).toEqual({});
+    expect(store.getState().messages[PEER]!.arrived).toBeNull();
   });
 });
 

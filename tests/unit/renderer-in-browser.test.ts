@@ -240,6 +240,8 @@ describe.skipIf(!ready)('the renderer in a browser, against a stand-in backend',
     await four.getByRole('button', { name: 'Retry', exact: true }).click();
     await four.getByText('queued', { exact: true }).waitFor();
     expect((await calls(page, 'message:retry')).length).toBe(1);
+    // The stand-in queues it again only when the call has gone through (5 ms later): only then can it fail again.
+    await page.waitForTimeout(50);
     await fake(page, (control) => control.settleAll('c'.repeat(64), 'failed', 'Refused again.'));
     await four.getByRole('button', { name: 'Cancel', exact: true }).click();
     await expect.poll(() => log.getByText('four', { exact: true }).count()).toBe(0);
@@ -290,6 +292,84 @@ describe.skipIf(!ready)('the renderer in a browser, against a stand-in backend',
     expect(await page.getByRole('dialog').count()).toBe(0);
     expect(await page.getByRole('heading', { name: 'Davey' }).count()).toBe(0);
     expect(await calls(page, 'contact:remove')).toEqual([{ peer: DAVE }]);
+    expect(pageProblems(page)).toEqual([]);
+  });
+
+  it('marks read only once the page is in and the view is at the newest, not while it loads', async () => {
+    const page = await openApp();
+    await fake(page, (control) => (control.delays['message:list'] = 600));
+    await openConversation(page, 'Bob');
+    await page.waitForTimeout(300);
+    expect(await calls(page, 'message:list')).toHaveLength(1);
+    expect(await calls(page, 'conversation:mark-read')).toEqual([]);
+    await page.getByRole('log').getByText(`Bob message #${BOB_COUNT - 1}`).waitFor();
+    await expect.poll(() => calls(page, 'conversation:mark-read')).toEqual([{ peer: BOB }]);
+    expect(pageProblems(page)).toEqual([]);
+  });
+
+  it('a search jump neither marks read nor says "new messages" when pages come, and the result keeps focus', async () => {
+    const page = await openApp();
+    await page.getByRole('searchbox', { name: 'Search messages' }).fill('199850');
+    await page.getByRole('region', { name: 'Search results' }).getByRole('button', { name: /Bob/ }).click();
+    const log = page.getByRole('log', { name: 'Messages with Bob' });
+    const target = log.getByRole('article').filter({ hasText: 'Bob message #199850' });
+    await target.waitFor();
+    await settled(page);
+    expect(await calls(page, 'conversation:mark-read')).toEqual([]);
+
+    // Focus stays on the result after its highlight fades.
+    const targetHasFocus = () => target.evaluate((el) => el === (globalThis as InPage).document.activeElement);
+    await expect.poll(targetHasFocus).toBe(true);
+    await expect.poll(() => target.evaluate((el) => el.classList.contains('highlight')), { timeout: 4_000 }).toBe(false);
+    expect(await targetHasFocus()).toBe(true);
+
+    // Down towards the newest: the page after the window reaches it, and nothing new came.
+    await scrollHistory(page, 1_800);
+    await expect.poll(async () => ((await calls(page, 'message:list')) as Array<{ after?: string }>).some((r) => r.after !== undefined)).toBe(true);
+    await settled(page);
+    const after = await fake(page, (c) => c.bobId(199_899));
+    expect(await calls(page, 'message:list')).toContainEqual({ peer: BOB, after, limit: 100 });
+    expect(await page.locator('.jump-latest').count()).toBe(1);
+    expect(await page.locator('.jump-latest.has-unseen').count()).toBe(0);
+    expect(await calls(page, 'conversation:mark-read')).toEqual([]);
+
+    await page.getByRole('button', { name: 'Jump to newest' }).click();
+    await expect.poll(() => calls(page, 'conversation:mark-read')).toEqual([{ peer: BOB }]);
+    expect(pageProblems(page)).toEqual([]);
+  });
+
+  it('"Try again" after a search result failed to open asks around that message again', async () => {
+    const page = await openApp();
+    await fake(page, (control) => (control.failNext['message:list'] = 'The store is busy.'));
+    await page.getByRole('searchbox', { name: 'Search messages' }).fill('cafe');
+    await page.getByRole('region', { name: 'Search results' }).getByRole('button', { name: /Bob/ }).click();
+    const alert = page.getByRole('alert').filter({ hasText: 'The store is busy.' });
+    await alert.getByRole('button', { name: 'Try again' }).click();
+    const around = await fake(page, (c) => c.bobId(123_456));
+    await page.getByRole('log').getByRole('article').filter({ hasText: `Let us meet at the Café #${CAFE_INDEX}` }).waitFor();
+    expect(await calls(page, 'message:list')).toEqual([
+      { peer: BOB, around, limit: 100 },
+      { peer: BOB, around, limit: 100 },
+    ]);
+    expect(pageProblems(page)).toEqual([]);
+  });
+
+  it('a changed key that waits for approval can be turned away: "Keep old key"', async () => {
+    const page = await openApp();
+    await openConversation(page, 'Dave');
+    await fake(page, (control) => control.keyChange('d'.repeat(64), true));
+    const warning = page.getByRole('region', { name: 'Safety number changed' });
+    await warning.getByText('keep the old key to turn the new one away', { exact: false }).waitFor();
+    expect(await warning.getByRole('button', { name: 'Dismiss warning' }).count()).toBe(0);
+    await warning.getByRole('button', { name: 'Keep old key' }).click();
+    await expect.poll(() => warning.count()).toBe(0);
+    expect(await calls(page, 'contact:dismiss-key-change')).toEqual([{ peer: DAVE }]);
+
+    await fake(page, (control) => control.keyChange('d'.repeat(64), false));
+    await warning.getByText('Dismissing the warning only puts this message away', { exact: false }).waitFor();
+    expect(await warning.getByRole('button', { name: 'Keep old key' }).count()).toBe(0);
+    await warning.getByRole('button', { name: 'Dismiss warning' }).click();
+    await expect.poll(() => warning.count()).toBe(0);
     expect(pageProblems(page)).toEqual([]);
   });
 

@@ -87,7 +87,7 @@ describe('renderer reducers', () => {
     // The ack overtook message:send's answer: remembered, then applied when the answer comes.
     store.setState((s) => sendStarted(s, { local: true, id: 'local-1', peer: PEER, fromMe: true, kind: 'chat', text: 'm2', at: 2_000 }));
     store.setState((s) => messageStatusChanged(s, { peer: PEER, id: id(2), status: 'delivered' }));
-    expect(store.getState().earlyStatus[id(2)]).toEqual({ status: 'delivered' });
+    expect(store.getState().messages[PEER]!.arrived?.statuses[id(2)]).toEqual({ status: 'delivered' });
     store.setState((s) => sendSucceeded(s, PEER, 'local-1', message(2, { fromMe: true, status: 'queued' })));
     const history = store.getState().messages[PEER]!;
     expect(history.items.map((m) => [m.id, m.status])).toEqual([
@@ -95,7 +95,7 @@ describe('renderer reducers', () => {
       [id(2), 'delivered'],
     ]);
     expect(history.pending).toEqual([]);
-    expect(store.getState().earlyStatus[id(2)]).toBeUndefined();
+    expect(history.arrived).toBeNull();
   });
 
   it('keeps hasMore from the older pages when the newest page is loaded again', () => {
