@@ -334,16 +334,15 @@ export class AppService implements Inbox {
         if (contact.mode !== 'secure') throw new AppError('invalid-request', 'A plain-text peer has no key to verify.');
         if (verified && contact.keyChange?.needsApproval) throw new AppError('invalid-request', 'Approve the new key before you mark this contact verified.');
         // Having compared safety numbers, the person has seen the key change through: its warning can go.
-        const { keyChange: _seen, ...rest } = contact;
-        await this.saveContact(verified ? { ...rest, verified } : { ...contact, verified });
+        await this.changeContact(peer, ({ keyChange, ...rest }) => (verified ? { ...rest, verified } : { ...rest, ...(keyChange && { keyChange }), verified }));
         return this.conversation(peer);
       },
       // On the new key's chain: its session's steps (connected, left) are the ones this must not interleave with.
       'contact:approve-key': async ({ peer }) => this.contactSteps.run(this.contactOf(peer).keyChange?.key ?? peer, () => this.approveKey(peer)),
       'contact:dismiss-key-change': async ({ peer }) => this.contactSteps.run(this.contactOf(peer).keyChange?.key ?? peer, () => this.dismissKeyChange(peer)),
       'contact:rename': async ({ peer, name }) => {
-        const { localName: _previous, ...contact } = this.contactOf(peer);
-        await this.saveContact(name === null ? contact : { ...contact, localName: name });
+        this.contactOf(peer);
+        await this.changeContact(peer, ({ localName: _previous, ...contact }) => (name === null ? contact : { ...contact, localName: name }));
         return this.conversation(peer);
       },
       'contact:remove': async ({ peer }) => {
@@ -507,9 +506,9 @@ export class AppService implements Inbox {
    * (its session closed), and the messages keep waiting for the key the person verified.
    */
   private async dismissKeyChange(peer: string): Promise<Conversation> {
-    const { keyChange, ...contact } = this.contactOf(peer);
+    const { keyChange } = this.contactOf(peer);
     if (!keyChange) throw new AppError('invalid-request', 'There is no key-change warning to put away for this contact.');
-    await this.saveContact(contact);
+    await this.changeContact(peer, ({ keyChange: _seen, ...contact }) => contact);
     if (keyChange.needsApproval) {
       this.unapprovedKeys.delete(keyChange.key);
       if (this.presenceOf(peer).onlineKey === keyChange.key) await this.node.disconnect(keyChange.key).catch(() => {});
@@ -521,9 +520,11 @@ export class AppService implements Inbox {
     const contact = this.contactOf(peer);
     const change = contact.keyChange;
     if (!change?.needsApproval) throw new AppError('invalid-request', 'There is no new key to approve for this contact.');
-    const approved: ContactRecord = { ...pinKey(contact, change.key, Date.now()) };
-    delete approved.keyChange;
-    await this.saveContact(approved);
+    const now = Date.now();
+    await this.changeContact(peer, (current) => {
+      const { keyChange: _approved, ...approved } = pinKey(current, change.key, now);
+      return approved;
+    });
     this.unapprovedKeys.delete(change.key);
     await this.addNotice(peer, `You approved ${shownName(contact)}'s new key. Messages that were waiting are on their way.`);
     await this.moveOutbox(peer, change.previousKey, change.key);
@@ -543,11 +544,9 @@ export class AppService implements Inbox {
   private async onConnected(info: PeerInfo): Promise<void> {
     const now = Date.now();
     if (info.mode === 'plain') {
-      const existing = this.store.contact(info.peer);
-      await this.store.saveContact({
-        ...(existing ?? newContact(info.peer, 'plain', info.address, now)),
-        addresses: [info.address],
-      });
+      // A plain server we dialed before has the same name again (its address): its conversation goes on.
+      if (this.store.contact(info.peer)) await this.store.updateContact(info.peer, (c) => ({ ...c, addresses: [info.address] }));
+      else await this.store.saveContact({ ...newContact(info.peer, 'plain', info.address, now), addresses: [info.address] });
       return this.cameOnline(info, info.peer);
     }
     const key = info.peer;
@@ -559,7 +558,7 @@ export class AppService implements Inbox {
     if (verdict.kind === 'new') {
       await this.store.saveContact({ ...newContact(key, 'secure', name, now), key, keyHistory: [{ key, since: now }], addresses: [info.dialAddress] });
     } else if (verdict.kind === 'known') {
-      await this.store.saveContact({ ...verdict.contact, peerName: name, addresses: rememberAddress(verdict.contact.addresses, info.dialAddress) });
+      await this.store.updateContact(verdict.contact.peer, (c) => ({ ...c, peerName: name, addresses: rememberAddress(c.addresses, info.dialAddress) }));
     } else {
       await this.onKeyChanged(verdict.contact, key, name, info.dialAddress, now);
     }
@@ -579,8 +578,12 @@ export class AppService implements Inbox {
     const previousKey = contact.key!;
     const needsApproval = contact.verified;
     const keyChange = { at: now, previousKey, key, needsApproval };
-    const updated: ContactRecord = needsApproval ? { ...contact, keyChange } : { ...pinKey(contact, key, now), keyChange };
-    await this.saveContact({ ...updated, peerName: name, addresses: rememberAddress(contact.addresses, address) });
+    await this.changeContact(contact.peer, (current) => ({
+      ...(needsApproval ? current : pinKey(current, key, now)),
+      keyChange,
+      peerName: name,
+      addresses: rememberAddress(current.addresses, address),
+    }));
     if (needsApproval) this.unapprovedKeys.set(key, contact.peer);
     await this.addNotice(contact.peer, keyChangeNotice(shownName(contact), needsApproval));
     if (!needsApproval) await this.moveOutbox(contact.peer, previousKey, key);
@@ -652,9 +655,10 @@ export class AppService implements Inbox {
     this.emit('message:received', toMessage(notice));
   }
 
-  private async saveContact(contact: ContactRecord): Promise<void> {
-    await this.store.saveContact(contact);
-    this.emitConversation(contact.peer);
+  /** Changes a stored contact from its record as it is when written (see `Store.updateContact`), and tells the UI. */
+  private async changeContact(peer: string, change: (current: ContactRecord) => ContactRecord): Promise<void> {
+    await this.store.updateContact(peer, change);
+    this.emitConversation(peer);
   }
 
   private setTyping(peer: string, active: boolean): void {
