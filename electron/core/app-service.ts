@@ -294,8 +294,7 @@ export class AppService implements Inbox {
         const contact = this.contactOf(peer);
         if (contact.unread === 0) return null;
         const { newestIncoming } = await this.store.markRead(peer);
-        const key = this.trustedSessionKey(peer);
-        if (this.store.settings().readReceipts && newestIncoming && key && contact.mode === 'secure') this.node.sendRead(key, newestIncoming);
+        if (this.store.settings().readReceipts && newestIncoming && contact.mode === 'secure') await this.sendReadReceipt(peer, newestIncoming);
         this.emitConversation(peer);
         return null;
       },
@@ -595,6 +594,23 @@ export class AppService implements Inbox {
     presence.lastReason = undefined;
     this.emitConversation(info.peer);
     this.sessions.emit('connected', info);
+    const owed = this.store.contact(info.peer)?.readReceiptOwed;
+    if (owed !== undefined) void this.sendReadReceipt(info.peer, owed).catch((err) => this.raise(err));
+  }
+
+  /**
+   * Tells the contact we have read up to `upTo` now, or, while it is away (or only a key awaiting approval is
+   * there), the next time it connects: the receipt is kept with the contact until it goes.
+   */
+  private async sendReadReceipt(peer: string, upTo: string): Promise<void> {
+    const key = this.trustedSessionKey(peer);
+    const sent = key !== null && this.store.settings().readReceipts === true && this.node.sendRead(key, upTo);
+    const owed = this.store.contact(peer)?.readReceiptOwed;
+    if (sent && owed !== undefined) {
+      await this.store.updateContact(peer, ({ readReceiptOwed: _sent, ...contact }) => contact);
+    } else if (!sent && owed !== upTo) {
+      await this.store.updateContact(peer, (contact) => ({ ...contact, readReceiptOwed: upTo }));
+    }
   }
 
   private onDisconnected(key: string, reason: string, byPeerUser: boolean): void {

@@ -287,6 +287,25 @@ describe('read receipts', () => {
   });
 });
 
+describe('read receipts owed', () => {
+  it('a receipt for messages read while the sender was away goes when it is back, across a restart of the reader', async () => {
+    const { alice, bob, aliceDir, alicePort, bobDir, bobPort, aliceKey, bobKey } = await contacts();
+    await bob.handlers['settings:set']({ readReceipts: true });
+    const sent = await alice.handlers['message:send']({ peer: bobKey, text: 'read me later' });
+    await waitUntil(() => eventsOf(alice, 'message:status-changed').some((s) => s.id === sent.id && s.status === 'delivered'), 'delivered');
+    await alice.service.close();
+    await waitUntil(() => eventsOf(bob, 'peer:updated').some((c) => c.peer === aliceKey && c.state !== 'online'), 'Alice gone');
+    await bob.handlers['conversation:mark-read']({ peer: aliceKey });
+    await bob.service.close();
+
+    const bob2 = await openApp({ name: 'Bob', dataDir: bobDir, port: bobPort, ...fast });
+    const alice2 = await openApp({ name: 'Alice', dataDir: aliceDir, port: alicePort, ...fast });
+    await waitUntil(() => eventsOf(alice2, 'message:status-changed').some((s) => s.id === sent.id && s.status === 'read'), 'read, once both are back');
+    expect(await statuses(alice2, bobKey)).toEqual(['read']);
+    expect(eventsOf(bob2, 'error:raised')).toEqual([]);
+  });
+});
+
 describe('a damaged store', () => {
   it('the app starts, says what happened, keeps a copy, and goes on', async () => {
     const { alice, bob, aliceDir, alicePort, bobKey } = await contacts();

@@ -39,6 +39,8 @@ export interface ContactRecord {
   lastMessage?: { text: string; at: number; fromMe: boolean };
   /** For ordering the list: the newest message's `at`, or when the contact was first seen. */
   lastActivity: number;
+  /** A read receipt the contact has not had yet (we read while it was away): the newest incoming id read. */
+  readReceiptOwed?: string;
 }
 
 export interface StoredMessage {
