@@ -305,7 +305,7 @@ export class AppService implements Inbox {
           const page = await this.store.page(peer, { before, after, around, limit });
           return { messages: page.messages.map(toMessage), hasMore: page.hasMore, hasNewer: page.hasNewer };
         } catch (err) {
-          throw forPeople(err);
+          rethrowForPeople(err);
         }
       },
       'message:typing': async ({ peer, active }) => {
@@ -431,9 +431,7 @@ export class AppService implements Inbox {
     const key = this.presenceOf(peer).onlineKey;
     // A plain-text peer has no identity to find again: what it does not get now, it never gets.
     if (contact.mode === 'plain' && !key) throw new AppError('not-connected', `Not connected to ${peer}.`);
-    const stored = await this.store.addOutgoing(peer, { id: newMessageId(), text, at: Date.now() }).catch((err: unknown) => {
-      throw forPeople(err);
-    });
+    const stored = await this.store.addOutgoing(peer, { id: newMessageId(), text, at: Date.now() }).catch(rethrowForPeople);
     this.emitConversation(peer);
     const message = toMessage(stored);
     this.reconnector.resume(peer);
@@ -783,9 +781,9 @@ function newContact(peer: string, mode: ConnectionMode, peerName: string, now: n
   return { peer, mode, peerName, addresses: [], firstSeen: now, verified: false, keyHistory: [], unread: 0, lastActivity: now };
 }
 
+/** A stored message as the contract carries it: a copy, since callers set its status before answering. */
 function toMessage(stored: StoredMessage): Message {
-  const { seq: _seq, ...message } = stored as StoredMessage & { seq?: unknown };
-  return message;
+  return { ...stored };
 }
 
 const ERROR_CODE_OF: Record<UserError['reason'], ErrorCode> = {
@@ -794,16 +792,11 @@ const ERROR_CODE_OF: Record<UserError['reason'], ErrorCode> = {
   'not-connected': 'not-connected',
 };
 
-/** Turns the peer's refusals of a user action into AppErrors with the sentence intact. */
+/** Rethrows the peer's and the store's refusals of a user action as AppErrors, with the sentence intact. */
 function rethrowForPeople(err: unknown): never {
   if (err instanceof UserError) throw new AppError(ERROR_CODE_OF[err.reason], err.message);
+  if (err instanceof StoreError) throw new AppError(err.code === 'unknown-message' ? 'unknown-message' : 'store-failed', err.message);
   throw err;
-}
-
-/** The store's refusals, as AppErrors with their sentence. */
-function forPeople(err: unknown): unknown {
-  if (err instanceof StoreError) return new AppError(err.code === 'unknown-message' ? 'unknown-message' : 'store-failed', err.message);
-  return err;
 }
 
 function defaultName(): string {
