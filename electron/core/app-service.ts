@@ -6,11 +6,12 @@ import { AppError, type ErrorCode } from '../../shared/ipc/result';
 import { parsePeerAddress } from '../../shared/address';
 import { DEFAULT_PORT } from '../../shared/protocol/limits';
 import type { ConnectionMode } from './connection';
-import { DialError } from './errors';
+import { DialError, UserError } from './errors';
+import { ChatDelivery, type Inbox } from './features/chat/delivery';
 import { fingerprintOf, loadOrCreateIdentity } from './identity';
 import { KeyedChain } from './keyed-chain';
 import { newMessageId } from './message-id';
-import { PeerNode, UserError, type Inbox, type PeerInfo, type PeerNodeOptions } from './peer-node';
+import { PeerNode, type PeerInfo, type PeerNodeOptions } from './peer-node';
 import { Reconnector } from './reconnector';
 import { safetyNumber } from './safety-number';
 import { Store, StoreError } from './store/store';
@@ -90,6 +91,7 @@ export class AppService implements Inbox {
   /** Fingerprint and safety number by key: every conversation update carries them, and hashing is not free. */
   private readonly keyFacts = new Map<string, { fingerprint: string; safetyNumber: string }>();
   private nodeRef: PeerNode | null = null;
+  private chatRef: ChatDelivery | null = null;
   private closing: Promise<void> | null = null;
 
   private constructor(
@@ -102,6 +104,11 @@ export class AppService implements Inbox {
   get node(): PeerNode {
     if (!this.nodeRef) throw new Error('AppService is not open yet.');
     return this.nodeRef;
+  }
+
+  private get chat(): ChatDelivery {
+    if (!this.chatRef) throw new Error('AppService is not open yet.');
+    return this.chatRef;
   }
 
   private get reconnector(): Reconnector {
@@ -127,7 +134,6 @@ export class AppService implements Inbox {
       allowPlain: opts.allowPlain ?? stored.allowPlain ?? true,
       limits: opts.limits,
       timeouts: opts.timeouts,
-      inbox: service,
     });
     service.attach(node);
     for (const contact of store.contacts()) {
@@ -185,6 +191,8 @@ export class AppService implements Inbox {
 
   private attach(node: PeerNode): void {
     this.nodeRef = node;
+    this.chatRef = new ChatDelivery(node, this);
+    this.chatRef.on('log', (line) => node.emit('log', line));
     this.reconnectorRef = new Reconnector({
       dial: async (peer, address, signal) => {
         const parsed = parsePeerAddress(address);
@@ -206,14 +214,14 @@ export class AppService implements Inbox {
         this.onDisconnected(key, reason, byPeerUser);
       });
     });
-    node.on('sent', ({ peer: key, id }) => this.onSent(this.peerOf(key), id));
-    node.on('delivered', ({ peer: key, id }) => void this.changeStatus(this.peerOf(key), id, 'delivered').catch((err) => this.raise(err)));
-    node.on('read', ({ peer: key, upTo }) => {
+    this.chat.on('sent', ({ peer: key, id }) => this.onSent(this.peerOf(key), id));
+    this.chat.on('delivered', ({ peer: key, id }) => void this.changeStatus(this.peerOf(key), id, 'delivered').catch((err) => this.raise(err)));
+    this.chat.on('read', ({ peer: key, upTo }) => {
       // A key awaiting approval has not been shown any of our messages: nothing of ours can it have read.
       if (this.unapprovedKeys.has(key)) return;
       void this.onRead(this.peerOf(key), upTo).catch((err) => this.raise(err));
     });
-    node.on('typing', ({ peer: key, active }) => this.setTyping(this.peerOf(key), active));
+    this.chat.on('typing', ({ peer: key, active }) => this.setTyping(this.peerOf(key), active));
   }
 
   /**
@@ -228,7 +236,7 @@ export class AppService implements Inbox {
         await this.changeStatus(message.peer, message.id, 'failed', 'Peerline closed before this reached the plain-text peer, who cannot be reached again.');
       } else {
         // To the pinned key only: a key awaiting approval gets nothing until the person approves it.
-        this.node.queue(contact.key!, { id: message.id, text: message.text, sentAt: message.sentAt });
+        this.chat.queue(contact.key!, { id: message.id, text: message.text, sentAt: message.sentAt });
       }
     }
     for (const contact of this.store.contacts()) {
@@ -310,7 +318,7 @@ export class AppService implements Inbox {
       },
       'message:typing': async ({ peer, active }) => {
         const key = this.trustedSessionKey(peer);
-        if (key) this.node.setTyping(key, active);
+        if (key) this.chat.setTyping(key, active);
         return null;
       },
       'message:retry': async ({ peer, id }) => this.retry(peer, id),
@@ -453,7 +461,7 @@ export class AppService implements Inbox {
     const contact = this.contactOf(peer);
     const key = contact.mode === 'plain' ? this.presenceOf(peer).onlineKey : contact.key!;
     if (key === null) throw new UserError('not-connected', `Not connected to ${peer}.`);
-    return this.node.queue(key, { id: message.id, text: message.text, sentAt: message.sentAt });
+    return this.chat.queue(key, { id: message.id, text: message.text, sentAt: message.sentAt });
   }
 
   private async retry(peer: string, id: string): Promise<Message> {
@@ -479,7 +487,7 @@ export class AppService implements Inbox {
     if (message.status !== 'queued' && message.status !== 'failed') {
       throw new AppError('message-not-cancellable', 'This message has already gone to the peer, so it cannot be taken back.');
     }
-    if (contact.key) this.node.unqueue(contact.key, id);
+    if (contact.key) this.chat.unqueue(contact.key, id);
     await this.store.remove(peer, id);
     this.emit('message:removed', { peer, id });
     this.emitConversation(peer);
@@ -488,7 +496,7 @@ export class AppService implements Inbox {
   private async removeContact(peer: string): Promise<void> {
     const contact = this.contactOf(peer);
     this.reconnector.untrack(peer);
-    for (const message of await this.store.outbox(peer)) if (contact.key) this.node.unqueue(contact.key, message.id);
+    for (const message of await this.store.outbox(peer)) if (contact.key) this.chat.unqueue(contact.key, message.id);
     const key = this.presenceOf(peer).onlineKey;
     if (key) await this.node.disconnect(key).catch(() => {});
     for (const [unapproved, owner] of this.unapprovedKeys) if (owner === peer) this.unapprovedKeys.delete(unapproved);
@@ -531,8 +539,8 @@ export class AppService implements Inbox {
   /** The contact's waiting messages leave `fromKey`'s queue for `toKey`'s, in order: only the pinned key gets them. */
   private async moveOutbox(peer: string, fromKey: string, toKey: string): Promise<void> {
     for (const message of await this.store.outbox(peer)) {
-      this.node.unqueue(fromKey, message.id);
-      this.node.queue(toKey, { id: message.id, text: message.text, sentAt: message.sentAt });
+      this.chat.unqueue(fromKey, message.id);
+      this.chat.queue(toKey, { id: message.id, text: message.text, sentAt: message.sentAt });
     }
   }
 
@@ -602,7 +610,7 @@ export class AppService implements Inbox {
    */
   private async sendReadReceipt(peer: string, upTo: string): Promise<void> {
     const key = this.trustedSessionKey(peer);
-    const sent = key !== null && this.store.settings().readReceipts === true && this.node.sendRead(key, upTo);
+    const sent = key !== null && this.store.settings().readReceipts === true && this.chat.sendRead(key, upTo);
     const owed = this.store.contact(peer)?.readReceiptOwed;
     if (sent && owed !== undefined) {
       await this.store.updateContact(peer, ({ readReceiptOwed: _sent, ...contact }) => contact);

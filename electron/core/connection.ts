@@ -1,28 +1,20 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { formatAddress } from '../../shared/address';
-import type { ByeReasonCode, HelloMessage } from '../../shared/protocol/messages';
+import { ByeReason, type ByeReasonCode, type HelloMessage } from '../../shared/protocol/messages';
+import type { ChannelSession, RegisteredChannel } from './channels';
 import type { DialError } from './errors';
 import { canMoveTo, type SessionState } from './session-state';
 
 export type ConnectionMode = 'secure' | 'plain';
 export type Direction = 'inbound' | 'outbound';
 
-export interface InboundChat {
-  /** Hex message id; plain-text peers have none. */
-  id?: string;
-  text: string;
-  /** Sender's clock; plain-text peers have none. */
-  sentAt?: number;
-}
-
 export interface ConnectionEvents {
   open: [];
-  chat: [InboundChat];
-  acked: [ids: string[]];
-  typing: [active: boolean];
-  /** A read receipt: the peer has read every message of ours up to and including this id (hex). */
-  read: [upTo: string];
+  /** A message of a channel this session speaks, decoded by the channel's codec. */
+  message: [channel: RegisteredChannel, message: unknown];
+  /** About to say bye: the last moment a channel can send on this session. */
+  closing: [];
   closed: [reason: string];
 }
 
@@ -71,15 +63,29 @@ export abstract class Connection extends EventEmitter<ConnectionEvents> {
     return this.closeReason;
   }
 
-  /** Sends a chat message; false when the connection cannot carry it now. */
-  abstract sendChat(id: string, text: string, sentAt: number): boolean;
-  abstract sendTyping(active: boolean): void;
-  /** Tells the peer we have read its messages up to and including `upTo` (hex); false when nothing was sent. */
-  abstract sendRead(upTo: string): boolean;
-  /** Acknowledges messages the app has accepted. */
-  abstract ack(id: string): void;
+  /** Whether this session speaks `channel` (both peers list it; a plain-text peer speaks the ones with a line adapter). */
+  abstract speaks(channel: string): boolean;
+  /** Writes a channel's message on the control lane; false when the session cannot carry it now. */
+  abstract send(channel: string, message: unknown): boolean;
+  /** Writes a channel's message on the bulk lane, once the socket has room; false if the session ended first. */
+  abstract sendBulk(channel: string, message: unknown): Promise<boolean>;
+  /** The socket is full (or bulk waits): producers of bulk should wait for `drained()`. */
+  abstract readonly congested: boolean;
+  abstract drained(): Promise<void>;
   /** Closes politely (a secure peer is told why, with `code`), then waits for the socket to go. */
   abstract close(reason: string, code?: ByeReasonCode): Promise<string>;
+
+  private readonly channelSessions = new Map<string, ChannelSession<unknown>>();
+
+  /** `channel` on this session, as its feature sees it (one object per channel, so features can key on it). */
+  channel<M>(channel: string): ChannelSession<M> {
+    let session = this.channelSessions.get(channel);
+    if (!session) {
+      session = channelSessionOf(this, channel);
+      this.channelSessions.set(channel, session);
+    }
+    return session as ChannelSession<M>;
+  }
 
   protected moveTo(next: SessionState): void {
     if (this.state === next) return;
@@ -116,4 +122,23 @@ export abstract class Connection extends EventEmitter<ConnectionEvents> {
     this.emit('closed', this.closeReason!);
     this.resolveClosed(this.closeReason!);
   }
+}
+
+function channelSessionOf(connection: Connection, channel: string): ChannelSession<unknown> {
+  return {
+    get key() {
+      return connection.peerKey!;
+    },
+    mode: connection.mode,
+    get open() {
+      return connection.state === 'open';
+    },
+    send: (message) => connection.send(channel, message),
+    sendBulk: (message) => connection.sendBulk(channel, message),
+    get congested() {
+      return connection.congested;
+    },
+    drained: () => connection.drained(),
+    close: (reason) => void connection.close(reason, ByeReason.Other),
+  };
 }

@@ -49,7 +49,13 @@ export function classifyDialError(err: unknown, address: string): DialError {
   }
 }
 
-/** A protocol violation by a peer on an established connection: it closes that one connection. */
-export class PeerProtocolError extends Error {
-  override name = 'PeerProtocolError';
+/** A request this peer cannot carry out, said in words for the person who made it. */
+export class UserError extends Error {
+  override name = 'UserError';
+  constructor(
+    readonly reason: 'invalid-name' | 'invalid-message' | 'not-connected',
+    message: string,
+  ) {
+    super(message);
+  }
 }

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { PROTOCOL_VERSION, type PeerLimits, type PeerTimeouts } from '../../shared/protocol/limits';
 import { encodePreface, PrefaceSniffer } from '../../shared/protocol/preface';
+import type { ChannelRegistry } from './channels';
 import type { Connection } from './connection';
 import type { Identity } from './identity';
 import { PlainConnection } from './plain-connection';
@@ -13,6 +14,7 @@ export interface InboundOptions {
   limits: PeerLimits;
   timeouts: PeerTimeouts;
   allowPlain: () => boolean;
+  channels: ChannelRegistry;
 }
 
 /** A sentence for people who reach a Peerline that refuses plain text, with netcat say. */
@@ -42,7 +44,7 @@ export function classifyInbound(socket: Socket, opts: InboundOptions, reject: (r
     };
     const startPlain = (received: Uint8Array) => {
       if (!opts.allowPlain()) return turnAway('plain-text peers are not allowed', PLAIN_REFUSED_NOTICE);
-      finish(new PlainConnection(socket, 'inbound', { limits: opts.limits, timeouts: opts.timeouts, received }));
+      finish(new PlainConnection(socket, 'inbound', { limits: opts.limits, timeouts: opts.timeouts, channels: opts.channels, received }));
     };
     const onData = (chunk: Buffer) => {
       const result = sniffer.push(chunk);
@@ -58,6 +60,7 @@ export function classifyInbound(socket: Socket, opts: InboundOptions, reject: (r
           direction: 'inbound',
           identity: opts.identity,
           localHello: opts.localHello,
+          channels: opts.channels,
           limits: opts.limits,
           timeouts: opts.timeouts,
           deadlineAt: acceptedAt + opts.timeouts.handshakeMs,

@@ -1,5 +1,20 @@
 import type { Server } from 'node:net';
+import os from 'node:os';
+import { formatAddress } from '../../shared/address';
 import { PORT_FALLBACK_ATTEMPTS } from '../../shared/protocol/limits';
+
+/** Addresses others can dial a listener on `host:port` at: each interface's address when it listens on all of them. */
+export function dialableAddresses(host: string, port: number): string[] {
+  if (host !== '0.0.0.0' && host !== '::') return [formatAddress(host, port)];
+  const wantV6 = host === '::';
+  const found: string[] = [];
+  for (const list of Object.values(os.networkInterfaces())) {
+    for (const entry of list ?? []) {
+      if (entry.family === 'IPv4' || (wantV6 && entry.family === 'IPv6')) found.push(formatAddress(entry.address, port));
+    }
+  }
+  return found;
+}
 
 /**
  * Binds `server` to `host:port`; when that port is taken, tries the next ones (8000 → 8019 by default).

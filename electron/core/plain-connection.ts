@@ -1,26 +1,37 @@
 import type { Socket } from 'node:net';
 import { LineDecoder } from '../../shared/protocol/line-decoder';
 import { PLAIN_IDLE_FLUSH_MS, type PeerLimits, type PeerTimeouts } from '../../shared/protocol/limits';
+import { BASE_CHANNEL } from '../../shared/protocol/messages';
+import type { ChannelRegistry, PlainTextAdapter, RegisteredChannel } from './channels';
 import { Connection, type Direction } from './connection';
 import { InboundBudget } from './rate-limiter';
+
+/** The channel a plain-text peer's lines belong to, if this peer speaks it with a line adapter. */
+function lineChannelOf(channels: ChannelRegistry): (RegisteredChannel & { spec: { plainText: PlainTextAdapter<unknown> } }) | null {
+  const channel = channels.get(BASE_CHANNEL);
+  return channel?.spec.plainText ? (channel as RegisteredChannel & { spec: { plainText: PlainTextAdapter<unknown> } }) : null;
+}
 
 /**
  * A plain-text TCP peer: netcat, or the classic socket example. UTF-8 lines in both directions; a partial line
  * counts as a message once the peer has been quiet for a moment, because the classic example sends one line
- * without a newline and waits for the reply. Never encrypted, never verified, and shown as such.
+ * without a newline and waits for the reply. Never encrypted, never verified, and shown as such. It speaks one
+ * channel, the base one, through that channel's line adapter: each line is one of its messages.
  */
 export class PlainConnection extends Connection {
   readonly mode = 'plain' as const;
   private readonly decoder = new LineDecoder();
   private readonly budget: InboundBudget;
+  private readonly lineChannel: ReturnType<typeof lineChannelOf>;
   private idleTimer: NodeJS.Timeout | null = null;
 
   constructor(
     socket: Socket,
     direction: Direction,
-    opts: { limits: PeerLimits; timeouts: PeerTimeouts; received?: Uint8Array },
+    opts: { limits: PeerLimits; timeouts: PeerTimeouts; channels: ChannelRegistry; received?: Uint8Array },
   ) {
     super(socket, direction, opts.timeouts.closeGraceMs);
+    this.lineChannel = lineChannelOf(opts.channels);
     this.budget = new InboundBudget(opts.limits, { pause: () => socket.pause(), resume: () => socket.resume() });
     const received = opts.received;
     this.peerKey = `plain:${this.remoteAddress}`;
@@ -57,7 +68,7 @@ export class PlainConnection extends Connection {
   }
 
   private deliver(text: string): void {
-    this.emit('chat', { text });
+    if (this.lineChannel) this.emit('message', this.lineChannel, this.lineChannel.spec.plainText.fromLine(text));
     this.budget.charge();
   }
 
@@ -73,22 +84,30 @@ export class PlainConnection extends Connection {
     if (partial !== null) this.deliver(partial);
   }
 
-  sendChat(_id: string, text: string): boolean {
-    if (this.state !== 'open') return false;
-    this.socket.write(text.endsWith('\n') ? text : text + '\n');
+  speaks(channel: string): boolean {
+    return this.lineChannel?.spec.name === channel;
+  }
+
+  send(channel: string, message: unknown): boolean {
+    if (this.state !== 'open' || !this.speaks(channel)) return false;
+    const line = this.lineChannel!.spec.plainText.toLine(message);
+    if (line === null) return false;
+    this.socket.write(line.endsWith('\n') ? line : line + '\n');
     return true;
   }
 
-  /** Plain-text peers have no typing notices. */
-  sendTyping(): void {}
-
-  /** Plain-text peers have no read receipts. */
-  sendRead(): boolean {
-    return false;
+  /** A plain-text peer gets lines, never bulk. */
+  sendBulk(): Promise<boolean> {
+    return Promise.resolve(false);
   }
 
-  /** Plain-text peers have no acknowledgements. */
-  ack(): void {}
+  get congested(): boolean {
+    return this.socket.writableNeedDrain;
+  }
+
+  drained(): Promise<void> {
+    return this.congested && this.state !== 'closed' ? new Promise((resolve) => this.socket.once('drain', resolve).once('close', resolve)) : Promise.resolve();
+  }
 
   close(reason: string): Promise<string> {
     if (this.state === 'open' || this.state === 'connecting') {

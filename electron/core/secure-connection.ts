@@ -1,22 +1,26 @@
 import type { Socket } from 'node:net';
 import NoiseSecretStream from '@hyperswarm/secret-stream';
-import { bytesEqual, fromHex, toHex } from '../../shared/bytes';
-import { encodeMessage } from '../../shared/protocol/codec';
-import { MAX_ACK_IDS, type PeerLimits, type PeerTimeouts } from '../../shared/protocol/limits';
-import { ByeReason, type ByeReasonCode, type HelloMessage, type PeerMessage } from '../../shared/protocol/messages';
+import { bytesEqual, toHex } from '../../shared/bytes';
+import { encodeChannelFrame, encodeMessage } from '../../shared/protocol/codec';
+import type { PeerLimits, PeerTimeouts } from '../../shared/protocol/limits';
+import { ByeReason, type ByeReasonCode, type HelloMessage, type SessionMessage } from '../../shared/protocol/messages';
 import { encodePreface } from '../../shared/protocol/preface';
+import type { ChannelRegistry } from './channels';
 import { Connection, type Direction } from './connection';
 import { DialError } from './errors';
 import { GuardedRawStream } from './guarded-raw-stream';
 import type { Identity } from './identity';
 import { InboundBudget } from './rate-limiter';
+import { SendScheduler } from './send-scheduler';
 import { SessionProtocol, type SessionAction } from './session-protocol';
 
 export interface SecureConnectionOptions {
   direction: Direction;
   identity: Identity;
-  /** Our hello, made when the session opens so it carries the current name and port. */
+  /** Our hello, made when the session opens so it carries the current name and port; its capabilities are set here. */
   localHello: () => HelloMessage;
+  /** The channels this peer speaks: the ones registered when the handshake ends are offered in our hello. */
+  channels: ChannelRegistry;
   limits: PeerLimits;
   timeouts: PeerTimeouts;
   /** When the handshake deadline expires: counted from accept (or connect), never reset by traffic. */
@@ -33,13 +37,13 @@ export interface SecureConnectionOptions {
 export class SecureConnection extends Connection {
   readonly mode = 'secure' as const;
   private readonly stream: NoiseSecretStream;
-  private readonly protocol = new SessionProtocol();
+  private readonly protocol: SessionProtocol;
+  private readonly scheduler: SendScheduler;
   private readonly budget: InboundBudget;
   private readonly handshakeTimer: NodeJS.Timeout;
   private keepAliveTimer: NodeJS.Timeout | null = null;
   private lastReceivedAt = Date.now();
   private lastSentAt = Date.now();
-  private pendingAcks: Uint8Array[] = [];
   private pingNonce = 0;
 
   constructor(
@@ -48,6 +52,7 @@ export class SecureConnection extends Connection {
   ) {
     super(socket, opts.direction, opts.timeouts.closeGraceMs);
     const isInitiator = opts.direction === 'outbound';
+    this.protocol = new SessionProtocol(opts.channels);
     this.budget = new InboundBudget(opts.limits, { pause: () => this.stream.pause(), resume: () => this.stream.resume() });
     this.handshakeTimer = setTimeout(
       () => this.abort('handshake timed out', new DialError('timeout', 'The peer did not finish the handshake in time.')),
@@ -68,6 +73,7 @@ export class SecureConnection extends Connection {
     this.stream = new NoiseSecretStream(isInitiator, raw, {
       keyPair: { publicKey: opts.identity.publicKey, secretKey: opts.identity.secretKey },
     });
+    this.scheduler = new SendScheduler(this.stream);
     this.moveTo('handshaking');
 
     this.stream.on('connect', () => this.onHandshake());
@@ -92,7 +98,7 @@ export class SecureConnection extends Connection {
       return;
     }
     this.peerKey = toHex(remoteKey);
-    this.write(this.opts.localHello());
+    this.write({ ...this.opts.localHello(), capabilities: this.protocol.offer() });
     this.startKeepAlive();
   }
 
@@ -126,17 +132,8 @@ export class SecureConnection extends Connection {
         this.remoteHello = action.hello;
         this.moveTo('open');
         return;
-      case 'chat':
-        this.emit('chat', { id: toHex(action.message.id), text: action.message.text, sentAt: action.message.sentAt });
-        return;
-      case 'acked':
-        this.emit('acked', action.ids.map(toHex));
-        return;
-      case 'typing':
-        this.emit('typing', action.active);
-        return;
-      case 'read':
-        this.emit('read', toHex(action.upTo));
+      case 'channel':
+        this.emit('message', action.channel, action.message);
         return;
       case 'bye':
         this.closedByPeerUser = action.message.code === ByeReason.UserClosed;
@@ -149,41 +146,44 @@ export class SecureConnection extends Connection {
     }
   }
 
-  private write(message: PeerMessage): void {
+  private write(message: SessionMessage): void {
     if (this.state === 'closed' || this.stream.destroyed) return;
     this.lastSentAt = Date.now();
-    this.stream.write(encodeMessage(message));
+    this.scheduler.control(encodeMessage(message));
   }
 
-  sendChat(id: string, text: string, sentAt: number): boolean {
-    if (this.state !== 'open') return false;
-    this.write({ type: 'chat', id: fromHex(id), sentAt, text });
+  speaks(channel: string): boolean {
+    return this.protocol.speaks(channel);
+  }
+
+  send(channel: string, message: unknown): boolean {
+    const frame = this.frameOf(channel, message);
+    if (frame === null) return false;
+    this.lastSentAt = Date.now();
+    this.scheduler.control(frame);
     return true;
   }
 
-  sendTyping(active: boolean): void {
-    if (this.state === 'open') this.write({ type: 'typing', active });
+  sendBulk(channel: string, message: unknown): Promise<boolean> {
+    const frame = this.frameOf(channel, message);
+    if (frame === null) return Promise.resolve(false);
+    this.lastSentAt = Date.now();
+    return this.scheduler.bulk(frame);
   }
 
-  sendRead(upTo: string): boolean {
-    if (this.state !== 'open') return false;
-    this.write({ type: 'read', upTo: fromHex(upTo) });
-    return true;
+  get congested(): boolean {
+    return this.scheduler.congested;
   }
 
-  /** Acks are batched: all ids accepted in one tick go out in as few `ack` messages as possible. */
-  ack(id: string): void {
-    if (this.pendingAcks.length === 0) setImmediate(() => this.flushAcks());
-    this.pendingAcks.push(fromHex(id));
+  drained(): Promise<void> {
+    return this.scheduler.drained();
   }
 
-  private flushAcks(): void {
-    const ids = this.pendingAcks;
-    this.pendingAcks = [];
-    if (this.state !== 'open') return;
-    for (let start = 0; start < ids.length; start += MAX_ACK_IDS) {
-      this.write({ type: 'ack', ids: ids.slice(start, start + MAX_ACK_IDS) });
-    }
+  /** The framed message, or null when this session cannot carry it now (not open, or a channel it does not speak). */
+  private frameOf(channel: string, message: unknown): Uint8Array | null {
+    if (this.state !== 'open' || this.stream.destroyed || !this.protocol.speaks(channel)) return null;
+    const spec = this.opts.channels.get(channel)!.spec;
+    return encodeChannelFrame(this.protocol.indexOf(channel), spec.codec.encode(message));
   }
 
   close(reason: string, code: ByeReasonCode = ByeReason.Quit): Promise<string> {
@@ -195,8 +195,8 @@ export class SecureConnection extends Connection {
     if (this.state === 'closed' || this.state === 'closing') return;
     this.noteReason(reason);
     const wasOpen = this.state === 'open';
-    // What was accepted before the bye is acknowledged before it (flushAcks writes only while open).
-    if (wasOpen) this.flushAcks();
+    // Channels say their last words before the bye (acknowledgements for what was accepted).
+    if (wasOpen) this.emit('closing');
     this.moveTo('closing');
     if (!wasOpen) {
       this.socket.destroy();
@@ -225,6 +225,7 @@ export class SecureConnection extends Connection {
     clearTimeout(this.handshakeTimer);
     if (this.keepAliveTimer) clearInterval(this.keepAliveTimer);
     this.budget.stop();
+    this.scheduler.close();
     if (!this.stream.destroyed) this.stream.destroy();
   }
 }

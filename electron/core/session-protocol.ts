@@ -1,25 +1,46 @@
 import { decodeMessage, ProtocolError } from '../../shared/protocol/codec';
 import { PROTOCOL_VERSION } from '../../shared/protocol/limits';
-import type { ByeMessage, ChatMessage, HelloMessage, PeerMessage } from '../../shared/protocol/messages';
+import { BASE_CHANNEL, LEGACY_CAPABILITIES, type ByeMessage, type HelloMessage, type SessionMessage } from '../../shared/protocol/messages';
+import type { ChannelRegistry, RegisteredChannel } from './channels';
 
 /** What the connection around the protocol must do after a message arrives. */
 export type SessionAction =
-  | { kind: 'send'; message: PeerMessage }
+  | { kind: 'send'; message: SessionMessage }
   | { kind: 'open'; hello: HelloMessage }
-  | { kind: 'chat'; message: ChatMessage }
-  | { kind: 'acked'; ids: Uint8Array[] }
-  | { kind: 'typing'; active: boolean }
-  | { kind: 'read'; upTo: Uint8Array }
+  | { kind: 'channel'; channel: RegisteredChannel; message: unknown }
   | { kind: 'bye'; message: ByeMessage };
 
 /**
- * The rules of a secure session, without any I/O: `hello` comes first and only once, pings are answered, and
- * everything else is handed up as an action. Malformed or out-of-order input throws ProtocolError, which closes
- * the connection; a message type from a newer version is ignored.
+ * The rules of a secure session, without any I/O: `hello` comes first and only once, pings are answered, the
+ * channels both hellos list are spoken, and their messages are decoded by their own codecs and handed up.
+ * Malformed or out-of-order input throws ProtocolError, which closes the connection; a channel this peer does
+ * not speak, or a message type a channel does not know, is a newer peer's and is ignored.
  */
 export class SessionProtocol {
   private helloReceived = false;
   private byeReceived = false;
+  /** Our capabilities as our hello listed them: a channel's index here names it in the frames we send. */
+  private offered: string[] = [];
+  private remoteCapabilities: readonly string[] = [];
+  private readonly spoken = new Map<string, RegisteredChannel>();
+
+  constructor(private readonly registry: ChannelRegistry) {}
+
+  /** The capabilities for our hello; the channels registered now are the ones this session can speak. */
+  offer(): string[] {
+    this.offered = [...this.registry.keys()];
+    return [...this.offered];
+  }
+
+  /** Whether both peers speak `channel` on this session (known once the session is open). */
+  speaks(channel: string): boolean {
+    return this.spoken.has(channel);
+  }
+
+  /** How our frames name `channel`: null for the base channel, else its index in our hello. */
+  indexOf(channel: string): number | null {
+    return channel === BASE_CHANNEL ? null : this.offered.indexOf(channel);
+  }
 
   receive(bytes: Uint8Array): SessionAction[] {
     // bye is the peer's last word: what it sends after it is not delivered (and cannot be acknowledged).
@@ -27,11 +48,12 @@ export class SessionProtocol {
     const message = decodeMessage(bytes);
     if (message.type === 'unknown') return [];
     if (!this.helloReceived) {
-      if (message.type !== 'hello') throw new ProtocolError(`expected hello first, got ${message.type}`);
+      if (message.type !== 'hello') throw new ProtocolError(`expected hello first, got ${message.type === 'channel' ? `a ${this.nameOf(message.index)} message` : message.type}`);
       if (message.protocolVersion !== PROTOCOL_VERSION) {
         throw new ProtocolError(`hello speaks protocol version ${message.protocolVersion}, this peer speaks ${PROTOCOL_VERSION}`);
       }
       this.helloReceived = true;
+      this.negotiate(message.capabilities);
       return [{ kind: 'open', hello: message }];
     }
     switch (message.type) {
@@ -41,17 +63,35 @@ export class SessionProtocol {
         return [{ kind: 'send', message: { type: 'pong', nonce: message.nonce } }];
       case 'pong':
         return [];
-      case 'chat':
-        return [{ kind: 'chat', message }];
-      case 'ack':
-        return [{ kind: 'acked', ids: message.ids }];
-      case 'typing':
-        return [{ kind: 'typing', active: message.active }];
-      case 'read':
-        return [{ kind: 'read', upTo: message.upTo }];
       case 'bye':
         this.byeReceived = true;
         return [{ kind: 'bye', message }];
+      case 'channel':
+        return this.channelMessage(message.index, message.payload);
     }
+  }
+
+  private negotiate(capabilities: readonly string[]): void {
+    this.remoteCapabilities = capabilities.length === 0 ? LEGACY_CAPABILITIES : capabilities;
+    for (const name of this.offered) {
+      const channel = this.registry.get(name);
+      if (channel && this.remoteCapabilities.includes(name)) this.spoken.set(name, channel);
+    }
+  }
+
+  /** The channel a frame names: by its index in the peer's hello (unknown before it), or the base channel. */
+  private nameOf(index: number | null): string {
+    if (index === null) return BASE_CHANNEL;
+    return this.remoteCapabilities[index] ?? `channel #${index}`;
+  }
+
+  private channelMessage(index: number | null, payload: Uint8Array): SessionAction[] {
+    if (index !== null && index >= this.remoteCapabilities.length) {
+      throw new ProtocolError(`channel index ${index} names none of the peer's ${this.remoteCapabilities.length} channels`);
+    }
+    const channel = this.spoken.get(this.nameOf(index));
+    if (!channel) return [];
+    const message = channel.spec.codec.decode(payload);
+    return message === null ? [] : [{ kind: 'channel', channel, message }];
   }
 }

@@ -19,7 +19,7 @@ import {
   SECRET_STREAM_FRAME_OVERHEAD_BYTES,
   SECRET_STREAM_HEADER_FRAME_BYTES,
 } from './limits';
-import { ProtocolError } from './codec';
+import { ProtocolError } from './wire';
 
 const LARGEST_UINT24 = 0xffffff;
 

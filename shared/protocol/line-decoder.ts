@@ -6,7 +6,7 @@
  * byte-order mark at the start of a line, as some Windows tools send, is dropped.
  */
 import { MAX_PLAIN_LINE_BYTES } from './limits';
-import { ProtocolError } from './codec';
+import { ProtocolError } from './wire';
 
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;

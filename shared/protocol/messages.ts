@@ -1,18 +1,34 @@
 /**
- * The messages of a secure session, after the Noise handshake. Each secret-stream message carries exactly one
- * of these, encoded by `codec.ts`. Ids and keys travel as bytes; text as UTF-8.
+ * The messages of a secure session itself, after the Noise handshake: hello, keepalive and bye. Everything a
+ * feature says travels on a named, versioned channel (`chat/1`, later `files/1`, `group/1`) whose codec is the
+ * feature's own; the session only frames it. Each secret-stream message carries exactly one message, encoded by
+ * `codec.ts`.
  */
 
+/** Type codes of the session's own messages, and of the frame that carries a channel's message. */
 export const MessageType = {
   Hello: 1,
-  Chat: 2,
-  Ack: 3,
-  Typing: 4,
   Ping: 5,
   Pong: 6,
   Bye: 7,
-  Read: 8,
+  /** A message of a named channel: u8 channel index (its place in the sender's `hello.capabilities`), then its bytes. */
+  Channel: 0x20,
 } as const;
+
+/**
+ * Type codes above `Channel` are the session's own messages of a newer version: ignored, even before hello.
+ * Codes below it that the session does not use belong to the base channel.
+ */
+export const FIRST_NEWER_SESSION_CODE = MessageType.Channel + 1;
+
+/**
+ * The channel whose messages travel with no channel header: every type code below `Channel` that the session
+ * does not use is one of its messages. Peerline 0.1 spoke chat this way before channels had names (codes 2, 3, 4 and 8), so a newer
+ * Peerline still chats with it, and chat pays no header byte.
+ */
+export const BASE_CHANNEL = 'chat/1';
+/** What a peer whose hello lists no capabilities speaks: Peerline 0.1, which had chat and nothing else. */
+export const LEGACY_CAPABILITIES: readonly string[] = [BASE_CHANNEL];
 
 export interface HelloMessage {
   type: 'hello';
@@ -21,26 +37,8 @@ export interface HelloMessage {
   appVersion: string;
   /** The port this peer listens on (0 when it does not), so the other side can dial back later. */
   listenPort: number;
+  /** The channels this peer speaks, `name/version`; a channel's index in this list names it in channel frames. */
   capabilities: string[];
-}
-
-export interface ChatMessage {
-  type: 'chat';
-  /** 16 bytes: see `MESSAGE_ID_BYTES`. */
-  id: Uint8Array;
-  /** Sender's clock, milliseconds since the epoch. */
-  sentAt: number;
-  text: string;
-}
-
-export interface AckMessage {
-  type: 'ack';
-  ids: Uint8Array[];
-}
-
-export interface TypingMessage {
-  type: 'typing';
-  active: boolean;
 }
 
 export interface PingMessage {
@@ -51,13 +49,6 @@ export interface PingMessage {
 export interface PongMessage {
   type: 'pong';
   nonce: number;
-}
-
-/** A read receipt: the reader has read every message of ours up to and including `upTo`. */
-export interface ReadMessage {
-  type: 'read';
-  /** 16 bytes: the id of the newest of our messages the reader has read. */
-  upTo: Uint8Array;
 }
 
 export const ByeReason = {
@@ -76,20 +67,20 @@ export interface ByeMessage {
   reason: string;
 }
 
-/** A message of a type this version does not know: a newer peer's. It is ignored, never an error. */
+export type SessionMessage = HelloMessage | PingMessage | PongMessage | ByeMessage;
+
+/** A channel's message as the session sees it: whose it is, and its bytes for the channel's codec. */
+export interface ChannelFrame {
+  type: 'channel';
+  /** The index in the sender's capabilities, or null for the base channel. */
+  index: number | null;
+  payload: Uint8Array;
+}
+
+/** A session message of a type this version does not know: a newer peer's. It is ignored, never an error. */
 export interface UnknownMessage {
   type: 'unknown';
   typeCode: number;
 }
 
-export type PeerMessage =
-  | HelloMessage
-  | ChatMessage
-  | AckMessage
-  | TypingMessage
-  | PingMessage
-  | PongMessage
-  | ByeMessage
-  | ReadMessage;
-
-export type DecodedMessage = PeerMessage | UnknownMessage;
+export type DecodedMessage = SessionMessage | ChannelFrame | UnknownMessage;

@@ -27,7 +27,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { PeerNode } from '../../electron/core/peer-node';
+import type { TestPeer } from '../helpers/peers';
 import { DEFAULT_LIMITS } from '../../shared/protocol/limits';
 import { cleanUp, startPeer } from '../helpers/peers';
 import { bareBulk, bareBulkTo, bareHandshakeTimes, bareRoundTrips, rawBulk, rawBulkTo, rawConnectTimes, rawRoundTrips } from './baselines';
@@ -110,18 +110,18 @@ interface ChatTarget {
   received(from: string): Promise<number>;
 }
 
-function localTarget(node: PeerNode): ChatTarget {
+function localTarget(node: TestPeer): ChatTarget {
   const count = countMessages(node);
   return { id: node.id, received: async (from) => count(from) };
 }
 
-async function remoteTarget(receiver: RemoteReceiver, sender: PeerNode, name: string, limits: Partial<typeof DEFAULT_LIMITS>): Promise<ChatTarget> {
+async function remoteTarget(receiver: RemoteReceiver, sender: TestPeer, name: string, limits: Partial<typeof DEFAULT_LIMITS>): Promise<ChatTarget> {
   const { id, port } = await receiver.startPeer(name, limits);
   await receiver.guard(sender.connect('127.0.0.1', port), 15_000, `connecting to ${name}`);
   return { id, received: (from) => receiver.received(name, from) };
 }
 
-async function chatRun(sender: PeerNode, to: ChatTarget, total: number, text: string, window: number, marks: number[] = []): Promise<ChatRun> {
+async function chatRun(sender: TestPeer, to: ChatTarget, total: number, text: string, window: number, marks: number[] = []): Promise<ChatRun> {
   const before = await to.received(sender.id);
   const run = await pumpChats(sender, to.id, total, text, window, marks);
   const received = (await to.received(sender.id)) - before;

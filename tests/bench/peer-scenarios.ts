@@ -2,13 +2,13 @@
  * Peerline measurements through the public PeerNode API on 127.0.0.1. The sender is always a node in this thread;
  * the receiver is a node in this thread too, or one in the receiver thread or process (remote.ts).
  */
-import type { PeerNode } from '../../electron/core/peer-node';
+import type { TestPeer } from '../helpers/peers';
 import { nowMs, type Transfer } from './stats';
 
 const HOST = '127.0.0.1';
 
 /** Resolves with the next `event` of `node` that passes `match`. */
-function next<T>(node: PeerNode, event: 'connected' | 'disconnected' | 'message', match: (payload: T) => boolean): Promise<T> {
+function next<T>(node: TestPeer, event: 'connected' | 'disconnected' | 'message', match: (payload: T) => boolean): Promise<T> {
   return new Promise((resolve) => {
     const listener = (payload: T) => {
       if (!match(payload)) return;
@@ -24,7 +24,7 @@ function next<T>(node: PeerNode, event: 'connected' | 'disconnected' | 'message'
  * resolved AND the listener has reported the peer connected. Each iteration then disconnects (timed separately)
  * and waits until both sides report the peer gone.
  */
-export async function peerConnectTimes(dialer: PeerNode, listener: PeerNode, iterations: number, warmup: number): Promise<{ connect: number[]; disconnect: number[] }> {
+export async function peerConnectTimes(dialer: TestPeer, listener: TestPeer, iterations: number, warmup: number): Promise<{ connect: number[]; disconnect: number[] }> {
   const connect: number[] = [];
   const disconnect: number[] = [];
   for (let i = 0; i < warmup + iterations; i++) {
@@ -51,7 +51,7 @@ export async function peerConnectTimes(dialer: PeerNode, listener: PeerNode, ite
  * Sequential round trips over one open session: `a.send` → b's `message` → `b.send` (an echo) → a's `message`.
  * Acks flow both ways as in real use.
  */
-export async function peerRoundTrips(a: PeerNode, b: PeerNode, count: number, warmup: number, text: string): Promise<number[]> {
+export async function peerRoundTrips(a: TestPeer, b: TestPeer, count: number, warmup: number, text: string): Promise<number[]> {
   const echo = ({ peer, text: received }: { peer: string; text: string }) => {
     if (peer === a.id) b.send(a.id, received);
   };
@@ -153,7 +153,7 @@ export function windowedPump(total: number, window: number, textBytes: number, s
  * there (ms); without, nothing is kept per chat.
  */
 export function pumpChats(
-  sender: PeerNode,
+  sender: TestPeer,
   receiverId: string,
   total: number,
   text: string,
@@ -193,7 +193,7 @@ export function pumpChats(
  * Counts the chats `node` shows its app (`message` events), per sending peer, from now on: how many of the
  * delivered chats really arrived, once each.
  */
-export function countMessages(node: PeerNode): (from: string) => number {
+export function countMessages(node: TestPeer): (from: string) => number {
   const counts = new Map<string, number>();
   node.on('message', ({ peer }) => counts.set(peer, (counts.get(peer) ?? 0) + 1));
   return (from) => counts.get(from) ?? 0;

@@ -146,9 +146,10 @@ describe('simultaneous dials', () => {
 });
 
 describe('memory of peers', () => {
-  it('remembers at most 256 peers that are gone, forgetting the longest gone first', async () => {
+  it('remembers nothing of 300 peers that came and went with nothing waiting', async () => {
     const server = await startPeer('Server');
-    const entries = (server as unknown as { entries: Map<string, unknown> }).entries;
+    const current = (server as unknown as { current: Map<string, unknown> }).current;
+    const unacked = (server.chat as unknown as { unacked: Map<string, unknown> }).unacked;
     const first = await startPeer('First');
     await first.connect('127.0.0.1', server.port);
     await first.close();
@@ -160,8 +161,8 @@ describe('memory of peers', () => {
     }
     const connections = (server as unknown as { connections: Set<unknown> }).connections;
     await waitUntil(() => connections.size === 0, 'every stranger is gone');
-    expect(entries.size).toBe(256);
-    expect(entries.has(first.id)).toBe(false);
+    expect(current.size).toBe(0);
+    expect(unacked.size).toBe(0);
   });
 });
 

@@ -1,11 +1,11 @@
 /**
- * Hostile peers against a real PeerNode over 127.0.0.1 (DESIGN §3, §5): garbage before and after the handshake,
+ * Hostile peers against a real TestPeer over 127.0.0.1 (DESIGN §3, §5): garbage before and after the handshake,
  * huge length prefixes, trickles, endless plain-text lines, floods and connection storms. Each test names the
  * behaviour and checks that the node closes what it must, keeps what it must, and still serves a real peer.
  *
  * The hostile side is hand-made: raw `node:net` sockets, and for "after the handshake" a real secret-stream
  * initiator over a raw socket (`rawSecureClient`), so it can send exactly the bytes a real peer never would.
- * Deadlines are shortened through PeerNode options; timings are asserted only as correctness bounds (a deadline
+ * Deadlines are shortened through TestPeer options; timings are asserted only as correctness bounds (a deadline
  * fires after it is due and not much later), except the flood test's p95, a generous fairness property.
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -14,9 +14,7 @@ import { EventEmitter, once } from 'node:events';
 import net from 'node:net';
 import fc from 'fast-check';
 import NoiseSecretStream from '@hyperswarm/secret-stream';
-import type { PeerNode } from '../../electron/core/peer-node';
 import { toHex } from '../../shared/bytes';
-import { decodeMessage, encodeMessage } from '../../shared/protocol/codec';
 import {
   DEFAULT_LIMITS,
   MAX_ENCRYPTED_FRAME_BYTES,
@@ -24,9 +22,10 @@ import {
   MESSAGE_ID_BYTES,
   PROTOCOL_VERSION,
 } from '../../shared/protocol/limits';
-import { ByeReason, type DecodedMessage, type PeerMessage } from '../../shared/protocol/messages';
+import { ByeReason } from '../../shared/protocol/messages';
 import { encodePreface, PREFACE_BYTES } from '../../shared/protocol/preface';
-import { cleanUp, collect, nextEvent, onCleanUp, startPeer, waitUntil } from '../helpers/peers';
+import { cleanUp, collect, nextEvent, onCleanUp, startPeer, waitUntil, type TestPeer } from '../helpers/peers';
+import { decodeMessage, encodeMessage, type DecodedMessage, type PeerMessage } from '../helpers/wire';
 
 afterEach(cleanUp);
 
@@ -155,7 +154,7 @@ describe('garbage after the handshake', () => {
     client.send(chatMessage(1, 'who am I?'));
     await within(client.closed, 3_000, 'the node closes the connection');
     await waitUntil(() => turnedAway(logs).length === 1, 'the node logs why', 2_000);
-    expect(turnedAway(logs)[0]).toMatch(/protocol error: expected hello first, got chat/);
+    expect(turnedAway(logs)[0]).toMatch(/protocol error: expected hello first, got a chat\/1 message/);
     expect(messages).toEqual([]);
     expect(connected).toEqual([]);
   });
@@ -494,7 +493,7 @@ interface RawSecureClient extends RawClient {
   received: DecodedMessage[];
   send(message: PeerMessage): void;
   /** Sends hello and waits until the node reports the session open. */
-  sayHello(node: PeerNode): Promise<void>;
+  sayHello(node: TestPeer): Promise<void>;
   /** Runs `write` and returns, instead of sending it, the first encrypted frame it produced. */
   captureNextFrame(write: () => void): Promise<Buffer>;
 }
@@ -675,7 +674,7 @@ function turnedAway(logs: string[]): string[] {
 }
 
 /** A message each way between two connected nodes, each acknowledged. */
-async function exchange(a: PeerNode, b: PeerNode, text: string): Promise<void> {
+async function exchange(a: TestPeer, b: TestPeer, text: string): Promise<void> {
   for (const [from, to] of [[a, b], [b, a]] as const) {
     const gets = nextEvent(to, 'message', (m) => m.peer === from.id && m.text === text, 5_000);
     const delivered = nextEvent(from, 'delivered', (d) => d.peer === to.id, 5_000);
@@ -685,7 +684,7 @@ async function exchange(a: PeerNode, b: PeerNode, text: string): Promise<void> {
 }
 
 /** A fresh real peer dials `node` and they chat: whatever happened before, the node still serves people. */
-async function assertStillChats(node: PeerNode): Promise<void> {
+async function assertStillChats(node: TestPeer): Promise<void> {
   const vera = await startPeer('Vera');
   await vera.connect(LOCALHOST, node.port);
   await exchange(vera, node, 'still chatting');

@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { InboundChat } from '../../electron/core/connection';
 import { loadOrCreateIdentity } from '../../electron/core/identity';
 import { newMessageId } from '../../electron/core/message-id';
-import type { Inbox, OutgoingChat } from '../../electron/core/peer-node';
+import type { InboundChat, Inbox, OutgoingChat } from '../../electron/core/features/chat/delivery';
 import { rawServer } from '../helpers/net';
 import { cleanUp, collect, nextEvent, startPeer, tempDir, waitUntil } from '../helpers/peers';
 
@@ -175,20 +174,22 @@ describe('outbox', () => {
     expect(lines.join('')).toBe('hello, plain\n');
   });
 
-  it('never forgets a peer with messages waiting; with its own inbox, forgets a gone peer with none at once', async () => {
+  it('never forgets a peer with messages waiting, and forgets a gone peer with none at once', async () => {
     const { inbox } = storingInbox();
     const alice = await startPeer('Alice', { inbox });
-    const entries = (alice as unknown as { entries: Map<string, unknown> }).entries;
+    const current = (alice as unknown as { current: Map<string, unknown> }).current;
+    const unacked = (alice.chat as unknown as { unacked: Map<string, unknown> }).unacked;
     const offline = 'cd'.repeat(32);
     alice.queue(offline, chat('for later'));
     const bob = await startPeer('Bob');
     await alice.connect('127.0.0.1', bob.port);
-    expect(entries.has(bob.id)).toBe(true);
+    expect(current.has(bob.id)).toBe(true);
     const gone = nextEvent(alice, 'disconnected');
     await bob.close();
     await gone;
-    expect(entries.has(bob.id)).toBe(false);
-    expect(entries.has(offline)).toBe(true);
+    expect(current.has(bob.id)).toBe(false);
+    expect(unacked.has(bob.id)).toBe(false);
+    expect(unacked.has(offline)).toBe(true);
   });
 });
 

@@ -1,17 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parsePeerAddress } from '../../shared/address';
 import { loadOrCreateIdentity } from '../../electron/core/identity';
-import type { PeerNode } from '../../electron/core/peer-node';
+
 import { Reconnector } from '../../electron/core/reconnector';
 import { freePort } from '../helpers/net';
-import { cleanUp, nextEvent, onCleanUp, startPeer, tempDir, waitUntil } from '../helpers/peers';
+import { cleanUp, nextEvent, onCleanUp, startPeer, tempDir, waitUntil, type TestPeer } from '../helpers/peers';
 
 afterEach(cleanUp);
 
 const timeouts = { reconnectInitialMs: 20, reconnectMaxMs: 80, connectMs: 500, handshakeMs: 1_000 };
 
 /** A reconnector wired to `node` the way the app wires it: its dial is `connect`, its news the node's events. */
-function reconnectorFor(node: PeerNode) {
+function reconnectorFor(node: TestPeer) {
   const dialed: string[] = [];
   const reconnector = new Reconnector({
     dial: async (peer, address, signal) => {

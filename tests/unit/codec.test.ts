@@ -1,9 +1,9 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { ProtocolError, decodeMessage, encodeMessage } from '../../shared/protocol/codec';
+import { ProtocolError } from '../../shared/protocol/codec';
 import { bytesEqual, fromHex, toHex, utf8ByteLength } from '../../shared/bytes';
-import { ByeReason, MessageType } from '../../shared/protocol/messages';
-import type { PeerMessage } from '../../shared/protocol/messages';
+import { ByeReason } from '../../shared/protocol/messages';
+import { decodeMessage, encodeMessage, MessageType, type PeerMessage } from '../helpers/wire';
 import {
   MAX_ACK_IDS,
   MAX_APP_VERSION_BYTES,

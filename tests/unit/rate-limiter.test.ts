@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TokenBucket } from '../../electron/core/rate-limiter';
-import { RecentIds } from '../../electron/core/recent-ids';
+import { RecentIds } from '../helpers/recent-ids';
 
 describe('token bucket', () => {
   it('allows a burst, then refills at the rate, and charges what is spent in debt', () => {

@@ -1,0 +1,225 @@
+import { EventEmitter } from 'node:events';
+import { fromHex, toHex } from '../../../../shared/bytes';
+import { MAX_ACK_IDS, MAX_TEXT_BYTES, MAX_TIMESTAMP_MS, MESSAGE_ID_BYTES } from '../../../../shared/protocol/limits';
+import { MESSAGE_EMPTY, MESSAGE_TOO_LONG, notConnectedTo } from '../../../../shared/sentences';
+import type { ChannelSession } from '../../channels';
+import { UserError } from '../../errors';
+import type { PeerNode } from '../../peer-node';
+import { CHAT_CHANNEL } from './codec';
+import type { ChatChannelMessage } from './messages';
+
+/** A secure peer's session key: its ed25519 public key in lowercase hex. Anything else names a plain-text socket. */
+const SECURE_KEY = /^[0-9a-f]{64}$/;
+const MESSAGE_ID = new RegExp(`^[0-9a-f]{${MESSAGE_ID_BYTES * 2}}$`);
+/** Why a session is closed when the inbox could not keep one of its messages; the peer is told, briefly. */
+const NOT_STORED_REASON = 'a received message could not be stored';
+
+type ChatSession = ChannelSession<ChatChannelMessage>;
+
+export interface InboundChat {
+  /** Hex message id; plain-text peers have none. */
+  id?: string;
+  text: string;
+  /** Sender's clock; plain-text peers have none. */
+  sentAt?: number;
+}
+
+export interface OutgoingChat {
+  /** Hex, `MESSAGE_ID_BYTES` long: see `newMessageId`. */
+  id: string;
+  text: string;
+  /** Our clock when the person sent it, milliseconds since the epoch. */
+  sentAt: number;
+}
+
+/**
+ * Where the chat channel hands every chat it receives, in arrival order. A secure chat is acknowledged to its
+ * sender only once `receive` resolves, so an inbox that stores messages resolves after the write is durable. If
+ * it rejects, the session is closed without acknowledging, and the sender sends the message again on its next
+ * session. A chat can therefore arrive more than once (its ack was lost on the way): `receive` resolves for an
+ * id it already has, without keeping it twice. Plain-text chats have no id, and no acknowledgement.
+ */
+export interface Inbox {
+  receive(key: string, chat: InboundChat): Promise<void>;
+}
+
+export interface ChatEvents {
+  /** Written to the peer's session (not yet acknowledged). */
+  sent: [{ peer: string; id: string }];
+  delivered: [{ peer: string; id: string }];
+  typing: [{ peer: string; active: boolean }];
+  /** A read receipt: `peer` has read every message of ours up to and including `upTo`. */
+  read: [{ peer: string; upTo: string }];
+  log: [string];
+}
+
+/** The text of a message the person wants to send, checked before it is stored. */
+export function checkText(text: string): void {
+  if (text.length === 0) throw new UserError('invalid-message', MESSAGE_EMPTY);
+  if (Buffer.byteLength(text) > MAX_TEXT_BYTES) throw new UserError('invalid-message', MESSAGE_TOO_LONG);
+}
+
+/** A message id or a time that the codec could not encode is the caller's bug: a RangeError, now, not at resend. */
+function checkOutgoing(chat: OutgoingChat): void {
+  checkText(chat.text);
+  if (!MESSAGE_ID.test(chat.id)) throw new RangeError(`a message id is ${MESSAGE_ID_BYTES * 2} lowercase hex digits, not ${JSON.stringify(chat.id)}`);
+  if (!Number.isInteger(chat.sentAt) || chat.sentAt < 0 || chat.sentAt > MAX_TIMESTAMP_MS) {
+    throw new RangeError(`sentAt ${chat.sentAt} is not a whole number of milliseconds from 0 to ${MAX_TIMESTAMP_MS}`);
+  }
+}
+
+/**
+ * The chat channel's delivery: messages to a secure peer wait (by session key, in the order queued) until the
+ * peer acknowledges them, and are written again on each new session; received chats go to the inbox and are
+ * acknowledged once it has them. Typing notices and read receipts pass through.
+ */
+export class ChatDelivery extends EventEmitter<ChatEvents> {
+  /** Per secure key, what is queued and not yet acknowledged, in order. */
+  private readonly unacked = new Map<string, Map<string, OutgoingChat>>();
+  /** Per session, ids accepted this tick: they go out in as few `ack` messages as possible. */
+  private readonly pendingAcks = new Map<ChatSession, Uint8Array[]>();
+  /** Sessions closed because the inbox failed: what they still bring is not taken in (it is resent). */
+  private readonly refused = new WeakSet<ChatSession>();
+
+  constructor(
+    private readonly node: PeerNode,
+    private readonly inbox: Inbox,
+  ) {
+    super();
+    node.channel(CHAT_CHANNEL, {
+      opened: (session) => this.resend(session),
+      message: (session, message) => this.onMessage(session, message),
+      closing: (session) => this.flushAcks(session),
+    });
+  }
+
+  /**
+   * Hands a chat over for delivery; returns whether it was written to a session now ('sent' tells of that too).
+   * To a secure peer it waits, in order, until acknowledged: written now if a session is open, and on every new
+   * session until then. Queueing an id that is already waiting keeps its place (and writes it again if a session
+   * is open). A plain-text peer has no acknowledgements: the chat is written if it is connected, and a UserError
+   * 'not-connected' is thrown if not.
+   */
+  queue(key: string, chat: OutgoingChat): boolean {
+    checkOutgoing(chat);
+    const session = this.node.session(key, CHAT_CHANNEL);
+    if (!SECURE_KEY.test(key)) {
+      if (!session) throw new UserError('not-connected', notConnectedTo(key));
+      return this.write(session, chat);
+    }
+    let waiting = this.unacked.get(key);
+    if (!waiting) this.unacked.set(key, (waiting = new Map()));
+    const copy = { id: chat.id, text: chat.text, sentAt: chat.sentAt };
+    waiting.set(chat.id, copy);
+    return session !== null && this.write(session, copy);
+  }
+
+  /**
+   * Drops a waiting chat (the person cancelled it); false if none was waiting. One already written to a session
+   * may still reach the peer; its acknowledgement then tells of nothing.
+   */
+  unqueue(key: string, id: string): boolean {
+    const waiting = this.unacked.get(key);
+    if (!waiting?.delete(id)) return false;
+    if (waiting.size === 0) this.unacked.delete(key);
+    return true;
+  }
+
+  setTyping(key: string, active: boolean): void {
+    this.node.session(key, CHAT_CHANNEL)?.send({ type: 'typing', active });
+  }
+
+  /** Tells a secure peer we have read its messages up to and including `upTo`; false when no session is open. */
+  sendRead(key: string, upTo: string): boolean {
+    if (!MESSAGE_ID.test(upTo)) throw new RangeError(`a message id is ${MESSAGE_ID_BYTES * 2} lowercase hex digits, not ${JSON.stringify(upTo)}`);
+    return this.node.session(key, CHAT_CHANNEL)?.send({ type: 'read', upTo: fromHex(upTo) }) ?? false;
+  }
+
+  private write(session: ChatSession, chat: OutgoingChat): boolean {
+    if (!session.send({ type: 'chat', id: fromHex(chat.id), sentAt: chat.sentAt, text: chat.text })) return false;
+    this.emit('sent', { peer: session.key, id: chat.id });
+    return true;
+  }
+
+  /**
+   * Writes what was waiting when the session became the peer's current one, in order. What is queued meanwhile
+   * is written when queued, and what is unqueued is skipped.
+   */
+  private resend(session: ChatSession): void {
+    const waiting = this.unacked.get(session.key);
+    if (!waiting) return;
+    for (const chat of [...waiting.values()]) {
+      if (this.unacked.get(session.key)?.get(chat.id) === chat) this.write(session, chat);
+    }
+  }
+
+  private onMessage(session: ChatSession, message: ChatChannelMessage): void {
+    switch (message.type) {
+      case 'chat':
+        return this.receive(session, { id: toHex(message.id), text: message.text, sentAt: message.sentAt });
+      case 'line':
+        return this.receive(session, { text: message.text });
+      case 'ack':
+        return this.onAcked(session.key, message.ids.map(toHex));
+      case 'typing':
+        this.emit('typing', { peer: session.key, active: message.active });
+        return;
+      case 'read':
+        this.emit('read', { peer: session.key, upTo: toHex(message.upTo) });
+        return;
+    }
+  }
+
+  /**
+   * Hands the chat to the inbox at once (chats reach it in arrival order, none waiting for another) and
+   * acknowledges it once the inbox has it. An inbox that fails closes the session unacknowledged: the sender
+   * keeps the message and sends it again on its next session.
+   */
+  private receive(session: ChatSession, chat: InboundChat): void {
+    if (this.refused.has(session)) return;
+    let stored: Promise<void>;
+    try {
+      stored = this.inbox.receive(session.key, chat);
+    } catch (err) {
+      stored = Promise.reject(err);
+    }
+    stored.then(
+      () => {
+        if (chat.id !== undefined) this.ack(session, chat.id);
+      },
+      (err: unknown) => {
+        this.emit('log', `${NOT_STORED_REASON} (from ${session.key}): ${err instanceof Error ? err.message : String(err)}`);
+        this.refused.add(session);
+        session.close(NOT_STORED_REASON);
+      },
+    );
+  }
+
+  private ack(session: ChatSession, id: string): void {
+    let ids = this.pendingAcks.get(session);
+    if (!ids) {
+      this.pendingAcks.set(session, (ids = []));
+      setImmediate(() => this.flushAcks(session));
+    }
+    ids.push(fromHex(id));
+  }
+
+  /** Sends the acks gathered for `session` (only while it is open: else the sender resends, and we dedupe). */
+  private flushAcks(session: ChatSession): void {
+    const ids = this.pendingAcks.get(session);
+    if (!ids) return;
+    this.pendingAcks.delete(session);
+    for (let start = 0; start < ids.length; start += MAX_ACK_IDS) {
+      if (!session.send({ type: 'ack', ids: ids.slice(start, start + MAX_ACK_IDS) })) return;
+    }
+  }
+
+  private onAcked(key: string, ids: string[]): void {
+    const waiting = this.unacked.get(key);
+    if (!waiting) return;
+    for (const id of ids) {
+      if (waiting.delete(id)) this.emit('delivered', { peer: key, id });
+    }
+    if (waiting.size === 0) this.unacked.delete(key);
+  }
+}
