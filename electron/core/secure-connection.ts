@@ -135,6 +135,9 @@ export class SecureConnection extends Connection {
       case 'channel':
         this.emit('message', action.channel, action.message);
         return;
+      case 'credit':
+        this.scheduler.grant(action.bytes);
+        return;
       case 'bye':
         this.closedByPeerUser = action.message.code === ByeReason.UserClosed;
         this.noteReason(byeReasonText(action.message.code, action.message.reason));
@@ -165,7 +168,7 @@ export class SecureConnection extends Connection {
   }
 
   sendBulk(channel: string, message: unknown): Promise<boolean> {
-    const frame = this.frameOf(channel, message);
+    const frame = this.frameOf(channel, message, true);
     if (frame === null) return Promise.resolve(false);
     this.lastSentAt = Date.now();
     return this.scheduler.bulk(frame);
@@ -180,10 +183,10 @@ export class SecureConnection extends Connection {
   }
 
   /** The framed message, or null when this session cannot carry it now (not open, or a channel it does not speak). */
-  private frameOf(channel: string, message: unknown): Uint8Array | null {
+  private frameOf(channel: string, message: unknown, bulk = false): Uint8Array | null {
     if (this.state !== 'open' || this.stream.destroyed || !this.protocol.speaks(channel)) return null;
     const spec = this.opts.channels.get(channel)!.spec;
-    return encodeChannelFrame(this.protocol.indexOf(channel), spec.codec.encode(message));
+    return encodeChannelFrame(this.protocol.indexOf(channel, bulk), spec.codec.encode(message), bulk);
   }
 
   close(reason: string, code: ByeReasonCode = ByeReason.Quit): Promise<string> {

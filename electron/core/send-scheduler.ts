@@ -1,7 +1,10 @@
+import { BULK_CREDIT_WINDOW_BYTES } from '../../shared/protocol/limits';
+
 /**
  * A session's way out, with two lanes. Control frames (hello, pings, chat, acks) are written at once; bulk frames
- * (file chunks) wait in their own queue and are written only while the socket has room, so a chat message never
- * sits behind megabytes of bulk in our buffers: at most what the socket already holds.
+ * (file chunks) wait in their own queue and are written only while the socket has room and the receiver has
+ * granted credit for them, so a chat message never sits behind more than a credit window of bulk, in our
+ * buffers or the network's.
  */
 export interface FrameSink {
   /** False when the sink is over its high-water mark: wait for `drain`. */
@@ -18,6 +21,8 @@ export class SendScheduler {
   private readonly bulkQueue: QueuedBulk[] = [];
   private full = false;
   private closed = false;
+  /** Bulk bytes the receiver will still take. */
+  private credit = BULK_CREDIT_WINDOW_BYTES;
   private waiters: Array<() => void> = [];
 
   constructor(private readonly sink: FrameSink) {
@@ -42,7 +47,13 @@ export class SendScheduler {
     });
   }
 
-  /** The socket is full, or bulk is waiting for room. */
+  /** The receiver handled `bytes` more of our bulk: that much more may go. */
+  grant(bytes: number): void {
+    this.credit += bytes;
+    this.pump();
+  }
+
+  /** The socket is full, or bulk is waiting for room or credit. */
   get congested(): boolean {
     return this.full || this.bulkQueue.length > 0;
   }
@@ -61,8 +72,9 @@ export class SendScheduler {
   }
 
   private pump(): void {
-    while (!this.full && this.bulkQueue.length > 0) {
+    while (!this.full && this.bulkQueue.length > 0 && this.credit >= this.bulkQueue[0]!.frame.byteLength) {
       const item = this.bulkQueue.shift()!;
+      this.credit -= item.frame.byteLength;
       if (!this.sink.write(item.frame)) this.full = true;
       item.written(true);
     }

@@ -1,5 +1,5 @@
 import { decodeMessage, ProtocolError } from '../../shared/protocol/codec';
-import { PROTOCOL_VERSION } from '../../shared/protocol/limits';
+import { BULK_CREDIT_GRANT_BYTES, BULK_CREDIT_WINDOW_BYTES, PROTOCOL_VERSION } from '../../shared/protocol/limits';
 import { BASE_CHANNEL, LEGACY_CAPABILITIES, type ByeMessage, type HelloMessage, type SessionMessage } from '../../shared/protocol/messages';
 import type { ChannelRegistry, RegisteredChannel } from './channels';
 
@@ -8,13 +8,15 @@ export type SessionAction =
   | { kind: 'send'; message: SessionMessage }
   | { kind: 'open'; hello: HelloMessage }
   | { kind: 'channel'; channel: RegisteredChannel; message: unknown }
+  | { kind: 'credit'; bytes: number }
   | { kind: 'bye'; message: ByeMessage };
 
 /**
  * The rules of a secure session, without any I/O: `hello` comes first and only once, pings are answered, the
  * channels both hellos list are spoken, and their messages are decoded by their own codecs and handed up.
  * Malformed or out-of-order input throws ProtocolError, which closes the connection; a channel this peer does
- * not speak, or a message type a channel does not know, is a newer peer's and is ignored.
+ * not speak, or a message type a channel does not know, is a newer peer's and is ignored. Bulk frames are held to
+ * the credit granted: the first window at once, then a grant each time a quarter of it has been handled.
  */
 export class SessionProtocol {
   private helloReceived = false;
@@ -23,6 +25,10 @@ export class SessionProtocol {
   private offered: string[] = [];
   private remoteCapabilities: readonly string[] = [];
   private readonly spoken = new Map<string, RegisteredChannel>();
+  /** Bulk bytes the peer may still send before it needs more credit. */
+  private bulkCredit = BULK_CREDIT_WINDOW_BYTES;
+  /** Bulk bytes handled since the last grant. */
+  private bulkToGrant = 0;
 
   constructor(private readonly registry: ChannelRegistry) {}
 
@@ -37,9 +43,9 @@ export class SessionProtocol {
     return this.spoken.has(channel);
   }
 
-  /** How our frames name `channel`: null for the base channel, else its index in our hello. */
-  indexOf(channel: string): number | null {
-    return channel === BASE_CHANNEL ? null : this.offered.indexOf(channel);
+  /** How our frames name `channel`: null for the base channel's control frames, else its index in our hello. */
+  indexOf(channel: string, bulk = false): number | null {
+    return channel === BASE_CHANNEL && !bulk ? null : this.offered.indexOf(channel);
   }
 
   receive(bytes: Uint8Array): SessionAction[] {
@@ -66,9 +72,26 @@ export class SessionProtocol {
       case 'bye':
         this.byeReceived = true;
         return [{ kind: 'bye', message }];
+      case 'credit':
+        return [{ kind: 'credit', bytes: message.bytes }];
       case 'channel':
-        return this.channelMessage(message.index, message.payload);
+        if (!message.bulk) return this.channelMessage(message.index, message.payload);
+        return this.bulkMessage(bytes.byteLength, message.index, message.payload);
     }
+  }
+
+  /** A bulk frame: within the credit, or the peer ignores flow control; credit goes back once it is handled. */
+  private bulkMessage(frameBytes: number, index: number | null, payload: Uint8Array): SessionAction[] {
+    if (frameBytes > this.bulkCredit) throw new ProtocolError(`bulk beyond the credit granted (${frameBytes} bytes, ${this.bulkCredit} left)`);
+    this.bulkCredit -= frameBytes;
+    const actions = this.channelMessage(index, payload);
+    this.bulkToGrant += frameBytes;
+    if (this.bulkToGrant >= BULK_CREDIT_GRANT_BYTES) {
+      actions.push({ kind: 'send', message: { type: 'credit', bytes: this.bulkToGrant } });
+      this.bulkCredit += this.bulkToGrant;
+      this.bulkToGrant = 0;
+    }
+    return actions;
   }
 
   private negotiate(capabilities: readonly string[]): void {

@@ -7,8 +7,10 @@
  *   pong     u32 nonce
  *   bye      u8 code, str16 reason
  *   channel  u8 index, then the channel's message (its own type code and fields)
+ *   bulk     the same, on the bulk lane
+ *   credit   u32 bytes
  *   < 0x20   any other code: a message of the base channel (BASE_CHANNEL), whole, type code included
- *   > 0x20   a session message of a newer version: decoded as unknown, and ignored
+ *   > 0x22   a session message of a newer version: decoded as unknown, and ignored
  *
  * The bye reason has a 16-bit length because its cap (256 bytes) does not fit in a byte.
  */
@@ -63,6 +65,12 @@ export function encodeMessage(msg: SessionMessage): Uint8Array {
       writer.u32(msg.nonce);
       return writer.bytes;
     }
+    case 'credit': {
+      checkUint(msg.bytes, U32_MAX, 'credit bytes');
+      const writer = new MessageWriter(TYPE_BYTES + 4, MessageType.Credit);
+      writer.u32(msg.bytes);
+      return writer.bytes;
+    }
     case 'bye': {
       if (!isByeReasonCode(msg.code)) throw new RangeError(`bye code ${msg.code} is not a ByeReason`);
       const reason = encodeText(BYE_REASON, msg.reason); // a view of the scratch, copied into the message below
@@ -80,17 +88,18 @@ export function encodeMessage(msg: SessionMessage): Uint8Array {
 
 /**
  * Frames a channel's encoded message: as it is for the base channel (`index` null), whose codes must not be the
- * session's, else behind the channel's index in our capabilities.
+ * session's, else behind the channel's index in our capabilities; a bulk frame always carries its index.
  */
-export function encodeChannelFrame(index: number | null, payload: Uint8Array): Uint8Array {
+export function encodeChannelFrame(index: number | null, payload: Uint8Array, bulk = false): Uint8Array {
   if (index === null) {
+    if (bulk) throw new RangeError('a bulk frame names its channel by index');
     if (payload.byteLength === 0 || !isBaseChannelCode(payload[0]!)) {
       throw new RangeError(`a base channel message cannot start with type code ${payload[0]}`);
     }
     return payload;
   }
   checkUint(index, MAX_CAPABILITIES - 1, 'channel index');
-  const writer = new MessageWriter(TYPE_BYTES + 1 + payload.byteLength, MessageType.Channel);
+  const writer = new MessageWriter(TYPE_BYTES + 1 + payload.byteLength, bulk ? MessageType.BulkChannel : MessageType.Channel);
   writer.u8(index);
   writer.raw(payload);
   return writer.bytes;
@@ -132,15 +141,21 @@ export function decodeMessage(bytes: Uint8Array): DecodedMessage {
       reader.end('bye');
       return { type: 'bye', code, reason };
     }
-    case MessageType.Channel: {
+    case MessageType.Credit: {
+      const credit = reader.u32('credit bytes');
+      reader.end('credit');
+      return { type: 'credit', bytes: credit };
+    }
+    case MessageType.Channel:
+    case MessageType.BulkChannel: {
       const index = reader.u8('channel index');
       const payload = reader.rest();
       if (payload.byteLength === 0) throw new ProtocolError('empty channel message');
-      return { type: 'channel', index, payload };
+      return { type: 'channel', index, payload, bulk: typeCode === MessageType.BulkChannel };
     }
     default:
       if (typeCode >= FIRST_NEWER_SESSION_CODE) return { type: 'unknown', typeCode };
-      return { type: 'channel', index: null, payload: bytes };
+      return { type: 'channel', index: null, payload: bytes, bulk: false };
   }
 }
 

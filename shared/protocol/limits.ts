@@ -33,6 +33,14 @@ export const PUBLIC_KEY_BYTES = 32;
 export const MAX_MESSAGE_BYTES = 128 * 1024;
 
 /**
+ * Bulk frames (file chunks) a session may have in flight to its peer, in bytes, before the peer grants more
+ * credit. It bounds what can sit ahead of a chat message in the socket buffers of both machines (so chat stays
+ * quick under a transfer); the receiver grants credit back as it handles bulk, every quarter window.
+ */
+export const BULK_CREDIT_WINDOW_BYTES = 512 * 1024;
+export const BULK_CREDIT_GRANT_BYTES = BULK_CREDIT_WINDOW_BYTES / 4;
+
+/**
  * Frame caps enforced by the guard in front of secret-stream, which trusts a 24-bit length prefix and
  * allocates before checking. Noise XX messages with ed25519 keys and empty payloads are at most 96 bytes.
  */

@@ -13,13 +13,17 @@ export const MessageType = {
   Bye: 7,
   /** A message of a named channel: u8 channel index (its place in the sender's `hello.capabilities`), then its bytes. */
   Channel: 0x20,
+  /** The same, on the bulk lane: counted against the credit the receiver granted. */
+  BulkChannel: 0x21,
+  /** The receiver grants the sender this many more bytes of bulk frames. */
+  Credit: 0x22,
 } as const;
 
 /**
- * Type codes above `Channel` are the session's own messages of a newer version: ignored, even before hello.
- * Codes below it that the session does not use belong to the base channel.
+ * Type codes from `Channel` up are the session's own; those beyond the ones above are a newer version's: ignored,
+ * even before hello. Codes below `Channel` that the session does not use belong to the base channel.
  */
-export const FIRST_NEWER_SESSION_CODE = MessageType.Channel + 1;
+export const FIRST_NEWER_SESSION_CODE = MessageType.Credit + 1;
 
 /**
  * The channel whose messages travel with no channel header: every type code below `Channel` that the session
@@ -67,7 +71,13 @@ export interface ByeMessage {
   reason: string;
 }
 
-export type SessionMessage = HelloMessage | PingMessage | PongMessage | ByeMessage;
+/** More room for bulk frames: see `BULK_CREDIT_WINDOW_BYTES`. */
+export interface CreditMessage {
+  type: 'credit';
+  bytes: number;
+}
+
+export type SessionMessage = HelloMessage | PingMessage | PongMessage | ByeMessage | CreditMessage;
 
 /** A channel's message as the session sees it: whose it is, and its bytes for the channel's codec. */
 export interface ChannelFrame {
@@ -75,6 +85,8 @@ export interface ChannelFrame {
   /** The index in the sender's capabilities, or null for the base channel. */
   index: number | null;
   payload: Uint8Array;
+  /** Sent on the bulk lane: its whole length counts against the credit. */
+  bulk: boolean;
 }
 
 /** A session message of a type this version does not know: a newer peer's. It is ignored, never an error. */

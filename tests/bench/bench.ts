@@ -18,9 +18,13 @@
  * before told), the receiving one in the receiver thread of sections 3 and 4; baseline: two bare PeerNodes in the
  * same setup and run. Added to out/bench/results.json under `durableChat` (its rows among `rows`).
  *
- *   node out/bench/bench.js [store] [durable] [--quick] [--receiver=thread|process]
+ * Then section 8, chat round trip under bulk (tests/bench/bulk-scenarios.ts): a chat round trip's p99 while the
+ * same session carries a synthetic bulk channel at full speed, next to the same round trip on an idle session.
+ *
+ *   node out/bench/bench.js [store] [durable] [bulk] [--quick] [--receiver=thread|process]
  *     store: only section 6 (the message store), nothing over the network
  *     durable: only section 7 (durable chat, two ends; under 10 s here); with store: sections 6 and 7
+ *     bulk: only section 8 (chat under bulk); with the others, those picked
  *     --quick: a fraction of the iterations, for trying the bench itself
  *     --receiver: where the receiving end of the two-end sections runs (default: thread)
  */
@@ -34,6 +38,7 @@ import { bareBulk, bareBulkTo, bareHandshakeTimes, bareRoundTrips, rawBulk, rawB
 import { isReceiver, RemoteReceiver, serveReceiver, type ReceiverKind } from './remote';
 import { countMessages, peerConnectTimes, peerRoundTrips, pumpChats, settleAcks, type ChatPumpResult } from './peer-scenarios';
 import { int, ms, ratio, renderTable, writeJson, type Row } from './report';
+import { runBulkSection } from './bulk-scenarios';
 import { runDurableSection } from './durable-scenarios';
 import { runStoreSection } from './store-scenarios';
 import { fastest, mbPerSecond, messagesPerSecond, nowMs, summarize, withCpu, withTimeout, type Transfer } from './stats';
@@ -75,9 +80,13 @@ const TARGETS = {
 
 const outFile = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results.json');
 const storeOutFile = path.join(path.dirname(fileURLToPath(import.meta.url)), 'store-results.json');
-/** `store` and `durable` pick sections 6 and 7 alone; with neither, every section runs. */
-const picked = { store: process.argv.slice(2).includes('store'), durable: process.argv.slice(2).includes('durable') };
-const runAll = !picked.store && !picked.durable;
+/** `store`, `durable` and `bulk` pick sections 6, 7 and 8 alone; with none, every section runs. */
+const picked = {
+  store: process.argv.slice(2).includes('store'),
+  durable: process.argv.slice(2).includes('durable'),
+  bulk: process.argv.slice(2).includes('bulk'),
+};
+const runAll = !picked.store && !picked.durable && !picked.bulk;
 
 /** The receivers' limits for every capacity figure (sections 3, 4 and 7): high enough never to engage. */
 const liftedLimits = { inboundMessagesPerSecond: CONFIG.chat.liftedLimit, inboundMessageBurst: CONFIG.chat.liftedLimit };
@@ -434,7 +443,7 @@ async function main(): Promise<void> {
   clearTimeout(watchdog); // sections 6 and 7 have their own
 }
 
-/** Sections 1–5, then 6, then 7; or only those picked by `store` and `durable`. */
+/** Sections 1–5, then 6, 7 and 8; or only those picked by `store`, `durable` and `bulk`. */
 async function runSections(): Promise<void> {
   if (CONFIG.receiver !== 'thread' && CONFIG.receiver !== 'process') throw new Error(`--receiver must be thread or process, not ${CONFIG.receiver}`);
   if (runAll) await main();
@@ -450,6 +459,7 @@ async function runSections(): Promise<void> {
       limitsNote: liftedNote,
     });
   }
+  if (runAll || picked.bulk) await runBulkSection({ quick, progress, outFile });
 }
 
 if (isReceiver()) {
