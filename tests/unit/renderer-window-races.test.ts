@@ -5,27 +5,22 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { InvokeChannel } from '../../shared/ipc/channels';
-import { createApi } from '../../shared/ipc/client';
 import type { Message } from '../../shared/ipc/contract';
 import { fail, ok, type Result } from '../../shared/ipc/result';
-import { createActions, type ActionOptions } from '../../renderer/state/actions';
+import { conversationUpserted } from '../../renderer/state/conversations';
 import { connectEvents } from '../../renderer/state/events';
-import { conversationUpserted, messageReceived } from '../../renderer/state/reducers';
-import { createAppStore } from '../../renderer/state/store';
-import { conversation, fakeLink, fakeTransport, id, message, OTHER, PEER } from './renderer-fixtures';
-
-type Handler = (request: any) => Result<unknown> | Promise<Result<unknown>>;
+import { messageReceived } from '../../renderer/state/messages';
+import type { StoreOptions } from '../../renderer/state/store';
+import { conversation, id, message, OTHER, PEER, testStore, type Handler } from './renderer-fixtures';
 const indexOf = (messageId: string) => Number.parseInt(messageId, 16);
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 
-function setup(handlers: Partial<Record<InvokeChannel, Handler>>, options: ActionOptions = {}) {
-  const { transport, emit, calls } = fakeTransport(handlers);
-  const store = createAppStore();
-  const actions = createActions(createApi(transport), fakeLink(), store, options);
-  connectEvents(createApi(transport), fakeLink(), store, { onLinkRestored: () => {} });
+function setup(handlers: Partial<Record<InvokeChannel, Handler>>, options: Omit<StoreOptions, 'api' | 'link'> = {}) {
+  const { store, api, link, emit, of } = testStore(handlers, options);
+  const actions = store.getState();
+  connectEvents(api, link, store, { onLinkRestored: () => {} });
   store.setState((s) => conversationUpserted(s, conversation(), 0));
   store.setState((s) => conversationUpserted(s, conversation({ peer: OTHER, name: 'Bob' }), 0));
-  const of = (channel: InvokeChannel) => calls.filter(([c]) => c === channel).map(([, r]) => r);
   const window = () => store.getState().messages[PEER]!;
   return { store, actions, emit, of, window };
 }
