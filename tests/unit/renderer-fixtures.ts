@@ -2,7 +2,7 @@
 import type { EventChannel, InvokeChannel } from '../../shared/ipc/channels';
 import { createApi, type Transport } from '../../shared/ipc/client';
 import type { Conversation, Message } from '../../shared/ipc/contract';
-import { fail, type Result } from '../../shared/ipc/result';
+import { fail, ok, type Result } from '../../shared/ipc/result';
 import type { LinkSource, LinkState } from '../../renderer/api/link';
 import { createAppStore, type StoreOptions } from '../../renderer/state/store';
 
@@ -25,6 +25,9 @@ export function conversation(overrides: Partial<Conversation> = {}): Conversatio
     ...overrides,
   };
 }
+
+/** The number a fixture message id stands for (see `id`). */
+export const numberOf = (messageId: string) => Number.parseInt(messageId, 16);
 
 export function message(n: number, overrides: Partial<Message> = {}): Message {
   return { id: id(n), peer: PEER, fromMe: false, text: `m${n}`, at: 1_000 * n, sentAt: 1_000 * n, kind: 'chat', ...overrides };
@@ -78,4 +81,21 @@ export function testStore(handlers: Partial<Record<InvokeChannel, Handler>> = {}
   const store = createAppStore({ api, link, ...options });
   const of = (channel: InvokeChannel) => calls.filter(([c]) => c === channel).map(([, r]) => r);
   return { store, api, link, emit, calls, of, listeners };
+}
+
+/** A backend history of `count()` messages numbered from 0, paged as `message:list` pages. */
+export function pagedHistory(count: () => number, extra: (n: number) => Partial<Message> = () => ({})): Handler {
+  return ({ before, after, around, limit = 100 }) => {
+    const total = count();
+    let from: number;
+    let to: number;
+    if (before !== undefined) [from, to] = [Math.max(0, numberOf(before) - limit), numberOf(before)];
+    else if (after !== undefined) [from, to] = [numberOf(after) + 1, Math.min(total, numberOf(after) + 1 + limit)];
+    else if (around !== undefined) {
+      from = Math.max(0, numberOf(around) - Math.floor(limit / 2));
+      to = Math.min(total, from + limit);
+    } else [from, to] = [Math.max(0, total - limit), total];
+    const messages = Array.from({ length: to - from }, (_, i) => message(from + i, extra(from + i)));
+    return ok({ messages, hasMore: from > 0, hasNewer: to < total });
+  };
 }
