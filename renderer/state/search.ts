@@ -5,7 +5,7 @@ import type { AppState, Change, SearchState, SliceCreator } from './types';
 /** Search results asked for at once. */
 export const SEARCH_LIMIT = 50;
 
-export const NO_SEARCH = Object.freeze({ query: '', loading: false, results: [], more: false, error: null }) as SearchState;
+const NO_SEARCH = Object.freeze({ query: '', loading: false, results: [], more: false, error: null }) as SearchState;
 
 export interface SearchSlice {
   search: SearchState;

@@ -1,5 +1,6 @@
 import type { StateCreator } from 'zustand/vanilla';
 import type { Api } from '../../shared/ipc/client';
+import type { Message, MessageStatus, SearchResult } from '../../shared/ipc/contract';
 import type { LinkSource, LinkState } from '../api/link';
 import type { ConnectionsSlice } from './connections';
 import type { ConversationsSlice } from './conversations';
@@ -10,7 +11,6 @@ import type { SearchSlice } from './search';
 import type { SendingSlice } from './sending';
 import type { StartupSlice } from './startup';
 import type { UiSlice } from './ui';
-import type { Message, MessageStatus, SearchResult } from '../../shared/ipc/contract';
 
 /**
  * Our message that `message:send` has not answered yet: shown at the end of the conversation as "sending", and
