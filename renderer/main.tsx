@@ -6,9 +6,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { connectBackend } from './api';
 import { App, NoToken } from './components/App';
-import { ActionsContext } from './components/context';
 import { applyThemePreference, readThemePreference } from './lib/theme';
-import { createActions } from './state/actions';
 import { connectEvents } from './state/events';
 import { createAppStore, initAppStore } from './state/store';
 
@@ -18,11 +16,6 @@ const root = createRoot(rootElement);
 
 const theme = readThemePreference();
 applyThemePreference(theme);
-const store = initAppStore(createAppStore({ theme }));
-store.subscribe((state, previous) => {
-  if (state.theme !== previous.theme) applyThemePreference(state.theme);
-});
-
 const backend = connectBackend();
 if (backend.kind === 'no-token') {
   root.render(
@@ -31,14 +24,15 @@ if (backend.kind === 'no-token') {
     </StrictMode>,
   );
 } else {
-  const actions = createActions(backend.api, backend.link, store);
-  connectEvents(backend.api, backend.link, store, { onLinkRestored: () => void actions.refresh() });
-  void actions.loadInitial();
+  const store = initAppStore(createAppStore({ api: backend.api, link: backend.link, theme }));
+  store.subscribe((state, previous) => {
+    if (state.theme !== previous.theme) applyThemePreference(state.theme);
+  });
+  connectEvents(backend.api, backend.link, store, { onLinkRestored: () => void store.getState().refresh() });
+  void store.getState().loadInitial();
   root.render(
     <StrictMode>
-      <ActionsContext value={actions}>
-        <App />
-      </ActionsContext>
+      <App />
     </StrictMode>,
   );
 }

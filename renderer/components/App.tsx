@@ -1,8 +1,8 @@
 import { useEffect } from 'react';
+import { selectHasConversations, selectSelectedConversation, selectShownNotices, selectUnreadTotal } from '../state/selectors';
 import { useStore } from '../state/store';
 import { ConnectDialog } from './ConnectDialog';
 import { ContactDialog, RemoveContactDialog } from './ContactDialog';
-import { useActions } from './context';
 import { ConversationView } from './ConversationView';
 import { AlertIcon, ChatIcon, CloseIcon, Logo, PlusIcon, SettingsIcon } from './icons';
 import { MyCard } from './MyCard';
@@ -37,10 +37,8 @@ export function App() {
 }
 
 function Shell() {
-  const selectedPeer = useStore((s) => s.selectedPeer);
-  const selectedExists = useStore((s) => s.selectedPeer !== null && s.conversations[s.selectedPeer] !== undefined);
+  const peer = useStore((s) => selectSelectedConversation(s)?.peer ?? null);
   const openDialog = useStore((s) => s.openDialog);
-  const peer = selectedExists ? selectedPeer : null;
 
   return (
     <>
@@ -71,10 +69,8 @@ function Shell() {
  * dismisses it; Settings lists it too.
  */
 function NoticesBanner() {
-  const notices = useStore((s) => s.node?.notices);
-  const dismissed = useStore((s) => s.dismissedNotices);
+  const shown = useStore(selectShownNotices);
   const dismiss = useStore((s) => s.dismissNotices);
-  const shown = (notices ?? []).filter((notice) => !dismissed.includes(notice));
   if (shown.length === 0) return null;
   return (
     <section className="banner notices-banner" aria-label="Notices">
@@ -92,7 +88,7 @@ function NoticesBanner() {
 }
 
 function NothingSelected() {
-  const any = useStore((s) => Object.keys(s.conversations).length > 0);
+  const any = useStore(selectHasConversations);
   return (
     <div className="pane-empty">
       <ChatIcon size={56} />
@@ -134,13 +130,13 @@ function Splash() {
 
 function BootFailed() {
   const error = useStore((s) => (s.boot.phase === 'failed' ? s.boot.error : ''));
-  const actions = useActions();
+  const retryLink = useStore((s) => s.retryLink);
   return (
     <main className="splash">
       <Logo size={56} />
       <h1>Peerline could not start</h1>
       <p role="alert">{error}</p>
-      <button type="button" className="btn primary" onClick={() => actions.retryLink()}>
+      <button type="button" className="btn primary" onClick={() => retryLink()}>
         Try again
       </button>
     </main>
@@ -164,13 +160,13 @@ function ConnectionBanner() {
   const status = useStore((s) => s.link.status);
   const everOpened = useStore((s) => s.link.everOpened);
   const failures = useStore((s) => s.link.failures);
-  const actions = useActions();
+  const retryLink = useStore((s) => s.retryLink);
   if (status === 'open' || (!everOpened && failures === 0)) return null;
   return (
     <div className="banner" role="alert">
       <span className="spinner" aria-hidden="true" />
       <span>{everOpened ? 'Lost the connection to Peerline. Reconnecting…' : 'Cannot reach Peerline. Retrying…'}</span>
-      <button type="button" className="btn small" onClick={() => actions.retryLink()}>
+      <button type="button" className="btn small" onClick={() => retryLink()}>
         Retry now
       </button>
     </div>
@@ -209,11 +205,7 @@ function ToastItem({ id, tone, text, dismiss }: { id: number; tone: 'error' | 'i
 
 /** "(3) Peerline" while messages are unread. */
 function useDocumentTitle() {
-  const unread = useStore((s) => {
-    let total = 0;
-    for (const conversation of Object.values(s.conversations)) total += conversation.unread;
-    return total;
-  });
+  const unread = useStore(selectUnreadTotal);
   useEffect(() => {
     document.title = unread > 0 ? `(${unread}) Peerline` : 'Peerline';
   }, [unread]);

@@ -2,8 +2,8 @@ import { useEffect, useId, useMemo, useRef, type FormEvent, type KeyboardEvent }
 import { utf8ByteLength } from '../../shared/bytes';
 import { MAX_TEXT_BYTES } from '../../shared/protocol/limits';
 import { createTypingNotifier } from '../state/typing';
+import { selectTypingReachesPeer } from '../state/selectors';
 import { useStore } from '../state/store';
-import { useActions } from './context';
 import { SendIcon } from './icons';
 
 /** The counter appears once a message gets this close to the limit. */
@@ -11,11 +11,12 @@ const COUNTER_FROM = MAX_TEXT_BYTES * 0.9;
 
 /** The message box: Enter sends, Shift+Enter starts a new line. The draft survives switching conversations. */
 export function Composer({ peer }: { peer: string }) {
-  const actions = useActions();
+  const sendMessage = useStore((s) => s.sendMessage);
+  const setTyping = useStore((s) => s.setTyping);
   const draft = useStore((s) => s.drafts[peer] ?? '');
   const setDraft = useStore((s) => s.setDraft);
   const name = useStore((s) => s.conversations[peer]?.name ?? '');
-  const canType = useStore((s) => s.conversations[peer]?.state === 'online' && s.conversations[peer]?.mode === 'secure');
+  const canType = useStore((s) => selectTypingReachesPeer(s, peer));
   const textareaRef = useRef<HTMLTextAreaElement>(null);
   const errorId = useId();
   const counterId = useId();
@@ -26,10 +27,10 @@ export function Composer({ peer }: { peer: string }) {
     () =>
       createTypingNotifier({
         send: (active) => {
-          if (canTypeRef.current || !active) actions.setTyping(peer, active);
+          if (canTypeRef.current || !active) setTyping(peer, active);
         },
       }),
-    [actions, peer],
+    [setTyping, peer],
   );
   useEffect(() => () => typing.stop(), [typing]);
 
@@ -47,7 +48,7 @@ export function Composer({ peer }: { peer: string }) {
     const text = draft;
     setDraft(peer, '');
     typing.stop();
-    void actions.sendMessage(peer, text);
+    void sendMessage(peer, text);
     textareaRef.current?.focus();
   }
 

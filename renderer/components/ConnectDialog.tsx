@@ -2,7 +2,6 @@ import { useId, useMemo, useRef, useState, type FormEvent } from 'react';
 import { formatAddress, parsePeerAddress } from '../../shared/address';
 import { DEFAULT_PORT } from '../../shared/protocol/limits';
 import { useStore } from '../state/store';
-import { useActions } from './context';
 import { useConnectAttempt } from './hooks';
 import { Modal } from './Modal';
 
@@ -10,7 +9,7 @@ type Mode = 'secure' | 'plain';
 
 /** "Connect to a peer": an address, secure or plain, a cancellable pending state, and the backend's answer. */
 export function ConnectDialog() {
-  const actions = useActions();
+  const connect = useStore((s) => s.connect);
   const closeDialog = useStore((s) => s.closeDialog);
   const titleId = useId();
   const inputId = useId();
@@ -42,7 +41,7 @@ export function ConnectDialog() {
     setPending({ target: formatAddress(parsed.host, parsed.port) });
     setError(null);
     setNotice(null);
-    const result = await attempt.run((id) => actions.connect({ host: parsed.host, port: parsed.port, mode }, id));
+    const result = await attempt.run((id) => connect({ host: parsed.host, port: parsed.port, mode }, id));
     if (result === null) return; // cancelled, or the dialog is gone
     setPending(null);
     if (result.ok) {

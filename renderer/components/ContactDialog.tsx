@@ -4,7 +4,6 @@ import { safetyNumberGroups } from '../lib/format';
 import { formatFullDate } from '../lib/timeline';
 import { useStore } from '../state/store';
 import { Avatar } from './Avatar';
-import { useActions } from './context';
 import { CopyButton } from './CopyButton';
 import { Modal } from './Modal';
 import { ownNameIfRenamed, Presence, VerifiedBadge, WaitingCount } from './PeerBits';
@@ -94,7 +93,7 @@ function SafetyNumber({ peer }: { peer: string }) {
   const safetyNumber = useStore((s) => s.conversations[peer]?.safetyNumber);
   const verified = useStore((s) => s.conversations[peer]?.verified === true);
   const name = useStore((s) => s.conversations[peer]?.name ?? '');
-  const actions = useActions();
+  const verifyContact = useStore((s) => s.verifyContact);
   const headingId = useId();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -103,7 +102,7 @@ function SafetyNumber({ peer }: { peer: string }) {
   async function toggle() {
     setBusy(true);
     setError(null);
-    const result = await actions.verifyContact(peer, !verified);
+    const result = await verifyContact(peer, !verified);
     setBusy(false);
     if (!result.ok) setError(result.error.message);
   }
@@ -158,7 +157,7 @@ function SafetyNumber({ peer }: { peer: string }) {
 function RenameForm({ peer }: { peer: string }) {
   const localName = useStore((s) => s.conversations[peer]?.localName);
   const peerName = useStore((s) => s.conversations[peer]?.peerName ?? '');
-  const actions = useActions();
+  const renameContact = useStore((s) => s.renameContact);
   const inputId = useId();
   const hintId = useId();
   const errorId = useId();
@@ -175,7 +174,7 @@ function RenameForm({ peer }: { peer: string }) {
     if (problem !== null) return setError(problem);
     setSaving(true);
     setError(null);
-    const result = await actions.renameContact(peer, value);
+    const result = await renameContact(peer, value);
     setSaving(false);
     if (!result.ok) setError(result.error.message);
     else setSaved(true);
@@ -222,7 +221,7 @@ function RenameForm({ peer }: { peer: string }) {
 export function RemoveContactDialog({ peer }: { peer: string }) {
   const conversation = useStore((s) => s.conversations[peer]);
   const openDialog = useStore((s) => s.openDialog);
-  const actions = useActions();
+  const removeContact = useStore((s) => s.removeContact);
   const titleId = useId();
   const descriptionId = useId();
   const [removing, setRemoving] = useState(false);
@@ -233,7 +232,7 @@ export function RemoveContactDialog({ peer }: { peer: string }) {
   async function remove() {
     setRemoving(true);
     setError(null);
-    const result = await actions.removeContact(peer);
+    const result = await removeContact(peer);
     setRemoving(false);
     // Removed: `conversationRemoved` closed this dialog already (closing again could close one opened meanwhile).
     if (!result.ok) setError(result.error.message);

@@ -1,18 +1,15 @@
-import { memo, useId, useMemo, type KeyboardEvent } from 'react';
+import { memo, useId, type KeyboardEvent } from 'react';
 import { formatListTime } from '../lib/timeline';
 import { previewText, unreadBadge } from '../lib/format';
-import { sortConversations } from '../state/reducers';
+import { selectSortedConversations } from '../state/selectors';
 import { useStore } from '../state/store';
 import { Avatar } from './Avatar';
-import { useActions } from './context';
 import { useNow } from './hooks';
 import { KeyChangedBadge, ownNameIfRenamed, Presence, VerifiedBadge, WaitingCount } from './PeerBits';
 
 /** The conversations, latest activity first. Arrow keys move between them; Enter or Space opens one. */
 export function ConversationList() {
-  const conversations = useStore((s) => s.conversations);
-  const touchedAt = useStore((s) => s.touchedAt);
-  const sorted = useMemo(() => sortConversations(conversations, touchedAt), [conversations, touchedAt]);
+  const sorted = useStore(selectSortedConversations);
 
   function onKeyDown(event: KeyboardEvent<HTMLElement>) {
     const keys = ['ArrowDown', 'ArrowUp', 'Home', 'End'];
@@ -47,7 +44,7 @@ export function ConversationList() {
 const ConversationItem = memo(function ConversationItem({ peer }: { peer: string }) {
   const conversation = useStore((s) => s.conversations[peer]);
   const selected = useStore((s) => s.selectedPeer === peer);
-  const actions = useActions();
+  const selectConversation = useStore((s) => s.selectConversation);
   const now = useNow();
   const nameId = useId();
   const detailsId = useId();
@@ -65,7 +62,7 @@ const ConversationItem = memo(function ConversationItem({ peer }: { peer: string
         aria-current={selected ? 'true' : undefined}
         aria-labelledby={nameId}
         aria-describedby={detailsId}
-        onClick={() => actions.selectConversation(peer)}
+        onClick={() => selectConversation(peer)}
       >
         <Avatar name={name} colourKey={peer} state={state} />
         <span className="conv-body">

@@ -1,8 +1,8 @@
 import { useId, useState } from 'react';
+import { selectPeerTyping } from '../state/selectors';
 import { useStore } from '../state/store';
 import { Avatar } from './Avatar';
 import { Composer } from './Composer';
-import { useActions } from './context';
 import { useConnectAttempt } from './hooks';
 import { BackIcon, InfoIcon, LockIcon, LockOpenIcon } from './icons';
 import { KeyChangeBanner } from './KeyChangeBanner';
@@ -36,7 +36,10 @@ export function ConversationView({ peer }: { peer: string }) {
 function ConversationHeader({ peer, titleId }: { peer: string; titleId: string }) {
   const conversation = useStore((s) => s.conversations[peer]);
   const openDialog = useStore((s) => s.openDialog);
-  const actions = useActions();
+  const selectConversation = useStore((s) => s.selectConversation);
+  const reconnectPeer = useStore((s) => s.reconnect);
+  const reconnectPeerNow = useStore((s) => s.reconnectNow);
+  const disconnectPeer = useStore((s) => s.disconnect);
   const [busy, setBusy] = useState<null | { kind: 'reconnect' } | { kind: 'disconnect' } | { kind: 'reconnect-now' }>(null);
   const [error, setError] = useState<string | null>(null);
   const attempt = useConnectAttempt();
@@ -48,7 +51,7 @@ function ConversationHeader({ peer, titleId }: { peer: string; titleId: string }
   async function reconnect() {
     setBusy({ kind: 'reconnect' });
     setError(null);
-    const result = await attempt.run((id) => actions.reconnect(peer, id));
+    const result = await attempt.run((id) => reconnectPeer(peer, id));
     if (result === null) return;
     setBusy(null);
     if (!result.ok && result.error.code !== 'dial-cancelled') setError(result.error.message);
@@ -57,7 +60,7 @@ function ConversationHeader({ peer, titleId }: { peer: string; titleId: string }
   async function reconnectNow() {
     setBusy({ kind: 'reconnect-now' });
     setError(null);
-    await actions.reconnectNow(peer);
+    await reconnectPeerNow(peer);
     setBusy(null);
   }
 
@@ -69,7 +72,7 @@ function ConversationHeader({ peer, titleId }: { peer: string; titleId: string }
   async function disconnect() {
     setBusy({ kind: 'disconnect' });
     setError(null);
-    await actions.disconnect(peer);
+    await disconnectPeer(peer);
     setBusy(null);
   }
 
@@ -79,7 +82,7 @@ function ConversationHeader({ peer, titleId }: { peer: string; titleId: string }
 
   return (
     <header className="conv-header">
-      <button type="button" className="btn icon-btn back-btn" aria-label="Back to conversations" onClick={() => actions.selectConversation(null)}>
+      <button type="button" className="btn icon-btn back-btn" aria-label="Back to conversations" onClick={() => selectConversation(null)}>
         <BackIcon />
       </button>
       <Avatar name={name} colourKey={peer} state={shownState} />
@@ -173,7 +176,7 @@ function ConversationHeader({ peer, titleId }: { peer: string; titleId: string }
 }
 
 function TypingIndicator({ peer }: { peer: string }) {
-  const typing = useStore((s) => s.conversations[peer]?.typing === true && s.conversations[peer]?.state === 'online');
+  const typing = useStore((s) => selectPeerTyping(s, peer));
   const name = useStore((s) => s.conversations[peer]?.name ?? '');
   return (
     <div className="typing-indicator" aria-live="polite">

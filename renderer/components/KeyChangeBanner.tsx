@@ -1,7 +1,6 @@
 import { useId, useState } from 'react';
 import { formatFullDate } from '../lib/timeline';
 import { useStore } from '../state/store';
-import { useActions } from './context';
 import { AlertIcon } from './icons';
 
 /**
@@ -14,7 +13,8 @@ export function KeyChangeBanner({ peer }: { peer: string }) {
   const keyChange = useStore((s) => s.conversations[peer]?.keyChange);
   const name = useStore((s) => s.conversations[peer]?.name ?? '');
   const openDialog = useStore((s) => s.openDialog);
-  const actions = useActions();
+  const approveKey = useStore((s) => s.approveKey);
+  const dismissKeyChange = useStore((s) => s.dismissKeyChange);
   const headingId = useId();
   const [approving, setApproving] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -60,7 +60,7 @@ export function KeyChangeBanner({ peer }: { peer: string }) {
       </div>
       <div className="key-change-actions">
         {keyChange.needsApproval && (
-          <button type="button" className="btn primary small" onClick={() => settle(actions.approveKey)} disabled={approving}>
+          <button type="button" className="btn primary small" onClick={() => settle(approveKey)} disabled={approving}>
             {approving ? 'Approving…' : 'Approve new key'}
           </button>
         )}
@@ -68,11 +68,11 @@ export function KeyChangeBanner({ peer }: { peer: string }) {
           Compare safety numbers
         </button>
         {keyChange.needsApproval ? (
-          <button type="button" className="btn small" onClick={() => settle(actions.dismissKeyChange)} disabled={approving}>
+          <button type="button" className="btn small" onClick={() => settle(dismissKeyChange)} disabled={approving}>
             Keep old key
           </button>
         ) : (
-          <button type="button" className="btn small" onClick={() => settle(actions.dismissKeyChange)} disabled={approving}>
+          <button type="button" className="btn small" onClick={() => settle(dismissKeyChange)} disabled={approving}>
             Dismiss warning
           </button>
         )}

@@ -4,8 +4,8 @@ import { buildTimeline, formatDay } from '../lib/timeline';
 import { prunedSizeCache } from '../lib/timeline';
 import { EMPTY_PEER_MESSAGES } from '../state/history';
 import { getAppStore, useStore } from '../state/store';
-import { isLocal, type ShownMessage } from '../state/types';
-import { useActions } from './context';
+import { selectShownMessages, selectUnreadToMark } from '../state/selectors';
+import { isLocal } from '../state/types';
 import { useNow, usePageVisible } from './hooks';
 import { ArrowDownIcon, ChatIcon } from './icons';
 import { MessageRow } from './MessageRow';
@@ -27,15 +27,17 @@ const HIGHLIGHT_MS = 2_500;
  * newest messages marks the conversation read.
  */
 export function MessageList({ peer }: { peer: string }) {
-  const actions = useActions();
+  const loadNewest = useStore((s) => s.loadNewest);
+  const loadPageNearEdge = useStore((s) => s.loadPageNearEdge);
+  const retryFailedPage = useStore((s) => s.retryFailedPage);
+  const markReadIfSeen = useStore((s) => s.markReadIfSeen);
   const history = useStore((s) => s.messages[peer]) ?? EMPTY_PEER_MESSAGES;
+  const shown = useStore((s) => selectShownMessages(s, peer));
   const name = useStore((s) => s.conversations[peer]?.name ?? '');
   const peerOnline = useStore((s) => s.conversations[peer]?.state === 'online');
   const now = useNow();
-  const { items, pending, hasMore, hasNewer, loading, error, jump } = history;
+  const { hasMore, hasNewer, loading, error, jump } = history;
 
-  // Ours not yet stored belong after the newest message: they show only while the window reaches it.
-  const shown = useMemo<ShownMessage[]>(() => (hasNewer || pending.length === 0 ? items : [...items, ...pending]), [items, pending, hasNewer]);
   const rows = useMemo(() => {
     const timeline = buildTimeline(shown);
     // Whether the window's first message begins its day is known only once the page before it is in. Without
@@ -83,15 +85,13 @@ export function MessageList({ peer }: { peer: string }) {
     return scroller === null ? 0 : scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight;
   };
 
-  /** Fetches the next page when the view is near an end of the window. Reads the live state and scroll position. */
+  /** Tells the store which ends of the window the view is near, once it has settled; the store decides on a page. */
   const maybePage = useCallback(() => {
     const scroller = scrollerRef.current;
     if (scroller === null || performance.now() < settleUntil.current) return;
-    const current = getAppStore().getState().messages[peer];
-    if (current === undefined || current.loading !== null || current.error !== null || current.items.length === 0) return;
-    if (current.hasMore && scroller.scrollTop < EDGE_PX) void actions.loadEarlier(peer);
-    else if (current.hasNewer && scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < EDGE_PX) void actions.loadLater(peer);
-  }, [actions, peer]);
+    const fromEnd = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight;
+    void loadPageNearEdge(peer, { oldest: scroller.scrollTop < EDGE_PX, newest: fromEnd < EDGE_PX });
+  }, [loadPageNearEdge, peer]);
 
   const settle = useCallback(() => {
     settleUntil.current = performance.now() + SETTLE_MS;
@@ -149,15 +149,13 @@ export function MessageList({ peer }: { peer: string }) {
     else if (!before.hasNewer && before.jumpSeq === jumpSeq && before.key !== undefined && distanceFromEnd() > STICK_PX) setUnseen(true);
   }, [hasNewer, jumpSeq, lastKey, lastRow, virtualizer]);
 
-  // The backend owns unread counts. What is unread counts as read once the person sees the newest messages:
-  // the page on screen, loaded, the view at the newest and not sent elsewhere by a jump (with read receipts on,
-  // the peer is told).
-  const unread = useStore((s) => s.conversations[peer]?.unread ?? 0);
+  // What is unread counts as read once the person sees the newest messages (see `markReadIfSeen`): asked again
+  // whenever the page, the view or what there is to mark changes.
+  const unreadToMark = useStore((s) => selectUnreadToMark(s, peer));
   const visible = usePageVisible();
-  const shownLoaded = loading === null && items.length > 0;
   useEffect(() => {
-    if (visible && unread > 0 && shownLoaded && atEnd && !awayRef.current && !hasNewer) void actions.markRead(peer);
-  }, [actions, atEnd, hasNewer, peer, shownLoaded, unread, visible]);
+    void markReadIfSeen(peer, { pageVisible: visible, atNewest: atEnd && !awayRef.current });
+  }, [atEnd, markReadIfSeen, peer, unreadToMark, visible]);
 
   // After every change of the window (a page, a trim), the rows on screen may be near an end again.
   useEffect(() => {
@@ -186,16 +184,8 @@ export function MessageList({ peer }: { peer: string }) {
     maybePage();
   }
 
-  function retryPage(failed: NonNullable<typeof error>) {
-    if (failed.kind === 'older') return actions.loadEarlier(peer);
-    if (failed.kind === 'newer') return actions.loadLater(peer);
-    // A search result that failed to open: ask around it again, not for the newest.
-    if (failed.kind === 'around' && failed.around !== undefined) return actions.openMessage(peer, failed.around);
-    return actions.loadNewest(peer);
-  }
-
   function jumpToNewest() {
-    if (hasNewer) void actions.loadNewest(peer);
+    if (hasNewer) void loadNewest(peer);
     else virtualizer.scrollToEnd();
     setUnseen(false);
     document.querySelector<HTMLTextAreaElement>('.composer-input')?.focus();
@@ -268,7 +258,7 @@ export function MessageList({ peer }: { peer: string }) {
           <button
             type="button"
             className="btn small"
-            onClick={() => void retryPage(error)}
+            onClick={() => void retryFailedPage(peer)}
           >
             Try again
           </button>

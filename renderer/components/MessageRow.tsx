@@ -2,7 +2,7 @@ import { memo, useCallback, useEffect, useRef, useState } from 'react';
 import type { MessageStatus } from '../../shared/ipc/contract';
 import { formatFullDate, formatTime } from '../lib/timeline';
 import { isLocal, type ShownMessage } from '../state/types';
-import { useActions } from './context';
+import { useStore } from '../state/store';
 import { ClockIcon } from './icons';
 import { MessageText } from './MessageText';
 
@@ -108,22 +108,22 @@ function StatusLabel({ status, peerName, peerOnline }: { status: ShownStatus; pe
 }
 
 function FailureActions({ message, reason }: { message: ShownMessage; reason: string | undefined }) {
-  const actions = useActions();
-  const local = isLocal(message);
+  const retryMessage = useStore((s) => s.retryMessage);
+  const cancelMessage = useStore((s) => s.cancelMessage);
   return (
     <div className="msg-failure">
       <span>{reason ?? 'Not sent.'}</span>
       <button
         type="button"
         className="btn link-btn"
-        onClick={() => void (local ? actions.resendLocal(message.peer, message.id) : actions.retryMessage(message.peer, message.id))}
+        onClick={() => void retryMessage(message.peer, message.id)}
       >
         Retry
       </button>
       <button
         type="button"
         className="btn link-btn"
-        onClick={() => void (local ? actions.discardLocal(message.peer, message.id) : actions.cancelMessage(message.peer, message.id))}
+        onClick={() => void cancelMessage(message.peer, message.id)}
       >
         Cancel
       </button>
@@ -133,9 +133,9 @@ function FailureActions({ message, reason }: { message: ShownMessage; reason: st
 
 /** A message still waiting for the peer can be taken back before it goes (`message:cancel`). */
 function WithdrawButton({ peer, id }: { peer: string; id: string }) {
-  const actions = useActions();
+  const cancelMessage = useStore((s) => s.cancelMessage);
   return (
-    <button type="button" className="btn link-btn msg-withdraw" onClick={() => void actions.cancelMessage(peer, id)}>
+    <button type="button" className="btn link-btn msg-withdraw" onClick={() => void cancelMessage(peer, id)}>
       Withdraw
     </button>
   );

@@ -3,7 +3,6 @@ import type { SearchResult } from '../../shared/ipc/contract';
 import { searchSnippet } from '../lib/snippet';
 import { formatFullDate, formatListTime } from '../lib/timeline';
 import { useStore } from '../state/store';
-import { useActions } from './context';
 import { useNow } from './hooks';
 import { CloseIcon, SearchIcon } from './icons';
 import { ConversationList } from './ConversationList';
@@ -16,7 +15,8 @@ const SEARCH_DEBOUNCE_MS = 250;
  * messages that match across all conversations (newest first). A result opens its conversation at that message.
  */
 export function SidebarList() {
-  const actions = useActions();
+  const searchMessages = useStore((s) => s.searchMessages);
+  const clearSearch = useStore((s) => s.clearSearch);
   const [text, setText] = useState('');
   const inputRef = useRef<HTMLInputElement>(null);
   const resultsRef = useRef<HTMLElement>(null);
@@ -24,12 +24,12 @@ export function SidebarList() {
 
   useEffect(() => {
     if (text.trim() === '') {
-      actions.clearSearch();
+      clearSearch();
       return;
     }
-    const timer = setTimeout(() => void actions.search(text), SEARCH_DEBOUNCE_MS);
+    const timer = setTimeout(() => void searchMessages(text), SEARCH_DEBOUNCE_MS);
     return () => clearTimeout(timer);
-  }, [actions, text]);
+  }, [clearSearch, searchMessages, text]);
 
   function onKeyDown(event: KeyboardEvent<HTMLInputElement>) {
     if (event.key === 'Escape' && text !== '') {
@@ -120,14 +120,14 @@ function SearchResults({ typed, ref }: { typed: string; ref: Ref<HTMLElement> })
 }
 
 function ResultItem({ result, query }: { result: SearchResult; query: string }) {
-  const actions = useActions();
+  const openMessage = useStore((s) => s.openMessage);
   const now = useNow();
   const selected = useStore((s) => s.selectedPeer === result.peer);
   const parts = useMemo(() => searchSnippet(result.message.text, query), [result.message.text, query]);
   const { message } = result;
   return (
     <li>
-      <button type="button" className={`result-item${selected ? ' selected' : ''}`} onClick={() => void actions.openMessage(result.peer, message.id)}>
+      <button type="button" className={`result-item${selected ? ' selected' : ''}`} onClick={() => void openMessage(result.peer, message.id)}>
         <span className="conv-line">
           <span className="conv-name">{result.name}</span>
           <time className="conv-time" dateTime={new Date(message.at).toISOString()} title={formatFullDate(message.at)}>

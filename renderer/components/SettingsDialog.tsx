@@ -3,7 +3,6 @@ import type { RequestOf } from '../../shared/ipc/contract';
 import { nameProblem, portProblem } from '../lib/validation';
 import { useStore } from '../state/store';
 import type { ThemePreference } from '../state/types';
-import { useActions } from './context';
 import { Modal } from './Modal';
 
 /**
@@ -11,7 +10,7 @@ import { Modal } from './Modal';
  * went wrong at start-up.
  */
 export function SettingsDialog() {
-  const actions = useActions();
+  const saveSettings = useStore((s) => s.saveSettings);
   const closeDialog = useStore((s) => s.closeDialog);
   const settings = useStore((s) => s.settings);
   const node = useStore((s) => s.node);
@@ -53,7 +52,7 @@ export function SettingsDialog() {
     if (Object.keys(changes).length === 0) return closeDialog();
     setSaving(true);
     setError(null);
-    const result = await actions.saveSettings(changes);
+    const result = await saveSettings(changes);
     setSaving(false);
     if (result.ok) closeDialog();
     else setError(result.error.message);

@@ -1,13 +1,12 @@
 import { useId, useRef, useState, type FormEvent } from 'react';
 import { useStore } from '../state/store';
-import { useActions } from './context';
 import { Logo } from './icons';
 import { nameProblem } from '../lib/validation';
 
 /** First run: choose the name that peers see. */
 export function Welcome() {
   const identity = useStore((s) => s.identity);
-  const actions = useActions();
+  const chooseName = useStore((s) => s.chooseName);
   const [name, setName] = useState(identity?.name ?? '');
   const [submitted, setSubmitted] = useState(false);
   const [saving, setSaving] = useState(false);
@@ -25,7 +24,7 @@ export function Welcome() {
     if (nameProblem(name) !== null) return inputRef.current?.focus();
     setSaving(true);
     setError(null);
-    const result = await actions.chooseName(name.trim());
+    const result = await chooseName(name.trim());
     setSaving(false);
     if (!result.ok) {
       setError(result.error.message);

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useSyncExternalStore } from 'react';
-import { useActions } from './context';
+import { useStore } from '../state/store';
 
 /**
  * A clock shared by every component that shows a time: one timer for all of them, running only while any is
@@ -68,20 +68,21 @@ export function usePageVisible(): boolean {
  * there was one.
  */
 export function useConnectAttempt() {
-  const actions = useActions();
+  const newAttemptId = useStore((s) => s.newAttemptId);
+  const cancelConnect = useStore((s) => s.cancelConnect);
   const current = useRef<string | null>(null);
   useEffect(
     () => () => {
       const attempt = current.current;
       current.current = null;
-      if (attempt !== null) void actions.cancelConnect(attempt);
+      if (attempt !== null) void cancelConnect(attempt);
     },
-    [actions],
+    [cancelConnect],
   );
   return useMemo(
     () => ({
       async run<T>(connect: (attempt: string) => Promise<T>): Promise<T | null> {
-        const attempt = actions.newAttemptId();
+        const attempt = newAttemptId();
         current.current = attempt;
         const result = await connect(attempt);
         if (current.current !== attempt) return null;
@@ -91,10 +92,10 @@ export function useConnectAttempt() {
       cancel(): boolean {
         const attempt = current.current;
         current.current = null;
-        if (attempt !== null) void actions.cancelConnect(attempt);
+        if (attempt !== null) void cancelConnect(attempt);
         return attempt !== null;
       },
     }),
-    [actions],
+    [cancelConnect, newAttemptId],
   );
 }

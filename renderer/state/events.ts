@@ -1,18 +1,12 @@
 /**
- * The one place where backend events enter the store. Subscribed once at startup; each event is applied with
- * `setState` through a pure reducer.
+ * The one place where backend events enter the store. Subscribed once at startup; each event is written in with
+ * `setState` through the reducer of the slice that owns it.
  */
 import type { Api } from '../../shared/ipc/client';
 import type { LinkSource } from '../api/link';
-import {
-  conversationRemoved,
-  conversationUpserted,
-  linkChanged,
-  messageReceived,
-  messageRemoved,
-  messageStatusChanged,
-  nodeUpdated,
-} from './reducers';
+import { conversationRemoved, conversationUpserted } from './conversations';
+import { messageReceived, messageRemoved, messageStatusChanged } from './messages';
+import { linkChanged, nodeUpdated } from './node';
 import type { AppStore } from './store';
 
 export interface EventWiring {

@@ -1,71 +1,55 @@
 /**
- * The one zustand store, built from slices. Components read it with single-value selectors
- * (`useStore(s => s.selectedPeer)`); backend events are written in by `events.ts`, backend calls go through
- * `actions.ts`. The slices below hold the data and the UI-only setters.
+ * The one zustand store, built from slices in the spirit of zustand's slices pattern: each slice file holds its
+ * data, its actions (backend calls through the contract's client) and the reducers for the events it owns.
+ * Components read it with single-value selectors (`useStore(s => s.selectedPeer)`, named ones from
+ * `selectors.ts`); backend events are written in with `setState` by `events.ts`.
  */
 import { useStore as useZustandStore } from 'zustand';
-import { createStore, type StateCreator, type StoreApi } from 'zustand/vanilla';
-import type { AppState, ConversationsSlice, IdentitySlice, MessagesSlice, NodeSlice, ThemePreference, UiSlice } from './types';
-
-type Slice<T> = StateCreator<AppState, [], [], T>;
-
-const identitySlice: Slice<IdentitySlice> = () => ({ identity: null });
-
-const nodeSlice: Slice<NodeSlice> = () => ({
-  node: null,
-  settings: null,
-  link: { status: 'connecting', failures: 0, everOpened: false },
-});
-
-const conversationsSlice: Slice<ConversationsSlice> = () => ({ conversations: {}, touchedAt: {} });
-
-export const NO_SEARCH = Object.freeze({ query: '', loading: false, results: [], more: false, error: null }) as MessagesSlice['search'];
-
-const messagesSlice: Slice<MessagesSlice> = () => ({ messages: {}, search: NO_SEARCH });
-
-/** At most this many toasts at once; the oldest goes first. */
-const TOAST_LIMIT = 4;
-
-function uiSlice(initialTheme: ThemePreference): Slice<UiSlice> {
-  let nextToastId = 1;
-  return (set) => ({
-    boot: { phase: 'loading' },
-    selectedPeer: null,
-    dialog: null,
-    theme: initialTheme,
-    toasts: [],
-    drafts: {},
-    dismissedNotices: [],
-    selectPeer: (peer) => set({ selectedPeer: peer }),
-    openDialog: (dialog) => set({ dialog }),
-    closeDialog: () => set({ dialog: null }),
-    setTheme: (theme) => set({ theme }),
-    pushToast: (tone, text) => {
-      const id = nextToastId++;
-      set((state) => ({ toasts: [...state.toasts.slice(-(TOAST_LIMIT - 1)), { id, tone, text }] }));
-      return id;
-    },
-    dismissToast: (id) => set((state) => ({ toasts: state.toasts.filter((toast) => toast.id !== id) })),
-    setDraft: (peer, text) =>
-      set((state) => {
-        if ((state.drafts[peer] ?? '') === text) return {};
-        const drafts = { ...state.drafts };
-        if (text === '') delete drafts[peer];
-        else drafts[peer] = text;
-        return { drafts };
-      }),
-    dismissNotices: (notices) => set((state) => ({ dismissedNotices: [...new Set([...state.dismissedNotices, ...notices])] })),
-  });
-}
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { Api } from '../../shared/ipc/client';
+import type { LinkSource } from '../api/link';
+import { connectionsSlice } from './connections';
+import { conversationsSlice } from './conversations';
+import { HISTORY_CAP } from './history';
+import { identitySlice } from './identity';
+import { messagesSlice, PAGE_SIZE } from './messages';
+import { nodeSlice } from './node';
+import { searchSlice } from './search';
+import { sendingSlice } from './sending';
+import { startupSlice } from './startup';
+import type { AppState, StoreContext, ThemePreference } from './types';
+import { uiSlice } from './ui';
 
 export type AppStore = StoreApi<AppState>;
 
-export function createAppStore(options: { theme?: ThemePreference } = {}): AppStore {
+export interface StoreOptions {
+  api: Api;
+  link: LinkSource;
+  theme?: ThemePreference;
+  now?: () => number;
+  /** At most this many stored messages held per conversation (`HISTORY_CAP`). */
+  cap?: number;
+  /** Messages per page of history (`PAGE_SIZE`). */
+  pageSize?: number;
+}
+
+export function createAppStore(options: StoreOptions): AppStore {
+  const context: StoreContext = {
+    api: options.api,
+    link: options.link,
+    now: options.now ?? Date.now,
+    cap: options.cap ?? HISTORY_CAP,
+    pageSize: options.pageSize ?? PAGE_SIZE,
+  };
   return createStore<AppState>()((...args) => ({
-    ...identitySlice(...args),
-    ...nodeSlice(...args),
-    ...conversationsSlice(...args),
-    ...messagesSlice(...args),
+    ...startupSlice(context)(...args),
+    ...identitySlice(context)(...args),
+    ...nodeSlice(context)(...args),
+    ...conversationsSlice(context)(...args),
+    ...connectionsSlice(context)(...args),
+    ...messagesSlice(context)(...args),
+    ...sendingSlice(context)(...args),
+    ...searchSlice(context)(...args),
     ...uiSlice(options.theme ?? 'system')(...args),
   }));
 }

@@ -1,5 +1,16 @@
-import type { LinkState } from '../api/link';
-import type { Conversation, Identity, Message, MessageStatus, NodeStatus, SearchResult, Settings } from '../../shared/ipc/contract';
+import type { StateCreator } from 'zustand/vanilla';
+import type { Api } from '../../shared/ipc/client';
+import type { Message, MessageStatus, SearchResult } from '../../shared/ipc/contract';
+import type { LinkSource, LinkState } from '../api/link';
+import type { ConnectionsSlice } from './connections';
+import type { ConversationsSlice } from './conversations';
+import type { IdentitySlice } from './identity';
+import type { MessagesSlice } from './messages';
+import type { NodeSlice } from './node';
+import type { SearchSlice } from './search';
+import type { SendingSlice } from './sending';
+import type { StartupSlice } from './startup';
+import type { UiSlice } from './ui';
 
 /**
  * Our message that `message:send` has not answered yet: shown at the end of the conversation as "sending", and
@@ -102,53 +113,30 @@ export interface SearchState {
   error: string | null;
 }
 
-export interface IdentitySlice {
-  identity: Identity | null;
+/** What every slice is built with: the backend, the link to it, and the limits the tests turn down. */
+export interface StoreContext {
+  api: Api;
+  link: LinkSource;
+  now: () => number;
+  /** At most this many stored messages held per conversation (`HISTORY_CAP`). */
+  cap: number;
+  /** Messages per page of history. */
+  pageSize: number;
 }
 
-export interface NodeSlice {
-  node: NodeStatus | null;
-  settings: Settings | null;
-  link: LinkState;
-}
+/** One slice of the store: its data and actions, built over the store context. */
+export type SliceCreator<T> = (context: StoreContext) => StateCreator<AppState, [], [], T>;
 
-export interface ConversationsSlice {
-  /** By peer key. */
-  conversations: Record<string, Conversation>;
-  /** When each conversation last came to life here (connected, or a message), for ordering the list. */
-  touchedAt: Record<string, number>;
-}
+/** The one store: every slice's data and actions. */
+export type AppState = StartupSlice &
+  IdentitySlice &
+  NodeSlice &
+  ConversationsSlice &
+  ConnectionsSlice &
+  MessagesSlice &
+  SendingSlice &
+  SearchSlice &
+  UiSlice;
 
-export interface MessagesSlice {
-  /** By peer key; only conversations whose history has been loaded. */
-  messages: Record<string, PeerMessages>;
-  search: SearchState;
-}
-
-export interface UiSlice {
-  boot: BootState;
-  selectedPeer: string | null;
-  dialog: Dialog | null;
-  theme: ThemePreference;
-  toasts: Toast[];
-  /** Unsent composer text per peer, kept when switching conversations. */
-  drafts: Record<string, string>;
-  /** Start-up notices (`node.notices`) the person put away. */
-  dismissedNotices: string[];
-  selectPeer(peer: string | null): void;
-  openDialog(dialog: Dialog): void;
-  closeDialog(): void;
-  setTheme(theme: ThemePreference): void;
-  pushToast(tone: Toast['tone'], text: string): number;
-  dismissToast(id: number): void;
-  setDraft(peer: string, text: string): void;
-  dismissNotices(notices: readonly string[]): void;
-}
-
-export type AppState = IdentitySlice & NodeSlice & ConversationsSlice & MessagesSlice & UiSlice;
-
-/** The data part of the state (what reducers read and write), without the UI setters. */
-export type AppData = Omit<
-  AppState,
-  'selectPeer' | 'openDialog' | 'closeDialog' | 'setTheme' | 'pushToast' | 'dismissToast' | 'setDraft' | 'dismissNotices'
->;
+/** What a reducer returns: the changed part of the state. */
+export type Change = Partial<AppState>;

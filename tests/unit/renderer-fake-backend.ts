@@ -6,7 +6,20 @@
  * `installFakeBackend` is handed to Playwright's `addInitScript`, which sends its source text to the page:
  * it must not use anything from outside its own body.
  */
-import type { Message, MessageStatus } from '../../shared/ipc/contract';
+import type { InvokeChannel } from '../../shared/ipc/channels';
+import type { ContractHandlers, Message, MessageStatus } from '../../shared/ipc/contract';
+import type { ErrorCode } from '../../shared/ipc/result';
+
+/** What a fake handler answers instead of a value when the backend would refuse: the Result's error. */
+type Refusal = { error: { code: ErrorCode; message: string } };
+
+/**
+ * The contract's handler map, answered at once (the page's `invoke` adds the delay): every channel must be
+ * there, so a channel added to the contract fails to compile here until the fake answers it too.
+ */
+type FakeHandlers = {
+  [C in InvokeChannel]: (request: Parameters<ContractHandlers[C]>[0]) => Awaited<ReturnType<ContractHandlers[C]>> | Refusal;
+};
 
 export interface FakeOptions {
   /** Messages in the long conversation with Bob. */
@@ -128,8 +141,9 @@ export function installFakeBackend(options: FakeOptions): void {
     updated(peer);
   };
 
-  const handlers: Record<string, (request: any) => unknown> = {
+  const handlers: FakeHandlers = {
     'identity:get': () => identity,
+    'identity:set-name': ({ name }) => Object.assign(identity, { name, nameChosen: true }),
     'node:status': () => node,
     'conversation:list': () => Object.values(conversations),
     'settings:get': () => settings,
@@ -185,7 +199,7 @@ export function installFakeBackend(options: FakeOptions): void {
     },
     'message:search': ({ query, limit = 50 }) => {
       const terms = words(query);
-      const results: unknown[] = [];
+      const results: Array<{ peer: string; name: string; message: Msg }> = [];
       for (const peer of Object.keys(conversations)) {
         for (let i = count(peer) - 1; i >= 0 && results.length < limit; i--) {
           const message = get(peer, i);
@@ -229,7 +243,17 @@ export function installFakeBackend(options: FakeOptions): void {
       updated(peer);
       return null;
     },
+    'peer:connect': ({ host, port }) => {
+      const known = Object.values(conversations).find((c) => c.address === `${host}:${port}`);
+      if (known === undefined) return { error: { code: 'dial-refused', message: `Nobody is listening at ${host}:${port}.` } };
+      known.state = 'online';
+      delete known.nextRetryAt;
+      updated(known.peer);
+      return known;
+    },
+    'peer:cancel-connect': () => null,
     'peer:disconnect': () => null,
+    'peer:list': () => Object.values(conversations),
   };
 
   const control = {
@@ -265,7 +289,7 @@ export function installFakeBackend(options: FakeOptions): void {
   const page = globalThis as unknown as { __fake: typeof control; peerline: unknown };
   page.__fake = control;
   page.peerline = {
-    async invoke(channel: string, request: unknown) {
+    async invoke(channel: InvokeChannel, request: unknown) {
       control.calls.push([channel, request]);
       await new Promise((resolve) => setTimeout(resolve, control.delays[channel] ?? 5));
       const failure = control.failNext[channel];
@@ -273,8 +297,8 @@ export function installFakeBackend(options: FakeOptions): void {
         delete control.failNext[channel];
         return { ok: false, error: { code: 'internal', message: failure } };
       }
-      const handler = handlers[channel];
-      if (handler === undefined) return { ok: false, error: { code: 'internal', message: `no fake for ${channel}` } };
+      // One channel's handler, called with what the page sent (checked by the backend's schemas, not here).
+      const handler = handlers[channel] as (request: unknown) => unknown;
       try {
         const value = handler(request ?? {});
         if (value !== null && typeof value === 'object' && 'error' in value) return { ok: false, ...(value as object) };

@@ -5,33 +5,26 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { InvokeChannel } from '../../shared/ipc/channels';
-import { createApi } from '../../shared/ipc/client';
 import type { Message, SearchResult } from '../../shared/ipc/contract';
 import { fail, ok, type Result } from '../../shared/ipc/result';
 import { retryCountdown, safetyNumberGroups } from '../../renderer/lib/format';
 import { searchSnippet } from '../../renderer/lib/snippet';
 import { buildTimeline } from '../../renderer/lib/timeline';
-import { createActions, type ActionOptions } from '../../renderer/state/actions';
+import { conversationRemoved, conversationUpserted } from '../../renderer/state/conversations';
 import { connectEvents } from '../../renderer/state/events';
 import { EMPTY_PEER_MESSAGES, laterStatus, statusAfterEvent, windowLoaded } from '../../renderer/state/history';
-import { conversationRemoved, conversationUpserted, messageReceived, messageStatusChanged, pageLoaded, pageRequested } from '../../renderer/state/reducers';
-import { createAppStore, type AppStore } from '../../renderer/state/store';
-import { conversation, fakeLink, fakeTransport, id, message, OTHER, PEER } from './renderer-fixtures';
+import { messageReceived, messageStatusChanged, pageLoaded, pageRequested } from '../../renderer/state/messages';
+import type { AppStore, StoreOptions } from '../../renderer/state/store';
+import { conversation, id, message, OTHER, PEER, testStore, type Handler } from './renderer-fixtures';
 
 const N = 200_000;
 const indexOf = (messageId: string) => Number.parseInt(messageId, 16);
 
-type Handler = (request: any) => Result<unknown> | Promise<Result<unknown>>;
-
 /** The app's store, actions and event wiring over a stand-in transport. */
-function setup(handlers: Partial<Record<InvokeChannel, Handler>>, options: ActionOptions = {}) {
-  const { transport, emit, calls } = fakeTransport(handlers);
-  const store = createAppStore();
-  const api = createApi(transport);
-  const link = fakeLink();
-  const actions = createActions(api, link, store, options);
+function setup(handlers: Partial<Record<InvokeChannel, Handler>>, options: Omit<StoreOptions, 'api' | 'link'> = {}) {
+  const { store, api, link, emit, calls, of } = testStore(handlers, options);
+  const actions = store.getState();
   connectEvents(api, link, store, { onLinkRestored: () => {} });
-  const of = (channel: InvokeChannel) => calls.filter(([c]) => c === channel).map(([, r]) => r);
   return { store, actions, emit, calls, of };
 }
 
@@ -294,7 +287,7 @@ describe('statuses', () => {
   });
 
   it('a status for a message not held is remembered only while one of ours is on its way', () => {
-    const store = createAppStore();
+    const { store } = testStore();
     store.setState((s) => pageRequested(s, PEER, 'newest', 1));
     store.setState((s) => pageLoaded(s, PEER, 1, 'newest', { messages: [message(1)], hasMore: false, hasNewer: false }, { cap: 1_000, seq: 1 }));
     store.setState((s) => messageStatusChanged(s, { peer: PEER, id: id(9), status: 'delivered' }));
@@ -318,8 +311,8 @@ describe('search', () => {
         return ok(answers[query]);
       },
     });
-    const slow = actions.search('caf');
-    await actions.search('  cafe ');
+    const slow = actions.searchMessages('caf');
+    await actions.searchMessages('  cafe ');
     releaseFirst();
     await slow;
     expect(of('message:search')).toEqual([
@@ -333,13 +326,13 @@ describe('search', () => {
     store.setState((s) => conversationRemoved(s, OTHER));
     expect(store.getState().search.results.map((r) => r.peer)).toEqual([PEER]);
 
-    await actions.search('   ');
+    await actions.searchMessages('   ');
     expect(store.getState().search).toMatchObject({ query: '', results: [], loading: false });
   });
 
   it('says why a search failed', async () => {
     const { store, actions } = setup({ 'message:search': () => fail('invalid-request', 'Type a word to search for.') });
-    await actions.search('?');
+    await actions.searchMessages('?');
     expect(store.getState().search).toMatchObject({ query: '?', loading: false, error: 'Type a word to search for.', results: [] });
   });
 

@@ -2,23 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { createApi } from '../../shared/ipc/client';
 import type { Message } from '../../shared/ipc/contract';
 import { fail, ok, type Result } from '../../shared/ipc/result';
-import { createActions } from '../../renderer/state/actions';
+import { conversationUpserted } from '../../renderer/state/conversations';
 import { connectEvents } from '../../renderer/state/events';
-import {
-  conversationUpserted,
-  HISTORY_CAP,
-  mergeMessages,
-  messageReceived,
-  messageStatusChanged,
-  pageLoaded,
-  pageRequested,
-  sendStarted,
-  sendSucceeded,
-  sortConversations,
-} from '../../renderer/state/reducers';
-import { createAppStore, type AppStore } from '../../renderer/state/store';
+import { HISTORY_CAP, mergeMessages } from '../../renderer/state/history';
+import { messageReceived, messageStatusChanged, pageLoaded, pageRequested } from '../../renderer/state/messages';
+import { sortConversations } from '../../renderer/state/selectors';
+import { sendStarted, sendSucceeded } from '../../renderer/state/sending';
+import type { AppStore } from '../../renderer/state/store';
 import type { PageKind } from '../../renderer/state/types';
-import { conversation, fakeLink, fakeTransport, id, message, OTHER, PEER } from './renderer-fixtures';
+import { conversation, fakeLink, fakeTransport, id, message, OTHER, PEER, testStore } from './renderer-fixtures';
 
 const page = (messages: Message[], hasMore: boolean, hasNewer = false) => ({ messages, hasMore, hasNewer });
 
@@ -36,7 +28,7 @@ describe('renderer reducers', () => {
   });
 
   it('peer:updated upserts by peer and marks when a conversation comes alive', () => {
-    const store = createAppStore();
+    const { store } = testStore();
     store.setState((s) => conversationUpserted(s, conversation({ state: 'offline' }), 100));
     expect(store.getState().touchedAt[PEER]).toBe(100);
     store.setState((s) => conversationUpserted(s, conversation({ state: 'offline', unread: 2 }), 200));
@@ -61,7 +53,7 @@ describe('renderer reducers', () => {
   });
 
   it('message:received appends to a loaded history and updates the preview; an unloaded history stays unloaded', () => {
-    const store = createAppStore();
+    const { store } = testStore();
     store.setState((s) => conversationUpserted(s, conversation(), 0));
     store.setState((s) => messageReceived(s, message(1)));
     expect(store.getState().messages[PEER]).toBeUndefined();
@@ -77,7 +69,7 @@ describe('renderer reducers', () => {
   });
 
   it('message:status-changed updates a held message, and is remembered for one not yet held', () => {
-    const store = createAppStore();
+    const { store } = testStore();
     load(store, 'newest', page([message(1, { fromMe: true, status: 'sent' })], true));
     store.setState((s) => messageStatusChanged(s, { peer: PEER, id: id(1), status: 'delivered' }));
     expect(store.getState().messages[PEER]?.items[0]?.status).toBe('delivered');
@@ -99,7 +91,7 @@ describe('renderer reducers', () => {
   });
 
   it('keeps hasMore from the older pages when the newest page is loaded again', () => {
-    const store = createAppStore();
+    const { store } = testStore();
     load(store, 'newest', page([message(5), message(6)], true));
     load(store, 'older', page([message(3), message(4)], false));
     expect(store.getState().messages[PEER]?.hasMore).toBe(false);
@@ -112,7 +104,7 @@ describe('renderer reducers', () => {
 describe('renderer events: written into the store in one place', () => {
   it('applies every event channel', () => {
     const { transport, emit } = fakeTransport({});
-    const store = createAppStore();
+    const { store } = testStore();
     const link = fakeLink();
     connectEvents(createApi(transport), link, store, { onLinkRestored: () => {}, now: () => 42 });
 
@@ -137,7 +129,7 @@ describe('renderer events: written into the store in one place', () => {
 
   it('reports a restored link once, and not the first successful connection', () => {
     const { transport } = fakeTransport({});
-    const store = createAppStore();
+    const { store } = testStore();
     const link = fakeLink();
     link.set({ status: 'connecting', failures: 0, everOpened: false });
     let restored = 0;
@@ -152,7 +144,7 @@ describe('renderer events: written into the store in one place', () => {
 
   it('unsubscribes everything', () => {
     const { transport, listeners } = fakeTransport({});
-    const off = connectEvents(createApi(transport), fakeLink(), createAppStore(), { onLinkRestored: () => {} });
+    const off = connectEvents(createApi(transport), fakeLink(), testStore().store, { onLinkRestored: () => {} });
     expect(listeners.size).toBe(7);
     off();
     expect(listeners.size).toBe(0);
@@ -171,9 +163,8 @@ describe('renderer actions', () => {
   } as const;
 
   it('loads identity, node, conversations and settings, then is ready', async () => {
-    const { transport } = fakeTransport(base);
-    const store = createAppStore();
-    await createActions(createApi(transport), fakeLink(), store).loadInitial();
+    const { store } = testStore(base);
+    await store.getState().loadInitial();
     const state = store.getState();
     expect(state.boot).toEqual({ phase: 'ready' });
     expect(state.identity).toEqual(identity);
@@ -184,9 +175,8 @@ describe('renderer actions', () => {
 
   it("keeps the backend's start-up notices with the node status, until the person dismisses them", async () => {
     const notice = 'The message store was damaged; it was kept as store.damaged-1.';
-    const { transport } = fakeTransport({ ...base, 'node:status': () => ok({ ...node, notices: [notice] }) });
-    const store = createAppStore();
-    const actions = createActions(createApi(transport), fakeLink(), store);
+    const { store } = testStore({ ...base, 'node:status': () => ok({ ...node, notices: [notice] }) });
+    const actions = store.getState();
     await actions.loadInitial();
     await actions.loadInitial();
     expect(store.getState().node?.notices).toEqual([notice]);
@@ -196,21 +186,22 @@ describe('renderer actions', () => {
   });
 
   it('shows the first failure as the reason the app could not start', async () => {
-    const { transport } = fakeTransport({ ...base, 'node:status': () => fail('internal', 'Lost the connection to Peerline.') });
-    const store = createAppStore();
-    await createActions(createApi(transport), fakeLink(), store).loadInitial();
+    const { store } = testStore({ ...base, 'node:status': () => fail('internal', 'Lost the connection to Peerline.') });
+    await store.getState().loadInitial();
     expect(store.getState().boot).toEqual({ phase: 'failed', error: 'Lost the connection to Peerline.' });
   });
 
   it('shows a message as sending until message:send answers, then as the stored message', async () => {
     let answer!: (result: Result<unknown>) => void;
-    const { transport, calls } = fakeTransport({
-      ...base,
-      'message:list': () => ok({ messages: [message(1)], hasMore: false, hasNewer: false }),
-      'message:send': () => new Promise((resolve) => (answer = resolve)),
-    });
-    const store = createAppStore();
-    const actions = createActions(createApi(transport), fakeLink(), store, { now: () => 5_000 });
+    const { store, calls } = testStore(
+      {
+        ...base,
+        'message:list': () => ok({ messages: [message(1)], hasMore: false, hasNewer: false }),
+        'message:send': () => new Promise((resolve) => (answer = resolve)),
+      },
+      { now: () => 5_000 },
+    );
+    const actions = store.getState();
     await actions.loadInitial();
     actions.selectConversation(PEER);
     await Promise.resolve();
@@ -235,36 +226,34 @@ describe('renderer actions', () => {
 
   it('keeps a message that could not be sent, marked failed with the reason, and can retry it', async () => {
     let failing = true;
-    const { transport } = fakeTransport({
+    const { store } = testStore({
       ...base,
       'message:send': () =>
         failing ? fail('not-connected', 'Alice is offline.') : ok(message(8, { fromMe: true, text: 'hi', status: 'sent' })),
     });
-    const store = createAppStore();
-    const actions = createActions(createApi(transport), fakeLink(), store);
+    const actions = store.getState();
     await actions.sendMessage(PEER, 'hi');
     const failed = store.getState().messages[PEER]!.pending[0]!;
     expect(failed).toMatchObject({ local: true, error: 'Alice is offline.' });
     failing = false;
-    await actions.resendLocal(PEER, failed.id);
+    await actions.retryMessage(PEER, failed.id);
     expect(store.getState().messages[PEER]!.items.map((m) => [m.id, m.status])).toEqual([[id(8), 'sent']]);
     expect(store.getState().messages[PEER]!.pending).toEqual([]);
 
     failing = true;
     await actions.sendMessage(PEER, 'again');
-    actions.discardLocal(PEER, store.getState().messages[PEER]!.pending[0]!.id);
+    await actions.cancelMessage(PEER, store.getState().messages[PEER]!.pending[0]!.id);
     expect(store.getState().messages[PEER]!.pending).toEqual([]);
   });
 
   it('pages back with `before` = the oldest stored message', async () => {
-    const { transport, calls } = fakeTransport({
+    const { store, calls } = testStore({
       'message:list': (request: { before?: string }) =>
         request.before === undefined
           ? ok({ messages: [message(3), message(4)], hasMore: true, hasNewer: false })
           : ok({ messages: [message(1), message(2)], hasMore: false, hasNewer: false }),
     });
-    const store = createAppStore();
-    const actions = createActions(createApi(transport), fakeLink(), store);
+    const actions = store.getState();
     await actions.loadNewest(PEER);
     await actions.loadEarlier(PEER);
     expect(calls.at(-1)).toEqual(['message:list', { peer: PEER, before: id(3), limit: 100 }]);
@@ -273,13 +262,12 @@ describe('renderer actions', () => {
   });
 
   it('connects with an attempt id, selects the new conversation, and cancels by that id', async () => {
-    const { transport, calls } = fakeTransport({
+    const { store, calls } = testStore({
       'peer:connect': () => ok(conversation({ peer: OTHER, name: 'Bob' })),
       'peer:cancel-connect': () => ok(null),
       'message:list': () => ok({ messages: [], hasMore: false, hasNewer: false }),
     });
-    const store = createAppStore();
-    const actions = createActions(createApi(transport), fakeLink(), store);
+    const actions = store.getState();
     const attempt = actions.newAttemptId();
     expect(attempt).toMatch(/^[0-9a-f]{32}$/);
     const result = await actions.connect({ host: '10.0.0.6', port: 8000, mode: 'secure' }, attempt);
@@ -291,20 +279,18 @@ describe('renderer actions', () => {
   });
 
   it('reconnects to a conversation at its last address, IPv6 included', async () => {
-    const { transport, calls } = fakeTransport({ 'peer:connect': () => fail('dial-refused', 'Nobody is listening at [fe80::1]:8001.') });
-    const store = createAppStore();
+    const { store, calls } = testStore({ 'peer:connect': () => fail('dial-refused', 'Nobody is listening at [fe80::1]:8001.') });
     store.setState((s) => conversationUpserted(s, conversation({ address: '[fe80::1]:8001', state: 'offline' }), 0));
-    const actions = createActions(createApi(transport), fakeLink(), store);
+    const actions = store.getState();
     const result = await actions.reconnect(PEER, 'attempt-1');
     expect(calls[0]).toEqual(['peer:connect', { host: 'fe80::1', port: 8001, mode: 'secure', attempt: 'attempt-1' }]);
     expect(result).toEqual(fail('dial-refused', 'Nobody is listening at [fe80::1]:8001.'));
   });
 
   it('marks read once at a time and zeroes the count', async () => {
-    const { transport, calls } = fakeTransport({ 'conversation:mark-read': () => ok(null) });
-    const store = createAppStore();
+    const { store, calls } = testStore({ 'conversation:mark-read': () => ok(null) });
     store.setState((s) => conversationUpserted(s, conversation({ unread: 4 }), 0));
-    const actions = createActions(createApi(transport), fakeLink(), store);
+    const actions = store.getState();
     await Promise.all([actions.markRead(PEER), actions.markRead(PEER)]);
     expect(calls.filter(([channel]) => channel === 'conversation:mark-read')).toHaveLength(1);
     expect(store.getState().conversations[PEER]?.unread).toBe(0);

@@ -5,46 +5,23 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { InvokeChannel } from '../../shared/ipc/channels';
-import { createApi } from '../../shared/ipc/client';
 import type { Message } from '../../shared/ipc/contract';
 import { fail, ok, type Result } from '../../shared/ipc/result';
-import { createActions, type ActionOptions } from '../../renderer/state/actions';
+import { conversationUpserted } from '../../renderer/state/conversations';
 import { connectEvents } from '../../renderer/state/events';
-import { conversationUpserted, messageReceived } from '../../renderer/state/reducers';
-import { createAppStore } from '../../renderer/state/store';
-import { conversation, fakeLink, fakeTransport, id, message, OTHER, PEER } from './renderer-fixtures';
-
-type Handler = (request: any) => Result<unknown> | Promise<Result<unknown>>;
-const indexOf = (messageId: string) => Number.parseInt(messageId, 16);
+import { messageReceived } from '../../renderer/state/messages';
+import type { StoreOptions } from '../../renderer/state/store';
+import { conversation, id, message, numberOf, OTHER, PEER, pagedHistory, testStore, type Handler } from './renderer-fixtures';
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 
-function setup(handlers: Partial<Record<InvokeChannel, Handler>>, options: ActionOptions = {}) {
-  const { transport, emit, calls } = fakeTransport(handlers);
-  const store = createAppStore();
-  const actions = createActions(createApi(transport), fakeLink(), store, options);
-  connectEvents(createApi(transport), fakeLink(), store, { onLinkRestored: () => {} });
+function setup(handlers: Partial<Record<InvokeChannel, Handler>>, options: Omit<StoreOptions, 'api' | 'link'> = {}) {
+  const { store, api, link, emit, of } = testStore(handlers, options);
+  const actions = store.getState();
+  connectEvents(api, link, store, { onLinkRestored: () => {} });
   store.setState((s) => conversationUpserted(s, conversation(), 0));
   store.setState((s) => conversationUpserted(s, conversation({ peer: OTHER, name: 'Bob' }), 0));
-  const of = (channel: InvokeChannel) => calls.filter(([c]) => c === channel).map(([, r]) => r);
   const window = () => store.getState().messages[PEER]!;
   return { store, actions, emit, of, window };
-}
-
-/** A backend history of `count()` messages numbered from 0, paged as `message:list` pages. */
-function history(count: () => number, extra: (n: number) => Partial<Message> = () => ({})): Handler {
-  return ({ before, after, around, limit = 100 }) => {
-    const total = count();
-    let from: number;
-    let to: number;
-    if (before !== undefined) [from, to] = [Math.max(0, indexOf(before) - limit), indexOf(before)];
-    else if (after !== undefined) [from, to] = [indexOf(after) + 1, Math.min(total, indexOf(after) + 1 + limit)];
-    else if (around !== undefined) {
-      from = Math.max(0, indexOf(around) - Math.floor(limit / 2));
-      to = Math.min(total, from + limit);
-    } else [from, to] = [Math.max(0, total - limit), total];
-    const messages = Array.from({ length: to - from }, (_, i) => message(from + i, extra(from + i)));
-    return ok({ messages, hasMore: from > 0, hasNewer: to < total });
-  };
 }
 
 /** A handler that answers only when `release` is called, with what the backend held when it was asked. */
@@ -62,13 +39,13 @@ function held(handler: Handler) {
   };
 }
 
-const numbers = (items: readonly Message[]) => items.map((m) => indexOf(m.id));
+const numbers = (items: readonly Message[]) => items.map((m) => numberOf(m.id));
 const contiguous = (items: readonly Message[]) => numbers(items).every((n, i, all) => i === 0 || n === all[i - 1]! + 1);
 
 describe('what events bring while a page loads is kept for it', () => {
   it('a message sent as the conversation opens stays when the first page (read before it was stored) comes', async () => {
     let count = 150;
-    const list = held(history(() => count));
+    const list = held(pagedHistory(() => count));
     const { actions, window } = setup({
       'message:list': list.handler,
       'message:send': ({ text }) => ok(message(count++, { text, fromMe: true, status: 'queued' })),
@@ -85,7 +62,7 @@ describe('what events bring while a page loads is kept for it', () => {
 
   it('a message received while the first page loads stays when it comes', async () => {
     let count = 150;
-    const list = held(history(() => count));
+    const list = held(pagedHistory(() => count));
     const { actions, emit, window } = setup({ 'message:list': list.handler });
     actions.selectConversation(PEER);
     await tick();
@@ -97,7 +74,7 @@ describe('what events bring while a page loads is kept for it', () => {
   });
 
   it('statuses and removals that came while the page loaded win over what the page read', async () => {
-    const list = held(history(() => 10, (n) => (n >= 7 ? { fromMe: true, status: n === 9 ? 'delivered' : 'queued' } : {})));
+    const list = held(pagedHistory(() => 10, (n) => (n >= 7 ? { fromMe: true, status: n === 9 ? 'delivered' : 'queued' } : {})));
     const { actions, emit, window } = setup({ 'message:list': list.handler });
     actions.selectConversation(PEER);
     await tick();
@@ -116,7 +93,7 @@ describe('what events bring while a page loads is kept for it', () => {
 
   it('a newest page merged into the window does not take a status back to what it read before an event', async () => {
     let stale = false;
-    const base = history(() => 10, (n) => (n === 9 ? { fromMe: true, status: 'queued' } : {}));
+    const base = pagedHistory(() => 10, (n) => (n === 9 ? { fromMe: true, status: 'queued' } : {}));
     const list = held(base);
     const { actions, emit, window } = setup({ 'message:list': (request) => (stale ? list.handler(request) : base(request)) });
     await actions.loadNewest(PEER);
@@ -132,7 +109,7 @@ describe('what events bring while a page loads is kept for it', () => {
 describe('a page that no longer meets the window is dropped', () => {
   it('an older page, when a new message pushed the oldest out at the cap, leaves no gap', async () => {
     let count = 1_000;
-    const base = history(() => count);
+    const base = pagedHistory(() => count);
     let holding: ReturnType<typeof held> | null = null;
     const { store, actions, of, window } = setup(
       { 'message:list': (request) => (holding !== null && request.before !== undefined ? holding.handler(request) : base(request)) },
@@ -162,7 +139,7 @@ describe('a page that no longer meets the window is dropped', () => {
 describe('jumps and forgotten windows', () => {
   it('a search jump is not replayed when the conversation is opened again while ours is on its way', async () => {
     const { actions, window } = setup({
-      'message:list': history(() => 150),
+      'message:list': pagedHistory(() => 150),
       'message:send': () => new Promise(() => {}),
     });
     actions.selectConversation(PEER);
@@ -177,7 +154,7 @@ describe('jumps and forgotten windows', () => {
 
   it('a window forgotten when the link drops keeps ours not yet stored, and is loaded afresh when opened', async () => {
     const { actions, of, window } = setup({
-      'message:list': history(() => 20),
+      'message:list': pagedHistory(() => 20),
       'message:send': () => fail('internal', 'Alice is offline.'),
       'identity:get': () => ok({ id: PEER, fingerprint: 'QX7B', name: 'Me', nameChosen: true }),
       'node:status': () => ok({ listening: true, host: '0.0.0.0', port: 8000, addresses: [], allowPlain: true, notices: [] }),
