@@ -50,7 +50,12 @@ export interface ChannelSession<M> {
 export interface ChannelHandlers<M> {
   /** The session became the peer's current one (after any tie-break between two): what waited can go now. */
   opened?(session: ChannelSession<M>): void;
-  message(session: ChannelSession<M>, message: M): void;
+  /**
+   * A message arrived. For one sent on the bulk lane, the sender's credit comes back once a promise returned
+   * here settles: a feature that writes chunks to disk returns the write, so no sender runs more than a credit
+   * window ahead of the disk. Throwing closes that one session.
+   */
+  message(session: ChannelSession<M>, message: M): void | Promise<unknown>;
   /** The session is about to say bye: the last moment to send on it (acknowledgements, say). */
   closing?(session: ChannelSession<M>): void;
 }

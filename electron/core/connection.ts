@@ -11,8 +11,6 @@ export type Direction = 'inbound' | 'outbound';
 
 export interface ConnectionEvents {
   open: [];
-  /** A message of a channel this session speaks, decoded by the channel's codec. */
-  message: [channel: RegisteredChannel, message: unknown];
   /** About to say bye: the last moment a channel can send on this session. */
   closing: [];
   closed: [reason: string];
@@ -76,6 +74,24 @@ export abstract class Connection extends EventEmitter<ConnectionEvents> {
   abstract close(reason: string, code?: ByeReasonCode): Promise<string>;
 
   private readonly channelSessions = new Map<string, ChannelSession<unknown>>();
+
+  /**
+   * Hands a channel's message to its feature; resolves once the feature has handled it (a bulk frame's credit
+   * waits for that). A feature that throws closes this session, never the process.
+   */
+  protected deliver(channel: RegisteredChannel, message: unknown): Promise<unknown> | undefined {
+    try {
+      const handled = channel.handlers.message(this.channel(channel.spec.name), message);
+      return handled instanceof Promise ? handled.catch((err: unknown) => this.failedFeature(channel, err)) : undefined;
+    } catch (err) {
+      this.failedFeature(channel, err);
+      return undefined;
+    }
+  }
+
+  private failedFeature(channel: RegisteredChannel, err: unknown): void {
+    void this.close(`${channel.spec.name} failed on a message: ${err instanceof Error ? err.message : String(err)}`, ByeReason.Other);
+  }
 
   /** `channel` on this session, as its feature sees it (one object per channel, so features can key on it). */
   channel<M>(channel: string): ChannelSession<M> {

@@ -275,7 +275,6 @@ export class PeerNode extends EventEmitter<NodeEvents> {
   private track(connection: Connection): Connection {
     this.connections.add(connection);
     connection.once('open', () => this.onOpen(connection));
-    connection.on('message', (channel, message) => channel.handlers.message(connection.channel(channel.spec.name), message));
     connection.on('closing', () => this.forEachChannel(connection, (channel, session) => channel.handlers.closing?.(session)));
     void connection.closed.then((reason) => this.onClosed(connection, reason));
     return connection;

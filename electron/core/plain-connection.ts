@@ -63,12 +63,12 @@ export class PlainConnection extends Connection {
       this.abort(`cut off: ${(err as Error).message}`);
       return;
     }
-    for (const text of lines) this.deliver(text);
+    for (const text of lines) this.deliverLine(text);
     this.armIdleFlush();
   }
 
-  private deliver(text: string): void {
-    if (this.lineChannel) this.emit('message', this.lineChannel, this.lineChannel.spec.plainText.fromLine(text));
+  private deliverLine(text: string): void {
+    if (this.lineChannel) void this.deliver(this.lineChannel, this.lineChannel.spec.plainText.fromLine(text));
     this.budget.charge();
   }
 
@@ -81,7 +81,7 @@ export class PlainConnection extends Connection {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = null;
     const partial = this.decoder.flush();
-    if (partial !== null) this.deliver(partial);
+    if (partial !== null) this.deliverLine(partial);
   }
 
   speaks(channel: string): boolean {

@@ -132,9 +132,14 @@ export class SecureConnection extends Connection {
         this.remoteHello = action.hello;
         this.moveTo('open');
         return;
-      case 'channel':
-        this.emit('message', action.channel, action.message);
+      case 'channel': {
+        const handled = this.deliver(action.channel, action.message);
+        const bulkBytes = action.bulkBytes;
+        if (bulkBytes === undefined) return;
+        if (handled) void handled.then(() => this.creditBack(bulkBytes));
+        else this.creditBack(bulkBytes);
         return;
+      }
       case 'credit':
         this.scheduler.grant(action.bytes);
         return;
@@ -147,6 +152,12 @@ export class SecureConnection extends Connection {
         this.destroyAfterGrace();
         return;
     }
+  }
+
+  /** Bulk the feature has handled: credit goes back to the peer, a quarter window at a time. */
+  private creditBack(bulkBytes: number): void {
+    const credit = this.protocol.handled(bulkBytes);
+    if (credit && this.state === 'open') this.write(credit);
   }
 
   private write(message: SessionMessage): void {

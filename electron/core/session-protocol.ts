@@ -1,13 +1,13 @@
 import { decodeMessage, ProtocolError } from '../../shared/protocol/codec';
 import { BULK_CREDIT_GRANT_BYTES, BULK_CREDIT_WINDOW_BYTES, PROTOCOL_VERSION } from '../../shared/protocol/limits';
-import { BASE_CHANNEL, LEGACY_CAPABILITIES, type ByeMessage, type HelloMessage, type SessionMessage } from '../../shared/protocol/messages';
+import { BASE_CHANNEL, LEGACY_CAPABILITIES, type ByeMessage, type CreditMessage, type HelloMessage, type SessionMessage } from '../../shared/protocol/messages';
 import type { ChannelRegistry, RegisteredChannel } from './channels';
 
 /** What the connection around the protocol must do after a message arrives. */
 export type SessionAction =
   | { kind: 'send'; message: SessionMessage }
   | { kind: 'open'; hello: HelloMessage }
-  | { kind: 'channel'; channel: RegisteredChannel; message: unknown }
+  | { kind: 'channel'; channel: RegisteredChannel; message: unknown; bulkBytes?: number }
   | { kind: 'credit'; bytes: number }
   | { kind: 'bye'; message: ByeMessage };
 
@@ -16,7 +16,7 @@ export type SessionAction =
  * channels both hellos list are spoken, and their messages are decoded by their own codecs and handed up.
  * Malformed or out-of-order input throws ProtocolError, which closes the connection; a channel this peer does
  * not speak, or a message type a channel does not know, is a newer peer's and is ignored. Bulk frames are held to
- * the credit granted: the first window at once, then a grant each time a quarter of it has been handled.
+ * the credit granted: the first window at once, then more as the connection reports them handled (`handled`).
  */
 export class SessionProtocol {
   private helloReceived = false;
@@ -80,18 +80,29 @@ export class SessionProtocol {
     }
   }
 
-  /** A bulk frame: within the credit, or the peer ignores flow control; credit goes back once it is handled. */
+  /**
+   * A bulk frame: within the credit, or the peer ignores flow control. Its bytes come back as credit once the
+   * connection reports it handled; a frame of a channel we do not speak is handled at once.
+   */
   private bulkMessage(frameBytes: number, index: number | null, payload: Uint8Array): SessionAction[] {
     if (frameBytes > this.bulkCredit) throw new ProtocolError(`bulk beyond the credit granted (${frameBytes} bytes, ${this.bulkCredit} left)`);
     this.bulkCredit -= frameBytes;
     const actions = this.channelMessage(index, payload);
-    this.bulkToGrant += frameBytes;
-    if (this.bulkToGrant >= BULK_CREDIT_GRANT_BYTES) {
-      actions.push({ kind: 'send', message: { type: 'credit', bytes: this.bulkToGrant } });
-      this.bulkCredit += this.bulkToGrant;
-      this.bulkToGrant = 0;
+    if (actions.length === 0) {
+      const credit = this.handled(frameBytes);
+      return credit ? [{ kind: 'send', message: credit }] : [];
     }
-    return actions;
+    return actions.map((action) => ({ ...action, bulkBytes: frameBytes }) as SessionAction);
+  }
+
+  /** `frameBytes` of bulk have been handled: the credit to grant the peer now, when a quarter window is due. */
+  handled(frameBytes: number): CreditMessage | null {
+    this.bulkToGrant += frameBytes;
+    if (this.bulkToGrant < BULK_CREDIT_GRANT_BYTES) return null;
+    const credit: CreditMessage = { type: 'credit', bytes: this.bulkToGrant };
+    this.bulkCredit += this.bulkToGrant;
+    this.bulkToGrant = 0;
+    return credit;
   }
 
   private negotiate(capabilities: readonly string[]): void {

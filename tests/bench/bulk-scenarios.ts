@@ -36,7 +36,7 @@ const BULK_CHANNEL: ChannelSpec<Uint8Array> = {
 
 async function peerWithBulk(name: string, onChunk: (bytes: number) => void): Promise<TestPeer> {
   const peer = await startPeer(name, { limits: { inboundMessagesPerSecond: 1_000_000_000, inboundMessageBurst: 1_000_000_000 } });
-  peer.channel(BULK_CHANNEL, { message: (_session, chunk) => onChunk(chunk.byteLength) });
+  peer.channel(BULK_CHANNEL, { message: (_session, chunk) => void onChunk(chunk.byteLength) });
   return peer;
 }
 

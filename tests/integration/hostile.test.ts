@@ -16,16 +16,19 @@ import fc from 'fast-check';
 import NoiseSecretStream from '@hyperswarm/secret-stream';
 import { toHex } from '../../shared/bytes';
 import {
+  BULK_CREDIT_WINDOW_BYTES,
   DEFAULT_LIMITS,
   MAX_ENCRYPTED_FRAME_BYTES,
   MAX_PLAIN_LINE_BYTES,
   MESSAGE_ID_BYTES,
   PROTOCOL_VERSION,
 } from '../../shared/protocol/limits';
-import { ByeReason } from '../../shared/protocol/messages';
+import { ByeReason, type HelloMessage } from '../../shared/protocol/messages';
 import { encodePreface, PREFACE_BYTES } from '../../shared/protocol/preface';
 import { cleanUp, collect, nextEvent, onCleanUp, startPeer, waitUntil, type TestPeer } from '../helpers/peers';
 import { decodeMessage, encodeMessage, type DecodedMessage, type PeerMessage } from '../helpers/wire';
+import { CHUNK_CHANNEL, chunkOf } from '../helpers/channels';
+import { encodeChannelFrame } from '../../shared/protocol/codec';
 
 afterEach(cleanUp);
 
@@ -409,6 +412,35 @@ describe('admission limits', () => {
     expect(refusals).toHaveLength(8);
     for (const line of refusals) expect(line).toMatch(/too many connections from 127\.0\.0\.1 \(3\)/);
     expect(disconnected).toEqual([]);
+  });
+});
+
+describe('flow control', () => {
+  it('send bulk without waiting for credit to a node whose disk is slow: closed with a reason past the window, the node carries on', async () => {
+    const node = await startPeer('Node');
+    let chunks = 0;
+    // A feature that has not finished with any chunk yet (a stuck disk): no credit goes back.
+    node.channel(CHUNK_CHANNEL, {
+      message: () => {
+        chunks++;
+        return new Promise(() => {});
+      },
+    });
+    const logs = collect(node, 'log');
+    const disconnected = collect(node, 'disconnected');
+    const client = await rawSecureClient(node.port);
+    const connected = nextEvent(node, 'connected', (info) => info.peer === client.id, 5_000);
+    client.send({ ...(helloMessage() as HelloMessage), capabilities: ['chat/1', CHUNK_CHANNEL.name] });
+    await connected;
+    // 24 frames of 100 KiB: over four times the window, and never a look at the credit.
+    const frame = encodeChannelFrame(1, chunkOf(100 * 1024), true);
+    for (let i = 0; i < 24 && !client.isClosed(); i++) client.stream.write(frame);
+    await within(client.closed, 5_000, 'the node closes the session');
+    await waitUntil(() => disconnected.length === 1, 'the node tells the peer left');
+    expect(disconnected[0]!.reason).toMatch(/bulk beyond the credit granted/);
+    expect(chunks).toBeLessThanOrEqual(Math.floor(BULK_CREDIT_WINDOW_BYTES / frame.byteLength));
+    expect(logs.filter((line) => line.includes('refused'))).toEqual([]);
+    await assertStillChats(node);
   });
 });
 
