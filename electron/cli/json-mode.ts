@@ -13,6 +13,13 @@ const HISTORY_PAGE_LIMIT = 500;
  * character, fits with room. Longer lines are skipped up to their newline (with one `error`), never buffered whole.
  */
 export const MAX_COMMAND_LINE_BYTES = 1024 * 1024;
+/**
+ * How far a slow reader of stdout may fall behind: bytes of events written and not yet taken by the reader. Past
+ * it, events are dropped and counted, and one `overflow` event tells what was dropped once the reader caught up.
+ */
+export const MAX_PENDING_OUTPUT_BYTES = 4 * 1024 * 1024;
+/** The most peers one `overflow` event lists. */
+const OVERFLOW_PEERS_LISTED = 100;
 
 /**
  * `peerline --json`: a public contract for scripts. One JSON object per line; stdout carries only events, logs
@@ -20,9 +27,12 @@ export const MAX_COMMAND_LINE_BYTES = 1024 * 1024;
  * process goes on. Every command goes through the same validated contract as the window (`dispatch`), so
  * messages are stored, queued for offline contacts and resent until delivered, exactly as in the app.
  */
-export function runJsonMode(service: AppService, io: { input: Readable; output: Writable; log: (line: string) => void; uiUrl?: string }): Promise<void> {
+export function runJsonMode(
+  service: AppService,
+  io: { input: Readable; output: Writable; log: (line: string) => void; uiUrl?: string; maxPendingBytes?: number },
+): Promise<void> {
   const node = service.node;
-  const emit = (event: Record<string, unknown>) => io.output.write(JSON.stringify(event) + '\n');
+  const emit = eventSink(io.output, io.maxPendingBytes ?? MAX_PENDING_OUTPUT_BYTES);
   const peerOf = (info: PeerInfo) => ({
     peer: service.peerOf(info.peer),
     address: info.address,
@@ -213,4 +223,51 @@ export function readLines(input: Readable, maxBytes: number, onLine: (line: stri
   input.on('end', onEnd);
   input.on('close', onEnd);
   return { close: end, closed };
+}
+
+/**
+ * Writes events as NDJSON to `output` with bounded memory. While the reader keeps up, every event is written. When
+ * more than `maxPendingBytes` wait for it, later events are not written but counted by kind and peer; once
+ * everything written has been taken (`drain`), a single event tells what was lost and how to catch up:
+ *
+ *   {"event":"overflow","dropped":N,"kinds":{"message":n,…},"peers":[…],"resync":"…"}
+ *
+ * Nothing is lost from the store: `history` for each listed peer gives every message and its status.
+ */
+export function eventSink(output: Writable, maxPendingBytes: number): (event: Record<string, unknown>) => void {
+  let overflow: { dropped: number; kinds: Record<string, number>; peers: Set<string>; morePeers: boolean } | null = null;
+  const tellOverflow = () => {
+    if (overflow === null) return;
+    const { dropped, kinds, peers, morePeers } = overflow;
+    overflow = null;
+    output.write(
+      JSON.stringify({
+        event: 'overflow',
+        dropped,
+        kinds,
+        peers: [...peers],
+        ...(morePeers && { morePeers: true }),
+        resync: 'stdout was not read fast enough, so these events were dropped. Nothing is lost: {"cmd":"history","peer":…} gives each listed peer\'s messages and their status, {"cmd":"contacts"} and {"cmd":"peers"} who is online.',
+      }) + '\n',
+    );
+  };
+  return (event) => {
+    const line = JSON.stringify(event) + '\n';
+    // Below the stream's own mark (no `drain` awaited), a line is always written: one event is never too big.
+    if (overflow === null && (!output.writableNeedDrain || output.writableLength + line.length <= maxPendingBytes)) {
+      output.write(line);
+      return;
+    }
+    if (overflow === null) {
+      overflow = { dropped: 0, kinds: Object.create(null) as Record<string, number>, peers: new Set(), morePeers: false };
+      output.once('drain', tellOverflow);
+    }
+    overflow.dropped += 1;
+    const kind = String(event.event);
+    overflow.kinds[kind] = (overflow.kinds[kind] ?? 0) + 1;
+    if (typeof event.peer === 'string' && !overflow.peers.has(event.peer)) {
+      if (overflow.peers.size < OVERFLOW_PEERS_LISTED) overflow.peers.add(event.peer);
+      else overflow.morePeers = true;
+    }
+  };
 }

@@ -13,6 +13,13 @@ import type { AppService } from '../core/app-service';
 const UI_HOST = '127.0.0.1';
 /** Largest WebSocket frame accepted: a 64 KiB message, JSON-escaped at worst six bytes a character, and room. */
 const MAX_FRAME_BYTES = 512 * 1024;
+/**
+ * How much may wait for one page (a frozen or throttled tab): past it the page is closed with
+ * CLOSE_TOO_FAR_BEHIND, and its transport reconnects and reloads its state instead of us buffering for ever.
+ */
+export const MAX_CLIENT_BUFFERED_BYTES = 8 * 1024 * 1024;
+/** The WebSocket close code for "you fell too far behind: reconnect and reload" (4000–4999 are the application's). */
+export const CLOSE_TOO_FAR_BEHIND = 4008;
 /** The WebSocket carrying the contract. */
 const API_PATH = '/api';
 
@@ -56,7 +63,7 @@ export interface UiServer {
  */
 export async function startUiServer(
   service: AppService,
-  opts: { port: number; staticDir: string; log?: (line: string) => void },
+  opts: { port: number; staticDir: string; log?: (line: string) => void; maxClientBufferedBytes?: number },
 ): Promise<UiServer> {
   const staticDir = path.resolve(opts.staticDir);
   const log = opts.log ?? ((line: string) => process.stderr.write(`peerline: ${line}\n`));
@@ -103,7 +110,7 @@ export async function startUiServer(
         socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
         return;
       }
-      sockets.handleUpgrade(request, socket, head, (ws) => serveApi(service, ws, log));
+      sockets.handleUpgrade(request, socket, head, (ws) => serveApi(service, ws, log, opts.maxClientBufferedBytes ?? MAX_CLIENT_BUFFERED_BYTES));
     } catch (err) {
       log(`the UI server failed on a WebSocket upgrade: ${(err as Error)?.stack ?? String(err)}`);
       socket.destroy();
@@ -127,16 +134,24 @@ export async function startUiServer(
   };
 }
 
-function serveApi(service: AppService, ws: WebSocket, log: (line: string) => void): void {
-  const unsubscribe = service.subscribe((event, payload) => {
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ event, payload }));
-  });
+function serveApi(service: AppService, ws: WebSocket, log: (line: string) => void, maxBuffered: number): void {
+  /** Sends a frame, unless the page has fallen too far behind: then it is closed, to reconnect and resynchronise. */
+  const send = (frame: unknown) => {
+    if (ws.readyState !== ws.OPEN) return;
+    if (ws.bufferedAmount > maxBuffered) {
+      log(`a UI page fell ${ws.bufferedAmount} bytes behind; closing it so that it reconnects and reloads`);
+      ws.close(CLOSE_TOO_FAR_BEHIND, 'too far behind: reconnect and reload');
+      return;
+    }
+    ws.send(JSON.stringify(frame));
+  };
+  const unsubscribe = service.subscribe((event, payload) => send({ event, payload }));
   ws.on('close', unsubscribe);
   ws.on('error', () => ws.terminate());
   ws.on('message', (data, isBinary) => {
     answer(data, isBinary).catch((err: unknown) => {
       log(`the UI server failed on a request frame: ${(err as Error)?.stack ?? String(err)}`);
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: null, result: fail('internal', 'Something went wrong.') }));
+      send({ id: null, result: fail('internal', 'Something went wrong.') });
     });
   });
   const answer = async (data: RawData, isBinary: boolean) => {
@@ -145,11 +160,11 @@ function serveApi(service: AppService, ws: WebSocket, log: (line: string) => voi
       if (isBinary) throw new Error('binary');
       frame = RequestFrameSchema.parse(JSON.parse(data.toString()));
     } catch {
-      ws.send(JSON.stringify({ id: null, result: fail('invalid-request', 'A request is {"id", "channel", "request"} in JSON.') }));
+      send({ id: null, result: fail('invalid-request', 'A request is {"id", "channel", "request"} in JSON.') });
       return;
     }
     const result = await dispatch(service.handlers, frame.channel, frame.request);
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: frame.id, result }));
+    send({ id: frame.id, result });
   };
 }
 
