@@ -135,7 +135,7 @@ describe('peerline --ui web server', () => {
     ws.pause();
     const flooder = net.connect(service.node.port, '127.0.0.1');
     flooder.on('error', () => {});
-    onCleanUp(() => flooder.destroy());
+    onCleanUp(() => void flooder.destroy());
     const line = 'w'.repeat(32 * 1024) + '\n';
     const until = Date.now() + 4000;
     for (let lines = 0; lines < 5000 && Date.now() < until; lines++) {
