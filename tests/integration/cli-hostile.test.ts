@@ -1,6 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { assertCliBuilt, startInteractiveCli, startJsonCli, stopAllClis, type CliProcess } from '../helpers/cli';
+import { chmod } from 'node:fs/promises';
+import { assertCliBuilt, runCli, startInteractiveCli, startJsonCli, stopAllClis, type CliProcess } from '../helpers/cli';
 import { cleanUp, tempDir } from '../helpers/peers';
 
 beforeAll(assertCliBuilt);
@@ -147,5 +148,17 @@ describe('peerline --json against hostile input', () => {
     expect(cli.all('error')).toHaveLength(sample.length);
     expect(cli.exit).toBeNull();
     expect(cli.badLines).toEqual([]);
+  });
+});
+
+describe.skipIf(process.platform === 'win32')('peerline with a careless data directory', () => {
+  it('a data directory anyone can write to (0777) is refused with a sentence, and nothing starts', async () => {
+    const dataDir = await tempDir();
+    await chmod(dataDir, 0o777);
+    const { exit, stderr, stdout } = await runCli(['--json', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir]);
+    expect(exit).toEqual({ code: 1, signal: null });
+    expect(stderr).toContain(`peerline: The data directory ${dataDir} can be changed by other users (mode 0777)`);
+    expect(stderr).toContain(`chmod 700 '${dataDir}'`);
+    expect(stdout).not.toContain('listening');
   });
 });
