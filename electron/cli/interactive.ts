@@ -8,7 +8,7 @@ import type { ConnectionMode } from '../core/connection';
 import type { AppService } from '../core/app-service';
 import type { PeerInfo } from '../core/peer-node';
 import { USAGE } from './args';
-import { terminalSafe } from './terminal';
+import { terminalBlock, terminalLine } from './terminal';
 
 /** How many messages `/history` prints when no number is given, and the most it prints. */
 const HISTORY_DEFAULT = 20;
@@ -72,8 +72,8 @@ export async function runInteractive(service: AppService, io: { input: Readable;
   /** A plain-text peer goes by `plain:HOST:PORT` unless the person named it. */
   const nameOf = (peer: string, fallback?: string) => {
     const contact = contacts.get(peer);
-    if (!contact) return terminalSafe(fallback ?? peer);
-    return terminalSafe(contact.mode === 'plain' && contact.localName === undefined ? contact.peer : contact.name);
+    if (!contact) return terminalLine(fallback ?? peer);
+    return terminalLine(contact.mode === 'plain' && contact.localName === undefined ? contact.peer : contact.name);
   };
   const describe = (info: PeerInfo, peer: string) =>
     info.mode === 'secure'
@@ -113,18 +113,18 @@ export async function runInteractive(service: AppService, io: { input: Readable;
     } else if (status === 'failed') {
       unacked.get(peer)?.delete(id);
       waiting.get(peer)?.delete(id);
-      print(`! a message to ${nameOf(peer)} was not sent: ${terminalSafe(failure ?? 'no reason given')}`);
+      print(`! a message to ${nameOf(peer)} was not sent: ${terminalLine(failure ?? 'no reason given')}`);
     }
   };
   const onMessage = (message: Message) => {
     if (message.kind === 'notice') {
-      print(`* ${terminalSafe(message.text)}`);
+      print(terminalBlock('* ', message.text));
       if (contacts.get(message.peer)?.keyChange?.needsApproval) {
         const switchTo = current === message.peer ? '' : `/to ${numberOf(message.peer)}, `;
         print(`* messages to ${nameOf(message.peer)} wait for your approval: ${switchTo}/verify to compare, then /approve`);
       }
     } else if (!message.fromMe) {
-      print(`[${nameOf(message.peer)}] ${terminalSafe(message.text)}`);
+      print(terminalBlock(`[${nameOf(message.peer)}] `, message.text));
     }
   };
   const events: { [E in EventChannel]?: (payload: EventPayload<E>) => void } = {
@@ -139,13 +139,18 @@ export async function runInteractive(service: AppService, io: { input: Readable;
     },
     'message:received': onMessage,
     'message:status-changed': onStatus,
-    'error:raised': ({ message }) => print(`! ${message}`),
+    'error:raised': ({ message }) => print(terminalBlock('! ', message)),
   };
   service.subscribe((event, payload) => events[event]?.(payload));
 
+  // Only the person picks who their lines go to (/connect, /to): a peer that dials in never becomes current.
   service.sessions.on('connected', (info) => {
-    print(`* connected: ${describe(info, info.peer)}`);
-    if (current === null) talkTo(info.peer);
+    const peer = service.peerOf(info.peer);
+    print(`* connected: ${describe(info, peer)}`);
+    if (info.direction === 'inbound' && peer !== current) {
+      const name = nameOf(peer, info.name ?? info.peer.slice(0, 8));
+      print(`* ${name} connected to you: /to ${numberOf(peer)} to talk to ${name}`);
+    }
   });
   service.sessions.on('disconnected', ({ peer, reason }) => {
     // Written but not acknowledged: these go again when the contact is back, so their delivery is news.
@@ -154,11 +159,11 @@ export async function runInteractive(service: AppService, io: { input: Readable;
     const name = nameOf(peer);
     const returns = contacts.get(peer)?.mode === 'secure';
     const waits = current === peer && returns ? `; what you type to ${name} now waits until ${name} is back` : '';
-    print(`* ${name} disconnected: ${terminalSafe(reason)}${waits}`);
+    print(`* ${name} disconnected: ${terminalLine(reason)}${waits}`);
     // A plain-text peer cannot be reached again.
     if (current === peer && !returns) current = null;
   });
-  node.on('log', (line) => print(`* ${line}`));
+  node.on('log', (line) => print(`* ${terminalLine(line)}`));
 
   // ---- Conversations ----
 
@@ -171,11 +176,10 @@ export async function runInteractive(service: AppService, io: { input: Readable;
   };
   const historyLine = (message: Message) => {
     const time = timeOf(message.at);
-    const text = terminalSafe(message.text);
-    if (message.kind === 'notice') return `  ${time} * ${text}`;
-    if (!message.fromMe) return `  ${time} ${nameOf(message.peer)}: ${text}`;
-    const status = message.status === 'failed' ? `failed: ${terminalSafe(message.failure ?? 'no reason given')}` : message.status;
-    return `  ${time} me: ${text}${status ? `  [${status}]` : ''}`;
+    if (message.kind === 'notice') return terminalBlock(`  ${time} * `, message.text);
+    if (!message.fromMe) return terminalBlock(`  ${time} ${nameOf(message.peer)}: `, message.text);
+    const status = message.status === 'failed' ? `failed: ${terminalLine(message.failure ?? 'no reason given')}` : message.status;
+    return `${terminalBlock(`  ${time} me: `, message.text)}${status ? `  [${status}]` : ''}`;
   };
   /** The last `count` messages with `peer`; with `header`, says so (and that there are none). */
   const showHistory = async (peer: string, count: number, header: boolean) => {
@@ -222,8 +226,8 @@ export async function runInteractive(service: AppService, io: { input: Readable;
     const whole = listed.filter((peer) => nameOf(peer).toLowerCase() === wanted);
     const matches = whole.length > 0 ? whole : listed.filter((peer) => nameOf(peer).toLowerCase().startsWith(wanted));
     if (matches.length === 1) return matches[0]!;
-    if (matches.length === 0) print(`! No contact's name starts with "${terminalSafe(argument)}"; /contacts lists them.`);
-    else print(`! "${terminalSafe(argument)}" could be ${matches.map((peer) => `${nameOf(peer)} (${numberOf(peer)})`).join(' or ')}: type more of the name, or /to N.`);
+    if (matches.length === 0) print(`! No contact's name starts with "${terminalLine(argument)}"; /contacts lists them.`);
+    else print(`! "${terminalLine(argument)}" could be ${matches.map((peer) => `${nameOf(peer)} (${numberOf(peer)})`).join(' or ')}: type more of the name, or /to N.`);
     return null;
   };
   const currentContact = (): Conversation | null => {
@@ -259,8 +263,13 @@ export async function runInteractive(service: AppService, io: { input: Readable;
     }
     const parsed = parsePeerAddress(argument);
     if (!parsed.ok) return print(`! ${parsed.error}`);
-    print(`* connecting to ${argument.trim()}…`);
-    void call('peer:connect', { host: parsed.host, port: parsed.port, mode });
+    print(`* connecting to ${terminalLine(argument.trim())}…`);
+    void call('peer:connect', { host: parsed.host, port: parsed.port, mode }).then((conversation) => {
+      if (conversation === null) return;
+      remember(conversation);
+      // The one the person dialed becomes current when nobody is.
+      if (current === null) talkTo(conversation.peer);
+    });
   };
 
   const verify = (argument: string) => {
@@ -379,7 +388,7 @@ export async function runInteractive(service: AppService, io: { input: Readable;
     const queued = known.reduce((sum, contact) => sum + contact.queued, 0);
     io.output.write(`  ${plural(known.length, 'contact')}${queued > 0 ? `, ${plural(queued, 'message')} waiting` : ''}: /contacts lists them\n`);
   }
-  for (const notice of service.startupNotices()) io.output.write(`* ${notice}\n`);
+  for (const notice of service.startupNotices()) io.output.write(terminalBlock('* ', notice) + '\n');
   io.output.write('Type /help for commands.\n');
   rl.prompt();
   return closed;

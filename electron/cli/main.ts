@@ -28,6 +28,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
 
+  // Everything Peerline writes (the store's files, the identity) is for this user alone: 0600 files, 0700 folders.
+  if (process.platform !== 'win32') process.umask(0o077);
   // History, contacts and waiting messages live in the data directory's store, as in the app.
   const service = await AppService.open({
     dataDir: options.dataDir,

@@ -12,3 +12,16 @@ export function terminalSafe(text: string): string {
     return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
   });
 }
+
+/** For one-line fields (names, reasons): line breaks and tabs are shown as escapes too, so the field stays on its line. */
+export function terminalLine(text: string): string {
+  return terminalSafe(text).replace(/[\n\t]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/**
+ * Peer text after our `prefix` (`[Bob] `): each further line of it is indented by the prefix's width, so no line
+ * the peer wrote starts where our own lines (`[Name]`, `* …`, `! …`) do.
+ */
+export function terminalBlock(prefix: string, text: string): string {
+  return prefix + terminalSafe(text).split('\n').join('\n' + ' '.repeat(Math.max(2, prefix.length)));
+}

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { z } from 'zod';
 import { dispatch } from '../../shared/ipc/dispatch';
 import { fail } from '../../shared/ipc/result';
@@ -13,6 +13,15 @@ import type { AppService } from '../core/app-service';
 const UI_HOST = '127.0.0.1';
 /** Largest WebSocket frame accepted: a 64 KiB message, JSON-escaped at worst six bytes a character, and room. */
 const MAX_FRAME_BYTES = 512 * 1024;
+/**
+ * How much may wait for one page (a frozen or throttled tab): past it the page is closed with
+ * CLOSE_TOO_FAR_BEHIND, and its transport reconnects and reloads its state instead of us buffering for ever.
+ */
+export const MAX_CLIENT_BUFFERED_BYTES = 8 * 1024 * 1024;
+/** The WebSocket close code for "you fell too far behind: reconnect and reload" (4000–4999 are the application's). */
+export const CLOSE_TOO_FAR_BEHIND = 4008;
+/** The WebSocket carrying the contract. */
+const API_PATH = '/api';
 
 const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
@@ -52,32 +61,60 @@ export interface UiServer {
  * and Host and Origin headers that must name this very loopback address, keep other pages and DNS-rebinding
  * sites out.
  */
-export async function startUiServer(service: AppService, opts: { port: number; staticDir: string }): Promise<UiServer> {
+export async function startUiServer(
+  service: AppService,
+  opts: { port: number; staticDir: string; log?: (line: string) => void; maxClientBufferedBytes?: number },
+): Promise<UiServer> {
   const staticDir = path.resolve(opts.staticDir);
+  const log = opts.log ?? ((line: string) => process.stderr.write(`peerline: ${line}\n`));
   await fs.access(path.join(staticDir, 'index.html')).catch(() => {
     throw new Error(`The UI is not built (no ${path.join(staticDir, 'index.html')}): run npm run build.`);
   });
   const token = randomBytes(24).toString('hex');
   let origins: Set<string> = new Set();
-  const allowedHost = (host: string | undefined) => host !== undefined && origins.has(`http://${host}`);
+  /** Exactly one Host header, naming this very loopback address. */
+  const allowedHost = (request: http.IncomingMessage) => {
+    const hosts = request.headersDistinct.host;
+    return hosts !== undefined && hosts.length === 1 && origins.has(`http://${hosts[0]}`);
+  };
 
+  // Nothing a request carries may end the process: whatever a handler did not expect is logged and answered 500.
   const server = http.createServer((request, response) => {
-    if (!allowedHost(request.headers.host)) return refuse(response, 421, 'This address does not serve Peerline.');
-    if (request.method !== 'GET' && request.method !== 'HEAD') return refuse(response, 405, 'Method not allowed.');
-    void serveStatic(staticDir, request, response);
+    const failed = (err: unknown) => {
+      log(`the UI server failed on a request: ${(err as Error)?.stack ?? String(err)}`);
+      if (!response.headersSent) refuse(response, 500, 'Something went wrong.');
+      else response.destroy();
+    };
+    try {
+      if (!allowedHost(request)) return refuse(response, 421, 'This address does not serve Peerline.');
+      if (request.method !== 'GET' && request.method !== 'HEAD') return refuse(response, 405, 'Method not allowed.');
+      const pathname = pathOf(request.url);
+      if (pathname === null) return refuse(response, 400, 'Bad request.');
+      serveStatic(staticDir, pathname, request, response).catch(failed);
+    } catch (err) {
+      failed(err);
+    }
   });
   const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
   server.on('upgrade', (request, socket: Socket, head) => {
-    const url = new URL(request.url ?? '/', 'http://placeholder');
-    const origin = request.headers.origin;
-    const presented = Buffer.from(url.searchParams.get('token') ?? '');
-    const expected = Buffer.from(token);
-    const tokenMatches = presented.length === expected.length && timingSafeEqual(presented, expected);
-    if (url.pathname !== '/api' || !allowedHost(request.headers.host) || origin === undefined || !origins.has(origin) || !tokenMatches) {
-      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      return;
+    socket.on('error', () => socket.destroy());
+    try {
+      // Refuse before parsing anything: the one path is `/api?…`, and only its query is read.
+      const target = request.url ?? '';
+      const query = target.startsWith(`${API_PATH}?`) ? new URLSearchParams(target.slice(API_PATH.length + 1)) : null;
+      const origin = request.headers.origin;
+      const presented = Buffer.from(query?.get('token') ?? '');
+      const expected = Buffer.from(token);
+      const tokenMatches = presented.length === expected.length && timingSafeEqual(presented, expected);
+      if (query === null || !allowedHost(request) || origin === undefined || !origins.has(origin) || !tokenMatches) {
+        socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        return;
+      }
+      sockets.handleUpgrade(request, socket, head, (ws) => serveApi(service, ws, log, opts.maxClientBufferedBytes ?? MAX_CLIENT_BUFFERED_BYTES));
+    } catch (err) {
+      log(`the UI server failed on a WebSocket upgrade: ${(err as Error)?.stack ?? String(err)}`);
+      socket.destroy();
     }
-    sockets.handleUpgrade(request, socket, head, (ws) => serveApi(service, ws));
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -97,28 +134,57 @@ export async function startUiServer(service: AppService, opts: { port: number; s
   };
 }
 
-function serveApi(service: AppService, ws: WebSocket): void {
-  const unsubscribe = service.subscribe((event, payload) => {
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ event, payload }));
-  });
+function serveApi(service: AppService, ws: WebSocket, log: (line: string) => void, maxBuffered: number): void {
+  /** Sends a frame, unless the page has fallen too far behind: then it is closed, to reconnect and resynchronise. */
+  const send = (frame: unknown) => {
+    if (ws.readyState !== ws.OPEN) return;
+    if (ws.bufferedAmount > maxBuffered) {
+      log(`a UI page fell ${ws.bufferedAmount} bytes behind; closing it so that it reconnects and reloads`);
+      ws.close(CLOSE_TOO_FAR_BEHIND, 'too far behind: reconnect and reload');
+      return;
+    }
+    ws.send(JSON.stringify(frame));
+  };
+  const unsubscribe = service.subscribe((event, payload) => send({ event, payload }));
   ws.on('close', unsubscribe);
   ws.on('error', () => ws.terminate());
-  ws.on('message', async (data, isBinary) => {
+  ws.on('message', (data, isBinary) => {
+    answer(data, isBinary).catch((err: unknown) => {
+      log(`the UI server failed on a request frame: ${(err as Error)?.stack ?? String(err)}`);
+      send({ id: null, result: fail('internal', 'Something went wrong.') });
+    });
+  });
+  const answer = async (data: RawData, isBinary: boolean) => {
     let frame: z.output<typeof RequestFrameSchema>;
     try {
       if (isBinary) throw new Error('binary');
       frame = RequestFrameSchema.parse(JSON.parse(data.toString()));
     } catch {
-      ws.send(JSON.stringify({ id: null, result: fail('invalid-request', 'A request is {"id", "channel", "request"} in JSON.') }));
+      send({ id: null, result: fail('invalid-request', 'A request is {"id", "channel", "request"} in JSON.') });
       return;
     }
     const result = await dispatch(service.handlers, frame.channel, frame.request);
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: frame.id, result }));
-  });
+    send({ id: frame.id, result });
+  };
 }
 
-async function serveStatic(staticDir: string, request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
-  const pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://placeholder').pathname);
+/**
+ * The decoded path of a request target, or null when it is not one this server could serve: not starting with a
+ * single `/` (`//host`, `*`, absolute forms), a malformed `%` escape, or a NUL or backslash once decoded.
+ */
+export function pathOf(target: string | undefined): string | null {
+  if (target === undefined || !target.startsWith('/') || target.startsWith('//')) return null;
+  const end = target.search(/[?#]/);
+  let pathname: string;
+  try {
+    pathname = decodeURIComponent(end < 0 ? target : target.slice(0, end));
+  } catch {
+    return null;
+  }
+  return /[\0\\]/.test(pathname) ? null : pathname;
+}
+
+async function serveStatic(staticDir: string, pathname: string, request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
   const file = path.resolve(staticDir, '.' + (pathname === '/' ? '/index.html' : pathname));
   if (file !== staticDir && !file.startsWith(staticDir + path.sep)) return refuse(response, 404, 'Not found.');
   let body: Buffer;

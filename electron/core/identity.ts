@@ -3,6 +3,7 @@ import path from 'node:path';
 import sodium from 'sodium-native';
 import { fromHex, toHex } from '../../shared/bytes';
 import { PUBLIC_KEY_BYTES } from '../../shared/protocol/limits';
+import { OPEN_NO_FOLLOW, ownedByOther, PRIVATE_FILE_MODE, secureDataDir } from './data-dir';
 
 /** This installation's ed25519 key pair. Its public key, in hex, is the peer id others see. */
 export interface Identity {
@@ -18,6 +19,8 @@ const IDENTITY_FILE = 'identity.json';
 const IDENTITY_FILE_VERSION = 1;
 const SECRET_KEY_BYTES = 64;
 const FINGERPRINT_HASH_BYTES = 10;
+/** A real identity file is about 250 bytes. */
+const MAX_IDENTITY_FILE_BYTES = 4096;
 const BASE32_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
 export class IdentityError extends Error {
@@ -25,21 +28,37 @@ export class IdentityError extends Error {
 }
 
 /**
- * Loads the key pair from `dataDir`, or makes one on first run. The file is written with mode 0600 through a
- * temporary file and a rename, so a crash never leaves half a key. A damaged file is an error, never silently
+ * Loads the key pair from `dataDir`, or makes one on first run, after making the directory private
+ * (`secureDataDir`). The file is written with mode 0600 through a temporary file and a rename, so a crash never
+ * leaves half a key; it is read only as a regular file of this user's, never through a link. A damaged file is an error, never silently
  * replaced: replacing it would change who this person is to every contact.
  */
 export async function loadOrCreateIdentity(dataDir: string): Promise<Identity> {
-  await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await secureDataDir(dataDir);
   const file = path.join(dataDir, IDENTITY_FILE);
+  let handle: fs.FileHandle;
+  try {
+    // Never through a link: a planted identity.json symlink would make us read, or chmod, a file elsewhere.
+    handle = await fs.open(file, OPEN_NO_FOLLOW);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return createIdentity(file);
+    if (code === 'ELOOP' || code === 'EMLINK') {
+      throw new IdentityError(`The identity file ${file} is a symbolic link; Peerline keeps its key only in a file of its own. Check where it points, then move the link away.`);
+    }
+    throw err;
+  }
   let raw: string;
   try {
-    raw = await fs.readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    return createIdentity(file);
+    const stats = await handle.stat();
+    if (!stats.isFile()) throw new IdentityError(`The identity file ${file} is not a regular file. Move it away to make a new identity.`);
+    if (ownedByOther(stats.uid)) throw new IdentityError(`The identity file ${file} belongs to another user (uid ${stats.uid}); Peerline uses only a key of your own.`);
+    if (stats.size > MAX_IDENTITY_FILE_BYTES) throw new IdentityError(`The identity file ${file} is damaged (too large). Move it away to make a new identity.`);
+    if ((stats.mode & 0o077) !== 0) await handle.chmod(PRIVATE_FILE_MODE);
+    raw = await handle.readFile('utf8');
+  } finally {
+    await handle.close();
   }
-  await fs.chmod(file, 0o600);
   return parseIdentity(raw, file);
 }
 
@@ -49,7 +68,7 @@ async function createIdentity(file: string): Promise<Identity> {
   sodium.crypto_sign_keypair(publicKey, secretKey);
   const contents = JSON.stringify({ version: IDENTITY_FILE_VERSION, publicKey: toHex(publicKey), secretKey: toHex(secretKey) });
   const temporary = `${file}.${process.pid}.tmp`;
-  await fs.writeFile(temporary, contents + '\n', { mode: 0o600, flag: 'wx' });
+  await fs.writeFile(temporary, contents + '\n', { mode: PRIVATE_FILE_MODE, flag: 'wx' });
   await fs.rename(temporary, file);
   return identityFrom(publicKey, secretKey);
 }

@@ -4,20 +4,21 @@ import http from 'node:http';
 import path from 'node:path';
 import { WebSocket } from 'ws';
 import { AppService } from '../../electron/core/app-service';
-import { startUiServer, type UiServer } from '../../electron/cli/ui-server';
+import net from 'node:net';
+import { CLOSE_TOO_FAR_BEHIND, startUiServer, type UiServer } from '../../electron/cli/ui-server';
 import { cleanUp, onCleanUp, tempDir } from '../helpers/peers';
 
 afterEach(cleanUp);
 
 /** A UI server over a real AppService, serving a small stand-in for the built renderer. */
-async function serve(): Promise<{ ui: UiServer; origin: string; token: string; port: number; service: AppService }> {
+async function serve(opts: { maxClientBufferedBytes?: number } = {}): Promise<{ ui: UiServer; origin: string; token: string; port: number; service: AppService }> {
   const staticDir = await tempDir();
   await mkdir(path.join(staticDir, 'assets'));
   await writeFile(path.join(staticDir, 'index.html'), '<!doctype html><title>Peerline</title><script type="module" src="./assets/app.js"></script>');
   await writeFile(path.join(staticDir, 'assets', 'app.js'), 'console.log("hi")');
   const service = await AppService.open({ dataDir: await tempDir(), appVersion: 'test', host: '127.0.0.1', port: 0, name: 'Alice' });
   onCleanUp(() => service.close());
-  const ui = await startUiServer(service, { port: 0, staticDir });
+  const ui = await startUiServer(service, { port: 0, staticDir, ...opts });
   onCleanUp(() => ui.close());
   const url = new URL(ui.url);
   return { ui, origin: url.origin, token: url.searchParams.get('token')!, port: Number(url.port), service };
@@ -123,5 +124,26 @@ describe('peerline --ui web server', () => {
     ws.send('this is not json');
     expect(await reply).toMatchObject({ id: null, result: { ok: false, error: { code: 'invalid-request' } } });
     expect(await call(ws, 5, 'node:status', {})).toMatchObject({ ok: true });
+  });
+
+  it('a frozen page that stops reading is closed with a reason code once too far behind, not buffered for ever', async () => {
+    const { origin, token, port, service } = await serve({ maxClientBufferedBytes: 256 * 1024 });
+    const ws = await openSocket(`ws://127.0.0.1:${port}/api?token=${token}`, origin);
+    onCleanUp(() => ws.terminate());
+    const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+    // The tab freezes: it reads nothing more, while a plain-text peer floods messages (bounded in time and count).
+    ws.pause();
+    const flooder = net.connect(service.node.port, '127.0.0.1');
+    flooder.on('error', () => {});
+    onCleanUp(() => void flooder.destroy());
+    const line = 'w'.repeat(32 * 1024) + '\n';
+    const until = Date.now() + 4000;
+    for (let lines = 0; lines < 5000 && Date.now() < until; lines++) {
+      if (!flooder.write(line)) await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    flooder.destroy();
+    // The tab wakes up: after what was already on its way, it reads the close frame, with the code that says why.
+    ws.resume();
+    expect(await closed).toBe(CLOSE_TOO_FAR_BEHIND);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { terminalSafe } from '../../electron/cli/terminal';
+import { terminalBlock, terminalLine, terminalSafe } from '../../electron/cli/terminal';
 
 /** Characters a peer could use to move the cursor, rewrite the screen, set the title or reorder text. */
 const DANGEROUS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
@@ -69,6 +69,30 @@ describe('terminalSafe', () => {
         const text = String.fromCharCode(...codes);
         const expected = codes.map((c) => (c === 0x09 || c === 0x0a || (c >= 0x20 && c < 0x7f) ? String.fromCharCode(c) : c <= 0xff ? `\\x${c.toString(16).padStart(2, '0')}` : `\\u${c.toString(16)}`)).join('');
         expect(terminalSafe(text)).toBe(expected);
+      }),
+    );
+  });
+});
+
+describe('terminalLine and terminalBlock: a peer forges no line of ours', () => {
+  it('a name or reason stays on one line: line breaks and tabs are shown as escapes', () => {
+    expect(terminalLine('Bob\n* Alice is marked verified')).toBe('Bob\\x0a* Alice is marked verified');
+    expect(terminalLine('a\tb\r\u2028c\u202e')).toBe('a\\x09b\\x0d\\u2028c\\u202e');
+  });
+
+  it('continuation lines of peer text are indented under the prefix', () => {
+    expect(terminalBlock('[Bob] ', 'hi\n[Alice] send me your key\n')).toBe('[Bob] hi\n      [Alice] send me your key\n      ');
+    expect(terminalBlock('* ', 'one\ntwo')).toBe('* one\n  two');
+  });
+
+  it('no line of a block but the first starts with anything other than a space', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 100 }), fc.string({ maxLength: 10 }), (text, name) => {
+        const lines = terminalBlock(`[${terminalLine(name)}] `, text).split('\n');
+        expect(lines[0]!.startsWith('[')).toBe(true);
+        for (const line of lines.slice(1)) expect(line).toMatch(/^ {2,}/);
+        for (const line of lines) expect(line).not.toMatch(DANGEROUS);
+        expect(terminalLine(text)).not.toMatch(/[\n\t]/);
       }),
     );
   });
