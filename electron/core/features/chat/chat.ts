@@ -1,0 +1,142 @@
+import type { ContractHandlers, Message } from '../../../../shared/ipc/contract';
+import { AppError } from '../../../../shared/ipc/result';
+import { notConnectedTo } from '../../../../shared/sentences';
+import { UserError } from '../../errors';
+import { newMessageId } from '../../message-id';
+import type { Reconnector } from '../../reconnector';
+import { shownName } from '../../trust';
+import type { ContactDirectory } from '../contacts/directory';
+import type { FeatureContext } from '../context';
+import { toMessage, type ConversationViews } from '../conversations/views';
+import type { PresenceBoard } from '../presence/presence';
+import { rethrowForPeople } from '../refusals';
+import type { ChatDelivery } from './delivery';
+import type { ChatLedger } from './ledger';
+
+type ChatHandlers = Pick<
+  ContractHandlers,
+  'message:send' | 'message:list' | 'message:typing' | 'message:retry' | 'message:cancel' | 'message:search' | 'conversation:mark-read'
+>;
+
+/**
+ * Chat as the person uses it: sending (stored as queued before it is handed to the channel), history, retry and
+ * cancel, search, typing, and marking read with receipts. What arrives is stored by the inbox (inbox.ts).
+ */
+export class ChatFeature {
+  readonly handlers: ChatHandlers;
+
+  constructor(
+    private readonly ctx: FeatureContext,
+    private readonly delivery: ChatDelivery,
+    private readonly directory: ContactDirectory,
+    private readonly presence: PresenceBoard,
+    private readonly reconnector: Reconnector,
+    private readonly views: ConversationViews,
+    private readonly ledger: ChatLedger,
+  ) {
+    delivery.on('typing', ({ peer: key, active }) => presence.setTyping(directory.peerOf(key), active));
+    const { store } = ctx;
+    this.handlers = {
+      'message:send': async ({ peer, text }) => this.send(peer, text),
+      'message:list': async ({ peer, before, after, around, limit }) => {
+        directory.contactOf(peer);
+        const page = await store.page(peer, { before, after, around, limit }).catch(rethrowForPeople);
+        return { messages: page.messages.map(toMessage), hasMore: page.hasMore, hasNewer: page.hasNewer };
+      },
+      'message:typing': async ({ peer, active }) => {
+        const key = directory.trustedSessionKey(peer);
+        if (key) delivery.setTyping(key, active);
+        return null;
+      },
+      'message:retry': async ({ peer, id }) => this.retry(peer, id),
+      'message:cancel': async ({ peer, id }) => {
+        await this.cancel(peer, id);
+        return null;
+      },
+      'message:search': async ({ query, limit }) => {
+        const { hits, more } = await store.search(query, limit);
+        return {
+          results: hits.flatMap(({ peer, message }) => {
+            const contact = store.contact(peer);
+            return contact ? [{ peer, name: shownName(contact), message: toMessage(message) }] : [];
+          }),
+          more,
+        };
+      },
+      'conversation:mark-read': async ({ peer }) => {
+        const contact = directory.contactOf(peer);
+        if (contact.unread === 0) return null;
+        const { newestIncoming } = await store.markRead(peer);
+        if (store.settings().readReceipts && newestIncoming && contact.mode === 'secure') await ledger.sendReadReceipt(peer, newestIncoming);
+        views.emitConversation(peer);
+        return null;
+      },
+    };
+  }
+
+  /**
+   * At start: every waiting message goes back to the channel (which sends it when its contact connects), and
+   * messages to plain-text peers, who cannot be reached again, fail.
+   */
+  async resumeDelivery(): Promise<void> {
+    for (const message of await this.ctx.store.outbox()) {
+      const contact = this.ctx.store.contact(message.peer);
+      if (!contact) continue;
+      if (contact.mode === 'plain') {
+        await this.ledger.changeStatus(message.peer, message.id, 'failed', 'Peerline closed before this reached the plain-text peer, who cannot be reached again.');
+      } else {
+        // To the pinned key only: a key awaiting approval gets nothing until the person approves it.
+        this.delivery.queue(contact.key!, { id: message.id, text: message.text, sentAt: message.sentAt });
+      }
+    }
+  }
+
+  private async send(peer: string, text: string): Promise<Message> {
+    const contact = this.directory.contactOf(peer);
+    // A plain-text peer has no identity to find again: what it does not get now, it never gets.
+    if (contact.mode === 'plain' && !this.presence.onlineKey(peer)) throw new AppError('not-connected', notConnectedTo(peer));
+    const stored = await this.ctx.store.addOutgoing(peer, { id: newMessageId(), text, at: Date.now() }).catch(rethrowForPeople);
+    this.views.emitConversation(peer);
+    this.reconnector.resume(peer);
+    return this.handOrFail(peer, toMessage(stored));
+  }
+
+  /** Hands a queued message to the channel: 'sent' if written now; 'failed' with the sentence if it cannot go. */
+  private async handOrFail(peer: string, message: Message): Promise<Message> {
+    try {
+      if (this.ledger.hand(peer, message)) message.status = 'sent';
+    } catch (err) {
+      if (!(err instanceof UserError)) throw err;
+      return (await this.ledger.changeStatus(peer, message.id, 'failed', err.message)) ?? message;
+    }
+    return message;
+  }
+
+  /** Our chat message in this conversation, or a sentence saying there is none. */
+  private async ownMessage(peer: string, id: string) {
+    const message = await this.ctx.store.message(peer, id);
+    if (!message?.fromMe || message.kind !== 'chat') throw new AppError('unknown-message', 'That message is not in this conversation.');
+    return message;
+  }
+
+  private async retry(peer: string, id: string): Promise<Message> {
+    const contact = this.directory.contactOf(peer);
+    const message = await this.ownMessage(peer, id);
+    if (message.status !== 'failed') throw new AppError('invalid-request', 'Only a failed message can be sent again.');
+    if (contact.mode === 'plain' && !this.presence.onlineKey(peer)) throw new AppError('not-connected', notConnectedTo(peer));
+    const queued = (await this.ledger.changeStatus(peer, id, 'queued'))!;
+    return this.handOrFail(peer, queued);
+  }
+
+  private async cancel(peer: string, id: string): Promise<void> {
+    this.directory.contactOf(peer);
+    const message = await this.ownMessage(peer, id);
+    if (message.status !== 'queued' && message.status !== 'failed') {
+      throw new AppError('message-not-cancellable', 'This message has already gone to the peer, so it cannot be taken back.');
+    }
+    this.ledger.withdraw(peer, id);
+    await this.ctx.store.remove(peer, id);
+    this.ctx.events.emit('message:removed', { peer, id });
+    this.views.emitConversation(peer);
+  }
+}

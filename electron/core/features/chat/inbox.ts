@@ -1,0 +1,37 @@
+import { newMessageId } from '../../message-id';
+import type { ContactDirectory } from '../contacts/directory';
+import type { FeatureContext } from '../context';
+import { toMessage, type ConversationViews } from '../conversations/views';
+import type { PresenceBoard } from '../presence/presence';
+import type { InboundChat, Inbox } from './delivery';
+
+/**
+ * The chat channel's inbox: every received chat is stored before the channel acknowledges it (so "delivered"
+ * means on our disk), in its contact's conversation; a resend of an id already stored is dropped by the store.
+ */
+export class ChatInbox implements Inbox {
+  constructor(
+    private readonly ctx: FeatureContext,
+    private readonly directory: ContactDirectory,
+    private readonly presence: PresenceBoard,
+    private readonly views: ConversationViews,
+  ) {}
+
+  receive(key: string, chat: InboundChat): Promise<void> {
+    const stored = this.store(key, chat);
+    this.ctx.steps.receiving(key, stored);
+    return stored;
+  }
+
+  private async store(key: string, chat: InboundChat): Promise<void> {
+    // The session's contact is saved when the session is taken in, queued before any of its chats.
+    await this.ctx.steps.chain.settled(key);
+    const peer = this.directory.peerOf(key);
+    const now = Date.now();
+    const stored = await this.ctx.store.addIncoming(peer, { id: chat.id ?? newMessageId(now), text: chat.text, sentAt: chat.sentAt ?? now, at: now });
+    if (!stored) return;
+    this.presence.stopTyping(peer);
+    this.ctx.events.emit('message:received', toMessage(stored));
+    this.views.emitConversation(peer);
+  }
+}

@@ -1,0 +1,108 @@
+import type { Message } from '../../../../shared/ipc/contract';
+import { notConnectedTo } from '../../../../shared/sentences';
+import { UserError } from '../../errors';
+import type { StoredMessage } from '../../store/types';
+import type { ContactDirectory } from '../contacts/directory';
+import type { FeatureContext } from '../context';
+import { toMessage, type ConversationViews } from '../conversations/views';
+import type { PresenceBoard } from '../presence/presence';
+import type { ChatDelivery } from './delivery';
+
+/**
+ * Our messages between the store and the chat channel: which key a stored message goes to, their statuses as
+ * the wire reports them (sent, delivered, read), notices in a conversation, and read receipts owed. The other
+ * features (contacts on a key change, chat on send) act on messages through this.
+ */
+export class ChatLedger {
+  constructor(
+    private readonly ctx: FeatureContext,
+    private readonly delivery: ChatDelivery,
+    private readonly directory: ContactDirectory,
+    private readonly presence: PresenceBoard,
+    private readonly views: ConversationViews,
+  ) {
+    delivery.on('sent', ({ peer: key, id }) => this.onSent(directory.peerOf(key), id));
+    delivery.on('delivered', ({ peer: key, id }) => void this.changeStatus(directory.peerOf(key), id, 'delivered').catch((err) => ctx.events.raise(err)));
+    delivery.on('read', ({ peer: key, upTo }) => {
+      // A key awaiting approval has not been shown any of our messages: nothing of ours can it have read.
+      if (directory.unapprovedKeys.has(key)) return;
+      void this.onRead(directory.peerOf(key), upTo).catch((err) => ctx.events.raise(err));
+    });
+  }
+
+  /**
+   * Gives a stored message to the chat channel, for the contact's pinned key (a key awaiting approval gets
+   * nothing), or for a plain-text peer's connection. Read after any wait: the key may have changed meanwhile.
+   * True if written now.
+   */
+  hand(peer: string, message: Pick<StoredMessage, 'id' | 'text' | 'sentAt'>): boolean {
+    const contact = this.directory.contactOf(peer);
+    const key = contact.mode === 'plain' ? this.presence.onlineKey(peer) : contact.key!;
+    if (key === null) throw new UserError('not-connected', notConnectedTo(peer));
+    return this.delivery.queue(key, { id: message.id, text: message.text, sentAt: message.sentAt });
+  }
+
+  /** Takes a waiting message back from the channel (cancelled, or its contact removed). */
+  withdraw(peer: string, id: string): void {
+    const key = this.directory.contactOf(peer).key;
+    if (key) this.delivery.unqueue(key, id);
+  }
+
+  /** The contact's waiting messages leave `fromKey`'s queue for `toKey`'s, in order: only the pinned key gets them. */
+  async moveOutbox(peer: string, fromKey: string, toKey: string): Promise<void> {
+    for (const message of await this.ctx.store.outbox(peer)) {
+      this.delivery.unqueue(fromKey, message.id);
+      this.delivery.queue(toKey, { id: message.id, text: message.text, sentAt: message.sentAt });
+    }
+  }
+
+  async addNotice(peer: string, text: string): Promise<void> {
+    const notice = await this.ctx.store.addNotice(peer, text, Date.now());
+    this.ctx.events.emit('message:received', toMessage(notice));
+  }
+
+  async changeStatus(peer: string, id: string, status: 'queued' | 'delivered' | 'failed', failure?: string): Promise<Message | null> {
+    const stored = await this.ctx.store.setStatus(peer, id, status, failure === undefined ? undefined : { failure });
+    if (!stored) return null;
+    // The store never moves a message back (an ack after a read receipt): tell what it holds.
+    this.ctx.events.emit('message:status-changed', { peer, id, status: stored.status!, ...(stored.failure !== undefined && { failure: stored.failure }) });
+    this.views.emitConversation(peer);
+    return toMessage(stored);
+  }
+
+  /**
+   * Tells the contact we have read up to `upTo` now, or, while it is away (or only a key awaiting approval is
+   * there), the next time it connects: the receipt is kept with the contact until it goes.
+   */
+  async sendReadReceipt(peer: string, upTo: string): Promise<void> {
+    const { store } = this.ctx;
+    const key = this.directory.trustedSessionKey(peer);
+    const sent = key !== null && store.settings().readReceipts === true && this.delivery.sendRead(key, upTo);
+    const owed = store.contact(peer)?.readReceiptOwed;
+    if (sent && owed !== undefined) {
+      await store.updateContact(peer, ({ readReceiptOwed: _sent, ...contact }) => contact);
+    } else if (!sent && owed !== upTo) {
+      await store.updateContact(peer, (contact) => ({ ...contact, readReceiptOwed: upTo }));
+    }
+  }
+
+  /**
+   * "sent" is not worth a disk sync: after a crash the message is resent, which is what "sent" promises anyway.
+   * It is told at once, unless the message is already further along (a resend of one whose ack was lost).
+   */
+  private onSent(peer: string, id: string): void {
+    void this.ctx.store.setStatus(peer, id, 'sent').then((stored) => {
+      if (stored?.status !== 'sent') return;
+      this.ctx.events.emit('message:status-changed', { peer, id, status: 'sent' });
+      // Written to a plain-text peer, a message has gone as far as it can: it no longer counts as waiting.
+      if (this.ctx.store.contact(peer)?.mode === 'plain') this.views.emitConversation(peer);
+    }, (err) => this.ctx.events.raise(err));
+  }
+
+  private async onRead(peer: string, upTo: string): Promise<void> {
+    const read = await this.ctx.store.markReadUpTo(peer, upTo);
+    for (const id of read) this.ctx.events.emit('message:status-changed', { peer, id, status: 'read' });
+    // A receipt can retire messages whose ack was lost: the waiting count changes.
+    if (read.length > 0) this.views.emitConversation(peer);
+  }
+}

@@ -1,0 +1,90 @@
+import type { ContractHandlers, Conversation } from '../../../../shared/ipc/contract';
+import { AppError } from '../../../../shared/ipc/result';
+import { parsePeerAddress } from '../../../../shared/address';
+import { notConnectedTo } from '../../../../shared/sentences';
+import type { ConnectionMode } from '../../connection';
+import { Reconnector } from '../../reconnector';
+import type { ContactDirectory } from '../contacts/directory';
+import type { ConversationViews } from '../conversations/views';
+import type { FeatureContext } from '../context';
+import type { PresenceBoard } from '../presence/presence';
+import { rethrowForPeople } from '../refusals';
+
+type ConnectionHandlers = Pick<ContractHandlers, 'peer:connect' | 'peer:cancel-connect' | 'peer:disconnect' | 'contact:reconnect'>;
+
+/**
+ * The reconnector that dials known contacts again by itself, with backoff, at their stored addresses. A dial
+ * counts once its session has been taken in, and only if it reached that contact.
+ */
+export function createReconnector(ctx: FeatureContext, directory: ContactDirectory): Reconnector {
+  const { node, steps } = ctx;
+  return new Reconnector({
+    dial: async (peer, address, signal) => {
+      const parsed = parsePeerAddress(address);
+      if (!parsed.ok) throw new Error(parsed.error);
+      const info = await node.connect(parsed.host, parsed.port, 'secure', signal);
+      await steps.chain.settled(info.peer);
+      // Someone else answers there now (another contact moved in): this contact is still to be found.
+      if (directory.peerOf(info.peer) !== peer) throw new Error(`${address} is now another peer`);
+    },
+    backoff: { initialMs: node.timeouts.reconnectInitialMs, maxMs: node.timeouts.reconnectMaxMs },
+  });
+}
+
+/**
+ * The person's dialing: connects (cancellable by attempt), disconnects, and "reconnect now". What a session
+ * means (which contact, a changed key) is the contacts feature's; a connect here answers once it is taken in.
+ */
+export class ConnectionsFeature {
+  readonly handlers: ConnectionHandlers;
+  private readonly attempts = new Map<string, AbortController>();
+
+  constructor(
+    private readonly ctx: FeatureContext,
+    private readonly directory: ContactDirectory,
+    private readonly presence: PresenceBoard,
+    private readonly reconnector: Reconnector,
+    private readonly views: ConversationViews,
+  ) {
+    this.handlers = {
+      'peer:connect': async ({ host, port, mode, attempt }) => this.connect(host, port, mode, attempt),
+      'peer:cancel-connect': async ({ attempt }) => {
+        this.attempts.get(attempt)?.abort();
+        return null;
+      },
+      'peer:disconnect': async ({ peer }) => {
+        const key = this.presence.onlineKey(peer);
+        if (!key) throw new AppError('not-connected', notConnectedTo(peer));
+        this.reconnector.pause(peer);
+        await this.ctx.node.disconnect(key).catch(rethrowForPeople);
+        return null;
+      },
+      'contact:reconnect': async ({ peer }) => {
+        const contact = this.directory.contactOf(peer);
+        if (contact.mode !== 'secure' || contact.addresses.length === 0) throw new AppError('invalid-request', 'Peerline has no address to dial for this contact.');
+        this.reconnector.resume(peer);
+        this.reconnector.dialNow(peer);
+        return null;
+      },
+    };
+  }
+
+  close(): void {
+    this.reconnector.close();
+    for (const controller of this.attempts.values()) controller.abort();
+  }
+
+  private async connect(host: string, port: number, mode: ConnectionMode, attempt?: string): Promise<Conversation> {
+    const controller = new AbortController();
+    if (attempt) this.attempts.set(attempt, controller);
+    try {
+      const info = await this.ctx.node.connect(host, port, mode, controller.signal).catch(rethrowForPeople);
+      await this.ctx.steps.chain.settled(info.peer);
+      const peer = this.directory.peerOf(info.peer);
+      this.reconnector.resume(peer);
+      return this.views.conversation(peer);
+    } finally {
+      if (attempt) this.attempts.delete(attempt);
+    }
+  }
+}

@@ -1,0 +1,98 @@
+import type { ContractHandlers, Conversation } from '../../../../shared/ipc/contract';
+import { AppError } from '../../../../shared/ipc/result';
+import type { Reconnector } from '../../reconnector';
+import { pinKey, shownName } from '../../trust';
+import type { ChatLedger } from '../chat/ledger';
+import type { FeatureContext } from '../context';
+import type { ConversationViews } from '../conversations/views';
+import type { PresenceBoard } from '../presence/presence';
+import type { ContactDirectory } from './directory';
+import type { SessionIntake } from './sessions';
+
+type ContactHandlers = Pick<ContractHandlers, 'contact:verify' | 'contact:approve-key' | 'contact:dismiss-key-change' | 'contact:rename' | 'contact:remove'>;
+
+/**
+ * What the person decides about a contact: verified or not, a changed key approved or kept out, its name, and
+ * removing it. Steps that touch a session's key run in that key's chain, so they never interleave with the
+ * session being taken in or leaving.
+ */
+export class ContactsFeature {
+  readonly handlers: ContactHandlers;
+
+  constructor(
+    private readonly ctx: FeatureContext,
+    private readonly directory: ContactDirectory,
+    private readonly presence: PresenceBoard,
+    private readonly reconnector: Reconnector,
+    private readonly views: ConversationViews,
+    private readonly ledger: ChatLedger,
+    private readonly intake: SessionIntake,
+  ) {
+    const chain = ctx.steps.chain;
+    this.handlers = {
+      'contact:verify': async ({ peer, verified }) => {
+        const contact = directory.contactOf(peer);
+        if (contact.mode !== 'secure') throw new AppError('invalid-request', 'A plain-text peer has no key to verify.');
+        if (verified && contact.keyChange?.needsApproval) throw new AppError('invalid-request', 'Approve the new key before you mark this contact verified.');
+        // Having compared safety numbers, the person has seen the key change through: its warning can go.
+        await intake.changeContact(peer, ({ keyChange, ...rest }) => (verified ? { ...rest, verified } : { ...rest, ...(keyChange && { keyChange }), verified }));
+        return views.conversation(peer);
+      },
+      // On the new key's chain: its session's steps (connected, left) are the ones this must not interleave with.
+      'contact:approve-key': async ({ peer }) => chain.run(directory.contactOf(peer).keyChange?.key ?? peer, () => this.approveKey(peer)),
+      'contact:dismiss-key-change': async ({ peer }) => chain.run(directory.contactOf(peer).keyChange?.key ?? peer, () => this.dismissKeyChange(peer)),
+      'contact:rename': async ({ peer, name }) => {
+        directory.contactOf(peer);
+        await intake.changeContact(peer, ({ localName: _previous, ...contact }) => (name === null ? contact : { ...contact, localName: name }));
+        return views.conversation(peer);
+      },
+      'contact:remove': async ({ peer }) => {
+        // In the contact's chain, so that a session being taken in meanwhile finishes first and is then closed.
+        await chain.run(directory.contactOf(peer).key ?? peer, () => this.removeContact(peer));
+        return null;
+      },
+    };
+  }
+
+  private async removeContact(peer: string): Promise<void> {
+    this.directory.contactOf(peer);
+    this.reconnector.untrack(peer);
+    for (const message of await this.ctx.store.outbox(peer)) this.ledger.withdraw(peer, message.id);
+    const key = this.presence.onlineKey(peer);
+    if (key) await this.ctx.node.disconnect(key).catch(() => {});
+    for (const [unapproved, owner] of this.directory.unapprovedKeys) if (owner === peer) this.directory.unapprovedKeys.delete(unapproved);
+    this.presence.forget(peer);
+    await this.ctx.store.removeContact(peer);
+    this.ctx.events.emit('conversation:removed', { peer });
+  }
+
+  /**
+   * Puts the warning away. For a key that awaited approval this keeps the old key: the new one is turned away
+   * (its session closed), and the messages keep waiting for the key the person verified.
+   */
+  private async dismissKeyChange(peer: string): Promise<Conversation> {
+    const { keyChange } = this.directory.contactOf(peer);
+    if (!keyChange) throw new AppError('invalid-request', 'There is no key-change warning to put away for this contact.');
+    await this.intake.changeContact(peer, ({ keyChange: _seen, ...contact }) => contact);
+    if (keyChange.needsApproval) {
+      this.directory.unapprovedKeys.delete(keyChange.key);
+      if (this.presence.onlineKey(peer) === keyChange.key) await this.ctx.node.disconnect(keyChange.key).catch(() => {});
+    }
+    return this.views.conversation(peer);
+  }
+
+  private async approveKey(peer: string): Promise<Conversation> {
+    const contact = this.directory.contactOf(peer);
+    const change = contact.keyChange;
+    if (!change?.needsApproval) throw new AppError('invalid-request', 'There is no new key to approve for this contact.');
+    const now = Date.now();
+    await this.intake.changeContact(peer, (current) => {
+      const { keyChange: _approved, ...approved } = pinKey(current, change.key, now);
+      return approved;
+    });
+    this.directory.unapprovedKeys.delete(change.key);
+    await this.ledger.addNotice(peer, `You approved ${shownName(contact)}'s new key. Messages that were waiting are on their way.`);
+    await this.ledger.moveOutbox(peer, change.previousKey, change.key);
+    return this.views.conversation(peer);
+  }
+}

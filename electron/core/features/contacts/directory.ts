@@ -1,0 +1,63 @@
+import { AppError } from '../../../../shared/ipc/result';
+import type { ConnectionMode } from '../../connection';
+import type { Store } from '../../store/store';
+import type { ContactRecord } from '../../store/types';
+import { shownName } from '../../trust';
+import type { PresenceBoard } from '../presence/presence';
+
+/** A contact as scripts see it (`peerline --json`'s `contacts`). */
+export interface ContactSummary {
+  peer: string;
+  name: string;
+  mode: ConnectionMode;
+  addresses: string[];
+  online: boolean;
+  verified: boolean;
+}
+
+/**
+ * Who a session key speaks for, and the contacts as the other features look them up. A contact's id is the
+ * first key pinned for it; after an approved key change its session key differs, and a verified contact's new
+ * key speaks for it while it awaits approval (`unapprovedKeys`) without being pinned.
+ */
+export class ContactDirectory {
+  /** Keys not pinned to any contact that still speak for one: a verified contact's new key awaiting approval. */
+  readonly unapprovedKeys = new Map<string, string>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly presence: PresenceBoard,
+  ) {
+    for (const contact of store.contacts()) {
+      if (contact.keyChange?.needsApproval) this.unapprovedKeys.set(contact.keyChange.key, contact.peer);
+    }
+  }
+
+  /** The contact a session key speaks for: its id, or the key itself for someone not yet stored. */
+  peerOf(key: string): string {
+    return this.store.contactByKey(key)?.peer ?? this.unapprovedKeys.get(key) ?? key;
+  }
+
+  contactOf(peer: string): ContactRecord {
+    const contact = this.store.contact(peer);
+    if (!contact) throw new AppError('unknown-peer', 'There is no conversation with that peer.');
+    return contact;
+  }
+
+  /** The open session's key, unless it is a key awaiting approval: that one is told nothing about us. */
+  trustedSessionKey(peer: string): string | null {
+    const key = this.presence.onlineKey(peer);
+    return key !== null && !this.unapprovedKeys.has(key) ? key : null;
+  }
+
+  summaries(): ContactSummary[] {
+    return this.store.contacts().map((contact) => ({
+      peer: contact.peer,
+      name: shownName(contact),
+      mode: contact.mode,
+      addresses: contact.addresses,
+      online: this.presence.onlineKey(contact.peer) !== null,
+      verified: contact.verified,
+    }));
+  }
+}

@@ -1,0 +1,135 @@
+import { EventEmitter } from 'node:events';
+import type { ConnectionMode } from '../../connection';
+import type { PeerInfo } from '../../peer-node';
+import type { Reconnector } from '../../reconnector';
+import type { ContactRecord } from '../../store/types';
+import { judgeKey, keyChangeNotice, pinKey, rememberAddress, shownName } from '../../trust';
+import type { ChatLedger } from '../chat/ledger';
+import type { FeatureContext } from '../context';
+import type { ConversationViews } from '../conversations/views';
+import type { PresenceBoard } from '../presence/presence';
+import type { ContactDirectory } from './directory';
+
+/** Sessions as the app has taken them in: `peer` is the contact's id, and the contact is stored. */
+export interface SessionEvents {
+  connected: [PeerInfo];
+  disconnected: [{ peer: string; reason: string }];
+}
+
+export function newContact(peer: string, mode: ConnectionMode, peerName: string, now: number): ContactRecord {
+  return { peer, mode, peerName, addresses: [], firstSeen: now, verified: false, keyHistory: [], unread: 0, lastActivity: now };
+}
+
+/**
+ * Takes the node's sessions in, one step at a time per key: who a session is (a contact pinned to its key, a
+ * contact whose key changed at an address we dialed, or someone new), stored before any of its chats, and its
+ * leaving, told after its last chats are stored. Trust on first use is judged here (trust.ts).
+ */
+export class SessionIntake {
+  /** For the command line: a session opened or ended, told once the contact is stored, so commands can follow. */
+  readonly sessions = new EventEmitter<SessionEvents>();
+
+  constructor(
+    private readonly ctx: FeatureContext,
+    private readonly directory: ContactDirectory,
+    private readonly presence: PresenceBoard,
+    private readonly reconnector: Reconnector,
+    private readonly views: ConversationViews,
+    private readonly ledger: ChatLedger,
+  ) {
+    const { node, steps, events } = ctx;
+    node.on('connected', (info) => void steps.chain.run(info.peer, () => this.onConnected(info)).catch((err) => events.raise(err)));
+    node.on('disconnected', ({ peer: key, reason, byPeerUser }) => {
+      // Taken now, not when the step runs: a chat of a later session waits for this step, so must not be awaited by it.
+      const lastWords = steps.lastWords(key);
+      void steps.chain.run(key, async () => {
+        await lastWords?.catch(() => {});
+        this.onDisconnected(key, reason, byPeerUser);
+      });
+    });
+  }
+
+  /** Changes a stored contact from its record as it is when written (see `Store.updateContact`), and tells the UI. */
+  async changeContact(peer: string, change: (current: ContactRecord) => ContactRecord): Promise<void> {
+    await this.ctx.store.updateContact(peer, change);
+    this.views.emitConversation(peer);
+  }
+
+  private async onConnected(info: PeerInfo): Promise<void> {
+    const { store } = this.ctx;
+    const now = Date.now();
+    if (info.mode === 'plain') {
+      // A plain server we dialed before has the same name again (its address): its conversation goes on.
+      if (store.contact(info.peer)) await store.updateContact(info.peer, (c) => ({ ...c, addresses: [info.address] }));
+      else await store.saveContact({ ...newContact(info.peer, 'plain', info.address, now), addresses: [info.address] });
+      return this.cameOnline(info, info.peer);
+    }
+    const key = info.peer;
+    const name = info.name ?? key.slice(0, 8);
+    const awaitingApproval = store.contact(this.directory.unapprovedKeys.get(key) ?? '');
+    const verdict = awaitingApproval
+      ? { kind: 'known' as const, contact: awaitingApproval }
+      : judgeKey(store, key, info.direction === 'outbound' ? info.dialAddress : null, (k) => k !== key && this.ctx.node.isConnected(k));
+    if (verdict.kind === 'new') {
+      await store.saveContact({ ...newContact(key, 'secure', name, now), key, keyHistory: [{ key, since: now }], addresses: [info.dialAddress] });
+    } else if (verdict.kind === 'known') {
+      await store.updateContact(verdict.contact.peer, (c) => ({ ...c, peerName: name, addresses: rememberAddress(c.addresses, info.dialAddress) }));
+    } else {
+      await this.onKeyChanged(verdict.contact, key, name, info.dialAddress, now);
+    }
+    const peer = this.directory.peerOf(key);
+    this.cameOnline({ ...info, peer }, key);
+    // A contact first met now is dialed again after it drops, like the ones known at start-up.
+    this.reconnector.track(peer, this.directory.contactOf(peer).addresses);
+    this.reconnector.connected(peer);
+  }
+
+  /**
+   * Someone with another key answers at a contact's address. Unverified: the new key is pinned and waiting
+   * messages follow it, with a warning in the conversation. Verified: the key waits for the person's approval,
+   * and so do the messages.
+   */
+  private async onKeyChanged(contact: ContactRecord, key: string, name: string, address: string, now: number): Promise<void> {
+    const previousKey = contact.key!;
+    const needsApproval = contact.verified;
+    const keyChange = { at: now, previousKey, key, needsApproval };
+    await this.changeContact(contact.peer, (current) => ({
+      ...(needsApproval ? current : pinKey(current, key, now)),
+      keyChange,
+      peerName: name,
+      addresses: rememberAddress(current.addresses, address),
+    }));
+    if (needsApproval) this.directory.unapprovedKeys.set(key, contact.peer);
+    await this.ledger.addNotice(contact.peer, keyChangeNotice(shownName(contact), needsApproval));
+    if (!needsApproval) await this.ledger.moveOutbox(contact.peer, previousKey, key);
+  }
+
+  private cameOnline(info: PeerInfo, key: string): void {
+    this.presence.cameOnline(info.peer, key);
+    this.views.emitConversation(info.peer);
+    this.sessions.emit('connected', info);
+    const owed = this.ctx.store.contact(info.peer)?.readReceiptOwed;
+    if (owed !== undefined) void this.ledger.sendReadReceipt(info.peer, owed).catch((err) => this.ctx.events.raise(err));
+  }
+
+  private onDisconnected(key: string, reason: string, byPeerUser: boolean): void {
+    const { store, events } = this.ctx;
+    const peer = this.directory.peerOf(key);
+    if (!this.presence.wentOffline(peer, key, reason)) return;
+    const contact = store.contact(peer);
+    // A plain-text connection that said nothing (a port scan, a probe) leaves no conversation behind.
+    if (contact?.mode === 'plain' && contact.lastMessage === undefined) {
+      this.presence.forget(peer);
+      void store.removeContact(peer).then(() => events.emit('conversation:removed', { peer }), (err) => events.raise(err));
+      return;
+    }
+    if (contact?.mode === 'secure') {
+      // The other person disconnected on purpose: dialing them back would undo it. A message or a connect from
+      // this side resumes the retries.
+      this.reconnector.disconnected(peer);
+      if (byPeerUser) this.reconnector.pause(peer);
+    }
+    this.views.emitConversation(peer);
+    this.sessions.emit('disconnected', { peer, reason });
+  }
+}

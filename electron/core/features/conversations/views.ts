@@ -1,0 +1,103 @@
+import type { ContractHandlers, Conversation, Message } from '../../../../shared/ipc/contract';
+import { fingerprintOf } from '../../identity';
+import type { Reconnector } from '../../reconnector';
+import { safetyNumber } from '../../safety-number';
+import type { ContactRecord, StoredMessage } from '../../store/types';
+import { shownName } from '../../trust';
+import type { ContactDirectory } from '../contacts/directory';
+import type { FeatureContext } from '../context';
+import type { PresenceBoard } from '../presence/presence';
+
+/** The longest last-message preview a conversation carries to the list. */
+const PREVIEW_CHARS = 200;
+/** Keys whose fingerprint and safety number are kept computed; past it the cache starts over (contacts are few). */
+const MAX_KEY_FACTS = 1_024;
+
+type ViewHandlers = Pick<ContractHandlers, 'conversation:list' | 'peer:list'>;
+
+/** A stored message as the contract carries it: a copy, since callers set its status before answering. */
+export function toMessage(stored: StoredMessage): Message {
+  return { ...stored };
+}
+
+/**
+ * Conversations as the UIs show them: the stored contact and conversation, with what is known only while the
+ * app runs (online, typing, the next retry) and the key facts (fingerprint, safety number), computed once.
+ */
+export class ConversationViews {
+  readonly handlers: ViewHandlers;
+  /** Fingerprint and safety number by key: every conversation update carries them, and hashing is not free. */
+  private readonly keyFacts = new Map<string, { fingerprint: string; safetyNumber: string }>();
+
+  constructor(
+    private readonly ctx: FeatureContext,
+    private readonly directory: ContactDirectory,
+    private readonly presence: PresenceBoard,
+    private readonly reconnector: Reconnector,
+  ) {
+    reconnector.on('changed', (peer) => this.emitConversation(peer));
+    presence.on('changed', (peer) => this.emitConversation(peer));
+    this.handlers = {
+      'conversation:list': async () => this.conversations(),
+      'peer:list': async () => this.conversations().filter((c) => c.state === 'online'),
+    };
+  }
+
+  conversations(): Conversation[] {
+    return this.ctx.store.contacts().map((contact) => this.toConversation(contact));
+  }
+
+  conversation(peer: string): Conversation {
+    return this.toConversation(this.directory.contactOf(peer));
+  }
+
+  /** Tells the UIs what the contact's conversation looks like now. */
+  emitConversation(peer: string): void {
+    const contact = this.ctx.store.contact(peer);
+    if (contact) this.ctx.events.emit('peer:updated', this.toConversation(contact));
+  }
+
+  private factsOf(key: string): { fingerprint: string; safetyNumber: string } {
+    let facts = this.keyFacts.get(key);
+    if (!facts) {
+      if (this.keyFacts.size >= MAX_KEY_FACTS) this.keyFacts.clear();
+      facts = { fingerprint: fingerprintOf(Buffer.from(key, 'hex')), safetyNumber: safetyNumber(this.ctx.node.identity.id, key) };
+      this.keyFacts.set(key, facts);
+    }
+    return facts;
+  }
+
+  private toConversation(contact: ContactRecord): Conversation {
+    const presence = this.presence.peek(contact.peer);
+    const online = presence?.onlineKey != null;
+    const state = online ? 'online' : this.reconnector.dialing(contact.peer) ? 'connecting' : 'offline';
+    const nextRetryAt = online ? undefined : this.reconnector.nextRetryAt(contact.peer);
+    const shownKey = contact.key ?? contact.peer;
+    const last = contact.lastMessage;
+    return {
+      peer: contact.peer,
+      mode: contact.mode,
+      name: shownName(contact),
+      peerName: contact.peerName,
+      ...(contact.localName !== undefined && { localName: contact.localName }),
+      address: contact.addresses[0] ?? '',
+      ...(contact.mode === 'secure' && this.factsOf(shownKey)),
+      state,
+      unread: contact.unread,
+      ...(last && { lastMessage: { ...last, text: last.text.slice(0, PREVIEW_CHARS) } }),
+      typing: presence?.typing ?? false,
+      ...(presence?.lastReason !== undefined && !online && { lastReason: presence.lastReason }),
+      verified: contact.verified,
+      ...(nextRetryAt !== undefined && { nextRetryAt }),
+      queued: this.ctx.store.queuedCount(contact.peer),
+      ...(contact.keyChange && {
+        keyChange: {
+          at: contact.keyChange.at,
+          previousFingerprint: this.factsOf(contact.keyChange.previousKey).fingerprint,
+          fingerprint: this.factsOf(contact.keyChange.key).fingerprint,
+          needsApproval: contact.keyChange.needsApproval,
+        },
+      }),
+    };
+  }
+}
