@@ -4,7 +4,7 @@
  * session then speaks the channels both peers list in their hellos. The connection core knows sessions and
  * channels, never a feature's message kinds: a feature's new message touches only that feature's files.
  */
-import type { ConnectionMode } from './connection';
+import type { ConnectionMode } from './session-state';
 
 export interface ChannelCodec<M> {
   encode(message: M): Uint8Array;

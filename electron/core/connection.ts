@@ -4,10 +4,9 @@ import { formatAddress } from '../../shared/address';
 import { ByeReason, type ByeReasonCode, type HelloMessage } from '../../shared/protocol/messages';
 import type { ChannelSession, RegisteredChannel } from './channels';
 import type { DialError } from './errors';
-import { canMoveTo, type SessionState } from './session-state';
+import { canMoveTo, type ConnectionMode, type Direction, type SessionState } from './session-state';
 
-export type ConnectionMode = 'secure' | 'plain';
-export type Direction = 'inbound' | 'outbound';
+export type { ConnectionMode, Direction } from './session-state';
 
 export interface ConnectionEvents {
   open: [];

@@ -1,3 +1,7 @@
+/** A secure Peerline session, or a plain-text TCP peer. */
+export type ConnectionMode = 'secure' | 'plain';
+export type Direction = 'inbound' | 'outbound';
+
 /** The life of one connection, in order. A connection only moves forward through these. */
 export type SessionState = 'connecting' | 'handshaking' | 'open' | 'closing' | 'closed';
 

@@ -45,7 +45,12 @@ export const RULES = {
   preloadModules: 'electron/preload/ may import only `electron` and shared/: no Node built-ins, no npm packages.',
   rendererFiles: 'renderer/ may import only files in shared/ and renderer/.',
   rendererBuiltins: 'renderer/ must not import Node built-in modules.',
+  featureFacade: 'a feature (electron/core/features/) never imports the facade, electron/core/app-service.',
+  coreFeatures: 'electron/core/ outside features/ never imports a feature: only the facade, app-service.ts, composes them.',
 } as const;
+
+const FEATURES_DIR = 'electron/core/features/';
+const FACADE = 'electron/core/app-service';
 
 interface Layer {
   /** Folder of the layer, relative to the root, ending in `/`. */
@@ -155,7 +160,8 @@ function checkImport(file: string, specifier: string): string | undefined {
     // Relative to the root. A leading `..` (outside the root) or `/` (an absolute path) is in no layer.
     const resolved = specifier.startsWith('/') ? specifier : path.posix.join(path.posix.dirname(file), specifier);
     const target = `${resolved}/`;
-    return layer.files.dirs.some((dir) => target.startsWith(dir)) ? undefined : layer.files.rule;
+    if (!layer.files.dirs.some((dir) => target.startsWith(dir))) return layer.files.rule;
+    return checkFeatureImport(file, resolved);
   }
   if (specifier === 'electron' || specifier.startsWith('electron/')) {
     return layer.electron ? undefined : RULES.electron;
@@ -165,6 +171,52 @@ function checkImport(file: string, specifier: string): string | undefined {
   const parts = specifier.split('/');
   const name = specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
   return layer.packages.allow.includes(name) ? undefined : layer.packages.rule;
+}
+
+/** Inside electron/core: features never reach up to the facade, and the core beneath them never reaches into one. */
+function checkFeatureImport(file: string, resolved: string): string | undefined {
+  const fromFeature = file.startsWith(FEATURES_DIR);
+  if (fromFeature && resolved === FACADE) return RULES.featureFacade;
+  if (!fromFeature && file.startsWith('electron/core/') && !file.startsWith(`${FACADE}.`) && `${resolved}/`.startsWith(FEATURES_DIR)) {
+    return RULES.coreFeatures;
+  }
+  return undefined;
+}
+
+/**
+ * Every cycle of relative imports among the source files under `dir` (relative to `root`), each as the files
+ * around it in import order, first file repeated at the end. Features must depend one way only (DESIGN §2).
+ */
+export async function findImportCycles(rootDir: string, dir: string): Promise<string[][]> {
+  const root = path.resolve(rootDir);
+  const files = await listSourceFiles(root, dir.replace(/\/$/, ''));
+  const byStem = new Map(files.map((file) => [file.slice(0, file.length - path.extname(file).length), file]));
+  const edges = new Map<string, string[]>();
+  for (const file of files) {
+    const source = await readFile(path.join(root, file), 'utf8');
+    const targets: string[] = [];
+    for (const { specifier } of findImports(source)) {
+      if (!specifier.startsWith('.')) continue;
+      const target = byStem.get(path.posix.join(path.posix.dirname(file), specifier).replace(/\.(js|ts)$/, ''));
+      if (target !== undefined) targets.push(target);
+    }
+    edges.set(file, targets);
+  }
+  const cycles: string[][] = [];
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: string[] = [];
+  const visit = (file: string): void => {
+    state.set(file, 'open');
+    stack.push(file);
+    for (const next of edges.get(file) ?? []) {
+      if (state.get(next) === 'open') cycles.push([...stack.slice(stack.indexOf(next)), next]);
+      else if (!state.has(next)) visit(next);
+    }
+    stack.pop();
+    state.set(file, 'done');
+  };
+  for (const file of files) if (!state.has(file)) visit(file);
+  return cycles;
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { checkLayers, formatViolations, RULES, type LayerViolation } from '../tools/check-layers';
+import { checkLayers, findImportCycles, formatViolations, RULES, type LayerViolation } from '../tools/check-layers';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const fixtures = path.join(repoRoot, 'tests/fixtures/layering');
@@ -10,6 +10,17 @@ describe('layering (DESIGN §1)', () => {
   it('the repository has no import that crosses a layer wrongly', async () => {
     const violations = await checkLayers(repoRoot);
     expect(violations, `layer violations:\n${formatViolations(violations)}`).toEqual([]);
+  });
+
+  it('electron/core and shared have no import cycle: features depend one way only', async () => {
+    expect(await findImportCycles(repoRoot, 'electron/core/')).toEqual([]);
+    expect(await findImportCycles(repoRoot, 'shared/')).toEqual([]);
+  });
+
+  it('an import cycle is found, with the files around it', async () => {
+    expect(await findImportCycles(path.join(fixtures, 'bad'), 'electron/core/features/')).toEqual([
+      ['electron/core/features/chat/chat.ts', 'electron/core/features/contacts/contacts.ts', 'electron/core/features/chat/chat.ts'],
+    ]);
   });
 
   describe('fixture tree bad/: every rule fails', () => {
@@ -31,6 +42,9 @@ describe('layering (DESIGN §1)', () => {
       { file: 'shared/imports-core.ts', line: 10, specifier: '../electron/core/peer', rule: RULES.sharedFiles },
       // electron/core may not import cli (nor main, preload, renderer).
       { file: 'electron/core/imports-cli.ts', line: 1, specifier: '../cli/run', rule: RULES.coreFiles },
+      // A feature never imports the facade; the core beneath the features never imports one.
+      { file: 'electron/core/features/chat/chat.ts', line: 3, specifier: '../../app-service', rule: RULES.featureFacade },
+      { file: 'electron/core/peer.ts', line: 3, specifier: './features/chat/chat', rule: RULES.coreFeatures },
       // electron/main may not import renderer.
       { file: 'electron/main/index.js', line: 3, specifier: '../../renderer/App', rule: RULES.mainFiles },
       // electron/preload: electron and shared/ only.
