@@ -14,12 +14,16 @@ import {
 import { ByeReason, type HelloMessage } from '../../shared/protocol/messages';
 import { NAME_EMPTY, NAME_TOO_LONG, notConnectedTo } from '../../shared/sentences';
 import type { ChannelHandlers, ChannelSession, ChannelSpec, RegisteredChannel } from './channels';
-import type { Connection, ConnectionMode, Direction } from './connection';
+import type { Connection, ConnectionMode } from './connection';
+import { admissionRefusal } from './admission';
 import { dial } from './dial';
 import { DialError, UserError } from './errors';
-import { fingerprintOf, type Identity } from './identity';
+import type { Identity } from './identity';
 import { classifyInbound } from './inbound';
 import { dialableAddresses, listenWithFallback } from './listen';
+import { infoOf, type PeerInfo } from './peer-info';
+
+export type { PeerInfo } from './peer-info';
 
 export interface PeerNodeOptions {
   identity: Identity;
@@ -30,23 +34,6 @@ export interface PeerNodeOptions {
   allowPlain?: boolean;
   limits?: Partial<PeerLimits>;
   timeouts?: Partial<PeerTimeouts>;
-}
-
-export interface PeerInfo {
-  /** The session key: `plain:HOST:PORT`, or the verified public key in hex. */
-  peer: string;
-  mode: ConnectionMode;
-  direction: Direction;
-  /** The remote socket, `host:port`. */
-  address: string;
-  /** Where to dial this peer again: the address dialed, or for a secure peer that dialed us, its host and listening port. */
-  dialAddress: string;
-  /** Secure peers only: the verified public key in hex (same as `peer`), its fingerprint, and what `hello` said. */
-  id?: string;
-  fingerprint?: string;
-  name?: string;
-  appVersion?: string;
-  listenPort?: number;
 }
 
 export interface NodeEvents {
@@ -176,7 +163,7 @@ export class PeerNode extends EventEmitter<NodeEvents> {
   }
 
   peers(): PeerInfo[] {
-    return [...this.current.values()].filter((connection) => connection.state === 'open').map((connection) => this.infoOf(connection));
+    return [...this.current.values()].filter((connection) => connection.state === 'open').map((connection) => infoOf(connection));
   }
 
   /** Whether a session with `peer` is open now. */
@@ -200,7 +187,7 @@ export class PeerNode extends EventEmitter<NodeEvents> {
       track: (made) => this.track(made),
       current: (key) => this.current.get(key),
     });
-    return this.infoOf(connection);
+    return infoOf(connection);
   }
 
   async disconnect(peer: string): Promise<void> {
@@ -243,7 +230,7 @@ export class PeerNode extends EventEmitter<NodeEvents> {
 
   private onAccept(socket: Socket): void {
     const from = formatAddress(socket.remoteAddress ?? '?', socket.remotePort ?? 0);
-    const refusal = this.admissionRefusal(socket);
+    const refusal = this.closing ? 'shutting down' : admissionRefusal(socket, this.pendingSockets, this.connections, this.limits);
     if (refusal) {
       this.emit('log', `refused a connection from ${from}: ${refusal}`);
       socket.on('error', () => {});
@@ -256,20 +243,6 @@ export class PeerNode extends EventEmitter<NodeEvents> {
       this.pendingSockets.delete(socket);
       if (connection) this.track(connection);
     });
-  }
-
-  /** Why a newly accepted socket must be refused, or null. Established peers are never touched by this. */
-  private admissionRefusal(socket: Socket): string | null {
-    if (this.closing) return 'shutting down';
-    const pending = this.pendingSockets.size + [...this.connections].filter((c) => c.state !== 'open').length;
-    if (pending >= this.limits.maxPendingConnections) return `too many connections still handshaking (${pending})`;
-    if (this.connections.size + this.pendingSockets.size >= this.limits.maxConnections) return `too many connections (${this.limits.maxConnections})`;
-    const remote = socket.remoteAddress;
-    let fromSameAddress = 0;
-    for (const connection of this.connections) if (connection.remoteHost === remote) fromSameAddress++;
-    for (const other of this.pendingSockets) if (other.remoteAddress === remote) fromSameAddress++;
-    if (fromSameAddress >= this.limits.maxConnectionsPerAddress) return `too many connections from ${remote} (${fromSameAddress})`;
-    return null;
   }
 
   private track(connection: Connection): Connection {
@@ -290,20 +263,16 @@ export class PeerNode extends EventEmitter<NodeEvents> {
     const key = connection.peerKey!;
     const existing = this.current.get(key);
     if (existing && existing !== connection && existing.state === 'open') {
-      const keep = this.preferred(existing, connection);
+      const keep = preferredSession(existing, connection, this.identity.id);
       const drop = keep === existing ? connection : existing;
       this.current.set(key, keep);
       this.emit('log', `two sessions with ${key}: keeping the one ${keep.direction === 'outbound' ? 'we' : 'they'} dialed`);
       void drop.close('duplicate connection', ByeReason.Duplicate);
-      if (keep === connection) this.openChannels(connection);
+      if (keep === connection) this.forEachChannel(connection, (channel, session) => channel.handlers.opened?.(session));
       return;
     }
     this.current.set(key, connection);
-    this.emit('connected', this.infoOf(connection));
-    this.openChannels(connection);
-  }
-
-  private openChannels(connection: Connection): void {
+    this.emit('connected', infoOf(connection));
     this.forEachChannel(connection, (channel, session) => channel.handlers.opened?.(session));
   }
 
@@ -311,15 +280,6 @@ export class PeerNode extends EventEmitter<NodeEvents> {
     for (const channel of this.channels.values()) {
       if (connection.speaks(channel.spec.name)) visit(channel, connection.channel(channel.spec.name));
     }
-  }
-
-  /** The deterministic tie-break both sides compute alike: the session dialed by the smaller key survives. */
-  private preferred(a: Connection, b: Connection): Connection {
-    const dialerOf = (c: Connection) => (c.direction === 'outbound' ? this.identity.id : c.peerKey!);
-    const dialerA = dialerOf(a);
-    const dialerB = dialerOf(b);
-    if (dialerA === dialerB) return b; // One side dialed twice: the newer session replaces a stale one.
-    return dialerA < dialerB ? a : b;
   }
 
   private onClosed(connection: Connection, reason: string): void {
@@ -334,24 +294,16 @@ export class PeerNode extends EventEmitter<NodeEvents> {
     this.current.delete(key);
     this.emit('disconnected', { peer: key, reason, byPeerUser: connection.closedByPeerUser });
   }
+}
 
-  private infoOf(connection: Connection): PeerInfo {
-    const listenPort = connection.remoteHello?.listenPort ?? 0;
-    const info: PeerInfo = {
-      peer: connection.peerKey!,
-      mode: connection.mode,
-      direction: connection.direction,
-      address: connection.remoteAddress,
-      dialAddress:
-        connection.direction === 'inbound' && listenPort > 0 ? formatAddress(connection.remoteHost, listenPort) : connection.remoteAddress,
-    };
-    if (connection.mode === 'secure' && connection.remoteHello) {
-      info.id = connection.peerKey!;
-      info.fingerprint = fingerprintOf(Buffer.from(connection.peerKey!, 'hex'));
-      info.name = connection.remoteHello.name;
-      info.appVersion = connection.remoteHello.appVersion;
-      info.listenPort = connection.remoteHello.listenPort;
-    }
-    return info;
-  }
+/**
+ * The deterministic tie-break both sides compute alike when two sessions with one peer are open: the session
+ * dialed by the smaller key survives; when one side dialed both, the newer (`b`) replaces a stale one.
+ */
+export function preferredSession(a: Connection, b: Connection, ourId: string): Connection {
+  const dialerOf = (c: Connection) => (c.direction === 'outbound' ? ourId : c.peerKey!);
+  const dialerA = dialerOf(a);
+  const dialerB = dialerOf(b);
+  if (dialerA === dialerB) return b;
+  return dialerA < dialerB ? a : b;
 }
