@@ -5,7 +5,7 @@ import { SessionProtocol } from '../../electron/core/session-protocol';
 import { canMoveTo } from '../../electron/core/session-state';
 import { encodeChannelFrame, ProtocolError } from '../../shared/protocol/codec';
 import { PROTOCOL_VERSION } from '../../shared/protocol/limits';
-import { ByeReason, type HelloMessage } from '../../shared/protocol/messages';
+import { ByeReason, FIRST_NEWER_SESSION_CODE, type HelloMessage } from '../../shared/protocol/messages';
 import { encodeMessage, MessageType } from '../helpers/wire';
 
 const hello: HelloMessage = { type: 'hello', protocolVersion: PROTOCOL_VERSION, name: 'Bob', appVersion: '1', listenPort: 8000, capabilities: [] };
@@ -84,7 +84,7 @@ describe('session protocol', () => {
 
   it('ignores a message type from a newer version, even before hello', () => {
     expect(opened().receive(Uint8Array.of(200, 1, 2, 3))).toEqual([]);
-    expect(protocolOffering(chat).receive(Uint8Array.of(MessageType.Channel + 1))).toEqual([]);
+    expect(protocolOffering(chat).receive(Uint8Array.of(FIRST_NEWER_SESSION_CODE))).toEqual([]);
     // A chat message type this version does not know is ignored by the chat channel.
     expect(opened().receive(Uint8Array.of(0x1f, 1, 2))).toEqual([]);
   });
