@@ -15,6 +15,7 @@ import { Reconnector } from './reconnector';
 import { safetyNumber } from './safety-number';
 import { Store, StoreError } from './store/store';
 import type { ContactRecord, StoredMessage } from './store/types';
+import { contactId, conversationId, directConversationId } from '../../shared/ids';
 import { judgeKey, keyChangeNotice, pinKey, rememberAddress, shownName } from './trust';
 
 /** A typing notice that is not renewed within this long has ended (the peer may have left mid-word). */
@@ -131,7 +132,7 @@ export class AppService implements Inbox {
     });
     service.attach(node);
     for (const contact of store.contacts()) {
-      if (contact.keyChange?.needsApproval) service.unapprovedKeys.set(contact.keyChange.key, contact.peer);
+      if (contact.keyChange?.needsApproval) service.unapprovedKeys.set(contact.keyChange.key, contact.id);
     }
     try {
       await node.listen();
@@ -164,7 +165,7 @@ export class AppService implements Inbox {
 
   /** The contact a session key speaks for: `peer` of its contact, or the key itself for someone not yet stored. */
   peerOf(key: string): string {
-    return this.store.contactByKey(key)?.peer ?? this.unapprovedKeys.get(key) ?? key;
+    return this.store.contactByKey(key)?.id ?? this.unapprovedKeys.get(key) ?? key;
   }
 
   /** What went wrong while opening, in sentences for the person (a damaged store set aside, say). */
@@ -174,11 +175,11 @@ export class AppService implements Inbox {
 
   contactSummaries(): ContactSummary[] {
     return this.store.contacts().map((contact) => ({
-      peer: contact.peer,
+      peer: contact.id,
       name: shownName(contact),
       mode: contact.mode,
       addresses: contact.addresses,
-      online: this.presenceOf(contact.peer).onlineKey !== null,
+      online: this.presenceOf(contact.id).onlineKey !== null,
       verified: contact.verified,
     }));
   }
@@ -222,17 +223,17 @@ export class AppService implements Inbox {
    */
   private async resumeDelivery(): Promise<void> {
     for (const message of await this.store.outbox()) {
-      const contact = this.store.contact(message.peer);
+      const contact = this.store.contact(contactId(message.conversation));
       if (!contact) continue;
       if (contact.mode === 'plain') {
-        await this.changeStatus(message.peer, message.id, 'failed', 'Peerline closed before this reached the plain-text peer, who cannot be reached again.');
+        await this.changeStatus(message.conversation, message.id, 'failed', 'Peerline closed before this reached the plain-text peer, who cannot be reached again.');
       } else {
         // To the pinned key only: a key awaiting approval gets nothing until the person approves it.
         this.node.queue(contact.key!, { id: message.id, text: message.text, sentAt: message.sentAt });
       }
     }
     for (const contact of this.store.contacts()) {
-      if (contact.mode === 'secure' && contact.addresses.length > 0) this.reconnector.track(contact.peer, contact.addresses);
+      if (contact.mode === 'secure' && contact.addresses.length > 0) this.reconnector.track(contact.id, contact.addresses);
     }
   }
 
@@ -253,7 +254,7 @@ export class AppService implements Inbox {
     await this.contactSteps.settled(key);
     const peer = this.peerOf(key);
     const now = Date.now();
-    const stored = await this.store.addIncoming(peer, { id: chat.id ?? newMessageId(now), text: chat.text, sentAt: chat.sentAt ?? now, at: now });
+    const stored = await this.store.addIncoming(conversationId(peer), { id: chat.id ?? newMessageId(now), text: chat.text, sentAt: chat.sentAt ?? now, at: now });
     if (!stored) return;
     this.stopTyping(peer);
     this.emit('message:received', toMessage(stored));
@@ -292,8 +293,8 @@ export class AppService implements Inbox {
       'conversation:list': async () => this.conversations(),
       'conversation:mark-read': async ({ peer }) => {
         const contact = this.contactOf(peer);
-        if (contact.unread === 0) return null;
-        const { newestIncoming } = await this.store.markRead(peer);
+        if ((this.store.conversation(conversationId(peer))?.unread ?? 0) === 0) return null;
+        const { newestIncoming } = await this.store.markRead(conversationId(peer));
         if (this.store.settings().readReceipts && newestIncoming && contact.mode === 'secure') await this.sendReadReceipt(peer, newestIncoming);
         this.emitConversation(peer);
         return null;
@@ -302,7 +303,7 @@ export class AppService implements Inbox {
       'message:list': async ({ peer, before, after, around, limit }) => {
         this.contactOf(peer);
         try {
-          const page = await this.store.page(peer, { before, after, around, limit });
+          const page = await this.store.page(conversationId(peer), { before, after, around, limit });
           return { messages: page.messages.map(toMessage), hasMore: page.hasMore, hasNewer: page.hasNewer };
         } catch (err) {
           rethrowForPeople(err);
@@ -321,8 +322,8 @@ export class AppService implements Inbox {
       'message:search': async ({ query, limit }) => {
         const { hits, more } = await this.store.search(query, limit);
         return {
-          results: hits.flatMap(({ peer, message }) => {
-            const contact = this.store.contact(peer);
+          results: hits.flatMap(({ conversation: peer, message }) => {
+            const contact = this.store.contact(contactId(peer));
             return contact ? [{ peer, name: shownName(contact), message: toMessage(message) }] : [];
           }),
           more,
@@ -431,7 +432,7 @@ export class AppService implements Inbox {
     const key = this.presenceOf(peer).onlineKey;
     // A plain-text peer has no identity to find again: what it does not get now, it never gets.
     if (contact.mode === 'plain' && !key) throw new AppError('not-connected', `Not connected to ${peer}.`);
-    const stored = await this.store.addOutgoing(peer, { id: newMessageId(), text, at: Date.now() }).catch(rethrowForPeople);
+    const stored = await this.store.addOutgoing(conversationId(peer), { id: newMessageId(), text, at: Date.now() }).catch(rethrowForPeople);
     this.emitConversation(peer);
     const message = toMessage(stored);
     this.reconnector.resume(peer);
@@ -458,7 +459,7 @@ export class AppService implements Inbox {
 
   private async retry(peer: string, id: string): Promise<Message> {
     const contact = this.contactOf(peer);
-    const message = await this.store.message(peer, id);
+    const message = await this.store.message(conversationId(peer), id);
     if (!message?.fromMe || message.kind !== 'chat') throw new AppError('unknown-message', 'That message is not in this conversation.');
     if (message.status !== 'failed') throw new AppError('invalid-request', 'Only a failed message can be sent again.');
     if (contact.mode === 'plain' && !this.presenceOf(peer).onlineKey) throw new AppError('not-connected', `Not connected to ${peer}.`);
@@ -474,13 +475,13 @@ export class AppService implements Inbox {
 
   private async cancel(peer: string, id: string): Promise<void> {
     const contact = this.contactOf(peer);
-    const message = await this.store.message(peer, id);
+    const message = await this.store.message(conversationId(peer), id);
     if (!message?.fromMe || message.kind !== 'chat') throw new AppError('unknown-message', 'That message is not in this conversation.');
     if (message.status !== 'queued' && message.status !== 'failed') {
       throw new AppError('message-not-cancellable', 'This message has already gone to the peer, so it cannot be taken back.');
     }
     if (contact.key) this.node.unqueue(contact.key, id);
-    await this.store.remove(peer, id);
+    await this.store.remove(conversationId(peer), id);
     this.emit('message:removed', { peer, id });
     this.emitConversation(peer);
   }
@@ -488,13 +489,13 @@ export class AppService implements Inbox {
   private async removeContact(peer: string): Promise<void> {
     const contact = this.contactOf(peer);
     this.reconnector.untrack(peer);
-    for (const message of await this.store.outbox(peer)) if (contact.key) this.node.unqueue(contact.key, message.id);
+    for (const message of await this.store.outbox(conversationId(peer))) if (contact.key) this.node.unqueue(contact.key, message.id);
     const key = this.presenceOf(peer).onlineKey;
     if (key) await this.node.disconnect(key).catch(() => {});
     for (const [unapproved, owner] of this.unapprovedKeys) if (owner === peer) this.unapprovedKeys.delete(unapproved);
     this.stopTyping(peer);
     this.presence.delete(peer);
-    await this.store.removeContact(peer);
+    await this.store.removeContact(contactId(peer));
     this.emit('conversation:removed', { peer });
   }
 
@@ -530,7 +531,7 @@ export class AppService implements Inbox {
 
   /** The contact's waiting messages leave `fromKey`'s queue for `toKey`'s, in order: only the pinned key gets them. */
   private async moveOutbox(peer: string, fromKey: string, toKey: string): Promise<void> {
-    for (const message of await this.store.outbox(peer)) {
+    for (const message of await this.store.outbox(conversationId(peer))) {
       this.node.unqueue(fromKey, message.id);
       this.node.queue(toKey, { id: message.id, text: message.text, sentAt: message.sentAt });
     }
@@ -542,20 +543,20 @@ export class AppService implements Inbox {
     const now = Date.now();
     if (info.mode === 'plain') {
       // A plain server we dialed before has the same name again (its address): its conversation goes on.
-      if (this.store.contact(info.peer)) await this.store.updateContact(info.peer, (c) => ({ ...c, addresses: [info.address] }));
+      if (this.store.contact(contactId(info.peer))) await this.store.updateContact(contactId(info.peer), (c) => ({ ...c, addresses: [info.address] }));
       else await this.store.saveContact({ ...newContact(info.peer, 'plain', info.address, now), addresses: [info.address] });
       return this.cameOnline(info, info.peer);
     }
     const key = info.peer;
     const name = info.name ?? key.slice(0, 8);
-    const awaitingApproval = this.store.contact(this.unapprovedKeys.get(key) ?? '');
+    const awaitingApproval = this.store.contact(contactId(this.unapprovedKeys.get(key) ?? ''));
     const verdict = awaitingApproval
       ? { kind: 'known' as const, contact: awaitingApproval }
       : judgeKey(this.store, key, info.direction === 'outbound' ? info.dialAddress : null, (k) => k !== key && this.node.isConnected(k));
     if (verdict.kind === 'new') {
       await this.store.saveContact({ ...newContact(key, 'secure', name, now), key, keyHistory: [{ key, since: now }], addresses: [info.dialAddress] });
     } else if (verdict.kind === 'known') {
-      await this.store.updateContact(verdict.contact.peer, (c) => ({ ...c, peerName: name, addresses: rememberAddress(c.addresses, info.dialAddress) }));
+      await this.store.updateContact(contactId(verdict.contact.id), (c) => ({ ...c, peerName: name, addresses: rememberAddress(c.addresses, info.dialAddress) }));
     } else {
       await this.onKeyChanged(verdict.contact, key, name, info.dialAddress, now);
     }
@@ -575,15 +576,15 @@ export class AppService implements Inbox {
     const previousKey = contact.key!;
     const needsApproval = contact.verified;
     const keyChange = { at: now, previousKey, key, needsApproval };
-    await this.changeContact(contact.peer, (current) => ({
+    await this.changeContact(contact.id, (current) => ({
       ...(needsApproval ? current : pinKey(current, key, now)),
       keyChange,
       peerName: name,
       addresses: rememberAddress(current.addresses, address),
     }));
-    if (needsApproval) this.unapprovedKeys.set(key, contact.peer);
-    await this.addNotice(contact.peer, keyChangeNotice(shownName(contact), needsApproval));
-    if (!needsApproval) await this.moveOutbox(contact.peer, previousKey, key);
+    if (needsApproval) this.unapprovedKeys.set(key, contact.id);
+    await this.addNotice(contact.id, keyChangeNotice(shownName(contact), needsApproval));
+    if (!needsApproval) await this.moveOutbox(contact.id, previousKey, key);
   }
 
   private cameOnline(info: PeerInfo, key: string): void {
@@ -592,22 +593,22 @@ export class AppService implements Inbox {
     presence.lastReason = undefined;
     this.emitConversation(info.peer);
     this.sessions.emit('connected', info);
-    const owed = this.store.contact(info.peer)?.readReceiptOwed;
+    const owed = this.store.conversation(conversationId(info.peer))?.readReceiptOwed;
     if (owed !== undefined) void this.sendReadReceipt(info.peer, owed).catch((err) => this.raise(err));
   }
 
   /**
    * Tells the contact we have read up to `upTo` now, or, while it is away (or only a key awaiting approval is
-   * there), the next time it connects: the receipt is kept with the contact until it goes.
+   * there), the next time it connects: the receipt is kept with the conversation until it goes.
    */
   private async sendReadReceipt(peer: string, upTo: string): Promise<void> {
     const key = this.trustedSessionKey(peer);
     const sent = key !== null && this.store.settings().readReceipts === true && this.node.sendRead(key, upTo);
-    const owed = this.store.contact(peer)?.readReceiptOwed;
+    const owed = this.store.conversation(conversationId(peer))?.readReceiptOwed;
     if (sent && owed !== undefined) {
-      await this.store.updateContact(peer, ({ readReceiptOwed: _sent, ...contact }) => contact);
+      await this.store.updateConversation(conversationId(peer), ({ readReceiptOwed: _sent, ...conversation }) => conversation);
     } else if (!sent && owed !== upTo) {
-      await this.store.updateContact(peer, (contact) => ({ ...contact, readReceiptOwed: upTo }));
+      await this.store.updateConversation(conversationId(peer), (conversation) => ({ ...conversation, readReceiptOwed: upTo }));
     }
   }
 
@@ -618,14 +619,14 @@ export class AppService implements Inbox {
     presence.onlineKey = null;
     presence.lastReason = reason;
     this.stopTyping(peer);
-    const contact = this.store.contact(peer);
+    const contact = this.store.contact(contactId(peer));
     // A plain-text connection that said nothing (a port scan, a probe) leaves no conversation behind.
-    if (contact?.mode === 'plain' && contact.lastMessage === undefined) {
+    if (contact?.mode === 'plain' && this.store.conversation(conversationId(peer))?.lastMessage === undefined) {
       this.presence.delete(peer);
-      void this.store.removeContact(peer).then(() => this.emit('conversation:removed', { peer }), (err) => this.raise(err));
+      void this.store.removeContact(contactId(peer)).then(() => this.emit('conversation:removed', { peer }), (err) => this.raise(err));
       return;
     }
-    if (this.store.contact(peer)?.mode === 'secure') {
+    if (this.store.contact(contactId(peer))?.mode === 'secure') {
       // The other person disconnected on purpose: dialing them back would undo it. A message or a connect from
       // this side resumes the retries.
       this.reconnector.disconnected(peer);
@@ -640,23 +641,23 @@ export class AppService implements Inbox {
    * It is told at once, unless the message is already further along (a resend of one whose ack was lost).
    */
   private onSent(peer: string, id: string): void {
-    void this.store.setStatus(peer, id, 'sent').then((stored) => {
+    void this.store.setStatus(conversationId(peer), id, 'sent').then((stored) => {
       if (stored?.status !== 'sent') return;
       this.emit('message:status-changed', { peer, id, status: 'sent' });
       // Written to a plain-text peer, a message has gone as far as it can: it no longer counts as waiting.
-      if (this.store.contact(peer)?.mode === 'plain') this.emitConversation(peer);
+      if (this.store.contact(contactId(peer))?.mode === 'plain') this.emitConversation(peer);
     }, (err) => this.raise(err));
   }
 
   private async onRead(peer: string, upTo: string): Promise<void> {
-    const read = await this.store.markReadUpTo(peer, upTo);
+    const read = await this.store.markReadUpTo(conversationId(peer), upTo);
     for (const id of read) this.emit('message:status-changed', { peer, id, status: 'read' });
     // A receipt can retire messages whose ack was lost: the waiting count changes.
     if (read.length > 0) this.emitConversation(peer);
   }
 
   private async changeStatus(peer: string, id: string, status: 'queued' | 'delivered' | 'failed', failure?: string): Promise<Message | null> {
-    const stored = await this.store.setStatus(peer, id, status, failure === undefined ? undefined : { failure });
+    const stored = await this.store.setStatus(conversationId(peer), id, status, failure === undefined ? undefined : { failure });
     if (!stored) return null;
     // The store never moves a message back (an ack after a read receipt): tell what it holds.
     this.emit('message:status-changed', { peer, id, status: stored.status!, ...(stored.failure !== undefined && { failure: stored.failure }) });
@@ -665,13 +666,13 @@ export class AppService implements Inbox {
   }
 
   private async addNotice(peer: string, text: string): Promise<void> {
-    const notice = await this.store.addNotice(peer, text, Date.now());
+    const notice = await this.store.addNotice(conversationId(peer), text, Date.now());
     this.emit('message:received', toMessage(notice));
   }
 
   /** Changes a stored contact from its record as it is when written (see `Store.updateContact`), and tells the UI. */
   private async changeContact(peer: string, change: (current: ContactRecord) => ContactRecord): Promise<void> {
-    await this.store.updateContact(peer, change);
+    await this.store.updateContact(contactId(peer), change);
     this.emitConversation(peer);
   }
 
@@ -713,7 +714,7 @@ export class AppService implements Inbox {
   }
 
   private contactOf(peer: string): ContactRecord {
-    const contact = this.store.contact(peer);
+    const contact = this.store.contact(contactId(peer));
     if (!contact) throw new AppError('unknown-peer', 'There is no conversation with that peer.');
     return contact;
   }
@@ -728,7 +729,7 @@ export class AppService implements Inbox {
   }
 
   private emitConversation(peer: string): void {
-    const contact = this.store.contact(peer);
+    const contact = this.store.contact(contactId(peer));
     if (contact) this.emit('peer:updated', this.toConversation(contact));
   }
 
@@ -743,14 +744,15 @@ export class AppService implements Inbox {
   }
 
   private toConversation(contact: ContactRecord): Conversation {
-    const presence = this.presence.get(contact.peer);
+    const presence = this.presence.get(contact.id);
     const online = presence?.onlineKey != null;
-    const state = online ? 'online' : this.reconnector.dialing(contact.peer) ? 'connecting' : 'offline';
-    const nextRetryAt = online ? undefined : this.reconnector.nextRetryAt(contact.peer);
-    const shownKey = contact.key ?? contact.peer;
-    const last = contact.lastMessage;
+    const state = online ? 'online' : this.reconnector.dialing(contact.id) ? 'connecting' : 'offline';
+    const nextRetryAt = online ? undefined : this.reconnector.nextRetryAt(contact.id);
+    const shownKey = contact.key ?? contact.id;
+    const conversation = this.store.conversation(directConversationId(contact.id));
+    const last = conversation?.lastMessage;
     return {
-      peer: contact.peer,
+      peer: contact.id,
       mode: contact.mode,
       name: shownName(contact),
       peerName: contact.peerName,
@@ -758,13 +760,13 @@ export class AppService implements Inbox {
       address: contact.addresses[0] ?? '',
       ...(contact.mode === 'secure' && this.factsOf(shownKey)),
       state,
-      unread: contact.unread,
+      unread: conversation?.unread ?? 0,
       ...(last && { lastMessage: { ...last, text: last.text.slice(0, PREVIEW_CHARS) } }),
       typing: presence?.typing ?? false,
       ...(presence?.lastReason !== undefined && !online && { lastReason: presence.lastReason }),
       verified: contact.verified,
       ...(nextRetryAt !== undefined && { nextRetryAt }),
-      queued: this.store.queuedCount(contact.peer),
+      queued: this.store.queuedCount(directConversationId(contact.id)),
       ...(contact.keyChange && {
         keyChange: {
           at: contact.keyChange.at,
@@ -778,12 +780,13 @@ export class AppService implements Inbox {
 }
 
 function newContact(peer: string, mode: ConnectionMode, peerName: string, now: number): ContactRecord {
-  return { peer, mode, peerName, addresses: [], firstSeen: now, verified: false, keyHistory: [], unread: 0, lastActivity: now };
+  return { id: contactId(peer), mode, peerName, addresses: [], firstSeen: now, verified: false, keyHistory: [] };
 }
 
 /** A stored message as the contract carries it: a copy, since callers set its status before answering. */
 function toMessage(stored: StoredMessage): Message {
-  return { ...stored };
+  const { id, conversation, ...rest } = stored;
+  return { id, peer: conversation, ...rest };
 }
 
 const ERROR_CODE_OF: Record<UserError['reason'], ErrorCode> = {
