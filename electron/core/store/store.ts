@@ -17,15 +17,14 @@
  * resolved write in it.
  */
 import { promises as fs } from 'node:fs';
-import { newMessageId } from '../message-id';
 import { ContactsTable } from './contacts';
 import { ConversationsTable, type Numbered } from './conversations';
-import { StoreError } from './errors';
 import { StoreIo } from './io';
 import { COUNTERS_KEY, removalKey, type Db } from './layout';
 import { loadState, type LoadedState } from './load';
-import { MessagesTable, nextStatus } from './messages';
-import { OutboxTable, waits } from './outbox';
+import { MessagesTable } from './messages';
+import { Messaging } from './messaging';
+import { OutboxTable } from './outbox';
 import { Purges } from './purge';
 import { openStoreDir } from './recover';
 import { searchMessages } from './search-index';
@@ -40,10 +39,7 @@ export { MAX_PAGE_LIMIT, MAX_READ_RECEIPT_SCAN } from './messages';
 export { OUTBOX_COMPACT_AFTER } from './outbox';
 export { PURGE_CHUNK } from './purge';
 
-/** Messages `markRead` looks at to find the newest incoming chat message (notices and our own are skipped). */
-export const MAX_NEWEST_INCOMING_SCAN = 1_000;
-/** Messages looked at to find the new last message after the last one was removed. */
-export const MAX_LAST_MESSAGE_SCAN = 1_000;
+export { MAX_LAST_MESSAGE_SCAN, MAX_NEWEST_INCOMING_SCAN } from './messaging';
 
 /** The record of the direct conversation a new contact starts with. */
 function directConversation(contact: ContactRecord): ConversationRecord {
@@ -57,6 +53,7 @@ export class Store {
   private readonly conversationsTable: ConversationsTable;
   private readonly messages: MessagesTable;
   private readonly outboxTable: OutboxTable;
+  private readonly messaging: Messaging;
   private readonly purges: Purges;
   private writtenCounters = '';
   private closed: Promise<void> | null = null;
@@ -80,6 +77,7 @@ export class Store {
       if (id !== undefined) outboxes.push([{ id, num }, seqs]);
     }
     this.outboxTable = new OutboxTable(this.io, outboxes);
+    this.messaging = new Messaging(this.io, this.contactsTable, this.conversationsTable, this.messages, this.outboxTable);
     this.purges = new Purges(this.io);
     for (const num of state.removals) void this.purges.start(num);
   }
@@ -206,58 +204,28 @@ export class Store {
   }
 
   /** Unread → 0 (synced), and the newest incoming chat message's id, for a read receipt. */
-  async markRead(id: ConversationId): Promise<{ newestIncoming?: string }> {
-    this.io.assertOpen();
-    const record = this.conversationsTable.get(id);
-    let written: Promise<void> = Promise.resolve();
-    if (record !== undefined && record.unread !== 0) {
-      const batch = this.io.commit.begin();
-      this.conversationsTable.put(batch, { ...record, unread: 0 });
-      written = batch.committed;
-    }
-    const numbered = this.conversationsTable.numbered(id);
-    const newest = numbered && (await this.messages.newest(numbered, (m) => !m.fromMe && m.kind === 'chat', MAX_NEWEST_INCOMING_SCAN));
-    await written;
-    return newest === undefined ? {} : { newestIncoming: newest.id };
+  markRead(id: ConversationId): Promise<{ newestIncoming?: string }> {
+    return this.messaging.markRead(id);
   }
 
   // Messages ---------------------------------------------------------------------------------------------------
 
   /** Stores our new message as 'queued', in the outbox, as the conversation's last message; synced. */
-  async addOutgoing(id: ConversationId, m: { id: string; text: string; at: number }): Promise<StoredMessage> {
-    this.io.assertOpen();
-    if (this.messages.find(this.conversationsTable.numbered(id), m.id) !== null) {
-      throw new StoreError('duplicate-id', `A message with id ${m.id} is already stored for this contact.`);
-    }
-    const message: StoredMessage = { id: m.id, conversation: id, fromMe: true, text: m.text, at: m.at, sentAt: m.at, kind: 'chat', status: 'queued' };
-    const { batch, numbered, seq } = this.addMessage(message, 0);
-    this.outboxTable.set(batch, numbered, seq, true);
-    await batch.committed;
-    return { ...message };
+  addOutgoing(id: ConversationId, m: { id: string; text: string; at: number }): Promise<StoredMessage> {
+    return this.messaging.addOutgoing(id, m);
   }
 
   /**
    * Stores a message from a member: unread + 1, the conversation's last message; synced. Null when this id is
    * already stored in the conversation (a resend); a call while the same id is still being written waits for it.
    */
-  async addIncoming(id: ConversationId, m: { id: string; text: string; sentAt: number; at: number }): Promise<StoredMessage | null> {
-    this.io.assertOpen();
-    const found = this.messages.find(this.conversationsTable.numbered(id), m.id);
-    if (found !== null) {
-      await this.io.commit.whenWritten(found.idKey);
-      return null;
-    }
-    const message: StoredMessage = { id: m.id, conversation: id, fromMe: false, text: m.text, at: m.at, sentAt: m.sentAt, kind: 'chat' };
-    await this.addMessage(message, 1).batch.committed;
-    return { ...message };
+  addIncoming(id: ConversationId, m: { id: string; text: string; sentAt: number; at: number }): Promise<StoredMessage | null> {
+    return this.messaging.addIncoming(id, m);
   }
 
   /** Stores a notice Peerline puts in the conversation (not searchable, not the last message); synced. */
-  async addNotice(id: ConversationId, text: string, at: number): Promise<StoredMessage> {
-    this.io.assertOpen();
-    const message: StoredMessage = { id: newMessageId(at), conversation: id, fromMe: false, text, at, sentAt: at, kind: 'notice' };
-    await this.addMessage(message, 0).batch.committed;
-    return { ...message };
+  addNotice(id: ConversationId, text: string, at: number): Promise<StoredMessage> {
+    return this.messaging.addNotice(id, text, at);
   }
 
   /**
@@ -265,61 +233,27 @@ export class Store {
    * outbox, and so does sent for a plain-text peer; queued (a retry) rejoins it where the message always was.
    * Synced, except 'sent'. Null for an unknown id, or one that is not our chat message.
    */
-  async setStatus(id: ConversationId, messageId: string, status: MessageStatus, opts: { failure?: string } = {}): Promise<StoredMessage | null> {
-    this.io.assertOpen();
-    const numbered = this.conversationsTable.numbered(id);
-    const found = this.messages.find(numbered, messageId);
-    if (numbered === undefined || found === null || !found.message.fromMe || found.message.kind !== 'chat') return null;
-    const current = found.message;
-    const status2 = nextStatus(current.status, status);
-    const failure = status2 === 'failed' ? opts.failure : undefined;
-    if (status2 === current.status && failure === current.failure) {
-      await this.io.commit.whenWritten(found.key);
-      return current;
-    }
-    const updated: StoredMessage = { ...current, status: status2 };
-    if (failure === undefined) delete updated.failure;
-    else updated.failure = failure;
-    const batch = this.io.commit.begin();
-    this.messages.update(batch, found, updated);
-    // A plain-text peer acknowledges nothing: once written to it, our message has gone as far as it can.
-    const final = status2 === 'sent' && this.isPlain(id);
-    this.outboxTable.set(batch, numbered, found.seq, waits(status2) && !final);
-    // 'sent' is resent after a crash anyway, so it need not wait for the disk; a plain peer's is final, so it does.
-    if (status2 !== 'sent' || final) await batch.committed;
-    return { ...updated };
+  setStatus(id: ConversationId, messageId: string, status: MessageStatus, opts: { failure?: string } = {}): Promise<StoredMessage | null> {
+    return this.messaging.setStatus(id, messageId, status, opts);
   }
 
-  /** A read receipt: our sent and delivered messages up to `messageId` become read (messages.ts); the ids, synced. */
-  async markReadUpTo(id: ConversationId, messageId: string): Promise<string[]> {
-    this.io.assertOpen();
-    const numbered = this.conversationsTable.numbered(id);
-    const anchor = this.messages.find(numbered, messageId);
-    // The anchor must be ours: a receipt naming the peer's own message would mark what we sent unseen as read.
-    if (numbered === undefined || anchor === null || !anchor.message.fromMe) return [];
-    return this.messages.markReadUpTo(numbered, anchor, () => this.io.commit.begin(), (batch, seq) => this.outboxTable.set(batch, numbered, seq, false));
+  /**
+   * A read receipt: our messages up to and including `messageId` that are sent or delivered become read (back to
+   * the first already read, at most MAX_READ_RECEIPT_SCAN). Returns the ids changed, oldest first; synced.
+   */
+  markReadUpTo(id: ConversationId, messageId: string): Promise<string[]> {
+    return this.messaging.markReadUpTo(id, messageId);
+  }
+
+  /** Deletes one message with its outbox and index entries (a cancelled message); the one before may become the last. */
+  remove(id: ConversationId, messageId: string): Promise<StoredMessage | null> {
+    return this.messaging.remove(id, messageId);
   }
 
   /** Our messages still waiting (queued or sent), oldest first; of one conversation, or of all. */
   async outbox(id?: ConversationId): Promise<StoredMessage[]> {
     this.io.assertOpen();
     return this.outboxTable.list(id);
-  }
-
-  /** Deletes one message with its outbox and index entries (a cancelled message). */
-  async remove(id: ConversationId, messageId: string): Promise<StoredMessage | null> {
-    this.io.assertOpen();
-    const numbered = this.conversationsTable.numbered(id);
-    const found = this.messages.find(numbered, messageId);
-    if (numbered === undefined || found === null) return null;
-    const batch = this.io.commit.begin();
-    this.messages.delete(batch, found);
-    this.outboxTable.set(batch, numbered, found.seq, false);
-    await batch.committed;
-    await this.replaceLastMessage(numbered, found.message).catch(() => {
-      // Only the conversation list's preview: the message itself is gone.
-    });
-    return found.message;
   }
 
   async message(id: ConversationId, messageId: string): Promise<StoredMessage | undefined> {
@@ -358,32 +292,5 @@ export class Store {
   /** Batches written and operations in them since open (for the bench and tests). */
   get commitStats(): { batches: number; ops: number } {
     return { ...this.io.commit.stats };
-  }
-
-  // Internals --------------------------------------------------------------------------------------------------
-
-  /** Writes a new message into a batch; a chat message becomes the conversation's last, `unread` more unread. */
-  private addMessage(message: StoredMessage, unread: number) {
-    const batch = this.io.commit.begin();
-    const numbered = this.conversationsTable.number(message.conversation);
-    const seq = this.messages.add(batch, numbered, message);
-    this.conversationsTable.noteWrite(batch, numbered);
-    if (message.kind === 'chat') this.conversationsTable.touch(batch, numbered.id, message, unread);
-    return { batch, numbered, seq };
-  }
-
-  /** Whether the conversation is a direct one with a plain-text peer. */
-  private isPlain(id: ConversationId): boolean {
-    const record = this.conversationsTable.get(id);
-    return record?.kind === 'direct' && this.contactsTable.get(record.members[0])?.mode === 'plain';
-  }
-
-  /** After `removed` left the conversation: if it was the last message, the one before takes its place. */
-  private async replaceLastMessage(numbered: Numbered, removed: StoredMessage): Promise<void> {
-    if (this.io.stopping || !this.conversationsTable.isLast(numbered.id, removed)) return;
-    const newest = await this.messages.newest(numbered, (m) => m.kind === 'chat', MAX_LAST_MESSAGE_SCAN);
-    if (this.io.stopping) return;
-    const batch = this.io.commit.begin();
-    if (this.conversationsTable.replaceLast(batch, numbered.id, removed, newest)) await batch.committed;
   }
 }
