@@ -19,6 +19,7 @@
 import { promises as fs } from 'node:fs';
 import { ContactsTable } from './contacts';
 import { ConversationsTable, type Numbered } from './conversations';
+import type { Batch } from './group-commit';
 import { StoreIo } from './io';
 import { COUNTERS_KEY, removalKey, type Db } from './layout';
 import { loadState, type LoadedState } from './load';
@@ -153,15 +154,8 @@ export class Store {
    * Changes a contact from its current record, in one step: `change` gets the stored (frozen) record and
    * returns the new one. Resolves with the new record (synced), or undefined for an unknown contact.
    */
-  async updateContact(id: ContactId, change: (current: ContactRecord) => ContactRecord): Promise<ContactRecord | undefined> {
-    this.io.assertOpen();
-    const current = this.contactsTable.get(id);
-    if (current === undefined) return undefined;
-    const next = { ...structuredClone(change(current)), id };
-    const batch = this.io.commit.begin();
-    this.contactsTable.put(batch, next);
-    await batch.committed;
-    return next;
+  updateContact(id: ContactId, change: (current: ContactRecord) => ContactRecord): Promise<ContactRecord | undefined> {
+    return this.change(this.contactsTable, id, change);
   }
 
   /** Removes the contact and its direct conversation: messages, outbox, id index and search entries. */
@@ -187,15 +181,8 @@ export class Store {
   }
 
   /** Changes a conversation's record in one step, like `updateContact`; undefined for an unknown conversation. */
-  async updateConversation(id: ConversationId, change: (current: ConversationRecord) => ConversationRecord): Promise<ConversationRecord | undefined> {
-    this.io.assertOpen();
-    const current = this.conversationsTable.get(id);
-    if (current === undefined) return undefined;
-    const next = { ...structuredClone(change(current)), id };
-    const batch = this.io.commit.begin();
-    this.conversationsTable.put(batch, next);
-    await batch.committed;
-    return next;
+  updateConversation(id: ConversationId, change: (current: ConversationRecord) => ConversationRecord): Promise<ConversationRecord | undefined> {
+    return this.change(this.conversationsTable, id, change);
   }
 
   /** Our messages waiting in the conversation (queued or sent, not yet delivered); synchronous. */
@@ -292,5 +279,23 @@ export class Store {
   /** Batches written and operations in them since open (for the bench and tests). */
   get commitStats(): { batches: number; ops: number } {
     return { ...this.io.commit.stats };
+  }
+
+  // Internals --------------------------------------------------------------------------------------------------
+
+  /** A record changed from its current value in one step, so nothing written in between is lost; synced. */
+  private async change<I extends string, R extends { id: I }>(
+    table: { get(id: I): R | undefined; put(batch: Batch, record: R): void },
+    id: I,
+    change: (current: R) => R,
+  ): Promise<R | undefined> {
+    this.io.assertOpen();
+    const current = table.get(id);
+    if (current === undefined) return undefined;
+    const next = { ...structuredClone(change(current)), id };
+    const batch = this.io.commit.begin();
+    table.put(batch, next);
+    await batch.committed;
+    return next;
   }
 }
