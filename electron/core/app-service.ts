@@ -556,7 +556,7 @@ export class AppService implements Inbox {
     if (verdict.kind === 'new') {
       await this.store.saveContact({ ...newContact(key, 'secure', name, now), key, keyHistory: [{ key, since: now }], addresses: [info.dialAddress] });
     } else if (verdict.kind === 'known') {
-      await this.store.updateContact(contactId(verdict.contact.id), (c) => ({ ...c, peerName: name, addresses: rememberAddress(c.addresses, info.dialAddress) }));
+      await this.store.updateContact(verdict.contact.id, (c) => ({ ...c, peerName: name, addresses: rememberAddress(c.addresses, info.dialAddress) }));
     } else {
       await this.onKeyChanged(verdict.contact, key, name, info.dialAddress, now);
     }
