@@ -39,7 +39,6 @@ export type { StoreFailure } from './errors';
 export { MAX_PAGE_LIMIT, MAX_READ_RECEIPT_SCAN } from './messages';
 export { OUTBOX_COMPACT_AFTER } from './outbox';
 export { PURGE_CHUNK } from './purge';
-
 export { MAX_LAST_MESSAGE_SCAN, MAX_NEWEST_INCOMING_SCAN } from './messaging';
 
 /** The record of the direct conversation a new contact starts with. */
