@@ -145,7 +145,7 @@ export class AppService {
   /** At start, every secure contact with an address is dialed, and again after each time it drops. */
   private dialKnownContacts(): void {
     for (const contact of this.store.contacts()) {
-      if (contact.mode === 'secure' && contact.addresses.length > 0) this.reconnector.track(contact.peer, contact.addresses);
+      if (contact.mode === 'secure' && contact.addresses.length > 0) this.reconnector.track(contact.id, contact.addresses);
     }
   }
 }

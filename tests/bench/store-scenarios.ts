@@ -24,6 +24,7 @@ import type { ContactRecord } from '../../electron/core/store/types';
 import { int, ms, ratio, renderTable, writeJson, type Row } from './report';
 import { seededRandom } from '../helpers/random';
 import { nowMs, summarize, withPeakRss } from './stats';
+import { contactId, conversationId } from '../../shared/ids';
 
 export interface StoreBenchConfig {
   messages: number;
@@ -165,7 +166,7 @@ async function firstAndMedian(repeats: number, run: () => Promise<unknown>): Pro
 }
 
 function contactFor(peer: string): ContactRecord {
-  return { peer, mode: 'secure', peerName: `bench ${peer.slice(-4)}`, addresses: ['127.0.0.1:8000'], firstSeen: 0, verified: false, keyHistory: [{ key: peer, since: 0 }], unread: 0, lastActivity: 0 };
+  return { id: contactId(peer), mode: 'secure', peerName: `bench ${peer.slice(-4)}`, addresses: ['127.0.0.1:8000'], firstSeen: 0, verified: false, keyHistory: [{ key: peer, since: 0 }] };
 }
 
 /** The bare baseline of the inserts: the same messages as chained batches of `window` messages, synced. */
@@ -256,9 +257,9 @@ export async function runStoreBench(config: StoreBenchConfig, progress: (text: s
           const peer = p.peers[p.owner[i]];
           if (i % OURS_EVERY === 0) {
             ours.push(i);
-            return store.addOutgoing(peer, { id: messageId(i), text: p.text(i), at: i });
+            return store.addOutgoing(conversationId(peer), { id: messageId(i), text: p.text(i), at: i });
           }
-          return store.addIncoming(peer, { id: messageId(i), text: p.text(i), sentAt: i, at: i });
+          return store.addIncoming(conversationId(peer), { id: messageId(i), text: p.text(i), sentAt: i, at: i });
         });
         return nowMs() - start;
       }),
@@ -267,7 +268,7 @@ export async function runStoreBench(config: StoreBenchConfig, progress: (text: s
     const commits = store.commitStats;
     const acksMs = await step(`store: ${int(ours.length)} of our messages marked delivered`, async () => {
       const start = nowMs();
-      await pump(ours.length, config.window, (k) => store.setStatus(p.peers[p.owner[ours[k]]], messageId(ours[k]), 'delivered'));
+      await pump(ours.length, config.window, (k) => store.setStatus(conversationId(p.peers[p.owner[ours[k]]]), messageId(ours[k]), 'delivered'));
       return nowMs() - start;
     });
     const closeStart = nowMs();
@@ -283,11 +284,11 @@ export async function runStoreBench(config: StoreBenchConfig, progress: (text: s
     const { store: reopened } = await Store.open(dataDir);
     const reopenMs = nowMs() - start;
     const lastPage = await step(`store: newest page of the ${int(config.big)}-message conversation`, () =>
-      firstAndMedian(config.repeats, () => reopened.page(bigPeer, { limit: config.pageLimit })),
+      firstAndMedian(config.repeats, () => reopened.page(conversationId(bigPeer), { limit: config.pageLimit })),
     );
     start = nowMs();
-    let page = await reopened.page(bigPeer, { limit: config.pageLimit });
-    for (let i = 0; i < config.pagesBack; i++) page = await reopened.page(bigPeer, { before: page.messages[0].id, limit: config.pageLimit });
+    let page = await reopened.page(conversationId(bigPeer), { limit: config.pageLimit });
+    for (let i = 0; i < config.pagesBack; i++) page = await reopened.page(conversationId(bigPeer), { before: page.messages[0].id, limit: config.pageLimit });
     const pagesBackMs = nowMs() - start;
     progress(`store: ${config.pagesBack} pages back (${(pagesBackMs / 1000).toFixed(1)} s)`);
     const queries = { common: COMMON_WORD, rare: RARE_WORD, prefix: 'kalo', twoWords: `${COMMON_WORD} kalo` } as const;

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../../electron/core/store/store';
 import { CRASH_PEERS } from '../fixtures/store-crash-peers';
 import { cleanUpStores, openStore, tempDataDir } from '../fixtures/store-helpers';
+import { conversationId } from '../../shared/ids';
 
 const ROUNDS = 5;
 /** How long a round may take before the test gives up on it (the child normally dies after well under a second). */
@@ -92,10 +93,10 @@ function runAndKill(dataDir: string, round: number, delayMs: number, early: bool
 async function storedMessages(store: Store): Promise<Map<string, { count: number; status?: string }>> {
   const seen = new Map<string, { count: number; status?: string }>();
   for (const [peer, key] of CRASH_PEERS.entries()) {
-    let page = await store.page(key, { limit: 500 });
+    let page = await store.page(conversationId(key), { limit: 500 });
     const all = [...page.messages];
     while (page.hasMore) {
-      page = await store.page(key, { before: page.messages[0].id, limit: 500 });
+      page = await store.page(conversationId(key), { before: page.messages[0].id, limit: 500 });
       all.unshift(...page.messages);
     }
     for (const message of all) {

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { REPAIR_MARKER } from '../../electron/core/store/recover';
 import { Store, StoreError } from '../../electron/core/store/store';
 import { cleanUpStores, contact, id, openStore, tempDataDir } from '../fixtures/store-helpers';
+import { conversationId } from '../../shared/ids';
 
 afterEach(cleanUpStores);
 
@@ -16,7 +17,7 @@ async function populated(count = 200): Promise<string> {
   const { store } = await Store.open(dataDir);
   await store.updateSettings({ displayName: 'Dora' });
   await store.saveContact(contact(PEER));
-  await Promise.all(Array.from({ length: count }, (_, i) => store.addIncoming(PEER, { id: id(i), text: `history ${i}`, sentAt: i, at: i })));
+  await Promise.all(Array.from({ length: count }, (_, i) => store.addIncoming(conversationId(PEER), { id: id(i), text: `history ${i}`, sentAt: i, at: i })));
   await store.close();
   const { store: again } = await Store.open(dataDir);
   await again.close();
@@ -33,7 +34,7 @@ async function overwrite(file: string, keepHead = 0): Promise<void> {
 /** After recovery: the store takes new messages and keeps them across a reopen. */
 async function expectWorking(store: Store, dataDir: string): Promise<void> {
   await store.saveContact(contact('e'.repeat(64)));
-  expect(await store.addIncoming('e'.repeat(64), { id: id(1), text: 'after recovery', sentAt: 1, at: 1 })).not.toBeNull();
+  expect(await store.addIncoming(conversationId('e'.repeat(64)), { id: id(1), text: 'after recovery', sentAt: 1, at: 1 })).not.toBeNull();
   await store.close();
   const { store: again, notices } = await openStore(dataDir);
   expect(notices).toEqual([]);
@@ -52,7 +53,7 @@ describe('store: damaged store recovery', () => {
     expect(notices[0]).toMatch(/repaired it, so some messages or contacts may be missing/);
     expect(await readFile(path.join(aside, 'CURRENT'), 'utf8')).toBe('garbage\x00\x01'); // the copy is untouched
     expect(store.settings()).toEqual({ displayName: 'Dora' });
-    expect((await store.page(PEER, { limit: 500 })).messages).toHaveLength(200);
+    expect((await store.page(conversationId(PEER), { limit: 500 })).messages).toHaveLength(200);
     await expectWorking(store, dataDir);
   });
 
@@ -106,7 +107,7 @@ describe('store: damaged store recovery', () => {
     const { store, notices } = await openStore(dataDir, { now: () => NOW });
     expect(notices).toEqual([expect.stringContaining(`store.damaged-${NOW}`)]);
     expect(await readdir(dataDir)).not.toContain(REPAIR_MARKER);
-    expect((await store.page(PEER, { limit: 500 })).messages).toHaveLength(200);
+    expect((await store.page(conversationId(PEER), { limit: 500 })).messages).toHaveLength(200);
   });
 
   it('a store already open elsewhere is StoreError locked, not damage: nothing is set aside', async () => {
@@ -116,7 +117,7 @@ describe('store: damaged store recovery', () => {
     expect(error).toBeInstanceOf(StoreError);
     expect(error).toMatchObject({ code: 'locked' });
     expect((await readdir(dataDir)).filter((name) => name.includes('damaged'))).toEqual([]);
-    expect((await store.page(PEER, { limit: 10 })).messages).toHaveLength(10);
+    expect((await store.page(conversationId(PEER), { limit: 10 })).messages).toHaveLength(10);
   });
 
   it('a data directory that does not exist yet is created', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ContactRecord } from '../../electron/core/store/types';
+import { contactId } from '../../shared/ids';
 import { judgeKey, keyChangeNotice, MAX_CONTACT_ADDRESSES, pinKey, rememberAddress, shownName, type ContactLookup } from '../../electron/core/trust';
 
 const BOB_KEY = 'b'.repeat(64);
@@ -7,18 +8,7 @@ const NEW_KEY = 'e'.repeat(64);
 const CAROL_KEY = 'c'.repeat(64);
 
 function secureContact(key: string, name: string, addresses: string[]): ContactRecord {
-  return {
-    peer: key,
-    mode: 'secure',
-    key,
-    peerName: name,
-    addresses,
-    firstSeen: 1,
-    verified: false,
-    keyHistory: [{ key, since: 1 }],
-    unread: 0,
-    lastActivity: 1,
-  } as ContactRecord;
+  return { id: contactId(key), mode: 'secure', key, peerName: name, addresses, firstSeen: 1, verified: false, keyHistory: [{ key, since: 1 }] };
 }
 
 function lookupOf(...contacts: ContactRecord[]): ContactLookup {
@@ -69,7 +59,7 @@ describe('contact facts', () => {
     expect(pinned.key).toBe(NEW_KEY);
     expect(pinned.verified).toBe(false);
     expect(pinned.keyHistory).toEqual([{ key: BOB_KEY, since: 1 }, { key: NEW_KEY, since: 5 }]);
-    expect(pinned.peer).toBe(BOB_KEY);
+    expect(pinned.id).toBe(BOB_KEY);
   });
 
   it('the notice says messages wait only for a verified contact, and the shown name prefers the person\'s own', () => {

@@ -3,7 +3,7 @@
  * migrations from older layouts.
  *
  * Keys are UTF-8 strings made of a one-letter namespace, then fields separated by NUL ("\x00"). Numbers are
- * fixed-width lower-case hex, so byte order is numeric order. A field that may hold any text (a peer key such as
+ * fixed-width lower-case hex, so byte order is numeric order. A field that may hold any text (an id such as
  * `plain:HOST:PORT`, a message id) is always the last field of its key, so no separator inside it can make two
  * keys collide or one range contain another's keys. Words never contain NUL (they are letters and digits).
  *
@@ -12,26 +12,31 @@
  * | `M\0layout`                          | the layout version, a decimal number      |
  * | `M\0counters`                        | `{"seq":n,"conv":n}`: the next sequence and conversation numbers |
  * | `S\0settings`                        | StoredSettings, JSON                      |
- * | `K\0<peer>`                          | ContactRecord, JSON                       |
- * | `P\0<peer>`                          | the peer's conversation number, hex       |
+ * | `K\0<contact id>`                    | ContactRecord, JSON                       |
+ * | `C\0<conversation id>`               | ConversationRecord, JSON                  |
+ * | `P\0<conversation id>`               | the conversation's number, hex            |
  * | `D\0<conv>`                          | "" : a removed conversation whose records are still being deleted |
  * | `m\0<conv>\0<seq>`                   | a message (see encodeMessage)             |
  * | `i\0<conv>\0<id>`                    | the message's `<seq>`: dedupe, status updates, paging anchors |
  * | `o\0<conv>\0<seq>`                   | "" : our message waits in the outbox      |
  * | `w\0<word>\0<seq>`                   | `<conv>`: the search index, one entry per distinct word of a message |
  *
- * `<conv>` is a conversation number (8 hex digits) given to a peer when its first message is stored: short keys
+ * `<conv>` is a conversation number (8 hex digits) given to a conversation when its first message is stored: short keys
  * for every message and index entry instead of a 64-digit key. `<seq>` (12 hex digits) is one sequence over all
  * conversations, increasing with every message stored, so a conversation's messages are in order under its
  * `m` range and search can merge conversations newest first. The distinct words of the index are found by
  * seeking over the `w` range (no separate vocabulary to keep in step).
+ *
+ * A direct conversation's id is its contact's id, so its `K`, `C` and `P` keys end in the same id. Layout 1 had
+ * no `C` records: the conversation state was part of the contact record (see migrations.ts).
  */
 import type { ClassicLevel } from 'classic-level';
 import type { MessageKind, MessageStatus } from '../../../shared/ipc/contract';
+import type { ConversationId } from '../../../shared/ids';
 import type { StoredMessage } from './types';
 
 /** The layout this code writes. A store with a higher one is refused (StoreError 'too-new'). */
-export const LAYOUT_VERSION = 1;
+export const LAYOUT_VERSION = 2;
 
 export type Db = ClassicLevel<string, string>;
 
@@ -62,8 +67,9 @@ export function seqOfKey(key: string): number {
   return parseInt(seqHexOfKey(key), 16);
 }
 
-export const contactKey = (peer: string) => `K\x00${peer}`;
-export const conversationKey = (peer: string) => `P\x00${peer}`;
+export const contactKey = (id: string) => `K\x00${id}`;
+export const conversationKey = (id: string) => `C\x00${id}`;
+export const numberKey = (id: string) => `P\x00${id}`;
 export const removalKey = (conv: string) => `D\x00${conv}`;
 export const messageKey = (conv: string, seq: string) => `m\x00${conv}\x00${seq}`;
 export const idKey = (conv: string, id: string) => `i\x00${conv}\x00${id}`;
@@ -76,7 +82,7 @@ export interface Range {
   lt: string;
 }
 
-export function namespaceRange(ns: 'S' | 'K' | 'P' | 'D' | 'm' | 'i' | 'o'): Range {
+export function namespaceRange(ns: 'S' | 'K' | 'C' | 'P' | 'D' | 'm' | 'i' | 'o'): Range {
   return { gt: `${ns}\x00`, lt: `${ns}\x01` };
 }
 
@@ -104,12 +110,13 @@ export function afterWord(word: string): string {
   return `w\x00${word}\x01`;
 }
 
-export const peerOfKey = (key: string) => key.slice(2);
+/** The id at the end of a `K`, `C` or `P` key. */
+export const idOfKey = (key: string) => key.slice(2);
 export const convOfKey = (key: string) => key.slice(2, 2 + CONV_DIGITS);
 
 /**
  * A message value: a JSON array `[id, fromMe, at, sentAt, kind, text, status, failure]` (absent ones as null).
- * An array parses and stringifies faster than an object and repeats no field names; the peer is the key's.
+ * An array parses and stringifies faster than an object and repeats no field names; the conversation is the key's.
  */
 type EncodedMessage = [string, boolean, number, number, MessageKind, string, MessageStatus | null, string | null];
 
@@ -118,9 +125,9 @@ export function encodeMessage(m: StoredMessage): string {
   return JSON.stringify(value);
 }
 
-export function decodeMessage(raw: string, peer: string): StoredMessage {
+export function decodeMessage(raw: string, conversation: ConversationId): StoredMessage {
   const [id, fromMe, at, sentAt, kind, text, status, failure] = JSON.parse(raw) as EncodedMessage;
-  const message: StoredMessage = { id, peer, fromMe, text, at, sentAt, kind };
+  const message: StoredMessage = { id, conversation, fromMe, text, at, sentAt, kind };
   if (status !== null) message.status = status;
   if (failure !== null) message.failure = failure;
   return message;
@@ -129,22 +136,4 @@ export function decodeMessage(raw: string, peer: string): StoredMessage {
 export interface Counters {
   seq: number;
   conv: number;
-}
-
-/**
- * MIGRATIONS[v] turns a layout-v store into layout v+1; a later layout adds one entry and bumps LAYOUT_VERSION.
- * A migration may take several batches, but it must be safe to run again from the start (a crash can stop it
- * half-way: the layout key is written only after it finished).
- */
-export type Migration = (db: Db) => Promise<void>;
-export const MIGRATIONS: Readonly<Record<number, Migration>> = {};
-
-/** Runs the migrations from `from` up to `to`, writing the layout version (synced) after each. */
-export async function migrate(db: Db, from: number, to: number = LAYOUT_VERSION, table: Readonly<Record<number, Migration>> = MIGRATIONS): Promise<void> {
-  for (let version = from; version < to; version++) {
-    const step = table[version];
-    if (step === undefined) throw new Error(`no migration from store layout ${version} to ${version + 1}`);
-    await step(db);
-    await db.put(LAYOUT_KEY, String(version + 1), { sync: true });
-  }
 }

@@ -1,7 +1,7 @@
 /**
  * Reading a store at open: its layout version (creating a new store, migrating an older one, refusing a newer
- * one), and the few records kept in memory: settings, contacts, conversation numbers, outboxes, removals still
- * under way, and the next sequence and conversation numbers.
+ * one), and the few records kept in memory: settings, contacts, conversations and their numbers, outboxes,
+ * removals still under way, and the next sequence and conversation numbers.
  */
 import { StoreError } from './errors';
 import {
@@ -9,24 +9,26 @@ import {
   convOfKey,
   COUNTERS_KEY,
   LAYOUT_KEY,
+  idOfKey,
   LAYOUT_VERSION,
-  migrate,
   namespaceRange,
-  peerOfKey,
   seqOfKey,
   SETTINGS_KEY,
   type Counters,
   type Db,
 } from './layout';
+import { migrate } from './migrations';
 import { NotAStore } from './recover';
 import { finishImport, parseSettings, readSettingsFile } from './settings';
-import type { ContactRecord, StoredSettings } from './types';
+import type { ContactRecord, ConversationRecord, StoredSettings } from './types';
+import { conversationId, type ConversationId } from '../../../shared/ids';
 
 export interface LoadedState {
   settings: StoredSettings;
   contacts: ContactRecord[];
-  /** [peer, conversation number in hex]. */
-  conversations: Array<[string, string]>;
+  conversations: ConversationRecord[];
+  /** [conversation id, conversation number in hex]. */
+  numbers: Array<[ConversationId, string]>;
   /** Conversation number in hex → sequence numbers of its waiting messages. */
   outboxes: Map<string, Set<number>>;
   /** Conversations removed whose records are still to be deleted. */
@@ -45,24 +47,44 @@ function parseJson(raw: string | undefined): unknown {
   }
 }
 
-function isContact(value: unknown, peer: string): value is ContactRecord {
+function isContact(value: unknown, id: string): value is ContactRecord {
   const c = value as Partial<ContactRecord> | undefined;
   return (
     typeof c === 'object' &&
     c !== null &&
-    c.peer === peer &&
+    c.id === id &&
     (c.mode === 'secure' || c.mode === 'plain') &&
     typeof c.peerName === 'string' &&
     Array.isArray(c.addresses) &&
-    Array.isArray(c.keyHistory) &&
+    Array.isArray(c.keyHistory)
+  );
+}
+
+function isConversation(value: unknown, id: string): value is ConversationRecord {
+  const c = value as Partial<ConversationRecord> | undefined;
+  return (
+    typeof c === 'object' &&
+    c !== null &&
+    c.id === id &&
+    (c.kind === 'direct' || c.kind === 'group') &&
+    Array.isArray(c.members) &&
     typeof c.unread === 'number' &&
     typeof c.lastActivity === 'number'
   );
 }
 
+async function readRecords<T>(db: Db, ns: 'K' | 'C', valid: (value: unknown, id: string) => value is T): Promise<T[]> {
+  const records: T[] = [];
+  for await (const [key, raw] of db.iterator(namespaceRange(ns))) {
+    const value = parseJson(raw);
+    if (valid(value, idOfKey(key))) records.push(value);
+  }
+  return records;
+}
+
 /** Whether any record of a Peerline store is there (after a repair that lost the layout key). */
 async function hasStoreRecords(db: Db): Promise<boolean> {
-  for (const ns of ['S', 'K', 'P', 'm'] as const) {
+  for (const ns of ['S', 'K', 'C', 'P', 'm'] as const) {
     if ((await db.keys({ ...namespaceRange(ns), limit: 1 }).all()).length > 0) return true;
   }
   return false;
@@ -113,13 +135,10 @@ export async function loadState(db: Db, opts: { dataDir: string; now: () => numb
   const settings = parseSettings(parseJson(await db.get(SETTINGS_KEY)) ?? {});
   const counters = parseJson(await db.get(COUNTERS_KEY)) as Partial<Counters> | undefined;
 
-  const contacts: ContactRecord[] = [];
-  for await (const [key, raw] of db.iterator(namespaceRange('K'))) {
-    const value = parseJson(raw);
-    if (isContact(value, peerOfKey(key))) contacts.push(value);
-  }
-  const conversations: Array<[string, string]> = [];
-  for await (const [key, conv] of db.iterator(namespaceRange('P'))) conversations.push([peerOfKey(key), conv]);
+  const contacts = await readRecords(db, 'K', isContact);
+  const conversations = await readRecords(db, 'C', isConversation);
+  const numbers: Array<[ConversationId, string]> = [];
+  for await (const [key, conv] of db.iterator(namespaceRange('P'))) numbers.push([conversationId(idOfKey(key)), conv]);
   const removals: string[] = [];
   for await (const key of db.keys(namespaceRange('D'))) removals.push(convOfKey(key));
   const outboxes = new Map<string, Set<number>>();
@@ -136,7 +155,7 @@ export async function loadState(db: Db, opts: { dataDir: string; now: () => numb
   if (opts.repaired || !valid(counters?.seq) || !valid(counters?.conv)) {
     // The counters go to disk in the same batch as the records that use them, but a repair may have lost them:
     // never hand out a sequence number, or a conversation number, that records still use.
-    for (const conv of [...conversations.map(([, c]) => c), ...removals]) {
+    for (const conv of [...numbers.map(([, c]) => c), ...removals]) {
       const [last] = await db.keys({ ...conversationRange('m', conv), reverse: true, limit: 1 }).all();
       if (last !== undefined) nextSeq = Math.max(nextSeq, seqOfKey(last) + 1);
     }
@@ -145,6 +164,6 @@ export async function loadState(db: Db, opts: { dataDir: string; now: () => numb
       if (last !== undefined) nextConv = Math.max(nextConv, parseInt(convOfKey(last), 16) + 1);
     }
   }
-  for (const conv of [...conversations.map(([, c]) => c), ...removals]) nextConv = Math.max(nextConv, parseInt(conv, 16) + 1);
-  return { settings, contacts, conversations, outboxes, removals, nextSeq, nextConv, notices };
+  for (const conv of [...numbers.map(([, c]) => c), ...removals]) nextConv = Math.max(nextConv, parseInt(conv, 16) + 1);
+  return { settings, contacts, conversations, numbers, outboxes, removals, nextSeq, nextConv, notices };
 }

@@ -31,6 +31,7 @@ import {
   type Db,
 } from './layout';
 import type { SearchHit, StoredMessage } from './types';
+import type { ConversationId } from '../../../shared/ids';
 
 /** Query words used to pick a driver; any further ones are only checked on candidates. */
 export const MAX_QUERY_WORDS = 8;
@@ -61,8 +62,8 @@ export interface SearchContext {
   db: Db;
   /** A key's pending value (see GroupCommit.read). */
   pending(key: string): string | null | undefined;
-  /** The peer of a live conversation number; undefined for a removed one. */
-  peerOf(conv: string): string | undefined;
+  /** The id of a live conversation number; undefined for a removed one. */
+  idOf(conv: string): ConversationId | undefined;
   /** Every live conversation number. */
   conversations(): Iterable<string>;
 }
@@ -238,11 +239,11 @@ export async function searchMessages(ctx: SearchContext, query: string, limit: n
       groupSize = Math.min(groupSize * 2, MAX_GROUP);
       const values = await fetchValues(ctx, group);
       for (let i = 0; i < group.length && hits.length <= limit; i++) {
-        const peer = ctx.peerOf(group[i].conv);
+        const conversation = ctx.idOf(group[i].conv);
         const raw = values[i];
-        if (peer === undefined || raw === undefined) continue;
-        const message: StoredMessage = decodeMessage(raw, peer);
-        if (message.kind === 'chat' && matchesAll(textWords(message.text), terms)) hits.push({ peer, message });
+        if (conversation === undefined || raw === undefined) continue;
+        const message: StoredMessage = decodeMessage(raw, conversation);
+        if (message.kind === 'chat' && matchesAll(textWords(message.text), terms)) hits.push({ conversation, message });
       }
     }
   } finally {

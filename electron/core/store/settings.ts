@@ -1,10 +1,12 @@
 /**
- * The person's settings as the store keeps them, and the one-time import of the settings file that held them
+ * The settings table (`S\0settings`): the person's settings as the store keeps them, and the one-time import of the settings file that held them
  * before (`<dataDir>/settings.json`, written by electron/core/settings-file.ts).
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import type { Batch } from './group-commit';
+import { SETTINGS_KEY } from './layout';
 import type { StoredSettings } from './types';
 
 /** What the person chose, kept across restarts. Absent fields fall back to the defaults of the day. */
@@ -76,4 +78,20 @@ export async function readSettingsFile(dataDir: string, now: () => number): Prom
  */
 export async function finishImport(file: string): Promise<void> {
   await fs.rename(file, file + IMPORTED_SUFFIX).catch(() => {});
+}
+
+/** The settings in memory; written whole with each change. */
+export class SettingsTable {
+  constructor(private current: StoredSettings) {}
+
+  get(): StoredSettings {
+    return { ...this.current };
+  }
+
+  /** Sets the fields given (undefined ones are left as they are), in memory and in `batch`. */
+  update(batch: Batch, change: Partial<StoredSettings>): StoredSettings {
+    this.current = mergeSettings(this.current, change);
+    batch.setLatest(SETTINGS_KEY, this.current);
+    return { ...this.current };
+  }
 }

@@ -5,6 +5,7 @@
  */
 import type { MessageKind, MessageStatus } from '../../../shared/ipc/contract';
 import type { ConnectionMode } from '../connection';
+import type { ContactId, ConversationId } from '../../../shared/ids';
 
 export interface KeyRecord {
   /** ed25519 public key, hex. */
@@ -13,14 +14,15 @@ export interface KeyRecord {
   since: number;
 }
 
+/** Who a person is. What we talk about with them is in their direct conversation (ConversationRecord). */
 export interface ContactRecord {
   /**
-   * The conversation key. Secure contacts: the public key pinned first, in hex; it stays the contact's id after
-   * an approved key change. Plain-text peers: `plain:HOST:PORT`.
+   * Secure contacts: the public key pinned first, in hex; it stays the contact's id after an approved key change.
+   * Plain-text peers: `plain:HOST:PORT`. Also the id of the direct conversation with the contact.
    */
-  peer: string;
+  id: ContactId;
   mode: ConnectionMode;
-  /** Secure contacts: the public key pinned now, hex. Equal to `peer` until the key changes. */
+  /** Secure contacts: the public key pinned now, hex. Equal to `id` until the key changes. */
   key?: string;
   /** The name the peer gives itself (its hello), or for a plain peer its address. */
   peerName: string;
@@ -34,18 +36,28 @@ export interface ContactRecord {
   keyHistory: KeyRecord[];
   /** The warning shown in the conversation since the key last changed. */
   keyChange?: { at: number; previousKey: string; key: string; needsApproval: boolean };
-  /** Conversation state that must survive restarts. */
+}
+
+/** 'direct': one contact, whose id is the conversation's; 'group' (later): several, id `group:<hex>`. */
+export type ConversationKind = 'direct' | 'group';
+
+/** A conversation and its state that must survive restarts. */
+export interface ConversationRecord {
+  id: ConversationId;
+  kind: ConversationKind;
+  /** The contacts in it besides us; a direct conversation has exactly one. */
+  members: ContactId[];
   unread: number;
   lastMessage?: { text: string; at: number; fromMe: boolean };
-  /** For ordering the list: the newest message's `at`, or when the contact was first seen. */
+  /** For ordering the list: the newest message's `at`, or when the conversation began. */
   lastActivity: number;
-  /** A read receipt the contact has not had yet (we read while it was away): the newest incoming id read. */
+  /** A read receipt a member has not had yet (we read while it was away): the newest incoming id read. */
   readReceiptOwed?: string;
 }
 
 export interface StoredMessage {
   id: string;
-  peer: string;
+  conversation: ConversationId;
   fromMe: boolean;
   text: string;
   /** When sent (ours) or received (theirs), ms since the epoch. */
@@ -80,6 +92,6 @@ export interface PageRequest {
 }
 
 export interface SearchHit {
-  peer: string;
+  conversation: ConversationId;
   message: StoredMessage;
 }

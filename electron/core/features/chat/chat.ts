@@ -1,3 +1,4 @@
+import { contactId, directConversationId, type ContactId } from '../../../../shared/ids';
 import type { ContractHandlers, Message } from '../../../../shared/ipc/contract';
 import { AppError } from '../../../../shared/ipc/result';
 import { notConnectedTo } from '../../../../shared/sentences';
@@ -39,12 +40,12 @@ export class ChatFeature {
     this.handlers = {
       'message:send': async ({ peer, text }) => this.send(peer, text),
       'message:list': async ({ peer, before, after, around, limit }) => {
-        directory.contactOf(peer);
-        const page = await store.page(peer, { before, after, around, limit }).catch(rethrowForPeople);
+        const { id } = directory.contactOf(peer);
+        const page = await store.page(directConversationId(id), { before, after, around, limit }).catch(rethrowForPeople);
         return { messages: page.messages.map(toMessage), hasMore: page.hasMore, hasNewer: page.hasNewer };
       },
       'message:typing': async ({ peer, active }) => {
-        const key = directory.trustedSessionKey(peer);
+        const key = directory.trustedSessionKey(contactId(peer));
         if (key) delivery.setTyping(key, active);
         return null;
       },
@@ -56,19 +57,21 @@ export class ChatFeature {
       'message:search': async ({ query, limit }) => {
         const { hits, more } = await store.search(query, limit);
         return {
-          results: hits.flatMap(({ peer, message }) => {
-            const contact = store.contact(peer);
-            return contact ? [{ peer, name: shownName(contact), message: toMessage(message) }] : [];
+          results: hits.flatMap(({ conversation, message }) => {
+            // A direct conversation's id is its contact's.
+            const contact = store.contact(contactId(conversation));
+            return contact ? [{ peer: conversation, name: shownName(contact), message: toMessage(message) }] : [];
           }),
           more,
         };
       },
       'conversation:mark-read': async ({ peer }) => {
         const contact = directory.contactOf(peer);
-        if (contact.unread === 0) return null;
-        const { newestIncoming } = await store.markRead(peer);
-        if (store.settings().readReceipts && newestIncoming && contact.mode === 'secure') await ledger.sendReadReceipt(peer, newestIncoming);
-        views.emitConversation(peer);
+        const conversation = directConversationId(contact.id);
+        if ((store.conversation(conversation)?.unread ?? 0) === 0) return null;
+        const { newestIncoming } = await store.markRead(conversation);
+        if (store.settings().readReceipts && newestIncoming && contact.mode === 'secure') await ledger.sendReadReceipt(contact.id, newestIncoming);
+        views.emitConversation(contact.id);
         return null;
       },
     };
@@ -80,10 +83,11 @@ export class ChatFeature {
    */
   async resumeDelivery(): Promise<void> {
     for (const message of await this.ctx.store.outbox()) {
-      const contact = this.ctx.store.contact(message.peer);
+      // Only direct conversations have an outbox yet: their id is their contact's.
+      const contact = this.ctx.store.contact(contactId(message.conversation));
       if (!contact) continue;
       if (contact.mode === 'plain') {
-        await this.ledger.changeStatus(message.peer, message.id, 'failed', 'Peerline closed before this reached the plain-text peer, who cannot be reached again.');
+        await this.ledger.changeStatus(contact.id, message.id, 'failed', 'Peerline closed before this reached the plain-text peer, who cannot be reached again.');
       } else {
         // To the pinned key only: a key awaiting approval gets nothing until the person approves it.
         this.delivery.queue(contact.key!, { id: message.id, text: message.text, sentAt: message.sentAt });
@@ -91,18 +95,19 @@ export class ChatFeature {
     }
   }
 
-  private async send(peer: string, text: string): Promise<Message> {
-    const contact = this.directory.contactOf(peer);
+  private async send(to: string, text: string): Promise<Message> {
+    const contact = this.directory.contactOf(to);
+    const peer = contact.id;
     // A plain-text peer has no identity to find again: what it does not get now, it never gets.
     if (contact.mode === 'plain' && !this.presence.onlineKey(peer)) throw new AppError('not-connected', notConnectedTo(peer));
-    const stored = await this.ctx.store.addOutgoing(peer, { id: newMessageId(), text, at: Date.now() }).catch(rethrowForPeople);
+    const stored = await this.ctx.store.addOutgoing(directConversationId(peer), { id: newMessageId(), text, at: Date.now() }).catch(rethrowForPeople);
     this.views.emitConversation(peer);
     this.reconnector.resume(peer);
     return this.handOrFail(peer, toMessage(stored));
   }
 
   /** Hands a queued message to the channel: 'sent' if written now; 'failed' with the sentence if it cannot go. */
-  private async handOrFail(peer: string, message: Message): Promise<Message> {
+  private async handOrFail(peer: ContactId, message: Message): Promise<Message> {
     try {
       if (this.ledger.hand(peer, message)) message.status = 'sent';
     } catch (err) {
@@ -113,14 +118,15 @@ export class ChatFeature {
   }
 
   /** Our chat message in this conversation, or a sentence saying there is none. */
-  private async ownMessage(peer: string, id: string) {
-    const message = await this.ctx.store.message(peer, id);
+  private async ownMessage(peer: ContactId, id: string) {
+    const message = await this.ctx.store.message(directConversationId(peer), id);
     if (!message?.fromMe || message.kind !== 'chat') throw new AppError('unknown-message', 'That message is not in this conversation.');
     return message;
   }
 
-  private async retry(peer: string, id: string): Promise<Message> {
-    const contact = this.directory.contactOf(peer);
+  private async retry(to: string, id: string): Promise<Message> {
+    const contact = this.directory.contactOf(to);
+    const peer = contact.id;
     const message = await this.ownMessage(peer, id);
     if (message.status !== 'failed') throw new AppError('invalid-request', 'Only a failed message can be sent again.');
     if (contact.mode === 'plain' && !this.presence.onlineKey(peer)) throw new AppError('not-connected', notConnectedTo(peer));
@@ -128,14 +134,14 @@ export class ChatFeature {
     return this.handOrFail(peer, queued);
   }
 
-  private async cancel(peer: string, id: string): Promise<void> {
-    this.directory.contactOf(peer);
+  private async cancel(to: string, id: string): Promise<void> {
+    const peer = this.directory.contactOf(to).id;
     const message = await this.ownMessage(peer, id);
     if (message.status !== 'queued' && message.status !== 'failed') {
       throw new AppError('message-not-cancellable', 'This message has already gone to the peer, so it cannot be taken back.');
     }
     this.ledger.withdraw(peer, id);
-    await this.ctx.store.remove(peer, id);
+    await this.ctx.store.remove(directConversationId(peer), id);
     this.ctx.events.emit('message:removed', { peer, id });
     this.views.emitConversation(peer);
   }

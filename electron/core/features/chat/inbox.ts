@@ -1,3 +1,4 @@
+import { directConversationId } from '../../../../shared/ids';
 import { newMessageId } from '../../message-id';
 import type { ContactDirectory } from '../contacts/directory';
 import type { FeatureContext } from '../context';
@@ -28,7 +29,7 @@ export class ChatInbox implements Inbox {
     await this.ctx.steps.chain.settled(key);
     const peer = this.directory.peerOf(key);
     const now = Date.now();
-    const stored = await this.ctx.store.addIncoming(peer, { id: chat.id ?? newMessageId(now), text: chat.text, sentAt: chat.sentAt ?? now, at: now });
+    const stored = await this.ctx.store.addIncoming(directConversationId(peer), { id: chat.id ?? newMessageId(now), text: chat.text, sentAt: chat.sentAt ?? now, at: now });
     if (!stored) return;
     this.presence.stopTyping(peer);
     this.ctx.events.emit('message:received', toMessage(stored));

@@ -1,3 +1,4 @@
+import { directConversationId, type ContactId } from '../../../../shared/ids';
 import type { Message } from '../../../../shared/ipc/contract';
 import { notConnectedTo } from '../../../../shared/sentences';
 import { UserError } from '../../errors';
@@ -35,7 +36,7 @@ export class ChatLedger {
    * nothing), or for a plain-text peer's connection. Read after any wait: the key may have changed meanwhile.
    * True if written now.
    */
-  hand(peer: string, message: Pick<StoredMessage, 'id' | 'text' | 'sentAt'>): boolean {
+  hand(peer: ContactId, message: Pick<StoredMessage, 'id' | 'text' | 'sentAt'>): boolean {
     const contact = this.directory.contactOf(peer);
     const key = contact.mode === 'plain' ? this.presence.onlineKey(peer) : contact.key!;
     if (key === null) throw new UserError('not-connected', notConnectedTo(peer));
@@ -43,26 +44,26 @@ export class ChatLedger {
   }
 
   /** Takes a waiting message back from the channel (cancelled, or its contact removed). */
-  withdraw(peer: string, id: string): void {
+  withdraw(peer: ContactId, id: string): void {
     const key = this.directory.contactOf(peer).key;
     if (key) this.delivery.unqueue(key, id);
   }
 
   /** The contact's waiting messages leave `fromKey`'s queue for `toKey`'s, in order: only the pinned key gets them. */
-  async moveOutbox(peer: string, fromKey: string, toKey: string): Promise<void> {
-    for (const message of await this.ctx.store.outbox(peer)) {
+  async moveOutbox(peer: ContactId, fromKey: string, toKey: string): Promise<void> {
+    for (const message of await this.ctx.store.outbox(directConversationId(peer))) {
       this.delivery.unqueue(fromKey, message.id);
       this.delivery.queue(toKey, { id: message.id, text: message.text, sentAt: message.sentAt });
     }
   }
 
-  async addNotice(peer: string, text: string): Promise<void> {
-    const notice = await this.ctx.store.addNotice(peer, text, Date.now());
+  async addNotice(peer: ContactId, text: string): Promise<void> {
+    const notice = await this.ctx.store.addNotice(directConversationId(peer), text, Date.now());
     this.ctx.events.emit('message:received', toMessage(notice));
   }
 
-  async changeStatus(peer: string, id: string, status: 'queued' | 'delivered' | 'failed', failure?: string): Promise<Message | null> {
-    const stored = await this.ctx.store.setStatus(peer, id, status, failure === undefined ? undefined : { failure });
+  async changeStatus(peer: ContactId, id: string, status: 'queued' | 'delivered' | 'failed', failure?: string): Promise<Message | null> {
+    const stored = await this.ctx.store.setStatus(directConversationId(peer), id, status, failure === undefined ? undefined : { failure });
     if (!stored) return null;
     // The store never moves a message back (an ack after a read receipt): tell what it holds.
     this.ctx.events.emit('message:status-changed', { peer, id, status: stored.status!, ...(stored.failure !== undefined && { failure: stored.failure }) });
@@ -72,17 +73,18 @@ export class ChatLedger {
 
   /**
    * Tells the contact we have read up to `upTo` now, or, while it is away (or only a key awaiting approval is
-   * there), the next time it connects: the receipt is kept with the contact until it goes.
+   * there), the next time it connects: the receipt is kept with the conversation until it goes.
    */
-  async sendReadReceipt(peer: string, upTo: string): Promise<void> {
+  async sendReadReceipt(peer: ContactId, upTo: string): Promise<void> {
     const { store } = this.ctx;
+    const conversation = directConversationId(peer);
     const key = this.directory.trustedSessionKey(peer);
     const sent = key !== null && store.settings().readReceipts === true && this.delivery.sendRead(key, upTo);
-    const owed = store.contact(peer)?.readReceiptOwed;
+    const owed = store.conversation(conversation)?.readReceiptOwed;
     if (sent && owed !== undefined) {
-      await store.updateContact(peer, ({ readReceiptOwed: _sent, ...contact }) => contact);
+      await store.updateConversation(conversation, ({ readReceiptOwed: _sent, ...rest }) => rest);
     } else if (!sent && owed !== upTo) {
-      await store.updateContact(peer, (contact) => ({ ...contact, readReceiptOwed: upTo }));
+      await store.updateConversation(conversation, (current) => ({ ...current, readReceiptOwed: upTo }));
     }
   }
 
@@ -90,8 +92,8 @@ export class ChatLedger {
    * "sent" is not worth a disk sync: after a crash the message is resent, which is what "sent" promises anyway.
    * It is told at once, unless the message is already further along (a resend of one whose ack was lost).
    */
-  private onSent(peer: string, id: string): void {
-    void this.ctx.store.setStatus(peer, id, 'sent').then((stored) => {
+  private onSent(peer: ContactId, id: string): void {
+    void this.ctx.store.setStatus(directConversationId(peer), id, 'sent').then((stored) => {
       if (stored?.status !== 'sent') return;
       this.ctx.events.emit('message:status-changed', { peer, id, status: 'sent' });
       // Written to a plain-text peer, a message has gone as far as it can: it no longer counts as waiting.
@@ -99,8 +101,8 @@ export class ChatLedger {
     }, (err) => this.ctx.events.raise(err));
   }
 
-  private async onRead(peer: string, upTo: string): Promise<void> {
-    const read = await this.ctx.store.markReadUpTo(peer, upTo);
+  private async onRead(peer: ContactId, upTo: string): Promise<void> {
+    const read = await this.ctx.store.markReadUpTo(directConversationId(peer), upTo);
     for (const id of read) this.ctx.events.emit('message:status-changed', { peer, id, status: 'read' });
     // A receipt can retire messages whose ack was lost: the waiting count changes.
     if (read.length > 0) this.views.emitConversation(peer);

@@ -1,5 +1,6 @@
 import type { ContractHandlers, Conversation } from '../../../../shared/ipc/contract';
 import { AppError } from '../../../../shared/ipc/result';
+import { directConversationId, type ContactId } from '../../../../shared/ids';
 import type { Reconnector } from '../../reconnector';
 import { pinKey, shownName } from '../../trust';
 import type { ChatLedger } from '../chat/ledger';
@@ -32,32 +33,40 @@ export class ContactsFeature {
     this.handlers = {
       'contact:verify': async ({ peer, verified }) => {
         const contact = directory.contactOf(peer);
+        const { id } = contact;
         if (contact.mode !== 'secure') throw new AppError('invalid-request', 'A plain-text peer has no key to verify.');
         if (verified && contact.keyChange?.needsApproval) throw new AppError('invalid-request', 'Approve the new key before you mark this contact verified.');
         // Having compared safety numbers, the person has seen the key change through: its warning can go.
-        await intake.changeContact(peer, ({ keyChange, ...rest }) => (verified ? { ...rest, verified } : { ...rest, ...(keyChange && { keyChange }), verified }));
-        return views.conversation(peer);
+        await intake.changeContact(id, ({ keyChange, ...rest }) => (verified ? { ...rest, verified } : { ...rest, ...(keyChange && { keyChange }), verified }));
+        return views.conversation(id);
       },
       // On the new key's chain: its session's steps (connected, left) are the ones this must not interleave with.
-      'contact:approve-key': async ({ peer }) => chain.run(directory.contactOf(peer).keyChange?.key ?? peer, () => this.approveKey(peer)),
-      'contact:dismiss-key-change': async ({ peer }) => chain.run(directory.contactOf(peer).keyChange?.key ?? peer, () => this.dismissKeyChange(peer)),
+      'contact:approve-key': async ({ peer }) => {
+        const { id, keyChange } = directory.contactOf(peer);
+        return chain.run(keyChange?.key ?? id, () => this.approveKey(id));
+      },
+      'contact:dismiss-key-change': async ({ peer }) => {
+        const { id, keyChange } = directory.contactOf(peer);
+        return chain.run(keyChange?.key ?? id, () => this.dismissKeyChange(id));
+      },
       'contact:rename': async ({ peer, name }) => {
-        directory.contactOf(peer);
-        await intake.changeContact(peer, ({ localName: _previous, ...contact }) => (name === null ? contact : { ...contact, localName: name }));
-        return views.conversation(peer);
+        const { id } = directory.contactOf(peer);
+        await intake.changeContact(id, ({ localName: _previous, ...contact }) => (name === null ? contact : { ...contact, localName: name }));
+        return views.conversation(id);
       },
       'contact:remove': async ({ peer }) => {
         // In the contact's chain, so that a session being taken in meanwhile finishes first and is then closed.
-        await chain.run(directory.contactOf(peer).key ?? peer, () => this.removeContact(peer));
+        const { id, key } = directory.contactOf(peer);
+        await chain.run(key ?? id, () => this.removeContact(id));
         return null;
       },
     };
   }
 
-  private async removeContact(peer: string): Promise<void> {
+  private async removeContact(peer: ContactId): Promise<void> {
     this.directory.contactOf(peer);
     this.reconnector.untrack(peer);
-    for (const message of await this.ctx.store.outbox(peer)) this.ledger.withdraw(peer, message.id);
+    for (const message of await this.ctx.store.outbox(directConversationId(peer))) this.ledger.withdraw(peer, message.id);
     const key = this.presence.onlineKey(peer);
     if (key) await this.ctx.node.disconnect(key).catch(() => {});
     for (const [unapproved, owner] of this.directory.unapprovedKeys) if (owner === peer) this.directory.unapprovedKeys.delete(unapproved);
@@ -70,7 +79,7 @@ export class ContactsFeature {
    * Puts the warning away. For a key that awaited approval this keeps the old key: the new one is turned away
    * (its session closed), and the messages keep waiting for the key the person verified.
    */
-  private async dismissKeyChange(peer: string): Promise<Conversation> {
+  private async dismissKeyChange(peer: ContactId): Promise<Conversation> {
     const { keyChange } = this.directory.contactOf(peer);
     if (!keyChange) throw new AppError('invalid-request', 'There is no key-change warning to put away for this contact.');
     await this.intake.changeContact(peer, ({ keyChange: _seen, ...contact }) => contact);
@@ -81,7 +90,7 @@ export class ContactsFeature {
     return this.views.conversation(peer);
   }
 
-  private async approveKey(peer: string): Promise<Conversation> {
+  private async approveKey(peer: ContactId): Promise<Conversation> {
     const contact = this.directory.contactOf(peer);
     const change = contact.keyChange;
     if (!change?.needsApproval) throw new AppError('invalid-request', 'There is no new key to approve for this contact.');

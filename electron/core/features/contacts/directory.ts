@@ -1,4 +1,5 @@
 import { AppError } from '../../../../shared/ipc/result';
+import { contactId, type ContactId } from '../../../../shared/ids';
 import type { ConnectionMode } from '../../connection';
 import type { Store } from '../../store/store';
 import type { ContactRecord } from '../../store/types';
@@ -7,7 +8,7 @@ import type { PresenceBoard } from '../presence/presence';
 
 /** A contact as scripts see it (`peerline --json`'s `contacts`). */
 export interface ContactSummary {
-  peer: string;
+  peer: ContactId;
   name: string;
   mode: ConnectionMode;
   addresses: string[];
@@ -22,41 +23,42 @@ export interface ContactSummary {
  */
 export class ContactDirectory {
   /** Keys not pinned to any contact that still speak for one: a verified contact's new key awaiting approval. */
-  readonly unapprovedKeys = new Map<string, string>();
+  readonly unapprovedKeys = new Map<string, ContactId>();
 
   constructor(
     private readonly store: Store,
     private readonly presence: PresenceBoard,
   ) {
     for (const contact of store.contacts()) {
-      if (contact.keyChange?.needsApproval) this.unapprovedKeys.set(contact.keyChange.key, contact.peer);
+      if (contact.keyChange?.needsApproval) this.unapprovedKeys.set(contact.keyChange.key, contact.id);
     }
   }
 
   /** The contact a session key speaks for: its id, or the key itself for someone not yet stored. */
-  peerOf(key: string): string {
-    return this.store.contactByKey(key)?.peer ?? this.unapprovedKeys.get(key) ?? key;
+  peerOf(key: string): ContactId {
+    return this.store.contactByKey(key)?.id ?? this.unapprovedKeys.get(key) ?? contactId(key);
   }
 
+  /** The contact a request names (the contract's `peer`), or a sentence saying there is none. */
   contactOf(peer: string): ContactRecord {
-    const contact = this.store.contact(peer);
+    const contact = this.store.contact(contactId(peer));
     if (!contact) throw new AppError('unknown-peer', 'There is no conversation with that peer.');
     return contact;
   }
 
   /** The open session's key, unless it is a key awaiting approval: that one is told nothing about us. */
-  trustedSessionKey(peer: string): string | null {
+  trustedSessionKey(peer: ContactId): string | null {
     const key = this.presence.onlineKey(peer);
     return key !== null && !this.unapprovedKeys.has(key) ? key : null;
   }
 
   summaries(): ContactSummary[] {
     return this.store.contacts().map((contact) => ({
-      peer: contact.peer,
+      peer: contact.id,
       name: shownName(contact),
       mode: contact.mode,
       addresses: contact.addresses,
-      online: this.presence.onlineKey(contact.peer) !== null,
+      online: this.presence.onlineKey(contact.id) !== null,
       verified: contact.verified,
     }));
   }

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { contactId, directConversationId, type ContactId } from '../../../../shared/ids';
 import type { ConnectionMode } from '../../connection';
 import type { PeerInfo } from '../../peer-node';
 import type { Reconnector } from '../../reconnector';
@@ -16,8 +17,8 @@ export interface SessionEvents {
   disconnected: [{ peer: string; reason: string }];
 }
 
-export function newContact(peer: string, mode: ConnectionMode, peerName: string, now: number): ContactRecord {
-  return { peer, mode, peerName, addresses: [], firstSeen: now, verified: false, keyHistory: [], unread: 0, lastActivity: now };
+export function newContact(id: ContactId, mode: ConnectionMode, peerName: string, now: number): ContactRecord {
+  return { id, mode, peerName, addresses: [], firstSeen: now, verified: false, keyHistory: [] };
 }
 
 /**
@@ -50,7 +51,7 @@ export class SessionIntake {
   }
 
   /** Changes a stored contact from its record as it is when written (see `Store.updateContact`), and tells the UI. */
-  async changeContact(peer: string, change: (current: ContactRecord) => ContactRecord): Promise<void> {
+  async changeContact(peer: ContactId, change: (current: ContactRecord) => ContactRecord): Promise<void> {
     await this.ctx.store.updateContact(peer, change);
     this.views.emitConversation(peer);
   }
@@ -60,20 +61,22 @@ export class SessionIntake {
     const now = Date.now();
     if (info.mode === 'plain') {
       // A plain server we dialed before has the same name again (its address): its conversation goes on.
-      if (store.contact(info.peer)) await store.updateContact(info.peer, (c) => ({ ...c, addresses: [info.address] }));
-      else await store.saveContact({ ...newContact(info.peer, 'plain', info.address, now), addresses: [info.address] });
+      const id = contactId(info.peer);
+      if (store.contact(id)) await store.updateContact(id, (c) => ({ ...c, addresses: [info.address] }));
+      else await store.saveContact({ ...newContact(id, 'plain', info.address, now), addresses: [info.address] });
       return this.cameOnline(info, info.peer);
     }
     const key = info.peer;
     const name = info.name ?? key.slice(0, 8);
-    const awaitingApproval = store.contact(this.directory.unapprovedKeys.get(key) ?? '');
+    const owner = this.directory.unapprovedKeys.get(key);
+    const awaitingApproval = owner === undefined ? undefined : store.contact(owner);
     const verdict = awaitingApproval
       ? { kind: 'known' as const, contact: awaitingApproval }
       : judgeKey(store, key, info.direction === 'outbound' ? info.dialAddress : null, (k) => k !== key && this.ctx.node.isConnected(k));
     if (verdict.kind === 'new') {
-      await store.saveContact({ ...newContact(key, 'secure', name, now), key, keyHistory: [{ key, since: now }], addresses: [info.dialAddress] });
+      await store.saveContact({ ...newContact(contactId(key), 'secure', name, now), key, keyHistory: [{ key, since: now }], addresses: [info.dialAddress] });
     } else if (verdict.kind === 'known') {
-      await store.updateContact(verdict.contact.peer, (c) => ({ ...c, peerName: name, addresses: rememberAddress(c.addresses, info.dialAddress) }));
+      await store.updateContact(verdict.contact.id, (c) => ({ ...c, peerName: name, addresses: rememberAddress(c.addresses, info.dialAddress) }));
     } else {
       await this.onKeyChanged(verdict.contact, key, name, info.dialAddress, now);
     }
@@ -93,23 +96,24 @@ export class SessionIntake {
     const previousKey = contact.key!;
     const needsApproval = contact.verified;
     const keyChange = { at: now, previousKey, key, needsApproval };
-    await this.changeContact(contact.peer, (current) => ({
+    await this.changeContact(contact.id, (current) => ({
       ...(needsApproval ? current : pinKey(current, key, now)),
       keyChange,
       peerName: name,
       addresses: rememberAddress(current.addresses, address),
     }));
-    if (needsApproval) this.directory.unapprovedKeys.set(key, contact.peer);
-    await this.ledger.addNotice(contact.peer, keyChangeNotice(shownName(contact), needsApproval));
-    if (!needsApproval) await this.ledger.moveOutbox(contact.peer, previousKey, key);
+    if (needsApproval) this.directory.unapprovedKeys.set(key, contact.id);
+    await this.ledger.addNotice(contact.id, keyChangeNotice(shownName(contact), needsApproval));
+    if (!needsApproval) await this.ledger.moveOutbox(contact.id, previousKey, key);
   }
 
   private cameOnline(info: PeerInfo, key: string): void {
-    this.presence.cameOnline(info.peer, key);
-    this.views.emitConversation(info.peer);
+    const peer = contactId(info.peer);
+    this.presence.cameOnline(peer, key);
+    this.views.emitConversation(peer);
     this.sessions.emit('connected', info);
-    const owed = this.ctx.store.contact(info.peer)?.readReceiptOwed;
-    if (owed !== undefined) void this.ledger.sendReadReceipt(info.peer, owed).catch((err) => this.ctx.events.raise(err));
+    const owed = this.ctx.store.conversation(directConversationId(peer))?.readReceiptOwed;
+    if (owed !== undefined) void this.ledger.sendReadReceipt(peer, owed).catch((err) => this.ctx.events.raise(err));
   }
 
   private onDisconnected(key: string, reason: string, byPeerUser: boolean): void {
@@ -118,7 +122,7 @@ export class SessionIntake {
     if (!this.presence.wentOffline(peer, key, reason)) return;
     const contact = store.contact(peer);
     // A plain-text connection that said nothing (a port scan, a probe) leaves no conversation behind.
-    if (contact?.mode === 'plain' && contact.lastMessage === undefined) {
+    if (contact?.mode === 'plain' && store.conversation(directConversationId(peer))?.lastMessage === undefined) {
       this.presence.forget(peer);
       void store.removeContact(peer).then(() => events.emit('conversation:removed', { peer }), (err) => events.raise(err));
       return;

@@ -2,6 +2,7 @@ import type { ContractHandlers, Conversation, Message } from '../../../../shared
 import { fingerprintOf } from '../../identity';
 import type { Reconnector } from '../../reconnector';
 import { safetyNumber } from '../../safety-number';
+import { contactId, directConversationId } from '../../../../shared/ids';
 import type { ContactRecord, StoredMessage } from '../../store/types';
 import { shownName } from '../../trust';
 import type { ContactDirectory } from '../contacts/directory';
@@ -15,9 +16,13 @@ const MAX_KEY_FACTS = 1_024;
 
 type ViewHandlers = Pick<ContractHandlers, 'conversation:list' | 'peer:list'>;
 
-/** A stored message as the contract carries it: a copy, since callers set its status before answering. */
+/**
+ * A stored message as the contract carries it: a copy, since callers set its status before answering, with its
+ * conversation as `peer` (a direct conversation's id is its contact's), in the order scripts have always seen.
+ */
 export function toMessage(stored: StoredMessage): Message {
-  return { ...stored };
+  const { id, conversation, ...rest } = stored;
+  return { id, peer: conversation, ...rest };
 }
 
 /**
@@ -53,7 +58,7 @@ export class ConversationViews {
 
   /** Tells the UIs what the contact's conversation looks like now. */
   emitConversation(peer: string): void {
-    const contact = this.ctx.store.contact(peer);
+    const contact = this.ctx.store.contact(contactId(peer));
     if (contact) this.ctx.events.emit('peer:updated', this.toConversation(contact));
   }
 
@@ -68,14 +73,16 @@ export class ConversationViews {
   }
 
   private toConversation(contact: ContactRecord): Conversation {
-    const presence = this.presence.peek(contact.peer);
+    const { id } = contact;
+    const conversation = this.ctx.store.conversation(directConversationId(id));
+    const presence = this.presence.peek(id);
     const online = presence?.onlineKey != null;
-    const state = online ? 'online' : this.reconnector.dialing(contact.peer) ? 'connecting' : 'offline';
-    const nextRetryAt = online ? undefined : this.reconnector.nextRetryAt(contact.peer);
-    const shownKey = contact.key ?? contact.peer;
-    const last = contact.lastMessage;
+    const state = online ? 'online' : this.reconnector.dialing(id) ? 'connecting' : 'offline';
+    const nextRetryAt = online ? undefined : this.reconnector.nextRetryAt(id);
+    const shownKey = contact.key ?? id;
+    const last = conversation?.lastMessage;
     return {
-      peer: contact.peer,
+      peer: id,
       mode: contact.mode,
       name: shownName(contact),
       peerName: contact.peerName,
@@ -83,13 +90,13 @@ export class ConversationViews {
       address: contact.addresses[0] ?? '',
       ...(contact.mode === 'secure' && this.factsOf(shownKey)),
       state,
-      unread: contact.unread,
+      unread: conversation?.unread ?? 0,
       ...(last && { lastMessage: { ...last, text: last.text.slice(0, PREVIEW_CHARS) } }),
       typing: presence?.typing ?? false,
       ...(presence?.lastReason !== undefined && !online && { lastReason: presence.lastReason }),
       verified: contact.verified,
       ...(nextRetryAt !== undefined && { nextRetryAt }),
-      queued: this.ctx.store.queuedCount(contact.peer),
+      queued: this.ctx.store.queuedCount(directConversationId(id)),
       ...(contact.keyChange && {
         keyChange: {
           at: contact.keyChange.at,
