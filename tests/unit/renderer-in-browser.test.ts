@@ -297,7 +297,8 @@ describe.skipIf(!ready)('the renderer in a browser, against a stand-in backend',
 
   it('marks read only once the page is in and the view is at the newest, not while it loads', async () => {
     const page = await openApp();
-    await fake(page, (control) => (control.delays['message:list'] = 600));
+    // The page takes long enough that a loaded machine still looks while it is loading.
+    await fake(page, (control) => (control.delays['message:list'] = 2_500));
     await openConversation(page, 'Bob');
     await page.waitForTimeout(300);
     expect(await calls(page, 'message:list')).toHaveLength(1);
