@@ -13,7 +13,7 @@ const common = { bundle: true, platform: 'node', target: 'node20', format: 'esm'
 // it imports is bundled, so a devDependency can never be needed at run time.
 const electronMain = { ...common, format: 'cjs', target: 'node22', packages: undefined, external: ['electron', ...Object.keys(dependencies)] };
 // The preload runs sandboxed: its `require` knows `electron` and little else, so everything else is bundled into
-// this one file (tests/unit/preload-bundle.test.ts checks it requires nothing but `electron`).
+// this one file (tests/preload/preload-bundle.test.ts checks it requires nothing but `electron`).
 const electronPreload = { ...common, format: 'cjs', target: 'chrome130', packages: undefined, external: ['electron'] };
 
 await Promise.all([

@@ -76,7 +76,7 @@ function foldCodePoint(char: string): string {
 
 /**
  * Every word of `text` with where it stands in the original text, for highlighting. `word` is the whole folded
- * word (not cut to MAX_WORD_LENGTH); the words agree with `textWords` (tests/unit/store-words.test.ts).
+ * word (not cut to MAX_WORD_LENGTH); the words agree with `textWords` (tests/shared/store-words.test.ts).
  */
 export function wordSpans(text: string): WordSpan[] {
   const spans: WordSpan[] = [];

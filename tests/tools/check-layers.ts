@@ -1,7 +1,7 @@
 /**
  * The layering check (DESIGN §1), in the spirit of VS Code's layer rules: a layer is a folder, and an import
  * may only point down the layer list or sideways inside its own layer. `checkLayers(root)` scans the source
- * files under `root` and returns every import that crosses wrongly; tests/unit/layering.test.ts runs it on the
+ * files under `root` and returns every import that crosses wrongly; tests/tools/layering.test.ts runs it on the
  * repository (an empty list passes) and on fixture trees that prove each rule fails.
  *
  * Imports are found by a small tokenizer, not a regex over the text, so `require('electron')` inside a
