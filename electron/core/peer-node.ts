@@ -6,13 +6,12 @@ import {
   DEFAULT_LISTEN_HOST,
   DEFAULT_PORT,
   DEFAULT_TIMEOUTS,
-  MAX_NAME_BYTES,
   PROTOCOL_VERSION,
   type PeerLimits,
   type PeerTimeouts,
 } from '../../shared/protocol/limits';
 import { ByeReason, type HelloMessage } from '../../shared/protocol/messages';
-import { NAME_EMPTY, NAME_TOO_LONG, notConnectedTo } from '../../shared/sentences';
+import { nameProblem, notConnectedTo } from '../../shared/validation';
 import type { ChannelHandlers, ChannelSession, ChannelSpec, RegisteredChannel } from './channels';
 import type { Connection, ConnectionMode } from './connection';
 import { admissionRefusal } from './admission';
@@ -45,10 +44,9 @@ export interface NodeEvents {
 }
 
 function validName(name: string): string {
-  const trimmed = name.trim();
-  if (!trimmed) throw new UserError('invalid-name', NAME_EMPTY);
-  if (Buffer.byteLength(trimmed) > MAX_NAME_BYTES) throw new UserError('invalid-name', NAME_TOO_LONG);
-  return trimmed;
+  const problem = nameProblem(name);
+  if (problem !== null) throw new UserError('invalid-name', problem);
+  return name.trim();
 }
 
 /**

@@ -1,5 +1,6 @@
 import { useEffect, useId, useMemo, useRef, type FormEvent, type KeyboardEvent } from 'react';
 import { utf8ByteLength } from '../../shared/bytes';
+import { MESSAGE_TOO_LONG } from '../../shared/validation';
 import { MAX_TEXT_BYTES } from '../../shared/protocol/limits';
 import { createTypingNotifier } from '../state/typing';
 import { selectTypingReachesPeer } from '../state/selectors';
@@ -99,7 +100,7 @@ export function Composer({ peer }: { peer: string }) {
       </button>
       {tooLong && (
         <p id={errorId} className="composer-error" role="alert">
-          The message is too long: at most {MAX_TEXT_BYTES / 1024} KiB.
+          {MESSAGE_TOO_LONG}
         </p>
       )}
     </form>

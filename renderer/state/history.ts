@@ -5,6 +5,7 @@
  * paging forward drops the oldest end, and the flags `hasMore` / `hasNewer` say which way more is to be had.
  */
 import type { Message, MessageStatus } from '../../shared/ipc/contract';
+import { statusAfter } from '../../shared/status';
 import type { Arrived, ArrivedStatus, LocalMessage, PageKind, PeerMessages } from './types';
 
 /** At most this many stored messages of one conversation are held at once. */
@@ -57,9 +58,7 @@ export function laterStatus(current: MessageStatus | undefined, next: MessageSta
  * (delivered, read) never goes back.
  */
 export function statusAfterEvent(current: MessageStatus | undefined, next: MessageStatus | undefined): MessageStatus | undefined {
-  if (next === undefined || current === 'read') return current ?? next;
-  if (current === 'delivered' && next !== 'read') return current;
-  return next;
+  return next === undefined ? current : statusAfter(current, next);
 }
 
 /** A message with a new status; the failure reason stays only while it is failed. */

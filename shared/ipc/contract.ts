@@ -5,8 +5,7 @@
  * request is validated with these schemas before it reaches `AppService`.
  */
 import { z } from 'zod';
-import { utf8ByteLength } from '../bytes';
-import { MAX_NAME_BYTES, MAX_TEXT_BYTES } from '../protocol/limits';
+import { MESSAGE_EMPTY, MESSAGE_TOO_LONG, messageProblem, NAME_EMPTY, NAME_TOO_LONG, nameProblem } from '../validation';
 import type { EventChannel, InvokeChannel } from './channels';
 import { ERROR_CODES } from './result';
 
@@ -20,12 +19,12 @@ const Empty = z.object({}).strict();
 const DisplayName = z
   .string()
   .trim()
-  .min(1, 'A name cannot be empty.')
-  .refine((name) => utf8ByteLength(name) <= MAX_NAME_BYTES, `A name can be at most ${MAX_NAME_BYTES} bytes.`);
+  .min(1, NAME_EMPTY)
+  .refine((name) => nameProblem(name) === null, NAME_TOO_LONG);
 const MessageText = z
   .string()
-  .min(1, 'The message is empty.')
-  .refine((text) => utf8ByteLength(text) <= MAX_TEXT_BYTES, `The message is too long: at most ${MAX_TEXT_BYTES / 1024} KiB.`);
+  .min(1, MESSAGE_EMPTY)
+  .refine((text) => messageProblem(text) === null, MESSAGE_TOO_LONG);
 
 export const IdentitySchema = z.object({
   /** The public key in hex. */

@@ -7,7 +7,7 @@ import { ContactsTable } from '../../electron/core/store/contacts';
 import { ConversationsTable } from '../../electron/core/store/conversations';
 import type { Batch } from '../../electron/core/store/group-commit';
 import { contactKey, conversationKey, decodeMessage, encodeMessage, idOfKey, messageKey, numberKey, seqHex } from '../../electron/core/store/layout';
-import { nextStatus } from '../../electron/core/store/messages';
+import { statusAfter } from '../../shared/status';
 import { splitContactV1 } from '../../electron/core/store/migrations';
 import { waits } from '../../electron/core/store/outbox';
 import { mergeSettings, parseSettings } from '../../electron/core/store/settings';
@@ -51,11 +51,11 @@ describe('store layout', () => {
 
 describe('store rules', () => {
   it('a status never goes back from read, nor from delivered except to read', () => {
-    expect(nextStatus('read', 'delivered')).toBe('read');
-    expect(nextStatus('delivered', 'sent')).toBe('delivered');
-    expect(nextStatus('delivered', 'read')).toBe('read');
-    expect(nextStatus('sent', 'delivered')).toBe('delivered');
-    expect(nextStatus('failed', 'queued')).toBe('queued');
+    expect(statusAfter('read', 'delivered')).toBe('read');
+    expect(statusAfter('delivered', 'sent')).toBe('delivered');
+    expect(statusAfter('delivered', 'read')).toBe('read');
+    expect(statusAfter('sent', 'delivered')).toBe('delivered');
+    expect(statusAfter('failed', 'queued')).toBe('queued');
     expect(['queued', 'sent', 'delivered', 'read', 'failed'].filter((s) => waits(s as never))).toEqual(['queued', 'sent']);
   });
 

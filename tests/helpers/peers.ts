@@ -7,7 +7,7 @@ import { ChatDelivery, checkText, type ChatEvents, type Inbox, type OutgoingChat
 import { loadOrCreateIdentity } from '../../electron/core/identity';
 import { newMessageId } from '../../electron/core/message-id';
 import { PeerNode, type NodeEvents, type PeerNodeOptions } from '../../electron/core/peer-node';
-import { notConnectedTo } from '../../shared/sentences';
+import { notConnectedTo } from '../../shared/validation';
 import { MemoryInbox, type ReceivedChat } from './memory-inbox';
 
 const cleanups: Array<() => Promise<void>> = [];

@@ -10,7 +10,6 @@ import type { StoreIo } from './io';
 import { conversationRange, decodeMessage, encodeMessage, idKey, MAX_SEQ, messageKey, seqHex, seqOfKey } from './layout';
 import { indexMessage, unindexMessage } from './search-index';
 import type { MessagePage, PageRequest, StoredMessage } from './types';
-import type { MessageStatus } from '../../../shared/ipc/contract';
 
 /** Most messages in one page: the contract's limit; bounds one read. */
 export const MAX_PAGE_LIMIT = 500;
@@ -25,15 +24,6 @@ export interface Found {
   message: StoredMessage;
 }
 
-/**
- * The status a message gets when `requested` arrives while it is `current`. Acks and read receipts can race each
- * other and a resend: a message never goes back from read, nor from delivered except to read.
- */
-export function nextStatus(current: MessageStatus | undefined, requested: MessageStatus): MessageStatus {
-  if (current === 'read') return 'read';
-  if (current === 'delivered' && requested !== 'read') return 'delivered';
-  return requested;
-}
 
 export class MessagesTable {
   constructor(

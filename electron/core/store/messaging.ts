@@ -9,7 +9,8 @@ import type { ContactsTable } from './contacts';
 import type { ConversationsTable, Numbered } from './conversations';
 import { StoreError } from './errors';
 import type { StoreIo } from './io';
-import { nextStatus, type MessagesTable } from './messages';
+import { statusAfter } from '../../../shared/status';
+import type { MessagesTable } from './messages';
 import { waits, type OutboxTable } from './outbox';
 import type { StoredMessage } from './types';
 import type { MessageStatus } from '../../../shared/ipc/contract';
@@ -81,7 +82,7 @@ export class Messaging {
     const found = this.messages.find(numbered, messageId);
     if (numbered === undefined || found === null || !found.message.fromMe || found.message.kind !== 'chat') return null;
     const current = found.message;
-    const status2 = nextStatus(current.status, status);
+    const status2 = statusAfter(current.status, status);
     const failure = status2 === 'failed' ? opts.failure : undefined;
     if (status2 === current.status && failure === current.failure) {
       await this.io.commit.whenWritten(found.key);

@@ -215,7 +215,7 @@ export class Store {
   }
 
   /**
-   * Changes our message's status (see `nextStatus` for the ones ignored). Delivered, read and failed leave the
+   * Changes our message's status (see `statusAfter` in shared/status.ts for the ones ignored). Delivered, read and failed leave the
    * outbox, and so does sent for a plain-text peer; queued (a retry) rejoins it where the message always was.
    * Synced, except 'sent'. Null for an unknown id, or one that is not our chat message.
    */

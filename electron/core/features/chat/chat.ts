@@ -1,7 +1,7 @@
 import { contactId, directConversationId, type ContactId } from '../../../../shared/ids';
 import type { ContractHandlers, Message } from '../../../../shared/ipc/contract';
 import { AppError } from '../../../../shared/ipc/result';
-import { notConnectedTo } from '../../../../shared/sentences';
+import { notConnectedTo } from '../../../../shared/validation';
 import { UserError } from '../../errors';
 import { newMessageId } from '../../message-id';
 import type { Reconnector } from '../../reconnector';

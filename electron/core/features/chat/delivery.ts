@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { fromHex, toHex } from '../../../../shared/bytes';
-import { MAX_ACK_IDS, MAX_TEXT_BYTES, MAX_TIMESTAMP_MS, MESSAGE_ID_BYTES } from '../../../../shared/protocol/limits';
-import { MESSAGE_EMPTY, MESSAGE_TOO_LONG, notConnectedTo } from '../../../../shared/sentences';
+import { MAX_ACK_IDS, MAX_TIMESTAMP_MS, MESSAGE_ID_BYTES } from '../../../../shared/protocol/limits';
+import { messageProblem, notConnectedTo } from '../../../../shared/validation';
 import type { ChannelSession } from '../../channels';
 import { UserError } from '../../errors';
 import type { PeerNode } from '../../peer-node';
@@ -55,8 +55,8 @@ export interface ChatEvents {
 
 /** The text of a message the person wants to send, checked before it is stored. */
 export function checkText(text: string): void {
-  if (text.length === 0) throw new UserError('invalid-message', MESSAGE_EMPTY);
-  if (Buffer.byteLength(text) > MAX_TEXT_BYTES) throw new UserError('invalid-message', MESSAGE_TOO_LONG);
+  const problem = messageProblem(text);
+  if (problem !== null) throw new UserError('invalid-message', problem);
 }
 
 /** A message id or a time that the codec could not encode is the caller's bug: a RangeError, now, not at resend. */

@@ -1,6 +1,6 @@
 import { directConversationId, type ContactId } from '../../../../shared/ids';
 import type { Message } from '../../../../shared/ipc/contract';
-import { notConnectedTo } from '../../../../shared/sentences';
+import { notConnectedTo } from '../../../../shared/validation';
 import { UserError } from '../../errors';
 import type { StoredMessage } from '../../store/types';
 import type { ContactDirectory } from '../contacts/directory';

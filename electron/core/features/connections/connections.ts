@@ -1,7 +1,7 @@
 import type { ContractHandlers, Conversation } from '../../../../shared/ipc/contract';
 import { AppError } from '../../../../shared/ipc/result';
 import { parsePeerAddress } from '../../../../shared/address';
-import { notConnectedTo } from '../../../../shared/sentences';
+import { notConnectedTo } from '../../../../shared/validation';
 import type { ConnectionMode } from '../../connection';
 import { Reconnector } from '../../reconnector';
 import type { ContactDirectory } from '../contacts/directory';
