@@ -25,6 +25,11 @@ export function conversationId(value: string): ConversationId {
   return value as ConversationId;
 }
 
+/** `value` as a session key: a key a session proved (hex), a contact's pinned key, or `plain:HOST:PORT`. */
+export function sessionKey(value: string): SessionKey {
+  return value as SessionKey;
+}
+
 /** The id of the direct conversation with `contact`: the contact's own id. */
 export function directConversationId(contact: ContactId): ConversationId {
   return (contact as string) as ConversationId;

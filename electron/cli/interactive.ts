@@ -6,7 +6,7 @@ import type { Conversation, EventPayload, Message, RequestOf, ResponseOf } from 
 import { dispatch } from '../../shared/ipc/dispatch';
 import type { ConnectionMode } from '../core/connection';
 import type { AppService } from '../core/app-service';
-import type { PeerInfo } from '../core/peer-node';
+import type { ContactSession } from '../core/app-service';
 import { USAGE } from './args';
 import { terminalBlock, terminalLine } from './terminal';
 
@@ -75,7 +75,7 @@ export async function runInteractive(service: AppService, io: { input: Readable;
     if (!contact) return terminalLine(fallback ?? peer);
     return terminalLine(contact.mode === 'plain' && contact.localName === undefined ? contact.peer : contact.name);
   };
-  const describe = (info: PeerInfo, peer: string) =>
+  const describe = (info: ContactSession, peer: string) =>
     info.mode === 'secure'
       ? `${nameOf(peer, info.name ?? info.peer.slice(0, 8))} at ${info.address} (encrypted, fingerprint ${info.fingerprint})`
       : `${info.address} (plain text, UNENCRYPTED)`;
@@ -145,7 +145,7 @@ export async function runInteractive(service: AppService, io: { input: Readable;
 
   // Only the person picks who their lines go to (/connect, /to): a peer that dials in never becomes current.
   service.sessions.on('connected', (info) => {
-    const peer = service.peerOf(info.peer);
+    const peer = info.peer;
     print(`* connected: ${describe(info, peer)}`);
     if (info.direction === 'inbound' && peer !== current) {
       const name = nameOf(peer, info.name ?? info.peer.slice(0, 8));
@@ -316,11 +316,11 @@ export async function runInteractive(service: AppService, io: { input: Readable;
           else print(...shown.map(contactLine));
         });
       case '/peers': {
-        const peers = node.peers();
+        const peers = service.openSessions();
         if (peers.length === 0) return print('* no peers connected');
         return print(
           ...peers.map((info) => {
-            const peer = service.peerOf(info.peer);
+            const peer = info.peer;
             const number = contacts.has(peer) ? `${numberOf(peer)}.` : '-';
             return `  ${number} ${describe(info, peer)}${peer === current ? '  <- current' : ''}`;
           }),

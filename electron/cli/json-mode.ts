@@ -4,7 +4,7 @@ import type { InvokeChannel } from '../../shared/ipc/channels';
 import type { Message, RequestOf, ResponseOf } from '../../shared/ipc/contract';
 import { dispatch } from '../../shared/ipc/dispatch';
 import type { AppService } from '../core/app-service';
-import type { PeerInfo } from '../core/peer-node';
+import type { ContactSession } from '../core/app-service';
 
 /** The most history one `history` command answers with; page back with `before` for more. */
 const HISTORY_PAGE_LIMIT = 500;
@@ -33,8 +33,8 @@ export function runJsonMode(
 ): Promise<void> {
   const node = service.node;
   const emit = eventSink(io.output, io.maxPendingBytes ?? MAX_PENDING_OUTPUT_BYTES);
-  const peerOf = (info: PeerInfo) => ({
-    peer: service.peerOf(info.peer),
+  const peerOf = (info: ContactSession) => ({
+    peer: info.peer,
     address: info.address,
     dialAddress: info.dialAddress,
     mode: info.mode,
@@ -148,7 +148,7 @@ export function runJsonMode(
         case 'contacts':
           return emit({ event: 'contacts', contacts: service.contactSummaries() });
         case 'peers':
-          return emit({ event: 'peers', peers: node.peers().map(peerOf) });
+          return emit({ event: 'peers', peers: service.openSessions().map(peerOf) });
         case 'quit':
           void quit();
           return;

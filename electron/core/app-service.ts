@@ -10,7 +10,7 @@ import { ChatLedger } from './features/chat/ledger';
 import { ConnectionsFeature, createReconnector } from './features/connections/connections';
 import { ContactsFeature } from './features/contacts/contacts';
 import { ContactDirectory, type ContactSummary } from './features/contacts/directory';
-import { SessionIntake, type SessionEvents } from './features/contacts/sessions';
+import { SessionIntake, type ContactSession, type SessionEvents } from './features/contacts/sessions';
 import { EventHub, SessionSteps, type FeatureContext } from './features/context';
 import { ConversationViews } from './features/conversations/views';
 import { PresenceBoard } from './features/presence/presence';
@@ -21,7 +21,7 @@ import type { Reconnector } from './reconnector';
 import { Store, StoreError } from './store/store';
 
 export type { ContactSummary } from './features/contacts/directory';
-export type { SessionEvents } from './features/contacts/sessions';
+export type { ContactSession, SessionEvents } from './features/contacts/sessions';
 
 export interface AppServiceOptions {
   dataDir: string;
@@ -128,14 +128,14 @@ export class AppService {
     return this.closing;
   }
 
-  /** The contact a session key speaks for: its id, or the key itself for someone not yet stored. */
-  peerOf(key: string): string {
-    return this.directory.peerOf(key);
-  }
-
   /** What went wrong while opening, in sentences for the person (a damaged store set aside, say). */
   startupNotices(): string[] {
     return [...this.notices];
+  }
+
+  /** The open sessions, each named by the contact it speaks for. */
+  openSessions(): ContactSession[] {
+    return this.node.peers().map((info) => ({ ...info, peer: this.directory.peerOf(info.peer) }));
   }
 
   contactSummaries(): ContactSummary[] {

@@ -4,6 +4,7 @@
  * session then speaks the channels both peers list in their hellos. The connection core knows sessions and
  * channels, never a feature's message kinds: a feature's new message touches only that feature's files.
  */
+import type { SessionKey } from '../../shared/ids';
 import type { ConnectionMode } from './session-state';
 
 export interface ChannelCodec<M> {
@@ -32,7 +33,7 @@ export interface ChannelSpec<M> {
 /** One channel of one session, as the feature that owns the channel sees it. */
 export interface ChannelSession<M> {
   /** The session's key: the remote public key in hex, or `plain:HOST:PORT` for a plain-text peer. */
-  readonly key: string;
+  readonly key: SessionKey;
   readonly mode: ConnectionMode;
   /** The session is open: it carries messages. */
   readonly open: boolean;

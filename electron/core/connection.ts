@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { formatAddress } from '../../shared/address';
+import type { SessionKey } from '../../shared/ids';
 import { ByeReason, type ByeReasonCode, type HelloMessage } from '../../shared/protocol/messages';
 import type { ChannelSession, RegisteredChannel } from './channels';
 import type { DialError } from './errors';
@@ -24,7 +25,7 @@ export abstract class Connection extends EventEmitter<ConnectionEvents> {
   abstract readonly mode: ConnectionMode;
   state: SessionState = 'connecting';
   /** `plain:HOST:PORT` or the remote public key in hex; null until a secure handshake finishes. */
-  peerKey: string | null = null;
+  peerKey: SessionKey | null = null;
   remoteHello: HelloMessage | null = null;
   /** Set when the connection ends before it opened: why the dial failed. */
   failure: DialError | null = null;

@@ -1,5 +1,6 @@
 import net, { type Socket } from 'node:net';
 import { formatAddress } from '../../shared/address';
+import type { SessionKey } from '../../shared/ids';
 import type { Connection, ConnectionMode } from './connection';
 import { classifyDialError, DialError } from './errors';
 import type { InboundOptions } from './inbound';
@@ -17,7 +18,7 @@ export interface DialRequest {
   /** Hands the new connection to the node, which takes its session in. */
   track: (connection: Connection) => void;
   /** The peer's current session once ours opened: the tie-break may have kept another one. */
-  current: (key: string) => Connection | undefined;
+  current: (key: SessionKey) => Connection | undefined;
 }
 
 /**

@@ -1,10 +1,11 @@
 import { formatAddress } from '../../shared/address';
+import type { SessionKey } from '../../shared/ids';
 import type { Connection, ConnectionMode, Direction } from './connection';
 import { fingerprintOf } from './identity';
 
 export interface PeerInfo {
   /** The session key: `plain:HOST:PORT`, or the verified public key in hex. */
-  peer: string;
+  peer: SessionKey;
   mode: ConnectionMode;
   direction: Direction;
   /** The remote socket, `host:port`. */

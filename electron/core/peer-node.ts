@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import net, { type Socket } from 'node:net';
 import { formatAddress } from '../../shared/address';
+import { sessionKey, type SessionKey } from '../../shared/ids';
 import {
   DEFAULT_LIMITS,
   DEFAULT_LISTEN_HOST,
@@ -38,7 +39,7 @@ export interface PeerNodeOptions {
 export interface NodeEvents {
   connected: [PeerInfo];
   /** `byPeerUser`: the person at the other end disconnected on purpose, so we should not dial back on our own. */
-  disconnected: [{ peer: string; reason: string; byPeerUser: boolean }];
+  disconnected: [{ peer: SessionKey; reason: string; byPeerUser: boolean }];
   /** Something worth telling an operator that is not an event of a peer: refused connections, limits. */
   log: [string];
 }
@@ -70,7 +71,7 @@ export class PeerNode extends EventEmitter<NodeEvents> {
   private readonly connections = new Set<Connection>();
   private readonly pendingSockets = new Set<Socket>();
   /** Each peer's current session, by session key. */
-  private readonly current = new Map<string, Connection>();
+  private readonly current = new Map<SessionKey, Connection>();
   private readonly channels = new Map<string, RegisteredChannel>();
   private closing = false;
   private closed: Promise<void> | null = null;
@@ -87,8 +88,9 @@ export class PeerNode extends EventEmitter<NodeEvents> {
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
   }
 
-  get id(): string {
-    return this.identity.id;
+  /** Our public key in hex: the session key other peers know us by. */
+  get id(): SessionKey {
+    return sessionKey(this.identity.id);
   }
 
   get listeningHost(): string {
@@ -125,7 +127,7 @@ export class PeerNode extends EventEmitter<NodeEvents> {
   }
 
   /** `channel` on the peer's current session, if one is open and speaks it. */
-  session<M>(key: string, channel: ChannelSpec<M>): ChannelSession<M> | null {
+  session<M>(key: SessionKey, channel: ChannelSpec<M>): ChannelSession<M> | null {
     const connection = this.openConnection(key);
     return connection?.speaks(channel.name) ? connection.channel<M>(channel.name) : null;
   }
@@ -165,7 +167,7 @@ export class PeerNode extends EventEmitter<NodeEvents> {
   }
 
   /** Whether a session with `peer` is open now. */
-  isConnected(peer: string): boolean {
+  isConnected(peer: SessionKey): boolean {
     return this.openConnection(peer) !== null;
   }
 
@@ -188,7 +190,7 @@ export class PeerNode extends EventEmitter<NodeEvents> {
     return infoOf(connection);
   }
 
-  async disconnect(peer: string): Promise<void> {
+  async disconnect(peer: SessionKey): Promise<void> {
     const connection = this.current.get(peer);
     if (!connection) throw new UserError('not-connected', notConnectedTo(peer));
     await connection.close('closed by the user', ByeReason.UserClosed);
@@ -252,7 +254,7 @@ export class PeerNode extends EventEmitter<NodeEvents> {
   }
 
   /** The peer's session, if one is open. */
-  private openConnection(peer: string): Connection | null {
+  private openConnection(peer: SessionKey): Connection | null {
     const connection = this.current.get(peer);
     return connection?.state === 'open' ? connection : null;
   }

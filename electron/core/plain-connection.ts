@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { sessionKey } from '../../shared/ids';
 import { LineDecoder } from '../../shared/protocol/line-decoder';
 import { PLAIN_IDLE_FLUSH_MS, type PeerLimits, type PeerTimeouts } from '../../shared/protocol/limits';
 import { BASE_CHANNEL } from '../../shared/protocol/messages';
@@ -34,7 +35,7 @@ export class PlainConnection extends Connection {
     this.lineChannel = lineChannelOf(opts.channels);
     this.budget = new InboundBudget(opts.limits, { pause: () => socket.pause(), resume: () => socket.resume() });
     const received = opts.received;
-    this.peerKey = `plain:${this.remoteAddress}`;
+    this.peerKey = sessionKey(`plain:${this.remoteAddress}`);
     socket.on('data', (chunk: Buffer) => this.onBytes(chunk));
     socket.on('end', () => {
       this.deliverPartialLine();

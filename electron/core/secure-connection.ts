@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import NoiseSecretStream from '@hyperswarm/secret-stream';
 import { bytesEqual, toHex } from '../../shared/bytes';
+import { sessionKey } from '../../shared/ids';
 import { encodeChannelFrame, encodeMessage } from '../../shared/protocol/codec';
 import type { PeerLimits, PeerTimeouts } from '../../shared/protocol/limits';
 import { ByeReason, type ByeReasonCode, type HelloMessage, type SessionMessage } from '../../shared/protocol/messages';
@@ -97,7 +98,7 @@ export class SecureConnection extends Connection {
       this.abort('connected to itself', new DialError('handshake', 'That address is this Peerline itself.'));
       return;
     }
-    this.peerKey = toHex(remoteKey);
+    this.peerKey = sessionKey(toHex(remoteKey));
     this.write({ ...this.opts.localHello(), capabilities: this.protocol.offer() });
     this.startKeepAlive();
   }

@@ -3,6 +3,7 @@
  * address later is a key change, shown in the conversation, never merged silently. A verified contact's new key
  * waits for the person's approval before any message goes to it.
  */
+import type { SessionKey } from '../../shared/ids';
 import type { ContactRecord } from './store/types';
 
 /** How many dialable addresses a contact remembers, most recent first. */
@@ -17,7 +18,7 @@ export type KeyVerdict =
   | { kind: 'new' };
 
 export interface ContactLookup {
-  contactByKey(key: string): ContactRecord | undefined;
+  contactByKey(key: SessionKey): ContactRecord | undefined;
   contacts(): ContactRecord[];
 }
 
@@ -27,7 +28,7 @@ export interface ContactLookup {
  * key. A session someone else dialed never counts: its listening port is only what it claims, so anyone sharing
  * the contact's IP address (the same machine, the same NAT) could otherwise pass for the contact with a new key.
  */
-export function judgeKey(lookup: ContactLookup, key: string, dialedAddress: string | null, isOnline: (key: string) => boolean): KeyVerdict {
+export function judgeKey(lookup: ContactLookup, key: SessionKey, dialedAddress: string | null, isOnline: (key: SessionKey) => boolean): KeyVerdict {
   const pinned = lookup.contactByKey(key);
   if (pinned) return { kind: 'known', contact: pinned };
   if (dialedAddress === null) return { kind: 'new' };
@@ -43,7 +44,7 @@ export function rememberAddress(addresses: readonly string[], address: string): 
 }
 
 /** Pins `key` as the contact's key from `now` on, and clears the verified mark: the person has not compared it. */
-export function pinKey(contact: ContactRecord, key: string, now: number): ContactRecord {
+export function pinKey(contact: ContactRecord, key: SessionKey, now: number): ContactRecord {
   return { ...contact, key, verified: false, keyHistory: [...contact.keyHistory, { key, since: now }] };
 }
 

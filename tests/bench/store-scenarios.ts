@@ -24,7 +24,7 @@ import type { ContactRecord } from '../../electron/core/store/types';
 import { int, ms, ratio, renderTable, writeJson, type Row } from './report';
 import { seededRandom } from '../helpers/random';
 import { nowMs, summarize, withPeakRss } from './stats';
-import { contactId, conversationId } from '../../shared/ids';
+import { contactId, conversationId, sessionKey } from '../../shared/ids';
 
 export interface StoreBenchConfig {
   messages: number;
@@ -166,7 +166,7 @@ async function firstAndMedian(repeats: number, run: () => Promise<unknown>): Pro
 }
 
 function contactFor(peer: string): ContactRecord {
-  return { id: contactId(peer), mode: 'secure', peerName: `bench ${peer.slice(-4)}`, addresses: ['127.0.0.1:8000'], firstSeen: 0, verified: false, keyHistory: [{ key: peer, since: 0 }] };
+  return { id: contactId(peer), mode: 'secure', peerName: `bench ${peer.slice(-4)}`, addresses: ['127.0.0.1:8000'], firstSeen: 0, verified: false, keyHistory: [{ key: sessionKey(peer), since: 0 }] };
 }
 
 /** The bare baseline of the inserts: the same messages as chained batches of `window` messages, synced. */

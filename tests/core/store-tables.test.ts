@@ -12,7 +12,7 @@ import { splitContactV1 } from '../../electron/core/store/migrations';
 import { waits } from '../../electron/core/store/outbox';
 import { mergeSettings, parseSettings } from '../../electron/core/store/settings';
 import type { ContactRecord, StoredMessage } from '../../electron/core/store/types';
-import { contactId, conversationId, directConversationId } from '../../shared/ids';
+import { contactId, conversationId, directConversationId, sessionKey } from '../../shared/ids';
 
 /** A batch that records what the tables write through `setLatest`. */
 function recordingBatch(): { batch: Batch; latest: Map<string, unknown> } {
@@ -21,10 +21,11 @@ function recordingBatch(): { batch: Batch; latest: Map<string, unknown> } {
 }
 
 const A = contactId('a'.repeat(64));
-const KEY2 = 'c'.repeat(64);
+const A_KEY = sessionKey(A);
+const KEY2 = sessionKey('c'.repeat(64));
 
 function contact(fields: Partial<ContactRecord> = {}): ContactRecord {
-  return { id: A, mode: 'secure', key: A, peerName: 'Ann', addresses: [], firstSeen: 1, verified: false, keyHistory: [{ key: A, since: 1 }], ...fields };
+  return { id: A, mode: 'secure', key: A_KEY, peerName: 'Ann', addresses: [], firstSeen: 1, verified: false, keyHistory: [{ key: A_KEY, since: 1 }], ...fields };
 }
 
 function chat(text: string, at: number, fromMe = false): StoredMessage {
@@ -79,10 +80,10 @@ describe('store rules', () => {
 describe('contacts table', () => {
   it('finds a secure contact by its current key only, and forgets the old key after a change', () => {
     const table = new ContactsTable([contact()]);
-    expect(table.byKey(A)?.id).toBe(A);
+    expect(table.byKey(A_KEY)?.id).toBe(A);
     const { batch, latest } = recordingBatch();
     table.put(batch, contact({ key: KEY2 }));
-    expect(table.byKey(A)).toBeUndefined();
+    expect(table.byKey(A_KEY)).toBeUndefined();
     expect(table.byKey(KEY2)?.id).toBe(A);
     expect(latest.get(contactKey(A))).toMatchObject({ key: KEY2 });
     table.delete(batch, A);
@@ -93,7 +94,7 @@ describe('contacts table', () => {
     const plain = contactId('plain:10.0.0.1:80');
     const table = new ContactsTable([{ ...contact(), id: plain, mode: 'plain', key: undefined, keyHistory: [] }]);
     expect(table.get(plain)?.mode).toBe('plain');
-    expect(table.byKey(plain)).toBeUndefined();
+    expect(table.byKey(sessionKey(plain))).toBeUndefined();
   });
 });
 

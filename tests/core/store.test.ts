@@ -8,7 +8,7 @@ import { MAX_CANDIDATES, MAX_PREFIX_WORDS } from '../../electron/core/store/sear
 import { Store, StoreError } from '../../electron/core/store/store';
 import type { StoredMessage } from '../../electron/core/store/types';
 import { cleanUpStores, contact, freshStore, id, openStore, reopen, tempDataDir } from '../fixtures/store-helpers';
-import { contactId, conversationId } from '../../shared/ids';
+import { contactId, conversationId, sessionKey } from '../../shared/ids';
 
 afterEach(cleanUpStores);
 
@@ -312,13 +312,13 @@ describe('store: contacts and conversation state', () => {
 
   it('contactByKey finds a secure contact by its current key; contacts() is ordered by activity and hands out frozen records', async () => {
     const { store } = await freshStore();
-    await store.saveContact(contact(A, { key: 'c'.repeat(64), firstSeen: 1 }));
+    await store.saveContact(contact(A, { key: sessionKey('c'.repeat(64)), firstSeen: 1 }));
     await store.saveContact(contact(B, { firstSeen: 2 }));
     await store.saveContact(contact('plain:10.0.0.2:8000', { firstSeen: 3 }));
-    expect(store.contactByKey('c'.repeat(64))?.id).toBe(A);
-    expect(store.contactByKey(A)).toBeUndefined();
-    expect(store.contactByKey(B)?.id).toBe(B);
-    expect(store.contactByKey('plain:10.0.0.2:8000')).toBeUndefined();
+    expect(store.contactByKey(sessionKey('c'.repeat(64)))?.id).toBe(A);
+    expect(store.contactByKey(sessionKey(A))).toBeUndefined();
+    expect(store.contactByKey(sessionKey(B))?.id).toBe(B);
+    expect(store.contactByKey(sessionKey('plain:10.0.0.2:8000'))).toBeUndefined();
     expect(store.contacts().map((c) => c.id)).toEqual(['plain:10.0.0.2:8000', B, A]);
     // The order is the conversations' activity: a message moves its contact to the front.
     await store.addIncoming(A, { id: id(1), text: 'hi', sentAt: 4, at: 4 });

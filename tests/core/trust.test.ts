@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { ContactRecord } from '../../electron/core/store/types';
-import { contactId } from '../../shared/ids';
+import { contactId, sessionKey, type SessionKey } from '../../shared/ids';
 import { judgeKey, keyChangeNotice, MAX_CONTACT_ADDRESSES, pinKey, rememberAddress, shownName, type ContactLookup } from '../../electron/core/trust';
 
-const BOB_KEY = 'b'.repeat(64);
-const NEW_KEY = 'e'.repeat(64);
-const CAROL_KEY = 'c'.repeat(64);
+const BOB_KEY = sessionKey('b'.repeat(64));
+const NEW_KEY = sessionKey('e'.repeat(64));
+const CAROL_KEY = sessionKey('c'.repeat(64));
 
-function secureContact(key: string, name: string, addresses: string[]): ContactRecord {
+function secureContact(key: SessionKey, name: string, addresses: string[]): ContactRecord {
   return { id: contactId(key), mode: 'secure', key, peerName: name, addresses, firstSeen: 1, verified: false, keyHistory: [{ key, since: 1 }] };
 }
 
@@ -42,7 +42,7 @@ describe('judging a key (trust on first use)', () => {
 
   it('a new key at an address no contact has is someone new; a plain-text contact there has no key to change', () => {
     expect(judgeKey(lookupOf(bob), NEW_KEY, '10.0.0.9:8000', nobodyOnline)).toEqual({ kind: 'new' });
-    const plain = { ...secureContact('plain:10.0.0.2:8000', '10.0.0.2:8000', ['10.0.0.2:8000']), mode: 'plain', key: undefined } as ContactRecord;
+    const plain = { ...secureContact(sessionKey('plain:10.0.0.2:8000'), '10.0.0.2:8000', ['10.0.0.2:8000']), mode: 'plain', key: undefined } as ContactRecord;
     expect(judgeKey(lookupOf(plain), NEW_KEY, '10.0.0.2:8000', nobodyOnline)).toEqual({ kind: 'new' });
   });
 });

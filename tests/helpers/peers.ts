@@ -7,6 +7,7 @@ import { ChatDelivery, checkText, type ChatEvents, type Inbox, type OutgoingChat
 import { loadOrCreateIdentity } from '../../electron/core/identity';
 import { newMessageId } from '../../electron/core/message-id';
 import { PeerNode, type NodeEvents, type PeerNodeOptions } from '../../electron/core/peer-node';
+import { sessionKey } from '../../shared/ids';
 import { notConnectedTo } from '../../shared/validation';
 import { MemoryInbox, type ReceivedChat } from './memory-inbox';
 
@@ -54,15 +55,15 @@ export async function startPeer(name: string, opts: Partial<PeerNodeOptions> & {
     chat,
     send(key: string, text: string): string {
       checkText(text);
-      if (!node.isConnected(key)) throw new UserError('not-connected', notConnectedTo(key));
+      if (!node.isConnected(sessionKey(key))) throw new UserError('not-connected', notConnectedTo(key));
       const id = newMessageId();
-      chat.queue(key, { id, text, sentAt: Date.now() });
+      chat.queue(sessionKey(key), { id, text, sentAt: Date.now() });
       return id;
     },
-    queue: (key: string, outgoing: OutgoingChat) => chat.queue(key, outgoing),
-    unqueue: (key: string, id: string) => chat.unqueue(key, id),
-    setTyping: (key: string, active: boolean) => chat.setTyping(key, active),
-    sendRead: (key: string, upTo: string) => chat.sendRead(key, upTo),
+    queue: (key: string, outgoing: OutgoingChat) => chat.queue(sessionKey(key), outgoing),
+    unqueue: (key: string, id: string) => chat.unqueue(sessionKey(key), id),
+    setTyping: (key: string, active: boolean) => chat.setTyping(sessionKey(key), active),
+    sendRead: (key: string, upTo: string) => chat.sendRead(sessionKey(key), upTo),
   });
   await node.listen();
   cleanups.push(() => node.close());

@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { contactKey, LAYOUT_KEY, LAYOUT_VERSION, type Db } from '../../electron/core/store/layout';
 import { MIGRATIONS, splitContactV1 } from '../../electron/core/store/migrations';
 import type { Store } from '../../electron/core/store/store';
-import { contactId, conversationId } from '../../shared/ids';
+import { contactId, conversationId, sessionKey } from '../../shared/ids';
 import { cleanUpStores, openStore, reopen, tempDataDir } from '../fixtures/store-helpers';
 import { V1 } from '../fixtures/store-v1-expected';
 
@@ -53,9 +53,9 @@ async function expectAllOfV1(store: Store): Promise<void> {
     });
   }
   // Bob's key changed: his current key finds him, his first key (his id) no longer does.
-  expect(store.contactByKey(V1.ids.C)?.id).toBe(V1.ids.B);
-  expect(store.contactByKey(V1.ids.B)).toBeUndefined();
-  expect(store.contactByKey(V1.ids.A)?.id).toBe(V1.ids.A);
+  expect(store.contactByKey(sessionKey(V1.ids.C))?.id).toBe(V1.ids.B);
+  expect(store.contactByKey(sessionKey(V1.ids.B))).toBeUndefined();
+  expect(store.contactByKey(sessionKey(V1.ids.A))?.id).toBe(V1.ids.A);
 
   for (const { contact } of V1.contacts) {
     const id = conversationId(contact.peer);

@@ -6,7 +6,7 @@
 import type { Batch } from './group-commit';
 import { contactKey } from './layout';
 import type { ContactRecord } from './types';
-import type { ContactId } from '../../../shared/ids';
+import { sessionKey, type ContactId, type SessionKey } from '../../../shared/ids';
 
 /** Freezes a plain record and everything in it, so that a caller's edit of a record it was handed throws. */
 export function deepFreeze<T>(value: T): T {
@@ -17,13 +17,14 @@ export function deepFreeze<T>(value: T): T {
   return value;
 }
 
-function secureKeyOf(record: ContactRecord): string | undefined {
-  return record.mode === 'secure' ? (record.key ?? record.id) : undefined;
+function secureKeyOf(record: ContactRecord): SessionKey | undefined {
+  // Before any key change the key pinned is the one the contact's id was made from.
+  return record.mode === 'secure' ? (record.key ?? sessionKey(record.id)) : undefined;
 }
 
 export class ContactsTable {
   private readonly byId = new Map<ContactId, ContactRecord>();
-  private readonly idByKey = new Map<string, ContactId>();
+  private readonly idByKey = new Map<SessionKey, ContactId>();
 
   constructor(records: Iterable<ContactRecord>) {
     for (const record of records) this.remember(record);
@@ -34,7 +35,7 @@ export class ContactsTable {
   }
 
   /** A secure contact by the key it uses now (`key`, or `id` before any key change). */
-  byKey(key: string): ContactRecord | undefined {
+  byKey(key: SessionKey): ContactRecord | undefined {
     const id = this.idByKey.get(key);
     return id === undefined ? undefined : this.byId.get(id);
   }

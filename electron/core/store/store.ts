@@ -32,7 +32,7 @@ import { searchMessages } from './search-index';
 import { SettingsTable } from './settings';
 import type { ContactRecord, ConversationRecord, MessagePage, PageRequest, SearchHit, StoredMessage, StoredSettings } from './types';
 import type { MessageStatus } from '../../../shared/ipc/contract';
-import { directConversationId, type ContactId, type ConversationId } from '../../../shared/ids';
+import { directConversationId, type ContactId, type ConversationId, type SessionKey } from '../../../shared/ids';
 
 export { StoreError } from './errors';
 export type { StoreFailure } from './errors';
@@ -135,7 +135,7 @@ export class Store {
   }
 
   /** A secure contact by the key it uses now (`key`, or `id` before any key change). */
-  contactByKey(key: string): ContactRecord | undefined {
+  contactByKey(key: SessionKey): ContactRecord | undefined {
     return this.contactsTable.byKey(key);
   }
 

@@ -5,11 +5,11 @@
  */
 import type { MessageKind, MessageStatus } from '../../../shared/ipc/contract';
 import type { ConnectionMode } from '../connection';
-import type { ContactId, ConversationId } from '../../../shared/ids';
+import type { ContactId, ConversationId, SessionKey } from '../../../shared/ids';
 
 export interface KeyRecord {
-  /** ed25519 public key, hex. */
-  key: string;
+  /** ed25519 public key, hex: the session key the contact proves. */
+  key: SessionKey;
   /** When this key was pinned, ms since the epoch. */
   since: number;
 }
@@ -23,7 +23,7 @@ export interface ContactRecord {
   id: ContactId;
   mode: ConnectionMode;
   /** Secure contacts: the public key pinned now, hex. Equal to `id` until the key changes. */
-  key?: string;
+  key?: SessionKey;
   /** The name the peer gives itself (its hello), or for a plain peer its address. */
   peerName: string;
   /** The name the person gave this contact. */
@@ -35,7 +35,7 @@ export interface ContactRecord {
   /** Every key pinned for this contact, oldest first; the last is `key`. */
   keyHistory: KeyRecord[];
   /** The warning shown in the conversation since the key last changed. */
-  keyChange?: { at: number; previousKey: string; key: string; needsApproval: boolean };
+  keyChange?: { at: number; previousKey: SessionKey; key: SessionKey; needsApproval: boolean };
 }
 
 /** 'direct': one contact, whose id is the conversation's; 'group' (later): several, id `group:<hex>`. */

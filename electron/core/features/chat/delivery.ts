@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { fromHex, toHex } from '../../../../shared/bytes';
+import type { SessionKey } from '../../../../shared/ids';
 import { MAX_ACK_IDS, MAX_TIMESTAMP_MS, MESSAGE_ID_BYTES } from '../../../../shared/protocol/limits';
 import { messageProblem, notConnectedTo } from '../../../../shared/validation';
 import type { ChannelSession } from '../../channels';
@@ -40,16 +41,16 @@ export interface OutgoingChat {
  * id it already has, without keeping it twice. Plain-text chats have no id, and no acknowledgement.
  */
 export interface Inbox {
-  receive(key: string, chat: InboundChat): Promise<void>;
+  receive(key: SessionKey, chat: InboundChat): Promise<void>;
 }
 
 export interface ChatEvents {
   /** Written to the peer's session (not yet acknowledged). */
-  sent: [{ peer: string; id: string }];
-  delivered: [{ peer: string; id: string }];
-  typing: [{ peer: string; active: boolean }];
+  sent: [{ peer: SessionKey; id: string }];
+  delivered: [{ peer: SessionKey; id: string }];
+  typing: [{ peer: SessionKey; active: boolean }];
   /** A read receipt: `peer` has read every message of ours up to and including `upTo`. */
-  read: [{ peer: string; upTo: string }];
+  read: [{ peer: SessionKey; upTo: string }];
   log: [string];
 }
 
@@ -75,7 +76,7 @@ function checkOutgoing(chat: OutgoingChat): void {
  */
 export class ChatDelivery extends EventEmitter<ChatEvents> {
   /** Per secure key, what is queued and not yet acknowledged, in order. */
-  private readonly unacked = new Map<string, Map<string, OutgoingChat>>();
+  private readonly unacked = new Map<SessionKey, Map<string, OutgoingChat>>();
   /** Per session, ids accepted this tick: they go out in as few `ack` messages as possible. */
   private readonly pendingAcks = new Map<ChatSession, Uint8Array[]>();
   /** Sessions closed because the inbox failed: what they still bring is not taken in (it is resent). */
@@ -100,7 +101,7 @@ export class ChatDelivery extends EventEmitter<ChatEvents> {
    * is open). A plain-text peer has no acknowledgements: the chat is written if it is connected, and a UserError
    * 'not-connected' is thrown if not.
    */
-  queue(key: string, chat: OutgoingChat): boolean {
+  queue(key: SessionKey, chat: OutgoingChat): boolean {
     checkOutgoing(chat);
     const session = this.node.session(key, CHAT_CHANNEL);
     if (!SECURE_KEY.test(key)) {
@@ -118,19 +119,19 @@ export class ChatDelivery extends EventEmitter<ChatEvents> {
    * Drops a waiting chat (the person cancelled it); false if none was waiting. One already written to a session
    * may still reach the peer; its acknowledgement then tells of nothing.
    */
-  unqueue(key: string, id: string): boolean {
+  unqueue(key: SessionKey, id: string): boolean {
     const waiting = this.unacked.get(key);
     if (!waiting?.delete(id)) return false;
     if (waiting.size === 0) this.unacked.delete(key);
     return true;
   }
 
-  setTyping(key: string, active: boolean): void {
+  setTyping(key: SessionKey, active: boolean): void {
     this.node.session(key, CHAT_CHANNEL)?.send({ type: 'typing', active });
   }
 
   /** Tells a secure peer we have read its messages up to and including `upTo`; false when no session is open. */
-  sendRead(key: string, upTo: string): boolean {
+  sendRead(key: SessionKey, upTo: string): boolean {
     if (!MESSAGE_ID.test(upTo)) throw new RangeError(`a message id is ${MESSAGE_ID_BYTES * 2} lowercase hex digits, not ${JSON.stringify(upTo)}`);
     return this.node.session(key, CHAT_CHANNEL)?.send({ type: 'read', upTo: fromHex(upTo) }) ?? false;
   }
@@ -214,7 +215,7 @@ export class ChatDelivery extends EventEmitter<ChatEvents> {
     }
   }
 
-  private onAcked(key: string, ids: string[]): void {
+  private onAcked(key: SessionKey, ids: string[]): void {
     const waiting = this.unacked.get(key);
     if (!waiting) return;
     for (const id of ids) {

@@ -1,4 +1,4 @@
-import { directConversationId } from '../../../../shared/ids';
+import { directConversationId, type SessionKey } from '../../../../shared/ids';
 import { newMessageId } from '../../message-id';
 import type { ContactDirectory } from '../contacts/directory';
 import type { FeatureContext } from '../context';
@@ -18,13 +18,13 @@ export class ChatInbox implements Inbox {
     private readonly views: ConversationViews,
   ) {}
 
-  receive(key: string, chat: InboundChat): Promise<void> {
+  receive(key: SessionKey, chat: InboundChat): Promise<void> {
     const stored = this.store(key, chat);
     this.ctx.steps.receiving(key, stored);
     return stored;
   }
 
-  private async store(key: string, chat: InboundChat): Promise<void> {
+  private async store(key: SessionKey, chat: InboundChat): Promise<void> {
     // The session's contact is saved when the session is taken in, queued before any of its chats.
     await this.ctx.steps.chain.settled(key);
     const peer = this.directory.peerOf(key);

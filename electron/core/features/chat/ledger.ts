@@ -1,4 +1,4 @@
-import { directConversationId, type ContactId } from '../../../../shared/ids';
+import { directConversationId, type ContactId, type SessionKey } from '../../../../shared/ids';
 import type { Message } from '../../../../shared/ipc/contract';
 import { notConnectedTo } from '../../../../shared/validation';
 import { UserError } from '../../errors';
@@ -50,7 +50,7 @@ export class ChatLedger {
   }
 
   /** The contact's waiting messages leave `fromKey`'s queue for `toKey`'s, in order: only the pinned key gets them. */
-  async moveOutbox(peer: ContactId, fromKey: string, toKey: string): Promise<void> {
+  async moveOutbox(peer: ContactId, fromKey: SessionKey, toKey: SessionKey): Promise<void> {
     for (const message of await this.ctx.store.outbox(directConversationId(peer))) {
       this.delivery.unqueue(fromKey, message.id);
       this.delivery.queue(toKey, { id: message.id, text: message.text, sentAt: message.sentAt });

@@ -53,9 +53,10 @@ export class ConnectionsFeature {
         return null;
       },
       'peer:disconnect': async ({ peer }) => {
-        const key = this.presence.onlineKey(peer);
+        const { id } = this.directory.contactOf(peer);
+        const key = this.presence.onlineKey(id);
         if (!key) throw new AppError('not-connected', notConnectedTo(peer));
-        this.reconnector.pause(peer);
+        this.reconnector.pause(id);
         await this.ctx.node.disconnect(key).catch(rethrowForPeople);
         return null;
       },

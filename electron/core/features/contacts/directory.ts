@@ -1,5 +1,5 @@
 import { AppError } from '../../../../shared/ipc/result';
-import { contactId, type ContactId } from '../../../../shared/ids';
+import { contactId, sessionKey as sessionKeyOf, type ContactId, type SessionKey } from '../../../../shared/ids';
 import type { ConnectionMode } from '../../connection';
 import type { Store } from '../../store/store';
 import type { ContactRecord } from '../../store/types';
@@ -23,19 +23,19 @@ export interface ContactSummary {
  */
 export class ContactDirectory {
   /** Keys not pinned to any contact that still speak for one: a verified contact's new key awaiting approval. */
-  readonly unapprovedKeys = new Map<string, ContactId>();
+  readonly unapprovedKeys = new Map<SessionKey, ContactId>();
 
   constructor(
     private readonly store: Store,
     private readonly presence: PresenceBoard,
   ) {
     for (const contact of store.contacts()) {
-      if (contact.keyChange?.needsApproval) this.unapprovedKeys.set(contact.keyChange.key, contact.id);
+      if (contact.keyChange?.needsApproval) this.unapprovedKeys.set(sessionKeyOf(contact.keyChange.key), contact.id);
     }
   }
 
   /** The contact a session key speaks for: its id, or the key itself for someone not yet stored. */
-  peerOf(key: string): ContactId {
+  peerOf(key: SessionKey): ContactId {
     return this.store.contactByKey(key)?.id ?? this.unapprovedKeys.get(key) ?? contactId(key);
   }
 
@@ -47,7 +47,7 @@ export class ContactDirectory {
   }
 
   /** The open session's key, unless it is a key awaiting approval: that one is told nothing about us. */
-  trustedSessionKey(peer: ContactId): string | null {
+  trustedSessionKey(peer: ContactId): SessionKey | null {
     const key = this.presence.onlineKey(peer);
     return key !== null && !this.unapprovedKeys.has(key) ? key : null;
   }

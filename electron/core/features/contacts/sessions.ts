@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { contactId, directConversationId, type ContactId } from '../../../../shared/ids';
+import { contactId, directConversationId, type ContactId, type SessionKey } from '../../../../shared/ids';
 import type { ConnectionMode } from '../../connection';
 import type { PeerInfo } from '../../peer-node';
 import type { Reconnector } from '../../reconnector';
@@ -11,10 +11,12 @@ import type { ConversationViews } from '../conversations/views';
 import type { PresenceBoard } from '../presence/presence';
 import type { ContactDirectory } from './directory';
 
-/** Sessions as the app has taken them in: `peer` is the contact's id, and the contact is stored. */
+/** A session as the app has taken it in: `peer` is its contact's id (the contact is stored), not the session key. */
+export type ContactSession = Omit<PeerInfo, 'peer'> & { peer: ContactId };
+
 export interface SessionEvents {
-  connected: [PeerInfo];
-  disconnected: [{ peer: string; reason: string }];
+  connected: [ContactSession];
+  disconnected: [{ peer: ContactId; reason: string }];
 }
 
 export function newContact(id: ContactId, mode: ConnectionMode, peerName: string, now: number): ContactRecord {
@@ -64,7 +66,7 @@ export class SessionIntake {
       const id = contactId(info.peer);
       if (store.contact(id)) await store.updateContact(id, (c) => ({ ...c, addresses: [info.address] }));
       else await store.saveContact({ ...newContact(id, 'plain', info.address, now), addresses: [info.address] });
-      return this.cameOnline(info, info.peer);
+      return this.cameOnline(id, info);
     }
     const key = info.peer;
     const name = info.name ?? key.slice(0, 8);
@@ -81,7 +83,7 @@ export class SessionIntake {
       await this.onKeyChanged(verdict.contact, key, name, info.dialAddress, now);
     }
     const peer = this.directory.peerOf(key);
-    this.cameOnline({ ...info, peer }, key);
+    this.cameOnline(peer, info);
     // A contact first met now is dialed again after it drops, like the ones known at start-up.
     this.reconnector.track(peer, this.directory.contactOf(peer).addresses);
     this.reconnector.connected(peer);
@@ -92,7 +94,7 @@ export class SessionIntake {
    * messages follow it, with a warning in the conversation. Verified: the key waits for the person's approval,
    * and so do the messages.
    */
-  private async onKeyChanged(contact: ContactRecord, key: string, name: string, address: string, now: number): Promise<void> {
+  private async onKeyChanged(contact: ContactRecord, key: SessionKey, name: string, address: string, now: number): Promise<void> {
     const previousKey = contact.key!;
     const needsApproval = contact.verified;
     const keyChange = { at: now, previousKey, key, needsApproval };
@@ -107,16 +109,15 @@ export class SessionIntake {
     if (!needsApproval) await this.ledger.moveOutbox(contact.id, previousKey, key);
   }
 
-  private cameOnline(info: PeerInfo, key: string): void {
-    const peer = contactId(info.peer);
-    this.presence.cameOnline(peer, key);
+  private cameOnline(peer: ContactId, info: PeerInfo): void {
+    this.presence.cameOnline(peer, info.peer);
     this.views.emitConversation(peer);
-    this.sessions.emit('connected', info);
+    this.sessions.emit('connected', { ...info, peer });
     const owed = this.ctx.store.conversation(directConversationId(peer))?.readReceiptOwed;
     if (owed !== undefined) void this.ledger.sendReadReceipt(peer, owed).catch((err) => this.ctx.events.raise(err));
   }
 
-  private onDisconnected(key: string, reason: string, byPeerUser: boolean): void {
+  private onDisconnected(key: SessionKey, reason: string, byPeerUser: boolean): void {
     const { store, events } = this.ctx;
     const peer = this.directory.peerOf(key);
     if (!this.presence.wentOffline(peer, key, reason)) return;

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { ContactId, SessionKey } from '../../../../shared/ids';
 
 /** A typing notice that is not renewed within this long has ended (the peer may have left mid-word). */
 export const TYPING_EXPIRES_MS = 6_000;
@@ -6,7 +7,7 @@ export const TYPING_EXPIRES_MS = 6_000;
 /** What is known of a contact only while the app runs. */
 export interface Presence {
   /** The key of the open session, when one is open. */
-  onlineKey: string | null;
+  onlineKey: SessionKey | null;
   typing: boolean;
   typingTimer: NodeJS.Timeout | null;
   /** Why it last went offline. */
@@ -15,14 +16,14 @@ export interface Presence {
 
 export interface PresenceEvents {
   /** Something a conversation shows changed here (typing started, or a typing notice expired). */
-  changed: [peer: string];
+  changed: [peer: ContactId];
 }
 
 /** Who is online under which session key, who is typing, and why a contact last left, by contact id. */
 export class PresenceBoard extends EventEmitter<PresenceEvents> {
   private readonly byPeer = new Map<string, Presence>();
 
-  of(peer: string): Presence {
+  of(peer: ContactId): Presence {
     let presence = this.byPeer.get(peer);
     if (!presence) {
       presence = { onlineKey: null, typing: false, typingTimer: null };
@@ -36,18 +37,18 @@ export class PresenceBoard extends EventEmitter<PresenceEvents> {
     return this.byPeer.get(peer);
   }
 
-  onlineKey(peer: string): string | null {
+  onlineKey(peer: ContactId): SessionKey | null {
     return this.byPeer.get(peer)?.onlineKey ?? null;
   }
 
-  cameOnline(peer: string, key: string): void {
+  cameOnline(peer: ContactId, key: SessionKey): void {
     const presence = this.of(peer);
     presence.onlineKey = key;
     presence.lastReason = undefined;
   }
 
   /** The contact's session under `key` ended; false when that was not its session (a replaced one). */
-  wentOffline(peer: string, key: string, reason: string): boolean {
+  wentOffline(peer: ContactId, key: SessionKey, reason: string): boolean {
     const presence = this.byPeer.get(peer);
     if (!presence || presence.onlineKey !== key) return false;
     presence.onlineKey = null;
@@ -56,13 +57,13 @@ export class PresenceBoard extends EventEmitter<PresenceEvents> {
     return true;
   }
 
-  forget(peer: string): void {
+  forget(peer: ContactId): void {
     this.stopTyping(peer);
     this.byPeer.delete(peer);
   }
 
   /** A typing notice from the contact; it expires unless renewed. Emits `changed` when the state flips. */
-  setTyping(peer: string, active: boolean): void {
+  setTyping(peer: ContactId, active: boolean): void {
     const presence = this.byPeer.get(peer);
     if (!presence) return;
     if (presence.typingTimer) clearTimeout(presence.typingTimer);
@@ -73,7 +74,7 @@ export class PresenceBoard extends EventEmitter<PresenceEvents> {
   }
 
   /** The contact stopped typing (its message arrived, it left); `announce` emits `changed` too. */
-  stopTyping(peer: string, announce = false): void {
+  stopTyping(peer: ContactId, announce = false): void {
     const presence = this.byPeer.get(peer);
     if (!presence) return;
     if (presence.typingTimer) clearTimeout(presence.typingTimer);
