@@ -56,7 +56,7 @@ export interface ChatEvents {
 
 /** The text of a message the person wants to send, checked before it is stored. */
 export function checkText(text: string): void {
-  const problem = messageProblem(text);
+  const problem = messageProblem(text, Buffer.byteLength);
   if (problem !== null) throw new UserError('invalid-message', problem);
 }
 
