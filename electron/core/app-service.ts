@@ -79,7 +79,7 @@ export class AppService {
     this.sessions = intake.sessions;
     const contacts = new ContactsFeature(ctx, this.directory, this.presence, this.reconnector, views, ledger, intake);
     this.connections = new ConnectionsFeature(ctx, this.directory, this.presence, this.reconnector, views);
-    this.chat = new ChatFeature(ctx, delivery, this.directory, this.presence, this.reconnector, views, ledger);
+    this.chat = new ChatFeature(ctx, delivery, this.directory, this.presence, this.reconnector, views, ledger, intake.sessions);
     const settings = new SettingsFeature(ctx, nameOverridden, notices);
     this.handlers = { ...settings.handlers, ...this.connections.handlers, ...views.handlers, ...contacts.handlers, ...this.chat.handlers };
   }

@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import { contactId, directConversationId, type ContactId } from '../../../../shared/ids';
 import type { ContractHandlers, Message } from '../../../../shared/ipc/contract';
 import { AppError } from '../../../../shared/ipc/result';
@@ -7,6 +8,7 @@ import { newMessageId } from '../../message-id';
 import type { Reconnector } from '../../reconnector';
 import { shownName } from '../../trust';
 import type { ContactDirectory } from '../contacts/directory';
+import type { SessionEvents } from '../contacts/sessions';
 import type { FeatureContext } from '../context';
 import { toMessage, type ConversationViews } from '../conversations/views';
 import type { PresenceBoard } from '../presence/presence';
@@ -34,8 +36,14 @@ export class ChatFeature {
     private readonly reconnector: Reconnector,
     private readonly views: ConversationViews,
     private readonly ledger: ChatLedger,
+    sessions: EventEmitter<SessionEvents>,
   ) {
     delivery.on('typing', ({ peer: key, active }) => presence.setTyping(directory.peerOf(key), active));
+    // A read receipt owed since the contact was away goes once it is back (taken in, so its key is known).
+    sessions.on('connected', ({ peer }) => {
+      const owed = ctx.store.conversation(directConversationId(peer))?.readReceiptOwed;
+      if (owed !== undefined) void ledger.sendReadReceipt(peer, owed).catch((err) => ctx.events.raise(err));
+    });
     const { store } = ctx;
     this.handlers = {
       'message:send': async ({ peer, text }) => this.send(peer, text),

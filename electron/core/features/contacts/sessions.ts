@@ -113,8 +113,6 @@ export class SessionIntake {
     this.presence.cameOnline(peer, info.peer);
     this.views.emitConversation(peer);
     this.sessions.emit('connected', { ...info, peer });
-    const owed = this.ctx.store.conversation(directConversationId(peer))?.readReceiptOwed;
-    if (owed !== undefined) void this.ledger.sendReadReceipt(peer, owed).catch((err) => this.ctx.events.raise(err));
   }
 
   private onDisconnected(key: SessionKey, reason: string, byPeerUser: boolean): void {
