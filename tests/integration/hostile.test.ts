@@ -180,7 +180,7 @@ describe('memory under a storm of huge length prefixes', () => {
     const CONNECTIONS = 200;
     // Admission limits out of the way, so the guard is what these connections meet.
     const node = await startPeer('Node', {
-      limits: { maxPendingConnections: 256, maxConnections: 512, maxConnectionsPerAddress: 256 },
+      limits: { maxPendingConnections: 256, maxInboundConnections: 512, maxConnectionsPerAddress: 256 },
       timeouts: { handshakeMs: 15_000 },
     });
     const logs = collect(node, 'log');
