@@ -25,7 +25,7 @@ import {
 } from '../../shared/protocol/limits';
 import { ByeReason, type HelloMessage } from '../../shared/protocol/messages';
 import { encodePreface, PREFACE_BYTES } from '../../shared/protocol/preface';
-import { cleanUp, collect, nextEvent, onCleanUp, startPeer, waitUntil, type TestPeer } from '../helpers/peers';
+import { cleanUp, collect, exchange, nextEvent, onCleanUp, startPeer, waitUntil, type TestPeer } from '../helpers/peers';
 import { decodeMessage, encodeMessage, type DecodedMessage, type PeerMessage } from '../helpers/wire';
 import { CHUNK_CHANNEL, chunkOf } from '../helpers/channels';
 import { frameOf, LOCALHOST, openRaw, sleep, startTrickle, turnedAway, within, type RawClient } from '../helpers/raw';
@@ -655,16 +655,6 @@ function chatMessage(n: number, text: string): PeerMessage {
   const id = new Uint8Array(MESSAGE_ID_BYTES);
   new DataView(id.buffer).setUint32(MESSAGE_ID_BYTES - 4, n);
   return { type: 'chat', id, sentAt: Date.now(), text };
-}
-
-/** A message each way between two connected nodes, each acknowledged. */
-async function exchange(a: TestPeer, b: TestPeer, text: string): Promise<void> {
-  for (const [from, to] of [[a, b], [b, a]] as const) {
-    const gets = nextEvent(to, 'message', (m) => m.peer === from.id && m.text === text, 5_000);
-    const delivered = nextEvent(from, 'delivered', (d) => d.peer === to.id, 5_000);
-    from.send(to.id, text);
-    await Promise.all([gets, delivered]);
-  }
 }
 
 /** A fresh real peer dials `node` and they chat: whatever happened before, the node still serves people. */

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { encodePreface } from '../../shared/protocol/preface';
-import { cleanUp, collect, nextEvent, startPeer, waitUntil, type TestPeer } from '../helpers/peers';
+import { cleanUp, collect, exchange, startPeer, waitUntil, type TestPeer } from '../helpers/peers';
 import { frameOf, LOCALHOST, openRaw, sleep, startTrickle, within, type RawClient } from '../helpers/raw';
 
 afterEach(cleanUp);
@@ -23,16 +23,6 @@ async function nodeWithContacts(opts: Parameters<typeof startPeer>[1]): Promise<
   const contacts = new Set<string>();
   const node = await startPeer('Node', { ...opts, isContact: (key) => contacts.has(key) });
   return { node, contacts };
-}
-
-/** A message each way, each acknowledged. */
-async function exchange(a: TestPeer, b: TestPeer, text: string): Promise<void> {
-  for (const [from, to] of [[a, b], [b, a]] as const) {
-    const gets = nextEvent(to, 'message', (m) => m.peer === from.id && m.text === text, 5_000);
-    const delivered = nextEvent(from, 'delivered', (d) => d.peer === to.id, 5_000);
-    from.send(to.id, text);
-    await Promise.all([gets, delivered]);
-  }
 }
 
 function evictions(logs: string[]): string[] {
