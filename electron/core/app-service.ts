@@ -100,6 +100,8 @@ export class AppService {
       allowPlain: opts.allowPlain ?? stored.allowPlain ?? true,
       limits: opts.limits,
       timeouts: opts.timeouts,
+      // Contacts keep their connection slots when strangers crowd in.
+      isContact: (key) => store.contactByKey(key) !== undefined,
     });
     const service = new AppService(node, store, notices, opts.name !== undefined);
     try {

@@ -34,6 +34,8 @@ export abstract class Connection extends EventEmitter<ConnectionEvents> {
   readonly closed: Promise<string>;
   /** The peer's bye said its person ended the connection (ByeReason.UserClosed). */
   closedByPeerUser = false;
+  /** When the peer last handed a channel a message (keepalives do not count): a stranger idle long may be evicted. */
+  lastActiveAt = Date.now();
   private closeReason: string | null = null;
   private resolveClosed!: (reason: string) => void;
 
@@ -80,6 +82,7 @@ export abstract class Connection extends EventEmitter<ConnectionEvents> {
    * waits for that). A feature that throws closes this session, never the process.
    */
   protected deliver(channel: RegisteredChannel, message: unknown): Promise<unknown> | undefined {
+    this.lastActiveAt = Date.now();
     try {
       const handled = channel.handlers.message(this.channel(channel.spec.name), message);
       return handled instanceof Promise ? handled.catch((err: unknown) => this.failedFeature(channel, err)) : undefined;

@@ -12,7 +12,7 @@ export interface DialRequest {
   port: number;
   mode: ConnectionMode;
   signal?: AbortSignal;
-  /** The node's sockets not yet sessions: ours counts there until TCP connects. */
+  /** The node's dials still connecting: ours counts there (in the node's own budget) until TCP connects. */
   pending: Set<Socket>;
   sessionOptions: () => InboundOptions;
   /** Hands the new connection to the node, which takes its session in. */

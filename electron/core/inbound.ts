@@ -68,8 +68,9 @@ export function classifyInbound(socket: Socket, opts: InboundOptions, reject: (r
         }),
       );
     };
+    let error: string | null = null;
     const onClose = () => {
-      reject('closed before saying anything');
+      reject(error ?? 'closed before saying anything');
       finish(null);
     };
     const sniffTimer = setTimeout(() => {
@@ -79,6 +80,7 @@ export function classifyInbound(socket: Socket, opts: InboundOptions, reject: (r
     }, opts.timeouts.prefaceSniffMs);
     socket.on('data', onData);
     socket.on('close', onClose);
-    socket.on('error', () => {});
+    // The first error names the end: a reset, or the reason the node evicted the socket for.
+    socket.on('error', (err) => (error ??= err.message));
   });
 }

@@ -15,7 +15,7 @@ import { ByeReason, type HelloMessage } from '../../shared/protocol/messages';
 import { nameProblem, notConnectedTo } from '../../shared/validation';
 import type { ChannelHandlers, ChannelSession, ChannelSpec, RegisteredChannel } from './channels';
 import type { Connection, ConnectionMode } from './connection';
-import { admissionRefusal } from './admission';
+import { InboundSlots } from './admission';
 import { dial } from './dial';
 import { DialError, UserError } from './errors';
 import type { Identity } from './identity';
@@ -34,6 +34,8 @@ export interface PeerNodeOptions {
   allowPlain?: boolean;
   limits?: Partial<PeerLimits>;
   timeouts?: Partial<PeerTimeouts>;
+  /** Whether a session key is a known contact's: contacts are never evicted from a slot for a stranger. */
+  isContact?: (key: SessionKey) => boolean;
 }
 
 export interface NodeEvents {
@@ -69,7 +71,10 @@ export class PeerNode extends EventEmitter<NodeEvents> {
   private server: net.Server | null = null;
   private boundPort = 0;
   private readonly connections = new Set<Connection>();
-  private readonly pendingSockets = new Set<Socket>();
+  /** Accepted sockets, until they close: the listener's slots. */
+  private readonly inbound: InboundSlots;
+  /** Our dials still connecting (TCP): with our outbound connections, they spend our own budget. */
+  private readonly dialing = new Set<Socket>();
   /** Each peer's current session, by session key. */
   private readonly current = new Map<SessionKey, Connection>();
   private readonly channels = new Map<string, RegisteredChannel>();
@@ -86,6 +91,8 @@ export class PeerNode extends EventEmitter<NodeEvents> {
     this.allowPlain = opts.allowPlain ?? true;
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
+    const isContact = opts.isContact ?? (() => false);
+    this.inbound = new InboundSlots({ limits: this.limits, timeouts: this.timeouts, isContact, log: (line) => this.emit('log', line) });
   }
 
   /** Our public key in hex: the session key other peers know us by. */
@@ -174,15 +181,17 @@ export class PeerNode extends EventEmitter<NodeEvents> {
   /** Dials `host:port`. Resolves once the session is open; rejects with a DialError a person can read. */
   async connect(host: string, port: number, mode: ConnectionMode = 'secure', signal?: AbortSignal): Promise<PeerInfo> {
     if (this.closing) throw new DialError('closed', 'Peerline is shutting down.');
-    if (this.connections.size + this.pendingSockets.size >= this.limits.maxConnections) {
-      throw new DialError('limit', `Too many connections already (${this.limits.maxConnections}).`);
+    let outbound = this.dialing.size;
+    for (const connection of this.connections) if (connection.direction === 'outbound') outbound++;
+    if (outbound >= this.limits.maxOutboundConnections) {
+      throw new DialError('limit', `Too many connections of our own already (${this.limits.maxOutboundConnections}).`);
     }
     const connection = await dial({
       host,
       port,
       mode,
       signal,
-      pending: this.pendingSockets,
+      pending: this.dialing,
       sessionOptions: () => this.sessionOptions(),
       track: (made) => this.track(made),
       current: (key) => this.current.get(key),
@@ -205,7 +214,8 @@ export class PeerNode extends EventEmitter<NodeEvents> {
   private async shutDown(): Promise<void> {
     this.closing = true;
     const serverClosed = new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-    for (const socket of this.pendingSockets) socket.destroy();
+    for (const socket of this.dialing) socket.destroy();
+    this.inbound.destroyUnclassified();
     await Promise.all([...this.connections].map((connection) => connection.close('quit')));
     await serverClosed;
   }
@@ -230,18 +240,18 @@ export class PeerNode extends EventEmitter<NodeEvents> {
 
   private onAccept(socket: Socket): void {
     const from = formatAddress(socket.remoteAddress ?? '?', socket.remotePort ?? 0);
-    const refusal = this.closing ? 'shutting down' : admissionRefusal(socket, this.pendingSockets, this.connections, this.limits);
+    const refusal = this.closing ? 'shutting down' : this.inbound.admit(socket);
     if (refusal) {
       this.emit('log', `refused a connection from ${from}: ${refusal}`);
       socket.on('error', () => {});
       socket.destroy();
       return;
     }
-    this.pendingSockets.add(socket);
     const inbound = classifyInbound(socket, this.sessionOptions(), (reason) => this.emit('log', `turned away ${from}: ${reason}`));
     void inbound.then((connection) => {
-      this.pendingSockets.delete(socket);
-      if (connection) this.track(connection);
+      if (!connection) return;
+      this.inbound.attach(socket, connection);
+      this.track(connection);
     });
   }
 

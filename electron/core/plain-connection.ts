@@ -25,6 +25,7 @@ export class PlainConnection extends Connection {
   private readonly budget: InboundBudget;
   private readonly lineChannel: ReturnType<typeof lineChannelOf>;
   private idleTimer: NodeJS.Timeout | null = null;
+  private readonly quiet: QuietTimer;
 
   constructor(
     socket: Socket,
@@ -36,6 +37,7 @@ export class PlainConnection extends Connection {
     this.budget = new InboundBudget(opts.limits, { pause: () => socket.pause(), resume: () => socket.resume() });
     const received = opts.received;
     this.peerKey = sessionKey(`plain:${this.remoteAddress}`);
+    this.quiet = new QuietTimer(opts.timeouts, (reason) => void this.close(reason));
     socket.on('data', (chunk: Buffer) => this.onBytes(chunk));
     socket.on('end', () => {
       this.deliverPartialLine();
@@ -50,6 +52,7 @@ export class PlainConnection extends Connection {
     setImmediate(() => {
       if (this.state !== 'connecting') return;
       this.moveTo('open');
+      this.quiet.start();
       if (received && received.byteLength > 0) this.onBytes(received);
       socket.resume();
     });
@@ -57,6 +60,7 @@ export class PlainConnection extends Connection {
 
   private onBytes(chunk: Uint8Array): void {
     if (this.state === 'closed') return;
+    this.quiet.heard();
     let lines: string[];
     try {
       lines = this.decoder.push(chunk);
@@ -94,6 +98,7 @@ export class PlainConnection extends Connection {
     const line = this.lineChannel!.spec.plainText.toLine(message);
     if (line === null) return false;
     this.socket.write(line.endsWith('\n') ? line : line + '\n');
+    this.quiet.heard();
     return true;
   }
 
@@ -122,6 +127,56 @@ export class PlainConnection extends Connection {
 
   protected override onFinish(): void {
     if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.quiet.stop();
     this.budget.stop();
+  }
+}
+
+/**
+ * Closes a plain-text peer that has gone quiet: nothing either way for `plainIdleMs`, or, before anything was
+ * said either way, for `plainSilentMs`. A plain peer has no keepalive, so this is how a dead one goes as well.
+ */
+class QuietTimer {
+  private timer: NodeJS.Timeout | null = null;
+  private lastTrafficAt = Date.now();
+  private spoken = false;
+
+  constructor(
+    private readonly timeouts: Pick<PeerTimeouts, 'plainIdleMs' | 'plainSilentMs'>,
+    private readonly close: (reason: string) => void,
+  ) {}
+
+  start(): void {
+    this.lastTrafficAt = Date.now();
+    this.arm(this.limit());
+  }
+
+  /** Traffic either way: the clock starts again (the timer is re-armed lazily, when it fires). */
+  heard(): void {
+    this.lastTrafficAt = Date.now();
+    this.spoken = true;
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private limit(): number {
+    return this.spoken ? this.timeouts.plainIdleMs : this.timeouts.plainSilentMs;
+  }
+
+  private arm(ms: number): void {
+    this.timer = setTimeout(() => this.check(), ms);
+    this.timer.unref();
+  }
+
+  private check(): void {
+    const limit = this.limit();
+    const quietFor = Date.now() - this.lastTrafficAt;
+    if (quietFor < limit) return this.arm(limit - quietFor);
+    this.timer = null;
+    const seconds = `${+(limit / 1000).toFixed(1)} s`;
+    this.close(this.spoken ? `the plain-text peer was idle for ${seconds}` : `the plain-text peer said nothing for ${seconds}`);
   }
 }

@@ -62,14 +62,35 @@ export const DEFAULT_LISTEN_HOST = '0.0.0.0';
 export const DEFAULT_PORT = 8000;
 export const PORT_FALLBACK_ATTEMPTS = 19;
 
+// Connection slots (issue 13) ---------------------------------------------------------------------------------
+// Accepted connections and our own dials have separate budgets, so strangers can never use up the slots our dials
+// to contacts need. When the pending or the inbound table is full, a newcomer from an address holding fewer slots
+// evicts the oldest unidentified (handshaking, or plain-text) or idle stranger from the address holding the most;
+// contacts are never evicted for strangers. Plain-text peers are closed when idle, or silent from the start.
+
+export const MAX_PENDING_CONNECTIONS = 64;
+export const MAX_CONNECTIONS_PER_ADDRESS = 16;
+export const MAX_INBOUND_CONNECTIONS = 448;
+export const MAX_OUTBOUND_CONNECTIONS = 64;
+/** A plain-text peer with no byte either way for this long is closed: long enough for a person at a prompt. */
+export const PLAIN_IDLE_MS = 10 * 60_000;
+/** A plain-text peer that has sent nothing at all, and been sent nothing, for this long is closed. */
+export const PLAIN_SILENT_MS = 2 * 60_000;
+/** An open session with a stranger that has delivered no message for this long may be evicted for a newcomer. */
+export const STRANGER_IDLE_MS = 60_000;
+
+// -----------------------------------------------------------------------------------------------------------------
+
 /** Tunable limits of a running peer. */
 export interface PeerLimits {
   /** Accepted connections not yet identified (preface sniff, handshake, hello). */
   maxPendingConnections: number;
-  /** Connections from, or to, one remote IP address. */
+  /** Accepted connections from one remote IP address, pending or open. */
   maxConnectionsPerAddress: number;
-  /** All connections of this peer. */
-  maxConnections: number;
+  /** Accepted connections in all, pending or open (see "Connection slots" below). */
+  maxInboundConnections: number;
+  /** Our own dials in all, connecting or open: a budget no inbound connection can use. */
+  maxOutboundConnections: number;
   /** Inbound protocol messages a peer may send per second (token bucket; reading pauses when empty). */
   inboundMessagesPerSecond: number;
   /** Bucket size: a burst a peer may send at once. */
@@ -77,9 +98,10 @@ export interface PeerLimits {
 }
 
 export const DEFAULT_LIMITS: Readonly<PeerLimits> = Object.freeze({
-  maxPendingConnections: 64,
-  maxConnectionsPerAddress: 16,
-  maxConnections: 512,
+  maxPendingConnections: MAX_PENDING_CONNECTIONS,
+  maxConnectionsPerAddress: MAX_CONNECTIONS_PER_ADDRESS,
+  maxInboundConnections: MAX_INBOUND_CONNECTIONS,
+  maxOutboundConnections: MAX_OUTBOUND_CONNECTIONS,
   inboundMessagesPerSecond: 5_000,
   inboundMessageBurst: 10_000,
 });
@@ -111,6 +133,12 @@ export interface PeerTimeouts {
   reconnectInitialMs: number;
   /** Reconnecting to a contact: the longest wait between two tries. */
   reconnectMaxMs: number;
+  /** A plain-text peer with no traffic either way for this long is closed (`PLAIN_IDLE_MS`). */
+  plainIdleMs: number;
+  /** A plain-text peer that never sent a byte, and was never sent one, is closed after this long (`PLAIN_SILENT_MS`). */
+  plainSilentMs: number;
+  /** When the slots are full, a stranger's open session silent this long may be evicted (`STRANGER_IDLE_MS`). */
+  strangerIdleMs: number;
 }
 
 export const DEFAULT_TIMEOUTS: Readonly<PeerTimeouts> = Object.freeze({
@@ -122,4 +150,7 @@ export const DEFAULT_TIMEOUTS: Readonly<PeerTimeouts> = Object.freeze({
   closeGraceMs: 2_000,
   reconnectInitialMs: RECONNECT_INITIAL_MS,
   reconnectMaxMs: RECONNECT_MAX_MS,
+  plainIdleMs: PLAIN_IDLE_MS,
+  plainSilentMs: PLAIN_SILENT_MS,
+  strangerIdleMs: STRANGER_IDLE_MS,
 });

@@ -120,3 +120,13 @@ export async function waitUntil(condition: () => boolean, what: string, timeoutM
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
+
+/** A message each way between two connected peers, each acknowledged. */
+export async function exchange(a: TestPeer, b: TestPeer, text: string): Promise<void> {
+  for (const [from, to] of [[a, b], [b, a]] as const) {
+    const gets = nextEvent(to, 'message', (m) => m.peer === from.id && m.text === text, 5_000);
+    const delivered = nextEvent(from, 'delivered', (d) => d.peer === to.id, 5_000);
+    from.send(to.id, text);
+    await Promise.all([gets, delivered]);
+  }
+}

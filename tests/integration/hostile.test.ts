@@ -25,14 +25,14 @@ import {
 } from '../../shared/protocol/limits';
 import { ByeReason, type HelloMessage } from '../../shared/protocol/messages';
 import { encodePreface, PREFACE_BYTES } from '../../shared/protocol/preface';
-import { cleanUp, collect, nextEvent, onCleanUp, startPeer, waitUntil, type TestPeer } from '../helpers/peers';
+import { cleanUp, collect, exchange, nextEvent, onCleanUp, startPeer, waitUntil, type TestPeer } from '../helpers/peers';
 import { decodeMessage, encodeMessage, type DecodedMessage, type PeerMessage } from '../helpers/wire';
 import { CHUNK_CHANNEL, chunkOf } from '../helpers/channels';
+import { frameOf, LOCALHOST, openRaw, sleep, startTrickle, turnedAway, within, type RawClient } from '../helpers/raw';
 import { encodeChannelFrame } from '../../shared/protocol/codec';
 
 afterEach(cleanUp);
 
-const LOCALHOST = '127.0.0.1';
 const MiB = 1024 * 1024;
 /** The largest length a 24-bit prefix can declare: what secret-stream would allocate without the guard. */
 const HUGE_LENGTH_PREFIX = Buffer.from([0xff, 0xff, 0xff]);
@@ -180,7 +180,7 @@ describe('memory under a storm of huge length prefixes', () => {
     const CONNECTIONS = 200;
     // Admission limits out of the way, so the guard is what these connections meet.
     const node = await startPeer('Node', {
-      limits: { maxPendingConnections: 256, maxConnections: 512, maxConnectionsPerAddress: 256 },
+      limits: { maxPendingConnections: 256, maxInboundConnections: 512, maxConnectionsPerAddress: 256 },
       timeouts: { handshakeMs: 15_000 },
     });
     const logs = collect(node, 'log');
@@ -492,31 +492,6 @@ describe('out-of-order and unknown messages', () => {
 // ---------------------------------------------------------------------------------------------------------------
 // Helpers
 
-interface RawClient {
-  socket: net.Socket;
-  /** Resolves with the time the socket closed. Tests never close these sockets themselves before cleanup. */
-  closed: Promise<number>;
-  isClosed(): boolean;
-}
-
-/** A connected TCP socket to the node from `localAddress`; resets from the node are expected and ignored. */
-async function openRaw(port: number, localAddress = LOCALHOST): Promise<RawClient> {
-  const socket = net.connect({ host: LOCALHOST, port, localAddress });
-  socket.on('error', () => {});
-  // Keep reading (and dropping) what the node sends: a socket nobody reads never sees the node's FIN.
-  socket.resume();
-  let isClosed = false;
-  const closed = new Promise<number>((resolve) =>
-    socket.once('close', () => {
-      isClosed = true;
-      resolve(Date.now());
-    }),
-  );
-  onCleanUp(() => void socket.destroy());
-  await Promise.race([once(socket, 'connect'), closed.then(() => Promise.reject(new Error('closed before connecting')))]);
-  return { socket, closed, isClosed: () => isClosed };
-}
-
 interface RawSecureClient extends RawClient {
   stream: NoiseSecretStream;
   /** The client's public key in hex: its peer id at the node. */
@@ -671,19 +646,6 @@ async function floodChats(client: RawSecureClient, durationMs: number, max: numb
   return sent;
 }
 
-/** Sends `bytes` one at a time, every `everyMs`, until stopped, closed or done. */
-function startTrickle(client: RawClient, bytes: Buffer, everyMs: number) {
-  const state = { sent: 0, total: bytes.length, lastSentAt: 0, stop: () => clearInterval(timer) };
-  const timer = setInterval(() => {
-    if (client.isClosed() || state.sent >= bytes.length) return;
-    client.socket.write(bytes.subarray(state.sent, state.sent + 1));
-    state.sent++;
-    state.lastSentAt = Date.now();
-  }, everyMs);
-  onCleanUp(() => clearInterval(timer));
-  return state;
-}
-
 function helloMessage(): PeerMessage {
   return { type: 'hello', protocolVersion: PROTOCOL_VERSION, name: 'Mallory', appVersion: 'hostile', listenPort: 0, capabilities: [] };
 }
@@ -693,26 +655,6 @@ function chatMessage(n: number, text: string): PeerMessage {
   const id = new Uint8Array(MESSAGE_ID_BYTES);
   new DataView(id.buffer).setUint32(MESSAGE_ID_BYTES - 4, n);
   return { type: 'chat', id, sentAt: Date.now(), text };
-}
-
-/** A 24-bit little-endian length prefix. */
-function frameOf(length: number): Buffer {
-  return Buffer.from([length & 0xff, (length >>> 8) & 0xff, length >>> 16]);
-}
-
-/** The node's log lines for connections it closed before they opened. */
-function turnedAway(logs: string[]): string[] {
-  return logs.filter((line) => line.startsWith('turned away'));
-}
-
-/** A message each way between two connected nodes, each acknowledged. */
-async function exchange(a: TestPeer, b: TestPeer, text: string): Promise<void> {
-  for (const [from, to] of [[a, b], [b, a]] as const) {
-    const gets = nextEvent(to, 'message', (m) => m.peer === from.id && m.text === text, 5_000);
-    const delivered = nextEvent(from, 'delivered', (d) => d.peer === to.id, 5_000);
-    from.send(to.id, text);
-    await Promise.all([gets, delivered]);
-  }
 }
 
 /** A fresh real peer dials `node` and they chat: whatever happened before, the node still serves people. */
@@ -728,14 +670,4 @@ async function assertStillChats(node: TestPeer): Promise<void> {
  */
 function sampleArrayBuffers(): number {
   return process.memoryUsage().arrayBuffers;
-}
-
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting until ${what}`)), ms)));
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
