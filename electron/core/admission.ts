@@ -140,3 +140,13 @@ function describe(connection: Connection | null): string {
   if (connection.mode === 'plain') return 'plain text, unidentified';
   return `idle for ${Math.round((Date.now() - connection.lastActiveAt) / 1000)} s`;
 }
+
+/**
+ * Why a dial of ours must wait, or null: only dials under way (TCP, handshake, hello) count against our own
+ * budget, since the sessions we dialed are our contacts' and the person's, however many.
+ */
+export function dialRefusal(dialing: ReadonlySet<unknown>, connections: Iterable<Connection>, limits: PeerLimits): string | null {
+  let underWay = dialing.size;
+  for (const connection of connections) if (connection.direction === 'outbound' && connection.state !== 'open') underWay++;
+  return underWay >= limits.maxOutboundConnections ? `Too many connections being dialed already (${limits.maxOutboundConnections}).` : null;
+}

@@ -15,7 +15,7 @@ import { ByeReason, type HelloMessage } from '../../shared/protocol/messages';
 import { nameProblem, notConnectedTo } from '../../shared/validation';
 import type { ChannelHandlers, ChannelSession, ChannelSpec, RegisteredChannel } from './channels';
 import type { Connection, ConnectionMode } from './connection';
-import { InboundSlots } from './admission';
+import { dialRefusal, InboundSlots } from './admission';
 import { dial } from './dial';
 import { DialError, UserError } from './errors';
 import type { Identity } from './identity';
@@ -181,11 +181,8 @@ export class PeerNode extends EventEmitter<NodeEvents> {
   /** Dials `host:port`. Resolves once the session is open; rejects with a DialError a person can read. */
   async connect(host: string, port: number, mode: ConnectionMode = 'secure', signal?: AbortSignal): Promise<PeerInfo> {
     if (this.closing) throw new DialError('closed', 'Peerline is shutting down.');
-    let outbound = this.dialing.size;
-    for (const connection of this.connections) if (connection.direction === 'outbound') outbound++;
-    if (outbound >= this.limits.maxOutboundConnections) {
-      throw new DialError('limit', `Too many connections of our own already (${this.limits.maxOutboundConnections}).`);
-    }
+    const refusal = dialRefusal(this.dialing, this.connections, this.limits);
+    if (refusal) throw new DialError('limit', refusal);
     const connection = await dial({
       host,
       port,

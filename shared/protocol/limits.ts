@@ -89,7 +89,7 @@ export interface PeerLimits {
   maxConnectionsPerAddress: number;
   /** Accepted connections in all, pending or open (see "Connection slots" below). */
   maxInboundConnections: number;
-  /** Our own dials in all, connecting or open: a budget no inbound connection can use. */
+  /** Our own dials under way (TCP, handshake, hello): a budget no inbound connection can use. */
   maxOutboundConnections: number;
   /** Inbound protocol messages a peer may send per second (token bucket; reading pauses when empty). */
   inboundMessagesPerSecond: number;

@@ -6,7 +6,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { encodePreface } from '../../shared/protocol/preface';
-import { cleanUp, collect, exchange, startPeer, waitUntil, type TestPeer } from '../helpers/peers';
+import net from 'node:net';
+import { cleanUp, collect, exchange, onCleanUp, startPeer, waitUntil, type TestPeer } from '../helpers/peers';
 import { frameOf, LOCALHOST, openRaw, sleep, startTrickle, within, type RawClient } from '../helpers/raw';
 
 afterEach(cleanUp);
@@ -170,5 +171,26 @@ describe('connection slots', () => {
     expect(newcomers[0]!.isClosed()).toBe(true);
     await exchange(fred, node, 'still here');
     expect(disconnected.filter((d) => d.peer === fred.id)).toEqual([]);
+  });
+
+  it('our own dials have a budget for dials under way only: sessions we opened do not use it up', async () => {
+    const node = await startPeer('Node', { limits: { maxOutboundConnections: 2 }, timeouts: { handshakeMs: 5_000 } });
+    const friends = await Promise.all(['Ann', 'Ben', 'Cid'].map((name) => startPeer(name)));
+    // Three sessions dialed one after another: each is open before the next, so none waits for the budget.
+    for (const friend of friends) await node.connect(LOCALHOST, friend.port);
+    expect(node.peers()).toHaveLength(3);
+    // Two dials that never finish (a listener that accepts and says nothing) hold the budget; a third is refused.
+    const accepted: net.Socket[] = [];
+    const silent = net.createServer((socket) => accepted.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, LOCALHOST, resolve));
+    onCleanUp(() => {
+      for (const socket of accepted) socket.destroy();
+      silent.close();
+    });
+    const port = (silent.address() as net.AddressInfo).port;
+    const hanging = [node.connect(LOCALHOST, port), node.connect(LOCALHOST, port)];
+    for (const dial of hanging) dial.catch(() => {});
+    await waitUntil(() => accepted.length === 2, 'both dials are under way');
+    await expect(node.connect(LOCALHOST, friends[0]!.port)).rejects.toMatchObject({ code: 'limit' });
   });
 });
