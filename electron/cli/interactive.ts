@@ -4,6 +4,7 @@ import { parsePeerAddress } from '../../shared/address';
 import type { EventChannel, InvokeChannel } from '../../shared/ipc/channels';
 import type { Conversation, EventPayload, Message, RequestOf, ResponseOf } from '../../shared/ipc/contract';
 import { dispatch } from '../../shared/ipc/dispatch';
+import { cleanName, distinctNames } from '../../shared/names';
 import type { ConnectionMode } from '../core/connection';
 import type { AppService } from '../core/app-service';
 import type { ContactSession } from '../core/app-service';
@@ -70,10 +71,12 @@ export async function runInteractive(service: AppService, io: { input: Readable;
     numberOf(conversation.peer);
   };
   /** A plain-text peer goes by `plain:HOST:PORT` unless the person named it. */
+  /** Names that read alike (`B`, `B` with a zero-width space) are told apart by a short fingerprint each. */
   const nameOf = (peer: string, fallback?: string) => {
     const contact = contacts.get(peer);
-    if (!contact) return terminalLine(fallback ?? peer);
-    return terminalLine(contact.mode === 'plain' && contact.localName === undefined ? contact.peer : contact.name);
+    if (!contact) return terminalLine(cleanName(fallback ?? peer, peer));
+    if (contact.mode === 'plain' && contact.localName === undefined) return terminalLine(contact.peer);
+    return terminalLine(distinctNames([...contacts.values()]).get(peer) ?? contact.name);
   };
   const describe = (info: ContactSession, peer: string) =>
     info.mode === 'secure'

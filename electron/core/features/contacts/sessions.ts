@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { cleanName } from '../../../../shared/names';
 import { contactId, directConversationId, type ContactId, type SessionKey } from '../../../../shared/ids';
 import type { ConnectionMode } from '../../connection';
 import type { PeerInfo } from '../../peer-node';
@@ -69,7 +70,8 @@ export class SessionIntake {
       return this.cameOnline(id, info);
     }
     const key = info.peer;
-    const name = info.name ?? key.slice(0, 8);
+    // Nothing invisible is kept of the name a peer gives itself, and a blank one is its key's start.
+    const name = cleanName(info.name ?? '', key);
     const owner = this.directory.unapprovedKeys.get(key);
     const awaitingApproval = owner === undefined ? undefined : store.contact(owner);
     const verdict = awaitingApproval
