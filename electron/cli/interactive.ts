@@ -127,7 +127,7 @@ export async function runInteractive(service: AppService, io: { input: Readable;
         print(`* messages to ${nameOf(message.peer)} wait for your approval: ${switchTo}/verify to compare, then /approve`);
       }
     } else if (!message.fromMe) {
-      print(terminalBlock(`[${nameOf(message.peer)}] `, message.text));
+      print(terminalBlock(`[${nameOf(message.peer)}${message.unapprovedKey ? ' (new key, NOT approved)' : ''}] `, message.text));
     }
   };
   const events: { [E in EventChannel]?: (payload: EventPayload<E>) => void } = {
@@ -180,7 +180,7 @@ export async function runInteractive(service: AppService, io: { input: Readable;
   const historyLine = (message: Message) => {
     const time = timeOf(message.at);
     if (message.kind === 'notice') return terminalBlock(`  ${time} * `, message.text);
-    if (!message.fromMe) return terminalBlock(`  ${time} ${nameOf(message.peer)}: `, message.text);
+    if (!message.fromMe) return terminalBlock(`  ${time} ${nameOf(message.peer)}${message.unapprovedKey ? ' (new key, NOT approved)' : ''}: `, message.text);
     const status = message.status === 'failed' ? `failed: ${terminalLine(message.failure ?? 'no reason given')}` : message.status;
     return `${terminalBlock(`  ${time} me: `, message.text)}${status ? `  [${status}]` : ''}`;
   };

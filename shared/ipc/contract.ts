@@ -113,6 +113,8 @@ export const MessageSchema = z.object({
   status: MessageStatusSchema.optional(),
   /** Why it failed, when `status` is "failed". */
   failure: z.string().optional(),
+  /** Theirs: sent by a verified contact's new key while it awaited approval, so perhaps not by the contact. */
+  unapprovedKey: z.boolean().optional(),
 });
 
 export const SearchResultSchema = z.object({

@@ -164,7 +164,7 @@ describe('trust on first use', () => {
 
   it('a changed key of a verified contact holds messages until the person approves it', async () => {
     const { alice, newBob, bobKey, waiting } = await bobReinstalls(true);
-    expect((await alice.handlers['conversation:list']({}))[0]).toMatchObject({ verified: true, keyChange: { needsApproval: true }, queued: 1 });
+    expect((await alice.handlers['conversation:list']({}))[0]).toMatchObject({ verified: false, keyChange: { needsApproval: true }, queued: 1 });
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(eventsOf(newBob, 'message:received')).toEqual([]);
     expect(await statuses(alice, bobKey)).toEqual(['queued']);
@@ -218,7 +218,7 @@ describe('a verified contact whose key changed', () => {
     const bob = await oldBobReturns();
     await waitUntil(() => eventsOf(alice, 'message:status-changed').some((s) => s.id === waiting.id && s.status === 'delivered'), 'delivered to the verified key');
     expect(await received(bob, aliceKey)).toEqual(['for Bob']);
-    expect((await alice.handlers['conversation:list']({}))[0]).toMatchObject({ peer: bobKey, verified: true, keyChange: { needsApproval: true } });
+    expect((await alice.handlers['conversation:list']({}))[0]).toMatchObject({ peer: bobKey, verified: false, keyChange: { needsApproval: true } });
   });
 
   it('"keep old key" turns the new key away; the verified key then gets what waited', async () => {

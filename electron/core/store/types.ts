@@ -68,6 +68,8 @@ export interface StoredMessage {
   /** Ours only. */
   status?: MessageStatus;
   failure?: string;
+  /** Theirs only: it came from a new key of the contact that awaited the person's approval. */
+  unapprovedKey?: true;
 }
 
 export interface StoredSettings {
