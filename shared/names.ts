@@ -18,7 +18,8 @@ export const KEY_PREFIX_CHARS = 8;
 
 /** A peer's name with nothing invisible in it and its blanks collapsed; the key's start if nothing is left. */
 export function cleanName(name: string, key: string): string {
-  const cleaned = name.replace(INVISIBLE, '').replace(/\s+/gu, ' ').trim();
+  // Blanks first (a line break, a tab: one space, so a name is always one line), then what shows nothing.
+  const cleaned = name.replace(/\s+/gu, ' ').replace(INVISIBLE, '').replace(/ +/g, ' ').trim();
   return cleaned === '' ? key.slice(0, KEY_PREFIX_CHARS) : cleaned;
 }
 

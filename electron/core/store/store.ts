@@ -242,6 +242,12 @@ export class Store {
     return this.outboxTable.list(id);
   }
 
+  /** A page of the conversation's outbox after `afterSeq` (see OutboxTable.page). */
+  async outboxPage(id: ConversationId, afterSeq: number, limit: number): Promise<Array<{ seq: number; message: StoredMessage }>> {
+    this.io.assertOpen();
+    return this.outboxTable.page(id, afterSeq, limit);
+  }
+
   async message(id: ConversationId, messageId: string): Promise<StoredMessage | undefined> {
     this.io.assertOpen();
     return this.messages.find(this.conversationsTable.numbered(id), messageId)?.message ?? undefined;

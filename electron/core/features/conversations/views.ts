@@ -98,6 +98,7 @@ export class ConversationViews {
       verified: contact.verified && contact.keyChange?.needsApproval !== true,
       ...(nextRetryAt !== undefined && { nextRetryAt }),
       queued: this.ctx.store.queuedCount(directConversationId(id)),
+      ...(contact.heldUntil !== undefined && { heldUntil: contact.heldUntil }),
       ...(contact.keyChange && {
         keyChange: {
           at: contact.keyChange.at,
