@@ -90,6 +90,7 @@ export async function runInteractive(service: AppService, io: { input: Readable;
       ...(contact.keyChange?.needsApproval ? [] : contact.verified ? ['✓ verified'] : []),
       ...(contact.queued > 0 ? [`${contact.queued} waiting`] : []),
       ...(contact.keyChange?.needsApproval ? ['new key: /approve'] : []),
+      ...(contact.heldUntil !== undefined ? ['messages held since its key changed: /send-held'] : []),
     ];
     return `  ${numberOf(contact.peer)}. ${nameOf(contact.peer)} (${notes.join(', ')})${contact.peer === current ? '  <- current' : ''}`;
   };
@@ -125,6 +126,9 @@ export async function runInteractive(service: AppService, io: { input: Readable;
       if (contacts.get(message.peer)?.keyChange?.needsApproval) {
         const switchTo = current === message.peer ? '' : `/to ${numberOf(message.peer)}, `;
         print(`* messages to ${nameOf(message.peer)} wait for your approval: ${switchTo}/verify to compare, then /approve`);
+      } else if (contacts.get(message.peer)?.heldUntil !== undefined && contacts.get(message.peer)?.keyChange !== undefined) {
+        const switchTo = current === message.peer ? '' : `/to ${numberOf(message.peer)}, `;
+        print(`* what you wrote to ${nameOf(message.peer)} before is held: ${switchTo}/verify to compare, then /send-held to send it to the new key`);
       }
     } else if (!message.fromMe) {
       print(terminalBlock(`[${nameOf(message.peer)}${message.unapprovedKey ? ' (new key, NOT approved)' : ''}] `, message.text));
@@ -347,6 +351,11 @@ export async function runInteractive(service: AppService, io: { input: Readable;
         const contact = currentContact();
         // Its notice ("You approved …") is printed as it is stored.
         if (contact) void call('contact:approve-key', { peer: contact.peer });
+        return;
+      }
+      case '/send-held': {
+        const contact = currentContact();
+        if (contact) void call('contact:send-held', { peer: contact.peer }).then((updated) => updated && print(`* what was held goes to ${nameOf(contact.peer)}'s new key`));
         return;
       }
       case '/help':

@@ -127,6 +127,11 @@ export function runJsonMode(
           if (peer === null) return;
           return call('peer:disconnect', { peer }, () => {});
         }
+        case 'send-held': {
+          const peer = field('peer');
+          if (peer === null) return;
+          return call('contact:send-held', { peer }, () => {});
+        }
         case 'history': {
           const peer = field('peer');
           if (peer === null) return;
