@@ -57,11 +57,7 @@ export function KeyChangeBanner({ peer }: { peer: string }) {
             {heldUntil !== undefined && ` What you wrote to ${name} before the change is held: send it to the new key only once you trust it.`}
           </p>
         )}
-        {error !== null && (
-          <p className="field-error" role="alert">
-            {error}
-          </p>
-        )}
+        <BannerError error={error} />
       </div>
       <div className="key-change-actions">
         {!keyChange.needsApproval && heldUntil !== undefined && (
@@ -98,11 +94,7 @@ function HeldBanner({ name, onSend, busy, error }: { name: string; onSend: () =>
       <AlertIcon />
       <div className="key-change-body">
         <p className="key-change-waiting">What you wrote to {name} before their key changed is held. Send it to the new key?</p>
-        {error !== null && (
-          <p className="field-error" role="alert">
-            {error}
-          </p>
-        )}
+        <BannerError error={error} />
       </div>
       <div className="key-change-actions">
         <button type="button" className="btn primary small" onClick={onSend} disabled={busy}>
@@ -110,5 +102,13 @@ function HeldBanner({ name, onSend, busy, error }: { name: string; onSend: () =>
         </button>
       </div>
     </section>
+  );
+}
+
+function BannerError({ error }: { error: string | null }) {
+  return error === null ? null : (
+    <p className="field-error" role="alert">
+      {error}
+    </p>
   );
 }
