@@ -53,7 +53,7 @@ export function KeyChangeBanner({ peer }: { peer: string }) {
           </p>
         ) : (
           <p className="key-change-waiting">
-            The new key is already in use for what you write from now on.
+            The new key is already in use for what you write from now on. Dismissing the warning only puts this message away.
             {heldUntil !== undefined && ` What you wrote to ${name} before the change is held: send it to the new key only once you trust it.`}
           </p>
         )}
