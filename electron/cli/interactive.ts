@@ -4,6 +4,7 @@ import { parsePeerAddress } from '../../shared/address';
 import type { EventChannel, InvokeChannel } from '../../shared/ipc/channels';
 import type { Conversation, EventPayload, Message, RequestOf, ResponseOf } from '../../shared/ipc/contract';
 import { dispatch } from '../../shared/ipc/dispatch';
+import { cleanName, distinctNames } from '../../shared/names';
 import type { ConnectionMode } from '../core/connection';
 import type { AppService } from '../core/app-service';
 import type { ContactSession } from '../core/app-service';
@@ -70,10 +71,12 @@ export async function runInteractive(service: AppService, io: { input: Readable;
     numberOf(conversation.peer);
   };
   /** A plain-text peer goes by `plain:HOST:PORT` unless the person named it. */
+  /** Names that read alike (`B`, `B` with a zero-width space) are told apart by a short fingerprint each. */
   const nameOf = (peer: string, fallback?: string) => {
     const contact = contacts.get(peer);
-    if (!contact) return terminalLine(fallback ?? peer);
-    return terminalLine(contact.mode === 'plain' && contact.localName === undefined ? contact.peer : contact.name);
+    if (!contact) return terminalLine(cleanName(fallback ?? peer, peer));
+    if (contact.mode === 'plain' && contact.localName === undefined) return terminalLine(contact.peer);
+    return terminalLine(distinctNames([...contacts.values()]).get(peer) ?? contact.name);
   };
   const describe = (info: ContactSession, peer: string) =>
     info.mode === 'secure'
@@ -87,6 +90,7 @@ export async function runInteractive(service: AppService, io: { input: Readable;
       ...(contact.keyChange?.needsApproval ? [] : contact.verified ? ['✓ verified'] : []),
       ...(contact.queued > 0 ? [`${contact.queued} waiting`] : []),
       ...(contact.keyChange?.needsApproval ? ['new key: /approve'] : []),
+      ...(contact.heldUntil !== undefined ? ['messages held since its key changed: /send-held'] : []),
     ];
     return `  ${numberOf(contact.peer)}. ${nameOf(contact.peer)} (${notes.join(', ')})${contact.peer === current ? '  <- current' : ''}`;
   };
@@ -122,9 +126,12 @@ export async function runInteractive(service: AppService, io: { input: Readable;
       if (contacts.get(message.peer)?.keyChange?.needsApproval) {
         const switchTo = current === message.peer ? '' : `/to ${numberOf(message.peer)}, `;
         print(`* messages to ${nameOf(message.peer)} wait for your approval: ${switchTo}/verify to compare, then /approve`);
+      } else if (contacts.get(message.peer)?.heldUntil !== undefined && contacts.get(message.peer)?.keyChange !== undefined) {
+        const switchTo = current === message.peer ? '' : `/to ${numberOf(message.peer)}, `;
+        print(`* what you wrote to ${nameOf(message.peer)} before is held: ${switchTo}/verify to compare, then /send-held to send it to the new key`);
       }
     } else if (!message.fromMe) {
-      print(terminalBlock(`[${nameOf(message.peer)}] `, message.text));
+      print(terminalBlock(`[${nameOf(message.peer)}${message.unapprovedKey ? ' (new key, NOT approved)' : ''}] `, message.text));
     }
   };
   const events: { [E in EventChannel]?: (payload: EventPayload<E>) => void } = {
@@ -177,7 +184,7 @@ export async function runInteractive(service: AppService, io: { input: Readable;
   const historyLine = (message: Message) => {
     const time = timeOf(message.at);
     if (message.kind === 'notice') return terminalBlock(`  ${time} * `, message.text);
-    if (!message.fromMe) return terminalBlock(`  ${time} ${nameOf(message.peer)}: `, message.text);
+    if (!message.fromMe) return terminalBlock(`  ${time} ${nameOf(message.peer)}${message.unapprovedKey ? ' (new key, NOT approved)' : ''}: `, message.text);
     const status = message.status === 'failed' ? `failed: ${terminalLine(message.failure ?? 'no reason given')}` : message.status;
     return `${terminalBlock(`  ${time} me: `, message.text)}${status ? `  [${status}]` : ''}`;
   };
@@ -344,6 +351,11 @@ export async function runInteractive(service: AppService, io: { input: Readable;
         const contact = currentContact();
         // Its notice ("You approved …") is printed as it is stored.
         if (contact) void call('contact:approve-key', { peer: contact.peer });
+        return;
+      }
+      case '/send-held': {
+        const contact = currentContact();
+        if (contact) void call('contact:send-held', { peer: contact.peer }).then((updated) => updated && print(`* what was held goes to ${nameOf(contact.peer)}'s new key`));
         return;
       }
       case '/help':

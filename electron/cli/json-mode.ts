@@ -48,7 +48,7 @@ export function runJsonMode(
     if (event === 'message:received') {
       const message = payload as Message;
       if (message.kind === 'notice') emit({ event: 'notice', peer: message.peer, text: message.text });
-      else emit({ event: 'message', peer: message.peer, id: message.id, text: message.text });
+      else emit({ event: 'message', peer: message.peer, id: message.id, text: message.text, ...(message.unapprovedKey && { unapprovedKey: true }) });
     } else if (event === 'message:status-changed') {
       const { peer, id, status, failure } = payload as { peer: string; id: string; status: string; failure?: string };
       if (status !== 'queued') emit({ event: status, peer, id, ...(failure !== undefined && { reason: failure }) });
@@ -127,6 +127,11 @@ export function runJsonMode(
           if (peer === null) return;
           return call('peer:disconnect', { peer }, () => {});
         }
+        case 'send-held': {
+          const peer = field('peer');
+          if (peer === null) return;
+          return call('contact:send-held', { peer }, () => {});
+        }
         case 'history': {
           const peer = field('peer');
           if (peer === null) return;
@@ -140,7 +145,7 @@ export function runJsonMode(
               peer,
               messages: page.messages
                 .filter((m) => m.kind === 'chat')
-                .map((m) => ({ id: m.id, from: m.fromMe ? 'me' : peer, text: m.text, sentAt: m.sentAt, ...(m.status !== undefined && { status: m.status }) })),
+                .map((m) => ({ id: m.id, from: m.fromMe ? 'me' : peer, text: m.text, sentAt: m.sentAt, ...(m.status !== undefined && { status: m.status }), ...(m.unapprovedKey && { unapprovedKey: true }) })),
               hasMore: page.hasMore,
             }),
           );

@@ -4,6 +4,7 @@
  * waits for the person's approval before any message goes to it.
  */
 import type { SessionKey } from '../../shared/ids';
+import { cleanName } from '../../shared/names';
 import type { ContactRecord } from './store/types';
 
 /** How many dialable addresses a contact remembers, most recent first. */
@@ -55,6 +56,7 @@ export function keyChangeNotice(name: string, needsApproval: boolean): string {
     : `${name}'s safety number changed. This happens when ${name} reinstalls Peerline, or when someone else answers at ${name}'s address. Compare safety numbers to be sure.`;
 }
 
+/** The contact's name as people see it: nothing invisible in it, and its key's start if that leaves nothing. */
 export function shownName(contact: ContactRecord): string {
-  return contact.localName ?? contact.peerName;
+  return cleanName(contact.localName ?? contact.peerName, contact.key ?? contact.id);
 }

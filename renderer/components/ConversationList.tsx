@@ -1,7 +1,7 @@
 import { memo, useId, type KeyboardEvent } from 'react';
 import { formatListTime } from '../lib/timeline';
 import { previewText, unreadBadge } from '../lib/format';
-import { selectSortedConversations } from '../state/selectors';
+import { selectShownName, selectSortedConversations } from '../state/selectors';
 import { useStore } from '../state/store';
 import { Avatar } from './Avatar';
 import { useNow } from './hooks';
@@ -45,12 +45,13 @@ const ConversationItem = memo(function ConversationItem({ peer }: { peer: string
   const conversation = useStore((s) => s.conversations[peer]);
   const selected = useStore((s) => s.selectedPeer === peer);
   const selectConversation = useStore((s) => s.selectConversation);
+  const name = useStore((s) => selectShownName(s, peer));
   const now = useNow();
   const nameId = useId();
   const detailsId = useId();
   if (conversation === undefined) return null;
 
-  const { name, state, unread, lastMessage, typing, mode, verified, keyChange, queued, nextRetryAt } = conversation;
+  const { state, unread, lastMessage, typing, mode, verified, keyChange, queued, nextRetryAt } = conversation;
   const ownName = ownNameIfRenamed(conversation);
   const preview = typing ? 'typing…' : lastMessage !== undefined ? `${lastMessage.fromMe ? 'You: ' : ''}${previewText(lastMessage.text)}` : 'No messages yet';
 

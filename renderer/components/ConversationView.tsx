@@ -1,5 +1,5 @@
 import { useId, useState } from 'react';
-import { selectPeerTyping } from '../state/selectors';
+import { selectPeerTyping, selectShownName } from '../state/selectors';
 import { useStore } from '../state/store';
 import { Avatar } from './Avatar';
 import { Composer } from './Composer';
@@ -35,6 +35,7 @@ export function ConversationView({ peer }: { peer: string }) {
 
 function ConversationHeader({ peer, titleId }: { peer: string; titleId: string }) {
   const conversation = useStore((s) => s.conversations[peer]);
+  const name = useStore((s) => selectShownName(s, peer));
   const openDialog = useStore((s) => s.openDialog);
   const selectConversation = useStore((s) => s.selectConversation);
   const reconnectPeer = useStore((s) => s.reconnect);
@@ -45,7 +46,7 @@ function ConversationHeader({ peer, titleId }: { peer: string; titleId: string }
   const attempt = useConnectAttempt();
 
   if (conversation === undefined) return null;
-  const { name, address, fingerprint, state, mode, lastReason, peerName, nextRetryAt, verified, queued } = conversation;
+  const { address, fingerprint, state, mode, lastReason, peerName, nextRetryAt, verified, queued } = conversation;
   const ownName = ownNameIfRenamed(conversation);
 
   async function reconnect() {

@@ -15,11 +15,13 @@ export function KeyChangeBanner({ peer }: { peer: string }) {
   const openDialog = useStore((s) => s.openDialog);
   const approveKey = useStore((s) => s.approveKey);
   const dismissKeyChange = useStore((s) => s.dismissKeyChange);
+  const sendHeld = useStore((s) => s.sendHeld);
+  const heldUntil = useStore((s) => s.conversations[peer]?.heldUntil);
   const headingId = useId();
   const [approving, setApproving] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
-  if (keyChange === undefined) return null;
+  if (keyChange === undefined) return heldUntil === undefined ? null : <HeldBanner name={name} onSend={() => settle(sendHeld)} busy={approving} error={error} />;
 
   async function settle(action: (peer: string) => Promise<{ ok: boolean; error?: { message: string } }>) {
     setApproving(true);
@@ -50,15 +52,19 @@ export function KeyChangeBanner({ peer }: { peer: string }) {
             key; keep the old key to turn the new one away, and they wait for {name} to come back with the key you verified.
           </p>
         ) : (
-          <p className="key-change-waiting">The new key is already in use. Dismissing the warning only puts this message away.</p>
-        )}
-        {error !== null && (
-          <p className="field-error" role="alert">
-            {error}
+          <p className="key-change-waiting">
+            The new key is already in use for what you write from now on. Dismissing the warning only puts this message away.
+            {heldUntil !== undefined && ` What you wrote to ${name} before the change is held: send it to the new key only once you trust it.`}
           </p>
         )}
+        <BannerError error={error} />
       </div>
       <div className="key-change-actions">
+        {!keyChange.needsApproval && heldUntil !== undefined && (
+          <button type="button" className="btn primary small" onClick={() => settle(sendHeld)} disabled={approving}>
+            Send held messages to the new key
+          </button>
+        )}
         {keyChange.needsApproval && (
           <button type="button" className="btn primary small" onClick={() => settle(approveKey)} disabled={approving}>
             {approving ? 'Approving…' : 'Approve new key'}
@@ -78,5 +84,31 @@ export function KeyChangeBanner({ peer }: { peer: string }) {
         )}
       </div>
     </section>
+  );
+}
+
+/** The warning was put away, and messages written before the key changed are still held. */
+function HeldBanner({ name, onSend, busy, error }: { name: string; onSend: () => void; busy: boolean; error: string | null }) {
+  return (
+    <section className="key-change" aria-label="Held messages">
+      <AlertIcon />
+      <div className="key-change-body">
+        <p className="key-change-waiting">What you wrote to {name} before their key changed is held. Send it to the new key?</p>
+        <BannerError error={error} />
+      </div>
+      <div className="key-change-actions">
+        <button type="button" className="btn primary small" onClick={onSend} disabled={busy}>
+          Send held messages to the new key
+        </button>
+      </div>
+    </section>
+  );
+}
+
+function BannerError({ error }: { error: string | null }) {
+  return error === null ? null : (
+    <p className="field-error" role="alert">
+      {error}
+    </p>
   );
 }

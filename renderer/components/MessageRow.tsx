@@ -69,6 +69,11 @@ export const MessageRow = memo(function MessageRow({
         <span className="sr-only">{message.fromMe ? 'You' : peerName}: </span>
         <MessageText text={message.text} />
         <span className="msg-meta">
+          {!isLocal(message) && message.unapprovedKey === true && (
+            <span className="badge badge-warn" title={`Sent by ${peerName}'s new key before you approved it: it may not be ${peerName}.`}>
+              New key, not approved
+            </span>
+          )}
           <time dateTime={new Date(message.at).toISOString()} title={timeTitle(message)}>
             {formatTime(message.at)}
           </time>

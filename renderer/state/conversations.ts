@@ -21,6 +21,7 @@ export interface ConversationsSlice {
   verifyContact(peer: string, verified: boolean): Promise<Result<Conversation>>;
   approveKey(peer: string): Promise<Result<Conversation>>;
   dismissKeyChange(peer: string): Promise<Result<Conversation>>;
+  sendHeld(peer: string): Promise<Result<Conversation>>;
   /** A local name for the contact; '' (or only spaces) goes back to the name it gives itself. */
   renameContact(peer: string, name: string): Promise<Result<Conversation>>;
   removeContact(peer: string): Promise<Result<null>>;
@@ -62,6 +63,9 @@ export const conversationsSlice: SliceCreator<ConversationsSlice> = ({ api, now 
       return upsertAnswer(await api.contact.approveKey({ peer }));
     },
 
+    async sendHeld(peer) {
+      return upsertAnswer(await api.contact.sendHeld({ peer }));
+    },
     async dismissKeyChange(peer) {
       return upsertAnswer(await api.contact.dismissKeyChange({ peer }));
     },

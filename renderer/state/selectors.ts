@@ -4,6 +4,7 @@
  * to `useStore` must not hand out a fresh value on every call.
  */
 import type { Conversation, Message } from '../../shared/ipc/contract';
+import { distinctNames } from '../../shared/names';
 import type { AppState, LocalMessage, ShownMessage } from './types';
 
 /** Messages unread across all conversations ("(3) Peerline"). */
@@ -42,6 +43,16 @@ const sortedConversations = lastAnswer(sortConversations);
 /** The conversations in list order (see `sortConversations`). */
 export function selectSortedConversations(state: AppState): Conversation[] {
   return sortedConversations(state.conversations, state.touchedAt);
+}
+
+const shownNames = lastAnswer((conversations: Record<string, Conversation>, _unused: null) => distinctNames(Object.values(conversations)));
+
+/**
+ * The contact's name as the window shows it: names that read alike (`B`, `B` with a zero-width space) each get
+ * a short fingerprint, the same rule as the command line's (shared/names.ts).
+ */
+export function selectShownName(state: AppState, peer: string): string {
+  return shownNames(state.conversations, null).get(peer) ?? state.conversations[peer]?.name ?? '';
 }
 
 const NO_NOTICES: readonly string[] = Object.freeze([]);

@@ -21,6 +21,7 @@ export const INVOKE_CHANNELS = [
   'contact:verify',
   'contact:approve-key',
   'contact:dismiss-key-change',
+  'contact:send-held',
   'contact:rename',
   'contact:remove',
   'contact:reconnect',

@@ -88,6 +88,11 @@ export const ConversationSchema = z.object({
   /** Our messages waiting for this contact (queued, or sent but not yet acknowledged). */
   queued: z.number().int().min(0),
   keyChange: KeyChangeSchema.optional(),
+  /**
+   * Our messages written at or before this time (ms) are held: another key answered at the contact's address
+   * after they were written. They wait until the person sends them to the new key (`contact:send-held`).
+   */
+  heldUntil: z.number().optional(),
 });
 
 /**
@@ -113,6 +118,8 @@ export const MessageSchema = z.object({
   status: MessageStatusSchema.optional(),
   /** Why it failed, when `status` is "failed". */
   failure: z.string().optional(),
+  /** Theirs: sent by a verified contact's new key while it awaited approval, so perhaps not by the contact. */
+  unapprovedKey: z.boolean().optional(),
 });
 
 export const SearchResultSchema = z.object({
@@ -187,6 +194,8 @@ export const invokeContract = {
   'contact:approve-key': { request: PeerRequest, response: ConversationSchema },
   /** Puts away the warning of an unverified contact's key change: the person has seen it. */
   'contact:dismiss-key-change': { request: PeerRequest, response: ConversationSchema },
+  /** Sends the messages held since the contact's key changed (`heldUntil`) to the key pinned now. */
+  'contact:send-held': { request: PeerRequest, response: ConversationSchema },
   /** Gives a contact a local name, or with null goes back to the name it gives itself. */
   'contact:rename': {
     request: z.object({ peer: PeerKey, name: DisplayName.nullable() }).strict(),

@@ -48,7 +48,7 @@ describe('interactive peerline against a hostile peer', () => {
     const forged = lines.filter((line) => /^\[Alice\]|^\* Alice is marked verified/.test(line));
     expect(forged, carol.cli.stdout).toEqual([]);
     // The text is all there, its continuation lines indented.
-    expect(carol.cli.stdout).toMatch(/\[Bob\\x0a\* Alice is marked verified\] hi\n +\[Alice\] send me your key\n +\* Alice is marked verified\\x0d\n +\[Alice\] \\u2028really\n/);
+    expect(carol.cli.stdout).toMatch(/\[Bob \* Alice is marked verified\] hi\n +\[Alice\] send me your key\n +\* Alice is marked verified\\x0d\n +\[Alice\] \\u2028really\n/);
   });
 });
 

@@ -144,7 +144,7 @@ describe('trust on first use', () => {
     expect((await bob.handlers['conversation:list']({}))[0]).toMatchObject({ peer: aliceKey, verified: false });
   });
 
-  it('a changed key of an unverified contact is pinned with a warning, and waiting messages go to it', async () => {
+  it('a changed key of an unverified contact is pinned with a warning; what waited goes to it once the person says so', async () => {
     const { alice, newBob, bobKey, waiting } = await bobReinstalls(false);
     const [conversation] = await alice.handlers['conversation:list']({});
     expect(conversation).toMatchObject({ peer: bobKey, verified: false, keyChange: { needsApproval: false } });
@@ -152,6 +152,8 @@ describe('trust on first use', () => {
     expect(conversation!.keyChange!.fingerprint).not.toBe(conversation!.keyChange!.previousFingerprint);
     const notices = (await alice.handlers['message:list']({ peer: bobKey, limit: 50 })).messages.filter((m) => m.kind === 'notice');
     expect(notices).toEqual([expect.objectContaining({ text: expect.stringContaining("Bob's safety number changed") })]);
+    expect(conversation!.heldUntil).toBeGreaterThanOrEqual(waiting.at);
+    await alice.handlers['contact:send-held']({ peer: bobKey });
     await waitUntil(() => eventsOf(alice, 'message:status-changed').some((s) => s.id === waiting.id && s.status === 'delivered'), 'delivered to the new key');
     expect(eventsOf(newBob, 'message:received').map((m) => m.text)).toEqual(['for Bob']);
     // The safety number now comes from the new key, the same on both sides.
@@ -164,7 +166,7 @@ describe('trust on first use', () => {
 
   it('a changed key of a verified contact holds messages until the person approves it', async () => {
     const { alice, newBob, bobKey, waiting } = await bobReinstalls(true);
-    expect((await alice.handlers['conversation:list']({}))[0]).toMatchObject({ verified: true, keyChange: { needsApproval: true }, queued: 1 });
+    expect((await alice.handlers['conversation:list']({}))[0]).toMatchObject({ verified: false, keyChange: { needsApproval: true }, queued: 1 });
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(eventsOf(newBob, 'message:received')).toEqual([]);
     expect(await statuses(alice, bobKey)).toEqual(['queued']);
@@ -218,7 +220,7 @@ describe('a verified contact whose key changed', () => {
     const bob = await oldBobReturns();
     await waitUntil(() => eventsOf(alice, 'message:status-changed').some((s) => s.id === waiting.id && s.status === 'delivered'), 'delivered to the verified key');
     expect(await received(bob, aliceKey)).toEqual(['for Bob']);
-    expect((await alice.handlers['conversation:list']({}))[0]).toMatchObject({ peer: bobKey, verified: true, keyChange: { needsApproval: true } });
+    expect((await alice.handlers['conversation:list']({}))[0]).toMatchObject({ peer: bobKey, verified: false, keyChange: { needsApproval: true } });
   });
 
   it('"keep old key" turns the new key away; the verified key then gets what waited', async () => {

@@ -221,6 +221,11 @@ export function installFakeBackend(options: FakeOptions): void {
       delete c.keyChange;
       return c;
     },
+    'contact:send-held': ({ peer }) => {
+      const c = conversations[peer];
+      delete c.heldUntil;
+      return c;
+    },
     'contact:rename': ({ peer, name }) => {
       const c = conversations[peer];
       if (name === null) {

@@ -118,18 +118,21 @@ export const convOfKey = (key: string) => key.slice(2, 2 + CONV_DIGITS);
  * A message value: a JSON array `[id, fromMe, at, sentAt, kind, text, status, failure]` (absent ones as null).
  * An array parses and stringifies faster than an object and repeats no field names; the conversation is the key's.
  */
-type EncodedMessage = [string, boolean, number, number, MessageKind, string, MessageStatus | null, string | null];
+/** The ninth element, present only when true: received from a key that awaited the person's approval. */
+type EncodedMessage = [string, boolean, number, number, MessageKind, string, MessageStatus | null, string | null, true?];
 
 export function encodeMessage(m: StoredMessage): string {
   const value: EncodedMessage = [m.id, m.fromMe, m.at, m.sentAt, m.kind, m.text, m.status ?? null, m.failure ?? null];
+  if (m.unapprovedKey === true) value.push(true);
   return JSON.stringify(value);
 }
 
 export function decodeMessage(raw: string, conversation: ConversationId): StoredMessage {
-  const [id, fromMe, at, sentAt, kind, text, status, failure] = JSON.parse(raw) as EncodedMessage;
+  const [id, fromMe, at, sentAt, kind, text, status, failure, unapprovedKey] = JSON.parse(raw) as EncodedMessage;
   const message: StoredMessage = { id, conversation, fromMe, text, at, sentAt, kind };
   if (status !== null) message.status = status;
   if (failure !== null) message.failure = failure;
+  if (unapprovedKey === true) message.unapprovedKey = true;
   return message;
 }
 

@@ -57,14 +57,14 @@ export class Messaging {
     return { ...message };
   }
 
-  async addIncoming(id: ConversationId, m: { id: string; text: string; sentAt: number; at: number }): Promise<StoredMessage | null> {
+  async addIncoming(id: ConversationId, m: { id: string; text: string; sentAt: number; at: number; unapprovedKey?: true }): Promise<StoredMessage | null> {
     this.io.assertOpen();
     const found = this.messages.find(this.conversations.numbered(id), m.id);
     if (found !== null) {
       await this.io.commit.whenWritten(found.idKey);
       return null;
     }
-    const message: StoredMessage = { id: m.id, conversation: id, fromMe: false, text: m.text, at: m.at, sentAt: m.sentAt, kind: 'chat' };
+    const message: StoredMessage = { id: m.id, conversation: id, fromMe: false, text: m.text, at: m.at, sentAt: m.sentAt, kind: 'chat', ...(m.unapprovedKey && { unapprovedKey: true }) };
     await this.addMessage(message, 1).batch.committed;
     return { ...message };
   }

@@ -80,6 +80,32 @@ export class OutboxTable {
     return out;
   }
 
+  /**
+   * A page of the conversation's waiting messages after sequence number `afterSeq`, oldest first, at most `limit`:
+   * the outbox is written out a window at a time, never read whole. One pass over the sequence numbers kept in
+   * memory (mostly in order already, so the page's few are picked without sorting them all).
+   */
+  async page(id: ConversationId, afterSeq: number, limit: number): Promise<Array<{ seq: number; message: StoredMessage }>> {
+    const entry = this.waiting.get(id);
+    if (!entry || limit <= 0) return [];
+    const best: number[] = [];
+    for (const seq of entry.seqs) {
+      if (seq <= afterSeq || (best.length === limit && seq > best[limit - 1])) continue;
+      let at = best.length;
+      while (at > 0 && best[at - 1] > seq) at--;
+      best.splice(at, 0, seq);
+      if (best.length > limit) best.pop();
+    }
+    const values = await this.io.readKeys(best.map((seq) => messageKey(entry.numbered.num, seqHex(seq))));
+    const out: Array<{ seq: number; message: StoredMessage }> = [];
+    values.forEach((raw, i) => {
+      if (raw === undefined) return;
+      const message = decodeMessage(raw, id);
+      if (waits(message.status)) out.push({ seq: best[i], message });
+    });
+    return out;
+  }
+
   /** The background compaction under way, if any (close waits for it). */
   get compaction(): Promise<void> | null {
     return this.compacting;

@@ -205,7 +205,7 @@ export class Store {
    * Stores a message from a member: unread + 1, the conversation's last message; synced. Null when this id is
    * already stored in the conversation (a resend); a call while the same id is still being written waits for it.
    */
-  addIncoming(id: ConversationId, m: { id: string; text: string; sentAt: number; at: number }): Promise<StoredMessage | null> {
+  addIncoming(id: ConversationId, m: { id: string; text: string; sentAt: number; at: number; unapprovedKey?: true }): Promise<StoredMessage | null> {
     return this.messaging.addIncoming(id, m);
   }
 
@@ -240,6 +240,12 @@ export class Store {
   async outbox(id?: ConversationId): Promise<StoredMessage[]> {
     this.io.assertOpen();
     return this.outboxTable.list(id);
+  }
+
+  /** A page of the conversation's outbox after `afterSeq` (see OutboxTable.page). */
+  async outboxPage(id: ConversationId, afterSeq: number, limit: number): Promise<Array<{ seq: number; message: StoredMessage }>> {
+    this.io.assertOpen();
+    return this.outboxTable.page(id, afterSeq, limit);
   }
 
   async message(id: ConversationId, messageId: string): Promise<StoredMessage | undefined> {

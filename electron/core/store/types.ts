@@ -36,6 +36,11 @@ export interface ContactRecord {
   keyHistory: KeyRecord[];
   /** The warning shown in the conversation since the key last changed. */
   keyChange?: { at: number; previousKey: SessionKey; key: SessionKey; needsApproval: boolean };
+  /**
+   * Our messages stored at or before this time (ms) wait until the person sends them to the new key: they were
+   * written for the key pinned before a change, and another key answered at the contact's address.
+   */
+  heldUntil?: number;
 }
 
 /** 'direct': one contact, whose id is the conversation's; 'group' (later): several, id `group:<hex>`. */
@@ -68,6 +73,8 @@ export interface StoredMessage {
   /** Ours only. */
   status?: MessageStatus;
   failure?: string;
+  /** Theirs only: it came from a new key of the contact that awaited the person's approval. */
+  unapprovedKey?: true;
 }
 
 export interface StoredSettings {

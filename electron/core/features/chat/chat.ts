@@ -30,7 +30,7 @@ export class ChatFeature {
 
   constructor(
     private readonly ctx: FeatureContext,
-    private readonly delivery: ChatDelivery,
+    delivery: ChatDelivery,
     private readonly directory: ContactDirectory,
     private readonly presence: PresenceBoard,
     private readonly reconnector: Reconnector,
@@ -90,15 +90,21 @@ export class ChatFeature {
    * messages to plain-text peers, who cannot be reached again, fail.
    */
   async resumeDelivery(): Promise<void> {
-    for (const message of await this.ctx.store.outbox()) {
+    for (const contact of this.ctx.store.contacts()) {
       // Only direct conversations have an outbox yet: their id is their contact's.
-      const contact = this.ctx.store.contact(contactId(message.conversation));
-      if (!contact) continue;
-      if (contact.mode === 'plain') {
-        await this.ledger.changeStatus(contact.id, message.id, 'failed', 'Peerline closed before this reached the plain-text peer, who cannot be reached again.');
-      } else {
-        // To the pinned key only: a key awaiting approval gets nothing until the person approves it.
-        this.delivery.queue(contact.key!, { id: message.id, text: message.text, sentAt: message.sentAt });
+      const conversation = directConversationId(contact.id);
+      if (this.ctx.store.queuedCount(conversation) === 0) continue;
+      // To the pinned key only, a window at a time: a key awaiting approval gets nothing until the person approves it.
+      if (contact.mode === 'secure') this.ledger.resume(contact.id);
+      else await this.failOutbox(contact.id);
+    }
+  }
+
+  /** A plain-text peer's waiting messages fail: it cannot be reached again. Read a page at a time. */
+  private async failOutbox(peer: ContactId): Promise<void> {
+    for (let page = await this.ctx.store.outboxPage(directConversationId(peer), -1, 256); page.length > 0; page = await this.ctx.store.outboxPage(directConversationId(peer), page.at(-1)!.seq, 256)) {
+      for (const { message } of page) {
+        await this.ledger.changeStatus(peer, message.id, 'failed', 'Peerline closed before this reached the plain-text peer, who cannot be reached again.');
       }
     }
   }

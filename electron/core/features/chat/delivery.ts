@@ -9,6 +9,14 @@ import type { PeerNode } from '../../peer-node';
 import { CHAT_CHANNEL } from './codec';
 import type { ChatChannelMessage } from './messages';
 
+/**
+ * How much of a contact's outbox the chat channel holds and has in flight at once: its owner (the ledger) hands
+ * messages over only while `waiting` is under both, and more as acks come back. A peer that never reads costs the
+ * sender this much, not its whole outbox.
+ */
+export const OUTBOX_WINDOW_MESSAGES = 256;
+export const OUTBOX_WINDOW_BYTES = 1024 * 1024;
+
 /** A secure peer's session key: its ed25519 public key in lowercase hex. Anything else names a plain-text socket. */
 const SECURE_KEY = /^[0-9a-f]{64}$/;
 const MESSAGE_ID = new RegExp(`^[0-9a-f]{${MESSAGE_ID_BYTES * 2}}$`);
@@ -77,6 +85,10 @@ function checkOutgoing(chat: OutgoingChat): void {
 export class ChatDelivery extends EventEmitter<ChatEvents> {
   /** Per secure key, what is queued and not yet acknowledged, in order. */
   private readonly unacked = new Map<SessionKey, Map<string, OutgoingChat>>();
+  /** Per secure key, the UTF-8 bytes of the texts in `unacked`. */
+  private readonly unackedBytes = new Map<SessionKey, number>();
+  /** Per session, the ids written to it and not yet acknowledged: never written to it again. */
+  private readonly inFlight = new WeakMap<ChatSession, Set<string>>();
   /** Per session, ids accepted this tick: they go out in as few `ack` messages as possible. */
   private readonly pendingAcks = new Map<ChatSession, Uint8Array[]>();
   /** Sessions closed because the inbox failed: what they still bring is not taken in (it is resent). */
@@ -110,9 +122,28 @@ export class ChatDelivery extends EventEmitter<ChatEvents> {
     }
     let waiting = this.unacked.get(key);
     if (!waiting) this.unacked.set(key, (waiting = new Map()));
-    const copy = { id: chat.id, text: chat.text, sentAt: chat.sentAt };
-    waiting.set(chat.id, copy);
-    return session !== null && this.write(session, copy);
+    if (!waiting.has(chat.id)) {
+      waiting.set(chat.id, { id: chat.id, text: chat.text, sentAt: chat.sentAt });
+      this.unackedBytes.set(key, (this.unackedBytes.get(key) ?? 0) + Buffer.byteLength(chat.text));
+    }
+    if (session === null) return false;
+    if (this.inFlight.get(session)?.has(chat.id)) return true;
+    return this.write(session, waiting.get(chat.id)!);
+  }
+
+  /** What waits for a secure key (queued, or written and not yet acknowledged): messages and text bytes. */
+  waiting(key: SessionKey): { messages: number; bytes: number } {
+    return { messages: this.unacked.get(key)?.size ?? 0, bytes: this.unackedBytes.get(key) ?? 0 };
+  }
+
+  has(key: SessionKey, id: string): boolean {
+    return this.unacked.get(key)?.has(id) ?? false;
+  }
+
+  /** Drops everything waiting for a key (its contact's key changed, or the contact was removed). */
+  unqueueAll(key: SessionKey): void {
+    this.unacked.delete(key);
+    this.unackedBytes.delete(key);
   }
 
   /**
@@ -120,9 +151,19 @@ export class ChatDelivery extends EventEmitter<ChatEvents> {
    * may still reach the peer; its acknowledgement then tells of nothing.
    */
   unqueue(key: SessionKey, id: string): boolean {
+    return this.forget(key, id);
+  }
+
+  private forget(key: SessionKey, id: string): boolean {
     const waiting = this.unacked.get(key);
-    if (!waiting?.delete(id)) return false;
-    if (waiting.size === 0) this.unacked.delete(key);
+    const chat = waiting?.get(id);
+    if (!waiting || !chat) return false;
+    waiting.delete(id);
+    const bytes = (this.unackedBytes.get(key) ?? 0) - Buffer.byteLength(chat.text);
+    if (waiting.size === 0) {
+      this.unacked.delete(key);
+      this.unackedBytes.delete(key);
+    } else this.unackedBytes.set(key, bytes);
     return true;
   }
 
@@ -138,19 +179,23 @@ export class ChatDelivery extends EventEmitter<ChatEvents> {
 
   private write(session: ChatSession, chat: OutgoingChat): boolean {
     if (!session.send({ type: 'chat', id: fromHex(chat.id), sentAt: chat.sentAt, text: chat.text })) return false;
+    let written = this.inFlight.get(session);
+    if (!written) this.inFlight.set(session, (written = new Set()));
+    written.add(chat.id);
     this.emit('sent', { peer: session.key, id: chat.id });
     return true;
   }
 
   /**
-   * Writes what was waiting when the session became the peer's current one, in order. What is queued meanwhile
-   * is written when queued, and what is unqueued is skipped.
+   * Writes what was waiting when the session became the peer's current one, in order, on the control lane (chat
+   * goes ahead of bulk, so a socket full of file chunks does not hold it). The owner keeps what waits within
+   * OUTBOX_WINDOW_*, which bounds what is in flight; nothing in flight on a session is written to it again.
    */
   private resend(session: ChatSession): void {
     const waiting = this.unacked.get(session.key);
     if (!waiting) return;
     for (const chat of [...waiting.values()]) {
-      if (this.unacked.get(session.key)?.get(chat.id) === chat) this.write(session, chat);
+      if (this.unacked.get(session.key)?.get(chat.id) === chat && !this.inFlight.get(session)?.has(chat.id)) this.write(session, chat);
     }
   }
 
@@ -161,7 +206,7 @@ export class ChatDelivery extends EventEmitter<ChatEvents> {
       case 'line':
         return this.receive(session, { text: message.text });
       case 'ack':
-        return this.onAcked(session.key, message.ids.map(toHex));
+        return this.onAcked(session, message.ids.map(toHex));
       case 'typing':
         this.emit('typing', { peer: session.key, active: message.active });
         return;
@@ -215,12 +260,11 @@ export class ChatDelivery extends EventEmitter<ChatEvents> {
     }
   }
 
-  private onAcked(key: SessionKey, ids: string[]): void {
-    const waiting = this.unacked.get(key);
-    if (!waiting) return;
+  private onAcked(session: ChatSession, ids: string[]): void {
+    const written = this.inFlight.get(session);
     for (const id of ids) {
-      if (waiting.delete(id)) this.emit('delivered', { peer: key, id });
+      written?.delete(id);
+      if (this.forget(session.key, id)) this.emit('delivered', { peer: session.key, id });
     }
-    if (waiting.size === 0) this.unacked.delete(key);
   }
 }

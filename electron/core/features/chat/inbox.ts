@@ -29,7 +29,9 @@ export class ChatInbox implements Inbox {
     await this.ctx.steps.chain.settled(key);
     const peer = this.directory.peerOf(key);
     const now = Date.now();
-    const stored = await this.ctx.store.addIncoming(directConversationId(peer), { id: chat.id ?? newMessageId(now), text: chat.text, sentAt: chat.sentAt ?? now, at: now });
+    // A verified contact's new key that the person has not approved speaks in the contact's conversation, marked.
+    const unapprovedKey = this.directory.unapprovedKeys.has(key) ? { unapprovedKey: true as const } : {};
+    const stored = await this.ctx.store.addIncoming(directConversationId(peer), { id: chat.id ?? newMessageId(now), text: chat.text, sentAt: chat.sentAt ?? now, at: now, ...unapprovedKey });
     if (!stored) return;
     this.presence.stopTyping(peer);
     this.ctx.events.emit('message:received', toMessage(stored));

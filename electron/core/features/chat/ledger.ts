@@ -8,6 +8,7 @@ import type { FeatureContext } from '../context';
 import { toMessage, type ConversationViews } from '../conversations/views';
 import type { PresenceBoard } from '../presence/presence';
 import type { ChatDelivery } from './delivery';
+import { OutboxPager } from './pager';
 
 /**
  * Our messages between the store and the chat channel: which key a stored message goes to, their statuses as
@@ -15,6 +16,8 @@ import type { ChatDelivery } from './delivery';
  * features (contacts on a key change, chat on send) act on messages through this.
  */
 export class ChatLedger {
+  private readonly pager: OutboxPager;
+
   constructor(
     private readonly ctx: FeatureContext,
     private readonly delivery: ChatDelivery,
@@ -22,8 +25,13 @@ export class ChatLedger {
     private readonly presence: PresenceBoard,
     private readonly views: ConversationViews,
   ) {
+    this.pager = new OutboxPager(ctx, delivery);
     delivery.on('sent', ({ peer: key, id }) => this.onSent(directory.peerOf(key), id));
-    delivery.on('delivered', ({ peer: key, id }) => void this.changeStatus(directory.peerOf(key), id, 'delivered').catch((err) => ctx.events.raise(err)));
+    delivery.on('delivered', ({ peer: key, id }) => {
+      const peer = directory.peerOf(key);
+      // Once it has left the outbox, the window has room for the next page.
+      void this.changeStatus(peer, id, 'delivered').then(() => this.pager.fill(peer), (err) => ctx.events.raise(err));
+    });
     delivery.on('read', ({ peer: key, upTo }) => {
       // A key awaiting approval has not been shown any of our messages: nothing of ours can it have read.
       if (directory.unapprovedKeys.has(key)) return;
@@ -36,11 +44,17 @@ export class ChatLedger {
    * nothing), or for a plain-text peer's connection. Read after any wait: the key may have changed meanwhile.
    * True if written now.
    */
-  hand(peer: ContactId, message: Pick<StoredMessage, 'id' | 'text' | 'sentAt'>): boolean {
+  hand(peer: ContactId, message: Pick<StoredMessage, 'id' | 'text' | 'sentAt' | 'at'>): boolean {
     const contact = this.directory.contactOf(peer);
-    const key = contact.mode === 'plain' ? this.presence.onlineKey(peer) : contact.key!;
+    if (contact.mode === 'secure') return this.pager.hand(contact, message);
+    const key = this.presence.onlineKey(peer);
     if (key === null) throw new UserError('not-connected', notConnectedTo(peer));
     return this.delivery.queue(key, { id: message.id, text: message.text, sentAt: message.sentAt });
+  }
+
+  /** At start, or once its key or what it holds changed: the contact's outbox is read (again) from its start. */
+  resume(peer: ContactId): void {
+    this.pager.restart(peer);
   }
 
   /** Takes a waiting message back from the channel (cancelled, or its contact removed). */
@@ -49,12 +63,20 @@ export class ChatLedger {
     if (key) this.delivery.unqueue(key, id);
   }
 
-  /** The contact's waiting messages leave `fromKey`'s queue for `toKey`'s, in order: only the pinned key gets them. */
-  async moveOutbox(peer: ContactId, fromKey: SessionKey, toKey: SessionKey): Promise<void> {
-    for (const message of await this.ctx.store.outbox(directConversationId(peer))) {
-      this.delivery.unqueue(fromKey, message.id);
-      this.delivery.queue(toKey, { id: message.id, text: message.text, sentAt: message.sentAt });
-    }
+  /**
+   * The contact's pinned key is now another: what waited for `fromKey` is taken back, and the outbox is read again
+   * for the pinned key, without what is held since the key changed (only the pinned key gets anything).
+   */
+  moveOutbox(peer: ContactId, fromKey: SessionKey): void {
+    this.delivery.unqueueAll(fromKey);
+    this.pager.restart(peer);
+  }
+
+  /** Takes back everything waiting for a contact being removed. */
+  dropOutbox(peer: ContactId): void {
+    const { key } = this.directory.contactOf(peer);
+    if (key) this.delivery.unqueueAll(key);
+    this.pager.forget(peer);
   }
 
   async addNotice(peer: ContactId, text: string): Promise<void> {

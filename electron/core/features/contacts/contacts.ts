@@ -1,6 +1,6 @@
 import type { ContractHandlers, Conversation } from '../../../../shared/ipc/contract';
 import { AppError } from '../../../../shared/ipc/result';
-import { directConversationId, type ContactId } from '../../../../shared/ids';
+import type { ContactId } from '../../../../shared/ids';
 import type { Reconnector } from '../../reconnector';
 import { pinKey, shownName } from '../../trust';
 import type { ChatLedger } from '../chat/ledger';
@@ -10,7 +10,10 @@ import type { PresenceBoard } from '../presence/presence';
 import type { ContactDirectory } from './directory';
 import type { SessionIntake } from './sessions';
 
-type ContactHandlers = Pick<ContractHandlers, 'contact:verify' | 'contact:approve-key' | 'contact:dismiss-key-change' | 'contact:rename' | 'contact:remove'>;
+type ContactHandlers = Pick<
+  ContractHandlers,
+  'contact:verify' | 'contact:approve-key' | 'contact:dismiss-key-change' | 'contact:send-held' | 'contact:rename' | 'contact:remove'
+>;
 
 /**
  * What the person decides about a contact: verified or not, a changed key approved or kept out, its name, and
@@ -49,6 +52,10 @@ export class ContactsFeature {
         const { id, keyChange } = directory.contactOf(peer);
         return chain.run(keyChange?.key ?? id, () => this.dismissKeyChange(id));
       },
+      'contact:send-held': async ({ peer }) => {
+        const { id, key } = directory.contactOf(peer);
+        return chain.run(key ?? id, () => this.sendHeld(id));
+      },
       'contact:rename': async ({ peer, name }) => {
         const { id } = directory.contactOf(peer);
         await intake.changeContact(id, ({ localName: _previous, ...contact }) => (name === null ? contact : { ...contact, localName: name }));
@@ -66,7 +73,7 @@ export class ContactsFeature {
   private async removeContact(peer: ContactId): Promise<void> {
     this.directory.contactOf(peer);
     this.reconnector.untrack(peer);
-    for (const message of await this.ctx.store.outbox(directConversationId(peer))) this.ledger.withdraw(peer, message.id);
+    this.ledger.dropOutbox(peer);
     const key = this.presence.onlineKey(peer);
     if (key) await this.ctx.node.disconnect(key).catch(() => {});
     for (const [unapproved, owner] of this.directory.unapprovedKeys) if (owner === peer) this.directory.unapprovedKeys.delete(unapproved);
@@ -95,13 +102,22 @@ export class ContactsFeature {
     const change = contact.keyChange;
     if (!change?.needsApproval) throw new AppError('invalid-request', 'There is no new key to approve for this contact.');
     const now = Date.now();
+    // Approving is the person's look at the change: nothing stays held.
     await this.intake.changeContact(peer, (current) => {
-      const { keyChange: _approved, ...approved } = pinKey(current, change.key, now);
+      const { keyChange: _approved, heldUntil: _released, ...approved } = pinKey(current, change.key, now);
       return approved;
     });
     this.directory.unapprovedKeys.delete(change.key);
     await this.ledger.addNotice(peer, `You approved ${shownName(contact)}'s new key. Messages that were waiting are on their way.`);
-    await this.ledger.moveOutbox(peer, change.previousKey, change.key);
+    this.ledger.moveOutbox(peer, change.previousKey);
+    return this.views.conversation(peer);
+  }
+
+  /** The person looked at the key change and sends what was written before it to the key pinned now. */
+  private async sendHeld(peer: ContactId): Promise<Conversation> {
+    if (this.directory.contactOf(peer).heldUntil === undefined) throw new AppError('invalid-request', 'No messages are held for this contact.');
+    await this.intake.changeContact(peer, ({ heldUntil: _released, ...contact }) => contact);
+    this.ledger.resume(peer);
     return this.views.conversation(peer);
   }
 }

@@ -1,6 +1,8 @@
 import { AppError } from '../../../../shared/ipc/result';
 import { contactId, sessionKey as sessionKeyOf, type ContactId, type SessionKey } from '../../../../shared/ids';
+import { distinctNames } from '../../../../shared/names';
 import type { ConnectionMode } from '../../connection';
+import { fingerprintOf } from '../../identity';
 import type { Store } from '../../store/store';
 import type { ContactRecord } from '../../store/types';
 import { shownName } from '../../trust';
@@ -52,14 +54,20 @@ export class ContactDirectory {
     return key !== null && !this.unapprovedKeys.has(key) ? key : null;
   }
 
+  /** Names that read alike get a short fingerprint each (`distinctNames`). */
   summaries(): ContactSummary[] {
-    return this.store.contacts().map((contact) => ({
+    const contacts = this.store.contacts();
+    const names = distinctNames(
+      contacts.map((c) => ({ peer: c.id, name: shownName(c), ...(c.mode === 'secure' && { fingerprint: fingerprintOf(Buffer.from(c.key ?? c.id, 'hex')) }) })),
+    );
+    return contacts.map((contact) => ({
       peer: contact.id,
-      name: shownName(contact),
+      name: names.get(contact.id)!,
       mode: contact.mode,
       addresses: contact.addresses,
       online: this.presence.onlineKey(contact.id) !== null,
-      verified: contact.verified,
+      // A key awaiting approval speaks for the contact now: it is not the key that was verified.
+      verified: contact.verified && contact.keyChange?.needsApproval !== true,
     }));
   }
 }

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { cleanName } from '../../../../shared/names';
 import { contactId, directConversationId, type ContactId, type SessionKey } from '../../../../shared/ids';
 import type { ConnectionMode } from '../../connection';
 import type { PeerInfo } from '../../peer-node';
@@ -69,7 +70,8 @@ export class SessionIntake {
       return this.cameOnline(id, info);
     }
     const key = info.peer;
-    const name = info.name ?? key.slice(0, 8);
+    // Nothing invisible is kept of the name a peer gives itself, and a blank one is its key's start.
+    const name = cleanName(info.name ?? '', key);
     const owner = this.directory.unapprovedKeys.get(key);
     const awaitingApproval = owner === undefined ? undefined : store.contact(owner);
     const verdict = awaitingApproval
@@ -90,23 +92,24 @@ export class SessionIntake {
   }
 
   /**
-   * Someone with another key answers at a contact's address. Unverified: the new key is pinned and waiting
-   * messages follow it, with a warning in the conversation. Verified: the key waits for the person's approval,
-   * and so do the messages.
+   * Someone with another key answers at a contact's address. Unverified: the new key is pinned, with a warning
+   * in the conversation; what the person writes from now on follows it, and what was written before is held
+   * until the person sends it to the new key (`contact:send-held`). Verified: the key waits for the person's
+   * approval, and so do the messages.
    */
   private async onKeyChanged(contact: ContactRecord, key: SessionKey, name: string, address: string, now: number): Promise<void> {
     const previousKey = contact.key!;
     const needsApproval = contact.verified;
     const keyChange = { at: now, previousKey, key, needsApproval };
     await this.changeContact(contact.id, (current) => ({
-      ...(needsApproval ? current : pinKey(current, key, now)),
+      ...(needsApproval ? current : { ...pinKey(current, key, now), heldUntil: now }),
       keyChange,
       peerName: name,
       addresses: rememberAddress(current.addresses, address),
     }));
     if (needsApproval) this.directory.unapprovedKeys.set(key, contact.id);
     await this.ledger.addNotice(contact.id, keyChangeNotice(shownName(contact), needsApproval));
-    if (!needsApproval) await this.ledger.moveOutbox(contact.id, previousKey, key);
+    if (!needsApproval) this.ledger.moveOutbox(contact.id, previousKey);
   }
 
   private cameOnline(peer: ContactId, info: PeerInfo): void {

@@ -94,9 +94,11 @@ export class ConversationViews {
       ...(last && { lastMessage: { ...last, text: last.text.slice(0, PREVIEW_CHARS) } }),
       typing: presence?.typing ?? false,
       ...(presence?.lastReason !== undefined && !online && { lastReason: presence.lastReason }),
-      verified: contact.verified,
+      // While a new key awaits approval, what speaks for the contact is not what the person verified.
+      verified: contact.verified && contact.keyChange?.needsApproval !== true,
       ...(nextRetryAt !== undefined && { nextRetryAt }),
       queued: this.ctx.store.queuedCount(directConversationId(id)),
+      ...(contact.heldUntil !== undefined && { heldUntil: contact.heldUntil }),
       ...(contact.keyChange && {
         keyChange: {
           at: contact.keyChange.at,

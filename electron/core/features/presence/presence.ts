@@ -3,6 +3,11 @@ import type { ContactId, SessionKey } from '../../../../shared/ids';
 
 /** A typing notice that is not renewed within this long has ended (the peer may have left mid-word). */
 export const TYPING_EXPIRES_MS = 6_000;
+/**
+ * Typing is a state, not an event stream: a change reaches the UIs at most once per this long per contact (the
+ * latest state, when it differs from what they were told), however many notices the peer sends.
+ */
+export const TYPING_SHOWN_EVERY_MS = 400;
 
 /** What is known of a contact only while the app runs. */
 export interface Presence {
@@ -10,6 +15,10 @@ export interface Presence {
   onlineKey: SessionKey | null;
   typing: boolean;
   typingTimer: NodeJS.Timeout | null;
+  /** The typing state the UIs were last told, when, and the timer that tells them the latest one later. */
+  shownTyping: boolean;
+  shownAt: number;
+  showTimer: NodeJS.Timeout | null;
   /** Why it last went offline. */
   lastReason?: string;
 }
@@ -26,7 +35,7 @@ export class PresenceBoard extends EventEmitter<PresenceEvents> {
   of(peer: ContactId): Presence {
     let presence = this.byPeer.get(peer);
     if (!presence) {
-      presence = { onlineKey: null, typing: false, typingTimer: null };
+      presence = { onlineKey: null, typing: false, typingTimer: null, shownTyping: false, shownAt: 0, showTimer: null };
       this.byPeer.set(peer, presence);
     }
     return presence;
@@ -59,6 +68,8 @@ export class PresenceBoard extends EventEmitter<PresenceEvents> {
 
   forget(peer: ContactId): void {
     this.stopTyping(peer);
+    const presence = this.byPeer.get(peer);
+    if (presence?.showTimer) clearTimeout(presence.showTimer);
     this.byPeer.delete(peer);
   }
 
@@ -70,6 +81,25 @@ export class PresenceBoard extends EventEmitter<PresenceEvents> {
     presence.typingTimer = active ? setTimeout(() => this.stopTyping(peer, true), TYPING_EXPIRES_MS) : null;
     if (presence.typing === active) return;
     presence.typing = active;
+    this.show(peer, presence);
+  }
+
+  /**
+   * Tells the UIs the contact's typing state, at most once per TYPING_SHOWN_EVERY_MS: a change within that time
+   * is told when it ends, if the state then still differs from what they were told.
+   */
+  private show(peer: ContactId, presence: Presence): void {
+    if (presence.showTimer) return;
+    const wait = presence.shownAt + TYPING_SHOWN_EVERY_MS - Date.now();
+    if (wait > 0) {
+      presence.showTimer = setTimeout(() => {
+        presence.showTimer = null;
+        if (this.byPeer.get(peer) === presence && presence.typing !== presence.shownTyping) this.show(peer, presence);
+      }, wait);
+      return;
+    }
+    presence.shownTyping = presence.typing;
+    presence.shownAt = Date.now();
     this.emit('changed', peer);
   }
 
@@ -81,10 +111,15 @@ export class PresenceBoard extends EventEmitter<PresenceEvents> {
     presence.typingTimer = null;
     if (!presence.typing) return;
     presence.typing = false;
-    if (announce) this.emit('changed', peer);
+    // Unannounced, the caller tells the UIs itself (a message arrived): they learn the state from that.
+    if (announce) this.show(peer, presence);
+    else presence.shownTyping = false;
   }
 
   close(): void {
-    for (const presence of this.byPeer.values()) if (presence.typingTimer) clearTimeout(presence.typingTimer);
+    for (const presence of this.byPeer.values()) {
+      if (presence.typingTimer) clearTimeout(presence.typingTimer);
+      if (presence.showTimer) clearTimeout(presence.showTimer);
+    }
   }
 }
