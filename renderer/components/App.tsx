@@ -44,7 +44,9 @@ function Shell() {
     <>
       <NoticesBanner />
       <div className={`shell${peer !== null ? ' has-selection' : ''}`}>
-        <h1 className="sr-only">Peerline</h1>
+        <header className="sr-only">
+          <h1>Peerline</h1>
+        </header>
         <aside className="sidebar">
           <MyCard />
           <div className="sidebar-actions">

@@ -47,7 +47,6 @@ const ConversationItem = memo(function ConversationItem({ peer }: { peer: string
   const selectConversation = useStore((s) => s.selectConversation);
   const now = useNow();
   const nameId = useId();
-  const detailsId = useId();
   if (conversation === undefined) return null;
 
   const { name, state, unread, lastMessage, typing, mode, verified, keyChange, queued, nextRetryAt } = conversation;
@@ -60,8 +59,6 @@ const ConversationItem = memo(function ConversationItem({ peer }: { peer: string
         type="button"
         className={`conv-item${selected ? ' selected' : ''}${unread > 0 ? ' has-unread' : ''}`}
         aria-current={selected ? 'true' : undefined}
-        aria-labelledby={nameId}
-        aria-describedby={detailsId}
         onClick={() => selectConversation(peer)}
       >
         <Avatar name={name} colourKey={peer} state={state} />
@@ -79,7 +76,7 @@ const ConversationItem = memo(function ConversationItem({ peer }: { peer: string
               </time>
             )}
           </span>
-          <span id={detailsId} className="conv-details">
+          <span className="conv-details">
             <span className="conv-line">
               <span className={`conv-preview${typing ? ' typing' : ''}`}>{preview}</span>
               {unread > 0 && (
