@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
 import { selectHasConversations, selectSelectedConversation, selectShownNotices, selectUnreadTotal } from '../state/selectors';
 import { useStore } from '../state/store';
+import { Announcer } from './Announcer';
 import { ConnectDialog } from './ConnectDialog';
 import { ContactDialog, RemoveContactDialog } from './ContactDialog';
 import { ConversationView } from './ConversationView';
@@ -46,6 +47,7 @@ function Shell() {
       <div className={`shell${peer !== null ? ' has-selection' : ''}`}>
         <header className="sr-only">
           <h1>Peerline</h1>
+          <Announcer />
         </header>
         <aside className="sidebar">
           <MyCard />
