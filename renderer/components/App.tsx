@@ -10,6 +10,7 @@ import { MyCard } from './MyCard';
 import { OpenLinkDialog } from './OpenLinkDialog';
 import { SidebarList } from './Search';
 import { SettingsDialog } from './SettingsDialog';
+import { Shortcuts } from './Shortcuts';
 import { Welcome } from './Welcome';
 
 export function App() {
@@ -59,6 +60,7 @@ function Shell() {
             <button type="button" className="btn icon-btn" aria-label="Settings" title="Settings" onClick={() => openDialog({ kind: 'settings' })}>
               <SettingsIcon />
             </button>
+            <Shortcuts />
           </div>
           <SidebarList />
         </aside>
