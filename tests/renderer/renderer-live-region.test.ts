@@ -39,6 +39,7 @@ describe.skipIf(!rendererReady)('the live region', () => {
     const changes: string[] = [];
     await region(page).evaluate((el) => {
       const seen: string[] = ((globalThis as unknown as { __said: string[] }).__said = []);
+      const { MutationObserver } = globalThis as unknown as { MutationObserver: new (callback: () => void) => { observe(target: unknown, options: object): void } };
       new MutationObserver(() => seen.push(el.textContent ?? '')).observe(el, { childList: true, subtree: true, characterData: true });
     });
     await fake(page, (control) => {

@@ -24,7 +24,7 @@ const overflowX = (page: Page) =>
   });
 
 const css = (page: Page, selector: string, property: string) =>
-  page.locator(selector).first().evaluate((el, p) => getComputedStyle(el).getPropertyValue(p), property);
+  page.locator(selector).first().evaluate((el, p) => (globalThis as any).getComputedStyle(el).getPropertyValue(p) as string, property);
 
 describe.skipIf(!rendererReady)('zoom, motion, contrast and theme', () => {
   for (const [label, width, height] of [
