@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
 import { selectHasConversations, selectSelectedConversation, selectShownNotices, selectUnreadTotal } from '../state/selectors';
 import { useStore } from '../state/store';
+import { Announcer } from './Announcer';
 import { ConnectDialog } from './ConnectDialog';
 import { ContactDialog, RemoveContactDialog } from './ContactDialog';
 import { ConversationView } from './ConversationView';
@@ -9,6 +10,7 @@ import { MyCard } from './MyCard';
 import { OpenLinkDialog } from './OpenLinkDialog';
 import { SidebarList } from './Search';
 import { SettingsDialog } from './SettingsDialog';
+import { Shortcuts } from './Shortcuts';
 import { Welcome } from './Welcome';
 
 export function App() {
@@ -44,7 +46,10 @@ function Shell() {
     <>
       <NoticesBanner />
       <div className={`shell${peer !== null ? ' has-selection' : ''}`}>
-        <h1 className="sr-only">Peerline</h1>
+        <header className="sr-only">
+          <h1>Peerline</h1>
+          <Announcer />
+        </header>
         <aside className="sidebar">
           <MyCard />
           <div className="sidebar-actions">
@@ -55,6 +60,7 @@ function Shell() {
             <button type="button" className="btn icon-btn" aria-label="Settings" title="Settings" onClick={() => openDialog({ kind: 'settings' })}>
               <SettingsIcon />
             </button>
+            <Shortcuts />
           </div>
           <SidebarList />
         </aside>

@@ -48,7 +48,6 @@ const ConversationItem = memo(function ConversationItem({ peer }: { peer: string
   const name = useStore((s) => selectShownName(s, peer));
   const now = useNow();
   const nameId = useId();
-  const detailsId = useId();
   if (conversation === undefined) return null;
 
   const { state, unread, lastMessage, typing, mode, verified, keyChange, queued, nextRetryAt } = conversation;
@@ -61,8 +60,6 @@ const ConversationItem = memo(function ConversationItem({ peer }: { peer: string
         type="button"
         className={`conv-item${selected ? ' selected' : ''}${unread > 0 ? ' has-unread' : ''}`}
         aria-current={selected ? 'true' : undefined}
-        aria-labelledby={nameId}
-        aria-describedby={detailsId}
         onClick={() => selectConversation(peer)}
       >
         <Avatar name={name} colourKey={peer} state={state} />
@@ -80,7 +77,7 @@ const ConversationItem = memo(function ConversationItem({ peer }: { peer: string
               </time>
             )}
           </span>
-          <span id={detailsId} className="conv-details">
+          <span className="conv-details">
             <span className="conv-line">
               <span className={`conv-preview${typing ? ' typing' : ''}`}>{preview}</span>
               {unread > 0 && (

@@ -203,9 +203,11 @@ export function MessageList({ peer }: { peer: string }) {
         <div
           className="messages"
           role="log"
-          // Rows come and go as the view scrolls; only at the newest are new rows new messages worth announcing.
-          aria-live={atEnd && !hasNewer ? 'polite' : 'off'}
+          // Rows come and go as the view scrolls: arrivals are announced by the Announcer, not by the log itself.
+          aria-live="off"
           aria-label={`Messages with ${name}`}
+          // Focusable, so the history scrolls with the keyboard (arrows, Page Up/Down).
+          tabIndex={0}
           aria-busy={loading !== null}
           style={{ height: virtualizer.getTotalSize() }}
         >

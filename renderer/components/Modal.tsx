@@ -1,9 +1,10 @@
 import { useEffect, useRef, type ReactNode } from 'react';
+import { trapTab } from '../lib/focus-trap';
 
 /**
  * A modal dialog on the native `<dialog>` element opened with `showModal()`: the page behind is inert, focus
- * moves inside, Escape asks to cancel. It is named by its heading (`labelledBy`) and focus returns to where it
- * was when the dialog goes away.
+ * moves inside and Tab keeps it there, Escape asks to cancel. It is named by its heading (`labelledBy`) and
+ * focus returns to where it was when the dialog goes away.
  */
 export function Modal({
   labelledBy,
@@ -47,6 +48,7 @@ export function Modal({
         event.preventDefault();
         onCancelRef.current();
       }}
+      onKeyDown={trapTab}
       onMouseDown={(event) => {
         // The dialog element itself is hit only on the backdrop: its content fills it.
         if (event.target === event.currentTarget) onCancelRef.current();

@@ -62,8 +62,9 @@ export async function startUiPeer(opts: CliOptions): Promise<UiPeer> {
 }
 
 /** A fresh browser window (its own context) on a peer's UI. */
-export async function openWindow(browser: Browser, peer: UiPeer, opts: { colorScheme?: 'light' | 'dark' } = {}): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1100, height: 720 }, colorScheme: opts.colorScheme ?? 'light' });
+export async function openWindow(browser: Browser, peer: UiPeer, opts: { colorScheme?: 'light' | 'dark'; bypassCSP?: boolean } = {}): Promise<Page> {
+  // bypassCSP: only for a test that injects axe-core; the page's own CSP stays as served.
+  const context = await browser.newContext({ viewport: { width: 1100, height: 720 }, colorScheme: opts.colorScheme ?? 'light', bypassCSP: opts.bypassCSP ?? false });
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));

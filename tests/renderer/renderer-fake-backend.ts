@@ -26,6 +26,8 @@ export interface FakeOptions {
   bobCount: number;
   /** The one message of Bob's history that search finds for "cafe". */
   cafeIndex: number;
+  /** No display name chosen yet: the window opens on Welcome. */
+  firstRun?: boolean;
 }
 
 export const BOB = 'b'.repeat(64);
@@ -123,7 +125,7 @@ export function installFakeBackend(options: FakeOptions): void {
 
   const settings = { displayName: 'Me', port: 8000, allowPlain: true, readReceipts: false };
   const node = { listening: true, host: '0.0.0.0', port: 8000, addresses: ['127.0.0.1:8000'], allowPlain: true, notices: ['The message store was damaged; a copy was kept as store.damaged-1.'] };
-  const identity = { id: 'f'.repeat(64), fingerprint: 'MEME 1234 5678', name: 'Me', nameChosen: true };
+  const identity = { id: 'f'.repeat(64), fingerprint: 'MEME 1234 5678', name: 'Me', nameChosen: options.firstRun !== true };
 
   const updated = (peer: string) => emit('peer:updated', conversations[peer]);
   const waiting = (peer: string) => {

@@ -3,73 +3,22 @@
  * virtualized history over 200,000 messages, statuses, search, contact details and settings, found by role and
  * name as a person would. Needs `out/renderer` (`npm run build`, or `npx vite build`) and Debian's Chromium.
  */
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_PATH, launchBrowser, pageProblems, screenshot } from '../helpers/browser';
+import { pageProblems, screenshot } from '../helpers/browser';
 import { cleanUp } from '../helpers/peers';
-import { BOB, CAROL, DAVE, installFakeBackend, type FakeControl, type FakeOptions } from './renderer-fake-backend';
+import { BOB, CAROL, DAVE } from './renderer-fake-backend';
+import { BOB_COUNT, CAFE_INDEX, calls, fake, openConversation, rendererReady as ready, startHarness, openApp as open, type Harness, type InPage } from './renderer-harness';
 
-const RENDERER_DIR = fileURLToPath(new URL('../../out/renderer/', import.meta.url));
-const BOB_COUNT = 200_000;
-const CAFE_INDEX = 123_456;
-const ready = existsSync(path.join(RENDERER_DIR, 'index.html')) && existsSync(CHROMIUM_PATH);
-
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml' };
-
-let server: http.Server;
-let base: string;
-let browser: Browser;
+let harness: Harness;
 
 beforeAll(async () => {
-  if (!ready) return;
-  server = http.createServer(async (request, response) => {
-    const file = path.join(RENDERER_DIR, decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname).replace(/^\/$/, '/index.html'));
-    if (!file.startsWith(RENDERER_DIR) || !existsSync(file)) return void response.writeHead(404).end();
-    response.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' }).end(await readFile(file));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-  browser = await launchBrowser();
+  if (ready) harness = await startHarness();
 });
 
-afterAll(async () => {
-  await cleanUp();
-  await new Promise((resolve) => server?.close(resolve));
-});
+afterAll(() => cleanUp());
 
-async function openApp(): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1100, height: 720 } });
-  const page = await context.newPage();
-  page.setDefaultTimeout(8_000);
-  const problems: string[] = [];
-  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-  page.on('console', (message) => {
-    if (message.type() === 'error' || message.type() === 'warning') problems.push(`console ${message.type()}: ${message.text()}`);
-  });
-  (page as Page & { problems: string[] }).problems = problems;
-  await page.addInitScript(installFakeBackend, { bobCount: BOB_COUNT, cafeIndex: CAFE_INDEX } satisfies FakeOptions);
-  await page.goto(base);
-  await page.getByRole('heading', { name: 'Me', level: 2 }).waitFor();
-  return page;
-}
-
-/** What the page's globals look like to the functions these tests run in it (this file is compiled without the DOM). */
-type InPage = typeof globalThis & {
-  __fake: FakeControl;
-  document: { querySelector(selector: string): { getAttribute(name: string): string | null } | null; activeElement: unknown };
-};
-
-/** Runs `run` in the page with the stand-in backend's controls (`run` travels as source text). */
-const fake = <T>(page: Page, run: (control: FakeControl) => T) =>
-  page.evaluate((source) => new Function('control', `return (${source})(control)`)((globalThis as InPage).__fake), run.toString()) as Promise<T>;
-
-const calls = (page: Page, channel: string) => fake(page, (control) => control.calls).then((all) => all.filter(([c]) => c === channel).map(([, r]) => r));
+const openApp = (): Promise<Page> => open(harness);
 
 /** The numbers (#N) of Bob's messages the log has in the document, in document order. */
 const renderedNumbers = (page: Page) =>
@@ -78,11 +27,6 @@ const renderedNumbers = (page: Page) =>
     .locator('.msg .msg-text')
     .allTextContents()
     .then((texts) => texts.map((text) => Number(/#(\d+)/.exec(text)?.[1] ?? NaN)).filter((n) => !Number.isNaN(n)));
-
-async function openConversation(page: Page, name: string) {
-  await page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name }).click();
-  await page.getByRole('heading', { name, level: 2 }).waitFor();
-}
 
 /** Scrolls the history by `dy` pixels and waits until no page is loading. */
 async function scrollHistory(page: Page, dy: number | 'top') {
