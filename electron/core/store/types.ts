@@ -36,6 +36,13 @@ export interface ContactRecord {
   keyHistory: KeyRecord[];
   /** The warning shown in the conversation since the key last changed. */
   keyChange?: { at: number; previousKey: SessionKey; key: SessionKey; needsApproval: boolean };
+  /**
+   * A message request: a peer the person has not accepted (nor dialed), with what of it is stored, counted
+   * against the request quota (features/requests). Absent: accepted, as every contact from before requests is.
+   */
+  request?: { messages: number; bytes: number; lastAt: number };
+  /** The person blocked this peer: it is refused, and its record is kept only so that it stays refused. */
+  blocked?: true;
 }
 
 /** 'direct': one contact, whose id is the conversation's; 'group' (later): several, id `group:<hex>`. */

@@ -14,6 +14,8 @@ export interface ContactSummary {
   addresses: string[];
   online: boolean;
   verified: boolean;
+  /** A message request, not yet accepted (absent once it is). */
+  request?: true;
 }
 
 /**
@@ -53,13 +55,14 @@ export class ContactDirectory {
   }
 
   summaries(): ContactSummary[] {
-    return this.store.contacts().map((contact) => ({
+    return this.store.contacts().flatMap((contact) => (contact.blocked ? [] : [{
       peer: contact.id,
       name: shownName(contact),
       mode: contact.mode,
       addresses: contact.addresses,
       online: this.presence.onlineKey(contact.id) !== null,
       verified: contact.verified,
-    }));
+      ...(contact.request && { request: true as const }),
+    }]));
   }
 }
