@@ -18,7 +18,7 @@ export function selectHasConversations(state: AppState): boolean {
 }
 
 /** What a message request has stored, while the conversation is one (not accepted yet); null otherwise. */
-export function selectRequest(state: AppState, peer: string): Conversation['request'] | null {
+export function selectRequest(state: AppState, peer: string): NonNullable<Conversation['request']> | null {
   return state.conversations[peer]?.request ?? null;
 }
 

@@ -237,6 +237,21 @@ export function installFakeBackend(options: FakeOptions): void {
       emit('conversation:removed', { peer });
       return null;
     },
+    'request:accept': ({ peer }) => {
+      delete conversations[peer].request;
+      updated(peer);
+      return conversations[peer];
+    },
+    'request:decline': ({ peer }) => {
+      delete conversations[peer];
+      emit('conversation:removed', { peer });
+      return null;
+    },
+    'contact:block': ({ peer }) => {
+      delete conversations[peer];
+      emit('conversation:removed', { peer });
+      return null;
+    },
     'contact:reconnect': ({ peer }) => {
       conversations[peer].state = 'connecting';
       delete conversations[peer].nextRetryAt;

@@ -31,7 +31,7 @@ export class ChatInbox implements Inbox {
     await this.ctx.steps.chain.settled(key);
     const peer = this.directory.peerOf(key);
     // A request past its quota, or a refused peer: not stored, so not acknowledged; its sender keeps it.
-    if (!(await this.gate.admit(peer, chat.text))) return 'held';
+    if (!this.gate.admit(peer, chat.text)) return 'held';
     const now = Date.now();
     const stored = await this.ctx.store.addIncoming(directConversationId(peer), { id: chat.id ?? newMessageId(now), text: chat.text, sentAt: chat.sentAt ?? now, at: now });
     if (!stored) return;

@@ -136,6 +136,8 @@ export class SessionIntake {
     if ((contact?.mode === 'plain' && silent) || this.gate.leavesNothing(peer)) {
       this.presence.forget(peer);
       void store.removeContact(peer).then(() => events.emit('conversation:removed', { peer }), (err) => events.raise(err));
+      // A secure stranger was told as connected (the command line prints it): its leaving is told too.
+      if (contact?.mode === 'secure') this.sessions.emit('disconnected', { peer, reason });
       return;
     }
     if (contact?.mode === 'secure' && !contact.request) {

@@ -56,14 +56,17 @@ export class RequestGate {
    * stored (an accepted contact always may), false if it must wait, unacknowledged, until the person accepts.
    * The count is taken in memory at once, so messages arriving together cannot overdraw the quota.
    */
-  async admit(peer: ContactId, text: string): Promise<boolean> {
+  admit(peer: ContactId, text: string): boolean {
     const { store } = this.ctx;
     const contact = store.contact(peer);
     if (!contact || contact.blocked) return false;
     if (contact.request === undefined) return true;
     const now = Date.now();
+    // Not awaited: the record changes in memory at once, and its write is committed before the message's, so
+    // the chats behind this one cannot overtake it while it waits for the disk.
+    const write = (change: (c: ContactRecord) => ContactRecord) => void store.updateContact(peer, change).catch((err) => this.ctx.events.raise(err));
     if (this.acceptStrangers) {
-      await store.updateContact(peer, ({ request: _accepted, ...rest }) => rest);
+      write(({ request: _accepted, ...rest }) => rest);
       return true;
     }
     const bytes = Buffer.byteLength(text);
@@ -73,7 +76,7 @@ export class RequestGate {
       this.held.add(peer);
       return false;
     }
-    await store.updateContact(peer, (c) => (c.request ? { ...c, request: { messages: c.request.messages + 1, bytes: c.request.bytes + bytes, lastAt: now } } : c));
+    write((c) => (c.request ? { ...c, request: { messages: c.request.messages + 1, bytes: c.request.bytes + bytes, lastAt: now } } : c));
     return true;
   }
 
