@@ -1,6 +1,7 @@
-import { useId, useState } from 'react';
+import { useId } from 'react';
 import { formatFullDate } from '../lib/timeline';
 import { useStore } from '../state/store';
+import { usePeerAction } from './hooks';
 import { AlertIcon } from './icons';
 
 /**
@@ -16,18 +17,9 @@ export function KeyChangeBanner({ peer }: { peer: string }) {
   const approveKey = useStore((s) => s.approveKey);
   const dismissKeyChange = useStore((s) => s.dismissKeyChange);
   const headingId = useId();
-  const [approving, setApproving] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy: approving, error, settle } = usePeerAction(peer);
 
   if (keyChange === undefined) return null;
-
-  async function settle(action: (peer: string) => Promise<{ ok: boolean; error?: { message: string } }>) {
-    setApproving(true);
-    setError(null);
-    const result = await action(peer);
-    setApproving(false);
-    if (!result.ok) setError(result.error!.message);
-  }
 
   return (
     <section className={`key-change${keyChange.needsApproval ? ' needs-approval' : ''}`} aria-labelledby={headingId}>

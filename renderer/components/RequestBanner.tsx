@@ -1,8 +1,8 @@
-import { useId, useState } from 'react';
-import type { Result } from '../../shared/ipc/result';
+import { useId } from 'react';
 import { formatBytes } from '../lib/format';
 import { selectRequest } from '../state/selectors';
 import { useStore } from '../state/store';
+import { usePeerAction } from './hooks';
 import { AlertIcon } from './icons';
 
 /**
@@ -17,18 +17,9 @@ export function RequestBanner({ peer }: { peer: string }) {
   const declineRequest = useStore((s) => s.declineRequest);
   const blockPeer = useStore((s) => s.blockPeer);
   const headingId = useId();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, settle: decide } = usePeerAction(peer);
 
   if (request === null) return null;
-
-  async function decide(action: (peer: string) => Promise<Result<unknown>>) {
-    setBusy(true);
-    setError(null);
-    const result = await action(peer);
-    setBusy(false);
-    if (!result.ok) setError(result.error.message);
-  }
 
   return (
     <section className="key-change request" aria-labelledby={headingId}>
