@@ -9,6 +9,8 @@ export interface CliOptions {
   name?: string;
   dataDir: string;
   allowPlain: boolean;
+  /** A bot that talks to anyone: strangers are accepted with their first message (the budgets still hold). */
+  acceptStrangers: boolean;
   json: boolean;
   /** Serve the UI to a local browser; the port of that web server (0 = any). */
   ui: boolean;
@@ -25,6 +27,7 @@ Options:
   --name NAME       display name shown to peers (default: the name chosen in the window, else your user name)
   --data-dir DIR    where the identity, history and contacts live (default: ${defaultDataDir()})
   --no-plain        refuse plain-text (unencrypted) peers
+  --accept-strangers  accept message requests at once (a bot that talks to anyone; rate budgets still apply)
   --json            newline-delimited JSON on stdin/stdout, for scripts and bots
   --ui              also serve the Peerline window to a browser on this machine (prints its address)
   --ui-port N       port of that local web page (default: any free port)
@@ -39,6 +42,8 @@ Interactive commands:
   /history [N]         the last N messages with the current contact (default 20)
   /verify [yes|no]     the safety number to compare with the current contact; yes: they matched
   /approve             accept the current contact's changed key (messages to it wait until then)
+  /requests            message requests (peers you have not accepted), numbered
+  /accept N            accept request N (also /decline N, /block N); replying to a request accepts it
   /peers               list connected peers
   /quit                say goodbye to everyone and exit
   anything else        goes to the current contact; if it is offline, when it is back
@@ -62,6 +67,7 @@ export function parseCliArgs(argv: string[]): CliOptions | 'help' {
         name: { type: 'string' },
         'data-dir': { type: 'string' },
         'no-plain': { type: 'boolean' },
+        'accept-strangers': { type: 'boolean' },
         json: { type: 'boolean' },
         ui: { type: 'boolean' },
         'ui-port': { type: 'string' },
@@ -83,6 +89,7 @@ export function parseCliArgs(argv: string[]): CliOptions | 'help' {
     name,
     dataDir: values['data-dir'] ?? defaultDataDir(),
     allowPlain: !values['no-plain'],
+    acceptStrangers: values['accept-strangers'] ?? false,
     json: values.json ?? false,
     ui: values.ui ?? false,
     uiPort,

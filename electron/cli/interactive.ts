@@ -9,6 +9,7 @@ import type { ConnectionMode } from '../core/connection';
 import type { AppService } from '../core/app-service';
 import type { ContactSession } from '../core/app-service';
 import { USAGE } from './args';
+import { requestCommands } from './requests';
 import { terminalBlock, terminalLine } from './terminal';
 
 /** How many messages `/history` prints when no number is given, and the most it prints. */
@@ -91,6 +92,7 @@ export async function runInteractive(service: AppService, io: { input: Readable;
       ...(contact.queued > 0 ? [`${contact.queued} waiting`] : []),
       ...(contact.keyChange?.needsApproval ? ['new key: /approve'] : []),
       ...(contact.heldUntil !== undefined ? ['messages held since its key changed: /send-held'] : []),
+      ...(contact.request ? ['message request: /requests'] : []),
     ];
     return `  ${numberOf(contact.peer)}. ${nameOf(contact.peer)} (${notes.join(', ')})${contact.peer === current ? '  <- current' : ''}`;
   };
@@ -306,9 +308,11 @@ export async function runInteractive(service: AppService, io: { input: Readable;
     );
   };
 
+  const requests = requestCommands(service.handlers, print);
   const command = (line: string) => {
-    const [word, ...rest] = line.split(/\s+/);
+    const [word = '', ...rest] = line.split(/\s+/);
     const argument = rest.join(' ');
+    if (requests.handles(word)) return requests.run(word, argument);
     switch (word) {
       case '/connect':
         return connect(argument, 'secure');

@@ -1,9 +1,10 @@
 import type { Readable, Writable } from 'node:stream';
 import { parsePeerAddress } from '../../shared/address';
 import type { InvokeChannel } from '../../shared/ipc/channels';
-import type { Message, RequestOf, ResponseOf } from '../../shared/ipc/contract';
+import type { Conversation, Message, RequestOf, ResponseOf } from '../../shared/ipc/contract';
 import { dispatch } from '../../shared/ipc/dispatch';
 import type { AppService } from '../core/app-service';
+import { isRequestCommand, REQUEST_COMMANDS, requestEvents } from './requests';
 import type { ContactSession } from '../core/app-service';
 
 /** The most history one `history` command answers with; page back with `before` for more. */
@@ -44,8 +45,11 @@ export function runJsonMode(
   service.sessions.on('connected', (info) => emit({ event: 'connected', ...peerOf(info) }));
   service.sessions.on('disconnected', ({ peer, reason }) => emit({ event: 'disconnected', peer, reason }));
   node.on('log', io.log);
+  const requests = requestEvents(emit);
   service.subscribe((event, payload) => {
-    if (event === 'message:received') {
+    if (event === 'peer:updated') requests.updated(payload as Conversation);
+    else if (event === 'conversation:removed') requests.removed((payload as { peer: string }).peer);
+    else if (event === 'message:received') {
       const message = payload as Message;
       if (message.kind === 'notice') emit({ event: 'notice', peer: message.peer, text: message.text });
       else emit({ event: 'message', peer: message.peer, id: message.id, text: message.text, ...(message.unapprovedKey && { unapprovedKey: true }) });
@@ -102,6 +106,11 @@ export function runJsonMode(
         fail(`"${cmd}" needs the string field "${name}".`);
         return null;
       };
+      if (isRequestCommand(cmd)) {
+        const peer = field('peer');
+        if (peer !== null) call(REQUEST_COMMANDS[cmd], { peer }, () => {});
+        return;
+      }
       switch (cmd) {
         case 'connect': {
           const address = field('address');

@@ -38,6 +38,7 @@ async function main(argv: string[]): Promise<number> {
     port: options.port,
     name: options.name,
     allowPlain: options.allowPlain,
+    requests: { acceptStrangers: options.acceptStrangers },
   });
   const ui = options.ui ? await startUiServer(service, { port: options.uiPort, staticDir: RENDERER_DIR }) : null;
 

@@ -14,6 +14,8 @@ import { SessionIntake, type ContactSession, type SessionEvents } from './featur
 import { EventHub, SessionSteps, type FeatureContext } from './features/context';
 import { ConversationViews } from './features/conversations/views';
 import { PresenceBoard } from './features/presence/presence';
+import { RequestGate, type RequestOptions } from './features/requests/gate';
+import { RequestsFeature } from './features/requests/requests';
 import { SettingsFeature } from './features/settings/settings';
 import { loadOrCreateIdentity } from './identity';
 import { PeerNode, type PeerNodeOptions } from './peer-node';
@@ -34,6 +36,8 @@ export interface AppServiceOptions {
   allowPlain?: boolean;
   limits?: PeerNodeOptions['limits'];
   timeouts?: PeerNodeOptions['timeouts'];
+  /** Message requests: `--accept-strangers`, and the quota (tests make it small). */
+  requests?: RequestOptions;
 }
 
 /**
@@ -65,23 +69,27 @@ export class AppService {
     private readonly store: Store,
     private readonly notices: readonly string[],
     nameOverridden: boolean,
+    requestOptions: RequestOptions = {},
   ) {
     const ctx: FeatureContext = { store, node, events: new EventHub(), steps: new SessionSteps() };
     this.events = ctx.events;
     this.presence = new PresenceBoard();
     this.directory = new ContactDirectory(store, this.presence);
     this.reconnector = createReconnector(ctx, this.directory);
+    const gate = new RequestGate(ctx, requestOptions);
     const views = new ConversationViews(ctx, this.directory, this.presence, this.reconnector);
-    const delivery = new ChatDelivery(node, new ChatInbox(ctx, this.directory, this.presence, views));
+    const delivery = new ChatDelivery(node, new ChatInbox(ctx, this.directory, this.presence, views, gate));
     delivery.on('log', (line) => node.emit('log', line));
     const ledger = new ChatLedger(ctx, delivery, this.directory, this.presence, views);
-    const intake = new SessionIntake(ctx, this.directory, this.presence, this.reconnector, views, ledger);
+    const intake = new SessionIntake(ctx, this.directory, this.presence, this.reconnector, views, ledger, gate);
     this.sessions = intake.sessions;
     const contacts = new ContactsFeature(ctx, this.directory, this.presence, this.reconnector, views, ledger, intake);
     this.connections = new ConnectionsFeature(ctx, this.directory, this.presence, this.reconnector, views);
     this.chat = new ChatFeature(ctx, delivery, this.directory, this.presence, this.reconnector, views, ledger, intake.sessions);
+    const requests = new RequestsFeature(ctx, gate, this.directory, this.presence, this.reconnector, views, ledger, intake);
     const settings = new SettingsFeature(ctx, nameOverridden, notices);
-    this.handlers = { ...settings.handlers, ...this.connections.handlers, ...views.handlers, ...contacts.handlers, ...this.chat.handlers };
+    const chat = { ...this.chat.handlers, 'message:send': requests.replyAccepts(this.chat.handlers['message:send']) };
+    this.handlers = { ...settings.handlers, ...this.connections.handlers, ...views.handlers, ...contacts.handlers, ...requests.handlers, ...chat };
   }
 
   static async open(opts: AppServiceOptions): Promise<AppService> {
@@ -103,7 +111,7 @@ export class AppService {
       // Contacts keep their connection slots when strangers crowd in.
       isContact: (key) => store.contactByKey(key) !== undefined,
     });
-    const service = new AppService(node, store, notices, opts.name !== undefined);
+    const service = new AppService(node, store, notices, opts.name !== undefined, opts.requests);
     try {
       await node.listen();
     } catch (err) {
@@ -147,7 +155,9 @@ export class AppService {
   /** At start, every secure contact with an address is dialed, and again after each time it drops. */
   private dialKnownContacts(): void {
     for (const contact of this.store.contacts()) {
-      if (contact.mode === 'secure' && contact.addresses.length > 0) this.reconnector.track(contact.id, contact.addresses);
+      // Strangers are not dialed: only contacts the person accepted (or dialed), never requests or blocked peers.
+      const accepted = !contact.request && !contact.blocked;
+      if (accepted && contact.mode === 'secure' && contact.addresses.length > 0) this.reconnector.track(contact.id, contact.addresses);
     }
   }
 }

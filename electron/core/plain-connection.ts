@@ -74,7 +74,7 @@ export class PlainConnection extends Connection {
 
   private deliverLine(text: string): void {
     if (this.lineChannel) void this.deliver(this.lineChannel, this.lineChannel.spec.plainText.fromLine(text));
-    this.budget.charge();
+    this.budget.charge(Buffer.byteLength(text));
   }
 
   private armIdleFlush(): void {

@@ -1,4 +1,4 @@
-import type { PeerLimits } from '../../shared/protocol/limits';
+import { INBOUND_BYTE_BURST, INBOUND_BYTES_PER_SECOND, MAX_MESSAGE_BYTES, type PeerLimits } from '../../shared/protocol/limits';
 
 /** A token bucket: it refills continuously at `perSecond`, up to `burst`. */
 export class TokenBucket {
@@ -15,13 +15,13 @@ export class TokenBucket {
   }
 
   /**
-   * Pays one token for something already done (a message already read), going into debt when none is left;
-   * false when in debt, and the caller should wait `msUntilToken()`. Nothing goes unpaid, so the rate holds
-   * however late the caller's timer wakes.
+   * Pays `cost` tokens (one by default) for something already done (a message already read), going into debt
+   * when too few are left; false when in debt, and the caller should wait `msUntilToken()`. Nothing goes unpaid,
+   * so the rate holds however late the caller's timer wakes.
    */
-  spend(): boolean {
+  spend(cost = 1): boolean {
     this.refill();
-    this.tokens -= 1;
+    this.tokens -= cost;
     return this.tokens >= 0;
   }
 
@@ -38,27 +38,33 @@ export class TokenBucket {
 }
 
 /**
- * A peer's inbound message budget. Each message read is charged; while the budget is overdrawn, reading from the
- * peer pauses, which pushes back through TCP on the sender instead of dropping anything.
+ * A peer's inbound budget: messages and bytes per second. Each message read is charged to both; while either is
+ * overdrawn, reading from the peer pauses, which pushes back through TCP on the sender instead of dropping
+ * anything.
  */
 export class InboundBudget {
-  private readonly bucket: TokenBucket;
+  private readonly messages: TokenBucket;
+  private readonly bytes: TokenBucket;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
     limits: PeerLimits,
     private readonly reading: { pause(): void; resume(): void },
   ) {
-    this.bucket = new TokenBucket(limits.inboundMessagesPerSecond, limits.inboundMessageBurst);
+    this.messages = new TokenBucket(limits.inboundMessagesPerSecond, limits.inboundMessageBurst);
+    this.bytes = new TokenBucket(limits.inboundBytesPerSecond ?? INBOUND_BYTES_PER_SECOND, Math.max(limits.inboundByteBurst ?? INBOUND_BYTE_BURST, MAX_MESSAGE_BYTES));
   }
 
-  charge(): void {
-    if (this.bucket.spend() || this.timer) return;
+  /** Charges one message of `size` bytes already read. */
+  charge(size = 0): void {
+    const withinCount = this.messages.spend();
+    const withinBytes = this.bytes.spend(size);
+    if ((withinCount && withinBytes) || this.timer) return;
     this.reading.pause();
     this.timer = setTimeout(() => {
       this.timer = null;
       this.reading.resume();
-    }, this.bucket.msUntilToken());
+    }, Math.max(this.messages.msUntilToken(), this.bytes.msUntilToken()));
   }
 
   stop(): void {

@@ -120,7 +120,7 @@ export class SecureConnection extends Connection {
       return;
     }
     for (const action of actions) this.perform(action);
-    this.budget.charge();
+    this.budget.charge(bytes.length);
   }
 
   private perform(action: SessionAction): void {

@@ -5,7 +5,7 @@ import { selectShownName, selectSortedConversations } from '../state/selectors';
 import { useStore } from '../state/store';
 import { Avatar } from './Avatar';
 import { useNow } from './hooks';
-import { KeyChangedBadge, ownNameIfRenamed, Presence, VerifiedBadge, WaitingCount } from './PeerBits';
+import { KeyChangedBadge, RequestBadge, ownNameIfRenamed, Presence, VerifiedBadge, WaitingCount } from './PeerBits';
 
 /** The conversations, latest activity first. Arrow keys move between them; Enter or Space opens one. */
 export function ConversationList() {
@@ -92,6 +92,7 @@ const ConversationItem = memo(function ConversationItem({ peer }: { peer: string
               {mode === 'plain' && <span className="badge badge-warn">unencrypted</span>}
               {verified && <VerifiedBadge />}
               {keyChange !== undefined && <KeyChangedBadge />}
+              {conversation.request !== undefined && <RequestBadge />}
               <WaitingCount count={queued} />
             </span>
           </span>

@@ -6,6 +6,7 @@ import { Composer } from './Composer';
 import { useConnectAttempt } from './hooks';
 import { BackIcon, InfoIcon, LockIcon, LockOpenIcon } from './icons';
 import { KeyChangeBanner } from './KeyChangeBanner';
+import { RequestBanner } from './RequestBanner';
 import { MessageList } from './MessageList';
 import { ownNameIfRenamed, Presence, VerifiedBadge, WaitingCount } from './PeerBits';
 
@@ -20,6 +21,7 @@ export function ConversationView({ peer }: { peer: string }) {
   return (
     <section className="conversation" aria-labelledby={titleId}>
       <ConversationHeader peer={peer} titleId={titleId} />
+      <RequestBanner peer={peer} />
       <KeyChangeBanner peer={peer} />
       {plain && (
         <p className="notice notice-warn">

@@ -1,6 +1,7 @@
-import { useId, useState } from 'react';
+import { useId } from 'react';
 import { formatFullDate } from '../lib/timeline';
 import { useStore } from '../state/store';
+import { usePeerAction } from './hooks';
 import { AlertIcon } from './icons';
 
 /**
@@ -18,18 +19,9 @@ export function KeyChangeBanner({ peer }: { peer: string }) {
   const sendHeld = useStore((s) => s.sendHeld);
   const heldUntil = useStore((s) => s.conversations[peer]?.heldUntil);
   const headingId = useId();
-  const [approving, setApproving] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy: approving, error, settle } = usePeerAction(peer);
 
   if (keyChange === undefined) return heldUntil === undefined ? null : <HeldBanner name={name} onSend={() => settle(sendHeld)} busy={approving} error={error} />;
-
-  async function settle(action: (peer: string) => Promise<{ ok: boolean; error?: { message: string } }>) {
-    setApproving(true);
-    setError(null);
-    const result = await action(peer);
-    setApproving(false);
-    if (!result.ok) setError(result.error!.message);
-  }
 
   return (
     <section className={`key-change${keyChange.needsApproval ? ' needs-approval' : ''}`} aria-labelledby={headingId}>

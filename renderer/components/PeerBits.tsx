@@ -24,6 +24,15 @@ export function VerifiedBadge() {
   );
 }
 
+/** A message request: someone the person has not accepted yet. */
+export function RequestBadge() {
+  return (
+    <span className="badge badge-warn" title="Someone you have not accepted yet: accept, decline or block">
+      request
+    </span>
+  );
+}
+
 export function KeyChangedBadge() {
   return (
     <span className="badge badge-danger" title="This contact’s safety number changed">

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useSyncExternalStore } from 'react';
+import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { useStore } from '../state/store';
 
 /**
@@ -98,4 +98,21 @@ export function useConnectAttempt() {
     }),
     [cancelConnect, newAttemptId],
   );
+}
+
+/**
+ * A decision about a peer made with a button (approve a key, accept a request): busy while the backend answers,
+ * and its refusal kept as a sentence to show.
+ */
+export function usePeerAction(peer: string) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  async function settle(action: (peer: string) => Promise<{ ok: boolean; error?: { message: string } }>) {
+    setBusy(true);
+    setError(null);
+    const result = await action(peer);
+    setBusy(false);
+    if (!result.ok) setError(result.error!.message);
+  }
+  return { busy, error, settle };
 }

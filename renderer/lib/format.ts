@@ -54,3 +54,10 @@ export function retryCountdown(nextRetryAt: number, now: number): string {
 export function safetyNumberGroups(safetyNumber: string): string[] {
   return safetyNumber.replace(/\D/g, '').match(/\d{1,5}/g) ?? [];
 }
+
+/** A size for people: "900 B", "12 KB", "1.5 MB". */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}

@@ -18,6 +18,11 @@ export function selectHasConversations(state: AppState): boolean {
   return Object.keys(state.conversations).length > 0;
 }
 
+/** What a message request has stored, while the conversation is one (not accepted yet); null otherwise. */
+export function selectRequest(state: AppState, peer: string): NonNullable<Conversation['request']> | null {
+  return state.conversations[peer]?.request ?? null;
+}
+
 /** The conversation open, while it exists (one removed meanwhile is not shown). */
 export function selectSelectedConversation(state: AppState): Conversation | null {
   return state.selectedPeer === null ? null : (state.conversations[state.selectedPeer] ?? null);

@@ -14,6 +14,7 @@ import { HISTORY_CAP } from './history';
 import { identitySlice } from './identity';
 import { messagesSlice, PAGE_SIZE } from './messages';
 import { nodeSlice } from './node';
+import { requestsSlice } from './requests';
 import { searchSlice } from './search';
 import { sendingSlice } from './sending';
 import { startupSlice } from './startup';
@@ -46,6 +47,7 @@ export function createAppStore(options: StoreOptions): AppStore {
     ...identitySlice(context)(...args),
     ...nodeSlice(context)(...args),
     ...conversationsSlice(context)(...args),
+    ...requestsSlice(context)(...args),
     ...connectionsSlice(context)(...args),
     ...messagesSlice(context)(...args),
     ...sendingSlice(context)(...args),

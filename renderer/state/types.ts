@@ -7,6 +7,7 @@ import type { ConversationsSlice } from './conversations';
 import type { IdentitySlice } from './identity';
 import type { MessagesSlice } from './messages';
 import type { NodeSlice } from './node';
+import type { RequestsSlice } from './requests';
 import type { SearchSlice } from './search';
 import type { SendingSlice } from './sending';
 import type { StartupSlice } from './startup';
@@ -132,6 +133,7 @@ export type AppState = StartupSlice &
   IdentitySlice &
   NodeSlice &
   ConversationsSlice &
+  RequestsSlice &
   ConnectionsSlice &
   MessagesSlice &
   SendingSlice &

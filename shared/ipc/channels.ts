@@ -25,6 +25,9 @@ export const INVOKE_CHANNELS = [
   'contact:rename',
   'contact:remove',
   'contact:reconnect',
+  'request:accept',
+  'request:decline',
+  'contact:block',
   'settings:get',
   'settings:set',
 ] as const;

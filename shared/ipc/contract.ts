@@ -93,6 +93,11 @@ export const ConversationSchema = z.object({
    * after they were written. They wait until the person sends them to the new key (`contact:send-held`).
    */
   heldUntil: z.number().optional(),
+  /**
+   * A message request: a peer the person has not accepted (nor dialed), with what of it is stored. Beyond the
+   * request quota nothing more is acknowledged (its sender keeps it) until `request:accept` or a reply.
+   */
+  request: z.object({ messages: z.number().int().min(0), bytes: z.number().int().min(0) }).optional(),
 });
 
 /**
@@ -205,6 +210,12 @@ export const invokeContract = {
   'contact:remove': { request: PeerRequest, response: z.null() },
   /** Dials an offline contact now instead of at its next retry. */
   'contact:reconnect': { request: PeerRequest, response: z.null() },
+  /** Accepts a message request: the peer becomes a contact, and what its side held back comes. */
+  'request:accept': { request: PeerRequest, response: ConversationSchema },
+  /** Declines a message request: the peer and its messages are forgotten, and its session closed. */
+  'request:decline': { request: PeerRequest, response: z.null() },
+  /** Blocks a peer: forgotten with its messages, and refused from now on (across restarts). */
+  'contact:block': { request: PeerRequest, response: z.null() },
   'message:typing': { request: z.object({ peer: PeerKey, active: z.boolean() }).strict(), response: z.null() },
   'settings:get': { request: Empty, response: SettingsSchema },
   'settings:set': {

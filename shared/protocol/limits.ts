@@ -81,8 +81,22 @@ export const STRANGER_IDLE_MS = 60_000;
 
 // -----------------------------------------------------------------------------------------------------------------
 
+/**
+ * The byte budget: inbound bytes a peer may send per second, beside the message budget (a peer sending huge
+ * messages is held to this many bytes, not only to a count). Like the message budget it pauses reading (TCP
+ * back-pressure) and never drops. The burst holds at least one largest message.
+ */
+export const INBOUND_BYTES_PER_SECOND = 4 * 1024 * 1024;
+export const INBOUND_BYTE_BURST = 8 * 1024 * 1024;
+export interface InboundByteLimits {
+  /** Inbound bytes (decoded messages, plain-text lines) a peer may send per second; default `INBOUND_BYTES_PER_SECOND`. */
+  inboundBytesPerSecond: number;
+  /** Bucket size of the byte budget, at least `MAX_MESSAGE_BYTES`; default `INBOUND_BYTE_BURST`. */
+  inboundByteBurst: number;
+}
+
 /** Tunable limits of a running peer. */
-export interface PeerLimits {
+export interface PeerLimits extends Partial<InboundByteLimits> {
   /** Accepted connections not yet identified (preface sniff, handshake, hello). */
   maxPendingConnections: number;
   /** Accepted connections from one remote IP address, pending or open. */

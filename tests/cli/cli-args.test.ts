@@ -12,6 +12,7 @@ describe('parseCliArgs', () => {
       port: DEFAULT_PORT,
       dataDir: defaultDataDir(),
       allowPlain: true,
+      acceptStrangers: false,
       json: false,
       ui: false,
       uiPort: 0,
@@ -21,12 +22,13 @@ describe('parseCliArgs', () => {
   });
 
   it('takes every flag', () => {
-    expect(parse('--host', '127.0.0.1', '--port', '9001', '--name', '  Alice  ', '--data-dir', '/tmp/x', '--no-plain', '--json', '--ui', '--ui-port', '9100')).toEqual({
+    expect(parse('--host', '127.0.0.1', '--port', '9001', '--name', '  Alice  ', '--data-dir', '/tmp/x', '--no-plain', '--accept-strangers', '--json', '--ui', '--ui-port', '9100')).toEqual({
       host: '127.0.0.1',
       port: 9001,
       name: 'Alice',
       dataDir: '/tmp/x',
       allowPlain: false,
+      acceptStrangers: true,
       json: true,
       ui: true,
       uiPort: 9100,

@@ -16,7 +16,7 @@ async function serve(opts: { maxClientBufferedBytes?: number } = {}): Promise<{ 
   await mkdir(path.join(staticDir, 'assets'));
   await writeFile(path.join(staticDir, 'index.html'), '<!doctype html><title>Peerline</title><script type="module" src="./assets/app.js"></script>');
   await writeFile(path.join(staticDir, 'assets', 'app.js'), 'console.log("hi")');
-  const service = await AppService.open({ dataDir: await tempDir(), appVersion: 'test', host: '127.0.0.1', port: 0, name: 'Alice' });
+  const service = await AppService.open({ dataDir: await tempDir(), appVersion: 'test', host: '127.0.0.1', port: 0, name: 'Alice', requests: { acceptStrangers: true } });
   onCleanUp(() => service.close());
   const ui = await startUiServer(service, { port: 0, staticDir, ...opts });
   onCleanUp(() => ui.close());

@@ -28,10 +28,14 @@ export function eventsOf<E extends EventChannel>(opened: OpenedApp, event: E): A
   return opened.events.filter((e) => e.event === event).map((e) => e.payload as EventPayload<E>);
 }
 
-/** Alice dials Bob; resolves once both see each other online. */
-export async function connectApps(alice: OpenedApp, bob: OpenedApp): Promise<{ bobKey: string; aliceKey: string }> {
+/**
+ * Alice dials Bob; resolves once both see each other online. Alice dialed, so Bob is her contact; to Bob, Alice
+ * is a message request, which he accepts unless `accept` is false: then they are contacts on both sides.
+ */
+export async function connectApps(alice: OpenedApp, bob: OpenedApp, { accept = true } = {}): Promise<{ bobKey: string; aliceKey: string }> {
   const conversation = await alice.handlers['peer:connect']({ host: '127.0.0.1', port: bob.service.node.port, mode: 'secure' });
   const aliceKey = alice.service.node.id;
   await waitUntil(() => eventsOf(bob, 'peer:updated').some((c) => c.peer === aliceKey && c.state === 'online'), 'Bob sees Alice online');
+  if (accept) await bob.handlers['request:accept']({ peer: aliceKey });
   return { bobKey: conversation.peer, aliceKey };
 }

@@ -187,8 +187,10 @@ export class CliProcess {
 export interface CliOptions {
   name?: string;
   dataDir: string;
-  /** Extra flags, after the defaults (127.0.0.1, any port, the data dir, the name). */
+  /** Extra flags, after the defaults (127.0.0.1, any port, the data dir, the name, `--accept-strangers`). */
   args?: string[];
+  /** Strangers are message requests, as for a person; by default they are accepted (`--accept-strangers`), since these peers chat. */
+  requests?: boolean;
 }
 
 /** Starts `peerline --json` on 127.0.0.1, any port, and waits for its `listening` event. */
@@ -220,5 +222,5 @@ export async function stopAllClis(): Promise<void> {
 }
 
 function defaultArgs(opts: CliOptions): string[] {
-  return ['--host', '127.0.0.1', '--port', '0', '--data-dir', opts.dataDir, ...(opts.name ? ['--name', opts.name] : []), ...(opts.args ?? [])];
+  return ['--host', '127.0.0.1', '--port', '0', '--data-dir', opts.dataDir, ...(opts.name ? ['--name', opts.name] : []), ...(opts.requests ? [] : ['--accept-strangers']), ...(opts.args ?? [])];
 }

@@ -44,6 +44,8 @@ export interface FakeControl {
   settleAll(peer: string, status: 'delivered' | 'failed', failure?: string): void;
   receive(peer: string, text: string): void;
   keyChange(peer: string, needsApproval: boolean): void;
+  /** `peer` becomes a message request with this much kept. */
+  request(peer: string, messages: number, bytes: number): void;
   /** Milliseconds each call on a channel takes (5 unless set). */
   delays: Record<string, number>;
   /** Channels whose next call fails, with this message. */
@@ -244,6 +246,21 @@ export function installFakeBackend(options: FakeOptions): void {
       emit('conversation:removed', { peer });
       return null;
     },
+    'request:accept': ({ peer }) => {
+      delete conversations[peer].request;
+      updated(peer);
+      return conversations[peer];
+    },
+    'request:decline': ({ peer }) => {
+      delete conversations[peer];
+      emit('conversation:removed', { peer });
+      return null;
+    },
+    'contact:block': ({ peer }) => {
+      delete conversations[peer];
+      emit('conversation:removed', { peer });
+      return null;
+    },
     'contact:reconnect': ({ peer }) => {
       conversations[peer].state = 'connecting';
       delete conversations[peer].nextRetryAt;
@@ -289,6 +306,10 @@ export function installFakeBackend(options: FakeOptions): void {
     },
     keyChange(peer: string, needsApproval: boolean) {
       conversations[peer].keyChange = { at: Date.now(), previousFingerprint: 'OLDK EY00 0000', fingerprint: 'NEWK EY11 1111', needsApproval };
+      updated(peer);
+    },
+    request(peer: string, messages: number, bytes: number) {
+      conversations[peer].request = { messages, bytes };
       updated(peer);
     },
   };

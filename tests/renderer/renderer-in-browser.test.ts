@@ -318,6 +318,25 @@ describe.skipIf(!ready)('the renderer in a browser, against a stand-in backend',
     expect(pageProblems(page)).toEqual([]);
   });
 
+  it('a message request shows Accept, Decline and Block; Accept makes it a contact, Block removes it', async () => {
+    const page = await openApp();
+    await openConversation(page, 'Dave');
+    await fake(page, (control) => control.request('d'.repeat(64), 3, 900));
+    const banner = page.getByRole('region', { name: 'Message request' });
+    await banner.getByText('kept their first 3 messages', { exact: false }).waitFor();
+    await page.getByRole('navigation', { name: 'Conversations' }).getByText('request', { exact: true }).waitFor();
+    await banner.getByRole('button', { name: 'Accept' }).click();
+    await expect.poll(() => banner.count()).toBe(0);
+    expect(await calls(page, 'request:accept')).toEqual([{ peer: DAVE }]);
+
+    await fake(page, (control) => control.request('d'.repeat(64), 1, 10));
+    expect(await banner.getByRole('button', { name: 'Decline' }).count()).toBe(1);
+    await banner.getByRole('button', { name: 'Block' }).click();
+    await expect.poll(() => page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: 'Dave' }).count()).toBe(0);
+    expect(await calls(page, 'contact:block')).toEqual([{ peer: DAVE }]);
+    expect(pageProblems(page)).toEqual([]);
+  });
+
   it('settings: read receipts, off by default; the start-up notice stays until dismissed', async () => {
     const page = await openApp();
     const notices = page.getByRole('region', { name: 'Notices' });

@@ -41,6 +41,13 @@ export interface ContactRecord {
    * written for the key pinned before a change, and another key answered at the contact's address.
    */
   heldUntil?: number;
+  /**
+   * A message request: a peer the person has not accepted (nor dialed), with what of it is stored, counted
+   * against the request quota (features/requests). Absent: accepted, as every contact from before requests is.
+   */
+  request?: { messages: number; bytes: number; lastAt: number };
+  /** The person blocked this peer: it is refused, and its record is kept only so that it stays refused. */
+  blocked?: true;
 }
 
 /** 'direct': one contact, whose id is the conversation's; 'group' (later): several, id `group:<hex>`. */

@@ -49,7 +49,8 @@ export interface OutgoingChat {
  * id it already has, without keeping it twice. Plain-text chats have no id, and no acknowledgement.
  */
 export interface Inbox {
-  receive(key: SessionKey, chat: InboundChat): Promise<void>;
+  /** Resolves 'held' for a chat it does not keep yet (a message request past its quota): it is not acknowledged. */
+  receive(key: SessionKey, chat: InboundChat): Promise<void | 'held'>;
 }
 
 export interface ChatEvents {
@@ -223,15 +224,15 @@ export class ChatDelivery extends EventEmitter<ChatEvents> {
    */
   private receive(session: ChatSession, chat: InboundChat): void {
     if (this.refused.has(session)) return;
-    let stored: Promise<void>;
+    let stored: Promise<void | 'held'>;
     try {
       stored = this.inbox.receive(session.key, chat);
     } catch (err) {
       stored = Promise.reject(err);
     }
     stored.then(
-      () => {
-        if (chat.id !== undefined) this.ack(session, chat.id);
+      (verdict) => {
+        if (chat.id !== undefined && verdict !== 'held') this.ack(session, chat.id);
       },
       (err: unknown) => {
         this.emit('log', `${NOT_STORED_REASON} (from ${session.key}): ${err instanceof Error ? err.message : String(err)}`);

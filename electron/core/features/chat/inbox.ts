@@ -4,6 +4,7 @@ import type { ContactDirectory } from '../contacts/directory';
 import type { FeatureContext } from '../context';
 import { toMessage, type ConversationViews } from '../conversations/views';
 import type { PresenceBoard } from '../presence/presence';
+import type { RequestGate } from '../requests/gate';
 import type { InboundChat, Inbox } from './delivery';
 
 /**
@@ -16,18 +17,21 @@ export class ChatInbox implements Inbox {
     private readonly directory: ContactDirectory,
     private readonly presence: PresenceBoard,
     private readonly views: ConversationViews,
+    private readonly gate: RequestGate,
   ) {}
 
-  receive(key: SessionKey, chat: InboundChat): Promise<void> {
+  receive(key: SessionKey, chat: InboundChat): Promise<void | 'held'> {
     const stored = this.store(key, chat);
-    this.ctx.steps.receiving(key, stored);
+    this.ctx.steps.receiving(key, stored.then(() => {}));
     return stored;
   }
 
-  private async store(key: SessionKey, chat: InboundChat): Promise<void> {
+  private async store(key: SessionKey, chat: InboundChat): Promise<void | 'held'> {
     // The session's contact is saved when the session is taken in, queued before any of its chats.
     await this.ctx.steps.chain.settled(key);
     const peer = this.directory.peerOf(key);
+    // A request past its quota, or a refused peer: not stored, so not acknowledged; its sender keeps it.
+    if (!this.gate.admit(peer, chat.text)) return 'held';
     const now = Date.now();
     // A verified contact's new key that the person has not approved speaks in the contact's conversation, marked.
     const unapprovedKey = this.directory.unapprovedKeys.has(key) ? { unapprovedKey: true as const } : {};

@@ -16,6 +16,8 @@ export interface ContactSummary {
   addresses: string[];
   online: boolean;
   verified: boolean;
+  /** A message request, not yet accepted (absent once it is). */
+  request?: true;
 }
 
 /**
@@ -56,7 +58,7 @@ export class ContactDirectory {
 
   /** Names that read alike get a short fingerprint each (`distinctNames`). */
   summaries(): ContactSummary[] {
-    const contacts = this.store.contacts();
+    const contacts = this.store.contacts().filter((contact) => !contact.blocked);
     const names = distinctNames(
       contacts.map((c) => ({ peer: c.id, name: shownName(c), ...(c.mode === 'secure' && { fingerprint: fingerprintOf(Buffer.from(c.key ?? c.id, 'hex')) }) })),
     );
@@ -68,6 +70,7 @@ export class ContactDirectory {
       online: this.presence.onlineKey(contact.id) !== null,
       // A key awaiting approval speaks for the contact now: it is not the key that was verified.
       verified: contact.verified && contact.keyChange?.needsApproval !== true,
+      ...(contact.request && { request: true as const }),
     }));
   }
 }

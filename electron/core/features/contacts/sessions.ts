@@ -10,6 +10,7 @@ import type { ChatLedger } from '../chat/ledger';
 import type { FeatureContext } from '../context';
 import type { ConversationViews } from '../conversations/views';
 import type { PresenceBoard } from '../presence/presence';
+import type { RequestGate } from '../requests/gate';
 import type { ContactDirectory } from './directory';
 
 /** A session as the app has taken it in: `peer` is its contact's id (the contact is stored), not the session key. */
@@ -40,6 +41,7 @@ export class SessionIntake {
     private readonly reconnector: Reconnector,
     private readonly views: ConversationViews,
     private readonly ledger: ChatLedger,
+    private readonly gate: RequestGate,
   ) {
     const { node, steps, events } = ctx;
     node.on('connected', (info) => void steps.chain.run(info.peer, () => this.onConnected(info)).catch((err) => events.raise(err)));
@@ -62,11 +64,16 @@ export class SessionIntake {
   private async onConnected(info: PeerInfo): Promise<void> {
     const { store } = this.ctx;
     const now = Date.now();
+    // A blocked peer is refused; anything it sends meanwhile is neither stored nor acknowledged (RequestGate).
+    if (this.gate.refuses(info)) return void (await this.ctx.node.disconnect(info.peer).catch(() => {}));
+    // Dialing a peer accepts it: a request the person dials is one no longer.
+    const standing = (c: ContactRecord): ContactRecord => (info.direction === 'outbound' && c.request ? (({ request: _accepted, ...rest }) => rest)(c) : c);
     if (info.mode === 'plain') {
+      for (const gone of await this.gate.expire(now)) this.ctx.events.emit('conversation:removed', { peer: gone });
       // A plain server we dialed before has the same name again (its address): its conversation goes on.
       const id = contactId(info.peer);
-      if (store.contact(id)) await store.updateContact(id, (c) => ({ ...c, addresses: [info.address] }));
-      else await store.saveContact({ ...newContact(id, 'plain', info.address, now), addresses: [info.address] });
+      if (store.contact(id)) await store.updateContact(id, (c) => ({ ...standing(c), addresses: [info.address] }));
+      else await store.saveContact({ ...newContact(id, 'plain', info.address, now), addresses: [info.address], ...this.gate.firstStanding(info, now) });
       return this.cameOnline(id, info);
     }
     const key = info.peer;
@@ -78,15 +85,17 @@ export class SessionIntake {
       ? { kind: 'known' as const, contact: awaitingApproval }
       : judgeKey(store, key, info.direction === 'outbound' ? info.dialAddress : null, (k) => k !== key && this.ctx.node.isConnected(k));
     if (verdict.kind === 'new') {
-      await store.saveContact({ ...newContact(contactId(key), 'secure', name, now), key, keyHistory: [{ key, since: now }], addresses: [info.dialAddress] });
+      const first = newContact(contactId(key), 'secure', name, now);
+      await store.saveContact({ ...first, key, keyHistory: [{ key, since: now }], addresses: [info.dialAddress], ...this.gate.firstStanding(info, now) });
     } else if (verdict.kind === 'known') {
-      await store.updateContact(verdict.contact.id, (c) => ({ ...c, peerName: name, addresses: rememberAddress(c.addresses, info.dialAddress) }));
+      await store.updateContact(verdict.contact.id, (c) => ({ ...standing(c), peerName: name, addresses: rememberAddress(c.addresses, info.dialAddress) }));
     } else {
       await this.onKeyChanged(verdict.contact, key, name, info.dialAddress, now);
     }
     const peer = this.directory.peerOf(key);
     this.cameOnline(peer, info);
-    // A contact first met now is dialed again after it drops, like the ones known at start-up.
+    // A contact first met now is dialed again after it drops, like the ones known at start-up; a stranger is not.
+    if (this.gate.isRequest(peer)) return;
     this.reconnector.track(peer, this.directory.contactOf(peer).addresses);
     this.reconnector.connected(peer);
   }
@@ -123,13 +132,16 @@ export class SessionIntake {
     const peer = this.directory.peerOf(key);
     if (!this.presence.wentOffline(peer, key, reason)) return;
     const contact = store.contact(peer);
-    // A plain-text connection that said nothing (a port scan, a probe) leaves no conversation behind.
-    if (contact?.mode === 'plain' && store.conversation(directConversationId(peer))?.lastMessage === undefined) {
+    // A plain-text connection or a request that said nothing (a port scan, a probe) leaves nothing behind.
+    const silent = store.conversation(directConversationId(peer))?.lastMessage === undefined;
+    if ((contact?.mode === 'plain' && silent) || this.gate.leavesNothing(peer)) {
       this.presence.forget(peer);
       void store.removeContact(peer).then(() => events.emit('conversation:removed', { peer }), (err) => events.raise(err));
+      // A secure stranger was told as connected (the command line prints it): its leaving is told too.
+      if (contact?.mode === 'secure') this.sessions.emit('disconnected', { peer, reason });
       return;
     }
-    if (contact?.mode === 'secure') {
+    if (contact?.mode === 'secure' && !contact.request) {
       // The other person disconnected on purpose: dialing them back would undo it. A message or a connect from
       // this side resumes the retries.
       this.reconnector.disconnected(peer);

@@ -49,7 +49,8 @@ export class ConversationViews {
   }
 
   conversations(): Conversation[] {
-    return this.ctx.store.contacts().map((contact) => this.toConversation(contact));
+    // A blocked peer's record is kept only to refuse it: it has no conversation to show.
+    return this.ctx.store.contacts().flatMap((contact) => (contact.blocked ? [] : [this.toConversation(contact)]));
   }
 
   conversation(peer: string): Conversation {
@@ -59,7 +60,7 @@ export class ConversationViews {
   /** Tells the UIs what the contact's conversation looks like now. */
   emitConversation(peer: string): void {
     const contact = this.ctx.store.contact(contactId(peer));
-    if (contact) this.ctx.events.emit('peer:updated', this.toConversation(contact));
+    if (contact && !contact.blocked) this.ctx.events.emit('peer:updated', this.toConversation(contact));
   }
 
   private factsOf(key: string): { fingerprint: string; safetyNumber: string } {
@@ -107,6 +108,7 @@ export class ConversationViews {
           needsApproval: contact.keyChange.needsApproval,
         },
       }),
+      ...(contact.request && { request: { messages: contact.request.messages, bytes: contact.request.bytes } }),
     };
   }
 }
