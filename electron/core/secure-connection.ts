@@ -4,7 +4,7 @@ import { bytesEqual, toHex } from '../../shared/bytes';
 import { sessionKey } from '../../shared/ids';
 import { encodeChannelFrame, encodeMessage } from '../../shared/protocol/codec';
 import type { PeerLimits, PeerTimeouts } from '../../shared/protocol/limits';
-import { ByeReason, type ByeReasonCode, type HelloMessage, type SessionMessage } from '../../shared/protocol/messages';
+import { ByeReason, MessageType, type ByeReasonCode, type HelloMessage, type SessionMessage } from '../../shared/protocol/messages';
 import { encodePreface } from '../../shared/protocol/preface';
 import type { ChannelRegistry } from './channels';
 import { Connection, type Direction } from './connection';
@@ -120,7 +120,9 @@ export class SecureConnection extends Connection {
       return;
     }
     for (const action of actions) this.perform(action);
-    this.budget.charge(bytes.length);
+    // Bulk frames are paced by the credit the receiver grants, not by the byte budget: a transfer goes at the
+    // receiver's own speed, while a flood of messages is held to the budget.
+    this.budget.charge(bytes[0] === MessageType.BulkChannel ? 0 : bytes.length);
   }
 
   private perform(action: SessionAction): void {

@@ -89,9 +89,14 @@ const picked = {
 const runAll = !picked.store && !picked.durable && !picked.bulk;
 
 /** The receivers' limits for every capacity figure (sections 3, 4 and 7): high enough never to engage. */
-const liftedLimits = { inboundMessagesPerSecond: CONFIG.chat.liftedLimit, inboundMessageBurst: CONFIG.chat.liftedLimit };
+const liftedLimits = {
+  inboundMessagesPerSecond: CONFIG.chat.liftedLimit,
+  inboundMessageBurst: CONFIG.chat.liftedLimit,
+  inboundBytesPerSecond: CONFIG.chat.liftedLimit,
+  inboundByteBurst: CONFIG.chat.liftedLimit,
+};
 const liftedNote =
-  `receiver limits lifted: inboundMessagesPerSecond = inboundMessageBurst = ${int(CONFIG.chat.liftedLimit)} ` +
+  `receiver limits lifted: inboundMessagesPerSecond = inboundMessageBurst = inboundBytesPerSecond = inboundByteBurst = ${int(CONFIG.chat.liftedLimit)} ` +
   `(default ${int(DEFAULT_LIMITS.inboundMessagesPerSecond)}/s, burst ${int(DEFAULT_LIMITS.inboundMessageBurst)})`;
 
 function progress(text: string): void {

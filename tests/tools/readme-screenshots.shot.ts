@@ -1,0 +1,70 @@
+/**
+ * `npm run screenshots`: makes the README's pictures anew from the real window (two `peerline --ui` peers chatting
+ * over 127.0.0.1, in Debian's Chromium), so they stay true as the window changes. Not part of `npm test`.
+ */
+import { writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { afterAll, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { connectTo, launchBrowser, messageLog, openWindow, send, startUiPeer } from '../helpers/browser';
+import { stopAllClis } from '../helpers/cli';
+import { freePort } from '../helpers/net';
+import { cleanUp, tempDir } from '../helpers/peers';
+
+const PICTURES = fileURLToPath(new URL('../../.github/', import.meta.url));
+const WINDOW = { width: 920, height: 640 };
+
+afterAll(async () => {
+  await stopAllClis();
+  await cleanUp();
+});
+
+/** Two window shots side by side on a quiet background, as one PNG. */
+async function sideBySide(browser: Browser, left: Buffer, right: Buffer, file: string): Promise<void> {
+  const page = await (await browser.newContext({ viewport: { width: 2 * WINDOW.width + 48, height: WINDOW.height + 32 } })).newPage();
+  const img = (png: Buffer) => `<img src="data:image/png;base64,${png.toString('base64')}" style="border-radius:8px;box-shadow:0 2px 10px #0003">`;
+  await page.setContent(`<body style="margin:0;padding:16px;display:flex;gap:16px;background:#d8dbe2">${img(left)}${img(right)}</body>`);
+  await writeFile(`${PICTURES}${file}`, await page.screenshot());
+}
+
+async function windowOf(browser: Browser, url: string, colorScheme: 'light' | 'dark'): Promise<Page> {
+  const page = await openWindow(browser, { url } as Parameters<typeof openWindow>[1], { colorScheme });
+  await page.setViewportSize(WINDOW);
+  return page;
+}
+
+it('README pictures: a conversation in both themes, and messages waiting for an offline contact', async () => {
+  const browser = await launchBrowser();
+  const bobPort = await freePort();
+  const bobArgs = { dataDir: await tempDir(), name: 'Bob', args: ['--port', String(bobPort)] };
+  const alice = await startUiPeer({ dataDir: await tempDir(), name: 'Alice' });
+  const bob = await startUiPeer(bobArgs);
+  const a = await windowOf(browser, alice.url, 'light');
+  const b = await windowOf(browser, bob.url, 'dark');
+
+  await connectTo(a, `127.0.0.1:${bobPort}`);
+  await a.getByRole('heading', { name: 'Bob', level: 2 }).waitFor();
+  await send(a, 'Hi Bob! Is this really going straight to your laptop?');
+  await b.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /Alice/ }).click();
+  await messageLog(b).getByText('Is this really going straight').waitFor();
+  await send(b, 'Straight there — one TCP connection, no server in between.');
+  await send(b, 'And end-to-end encrypted: compare my fingerprint with the one in your header.');
+  await messageLog(a).getByText('compare my fingerprint').waitFor();
+  await send(a, 'Matches. Sending you the notes now: https://example.org/notes');
+  await messageLog(b).getByText('Sending you the notes').waitFor();
+  await b.getByRole('textbox', { name: 'Message' }).fill('Got it, thanks');
+  await a.getByText('typing', { exact: false }).first().waitFor();
+  await expect.poll(() => messageLog(a).getByText('delivered', { exact: true }).count()).toBe(2);
+  await sideBySide(browser, await a.screenshot(), await b.screenshot(), 'peerline.png');
+
+  // Bob quits; Alice's three messages wait, then go by themselves when he is back.
+  bob.cli.send({ cmd: 'quit' });
+  await bob.cli.waitForExit();
+  await a.locator('.conv-header').getByText(/offline/).first().waitFor();
+  for (const text of ['First, while you were away', 'Second: still away?', 'Third and last']) await send(a, text);
+  await expect.poll(() => messageLog(a).getByText('queued', { exact: true }).count()).toBe(3);
+  const waiting = await a.screenshot();
+  await startUiPeer(bobArgs);
+  await expect.poll(() => messageLog(a).getByText('delivered', { exact: true }).count(), { timeout: 15_000 }).toBe(5);
+  await sideBySide(browser, waiting, await a.screenshot(), 'peerline-offline.png');
+}, 90_000);
