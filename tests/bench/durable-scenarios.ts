@@ -54,7 +54,8 @@ export interface BenchApp {
  */
 export async function openBenchApp(name: string, limits: Partial<PeerLimits> = {}): Promise<BenchApp> {
   const dataDir = await tempDir(TEMP_PREFIX);
-  const service = await AppService.open({ dataDir, appVersion: 'bench', host: HOST, port: 0, name, limits });
+  // The receiving app takes the sender's messages as a contact's (as a person who accepted it), not as a request.
+  const service = await AppService.open({ dataDir, appVersion: 'bench', host: HOST, port: 0, name, limits, requests: { acceptStrangers: true } });
   onCleanUp(() => service.close());
   const counts = new Map<string, number>();
   service.subscribe((event, payload) => {

@@ -85,6 +85,28 @@ describe.skipIf(!rendererReady).each<Theme>(['light', 'dark'])('axe finds no WCA
     await scan(page, `key change (${theme})`);
   });
 
+  it('messages held since a key changed, and a message from a key awaiting approval', async () => {
+    const page = await open(theme);
+    await openConversation(page, 'Dave');
+    await fake(page, (control) => control.hold('d'.repeat(64)));
+    await page.getByRole('button', { name: 'Send held messages to the new key' }).waitFor();
+    await scan(page, `held messages (${theme})`);
+    await fake(page, (control) => {
+      control.keyChange('d'.repeat(64), true);
+      control.receive('d'.repeat(64), 'It is me, new laptop', true);
+    });
+    await page.getByRole('log').getByText('It is me, new laptop').waitFor();
+    await scan(page, `a message from a key awaiting approval (${theme})`);
+  });
+
+  it('a message request with Accept, Decline and Block', async () => {
+    const page = await open(theme);
+    await openConversation(page, 'Carol');
+    await fake(page, (control) => control.request('c'.repeat(64), 3, 120));
+    await page.getByRole('button', { name: 'Accept', exact: true }).waitFor();
+    await scan(page, `message request (${theme})`);
+  });
+
   it('search results, and a result opened', async () => {
     const page = await open(theme);
     await page.getByRole('searchbox', { name: 'Search messages' }).fill('cafe');

@@ -42,8 +42,11 @@ export interface FakeControl {
   setState(peer: string, state: 'online' | 'offline' | 'connecting', nextRetryAt?: number): void;
   /** Every message of ours to `peer` that waits goes `status`. */
   settleAll(peer: string, status: 'delivered' | 'failed', failure?: string): void;
-  receive(peer: string, text: string): void;
+  /** A message from `peer`; `unapprovedKey`: sent by a new key awaiting the person's approval. */
+  receive(peer: string, text: string, unapprovedKey?: boolean): void;
   keyChange(peer: string, needsApproval: boolean): void;
+  /** Our messages to `peer` written before its key changed are held until the person sends them on. */
+  hold(peer: string): void;
   /** `peer` becomes a message request with this much kept. */
   request(peer: string, messages: number, bytes: number): void;
   /** Milliseconds each call on a channel takes (5 unless set). */
@@ -297,8 +300,8 @@ export function installFakeBackend(options: FakeOptions): void {
         if (m.fromMe && (current === 'queued' || current === 'sent')) setStatus(peer, m.id, status, failure);
       }
     },
-    receive(peer: string, text: string) {
-      const message: Msg = { id: hex(nextId++), peer, fromMe: false, text, at: Date.now(), sentAt: Date.now(), kind: 'chat' };
+    receive(peer: string, text: string, unapprovedKey?: boolean) {
+      const message: Msg = { id: hex(nextId++), peer, fromMe: false, text, at: Date.now(), sentAt: Date.now(), kind: 'chat', ...(unapprovedKey && { unapprovedKey }) };
       extras[peer]!.push(message);
       conversations[peer].lastMessage = { text, at: message.at, fromMe: false };
       emit('message:received', message);
@@ -306,6 +309,10 @@ export function installFakeBackend(options: FakeOptions): void {
     },
     keyChange(peer: string, needsApproval: boolean) {
       conversations[peer].keyChange = { at: Date.now(), previousFingerprint: 'OLDK EY00 0000', fingerprint: 'NEWK EY11 1111', needsApproval };
+      updated(peer);
+    },
+    hold(peer: string) {
+      conversations[peer].heldUntil = Date.now();
       updated(peer);
     },
     request(peer: string, messages: number, bytes: number) {
