@@ -103,5 +103,5 @@ export async function connectTo(page: Page, address: string): Promise<void> {
 /** Types `text` in the composer and clicks Send. */
 export async function send(page: Page, text: string): Promise<void> {
   await page.getByRole('textbox', { name: 'Message' }).fill(text);
-  await page.getByRole('button', { name: 'Send' }).click();
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
 }
