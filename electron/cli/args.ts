@@ -42,6 +42,7 @@ Interactive commands:
   /history [N]         the last N messages with the current contact (default 20)
   /verify [yes|no]     the safety number to compare with the current contact; yes: they matched
   /approve             accept the current contact's changed key (messages to it wait until then)
+  /send-held           send what was held since the current contact's key changed to its new key
   /requests            message requests (peers you have not accepted), numbered
   /accept N            accept request N (also /decline N, /block N); replying to a request accepts it
   /peers               list connected peers

@@ -81,6 +81,8 @@ function main(): void {
     if (process.platform !== 'darwin') app.quit();
   });
 
+  // Everything Peerline writes (the store's files, the identity) is for this user alone: 0600 files, 0700 folders.
+  if (process.platform !== 'win32') process.umask(0o077);
   app.whenReady().then(async () => {
     service = AppService.open({ dataDir: app.getPath('userData'), appVersion: app.getVersion(), port: options.port });
     const opened = await service;
