@@ -5,13 +5,10 @@ import { AppError } from '../../../../shared/ipc/result';
 import { notConnectedTo } from '../../../../shared/validation';
 import { UserError } from '../../errors';
 import { newMessageId } from '../../message-id';
-import type { Reconnector } from '../../reconnector';
 import { shownName } from '../../trust';
-import type { ContactDirectory } from '../contacts/directory';
 import type { SessionEvents } from '../contacts/sessions';
-import type { FeatureContext } from '../context';
-import { toMessage, type ConversationViews } from '../conversations/views';
-import type { PresenceBoard } from '../presence/presence';
+import type { ConversationContext } from '../conversations/context';
+import { toMessage } from '../conversations/views';
 import { rethrowForPeople } from '../refusals';
 import type { ChatDelivery } from './delivery';
 import type { ChatLedger } from './ledger';
@@ -29,22 +26,18 @@ export class ChatFeature {
   readonly handlers: ChatHandlers;
 
   constructor(
-    private readonly ctx: FeatureContext,
+    private readonly ctx: ConversationContext,
     delivery: ChatDelivery,
-    private readonly directory: ContactDirectory,
-    private readonly presence: PresenceBoard,
-    private readonly reconnector: Reconnector,
-    private readonly views: ConversationViews,
     private readonly ledger: ChatLedger,
     sessions: EventEmitter<SessionEvents>,
   ) {
+    const { directory, presence, views, store } = ctx;
     delivery.on('typing', ({ peer: key, active }) => presence.setTyping(directory.peerOf(key), active));
     // A read receipt owed since the contact was away goes once it is back (taken in, so its key is known).
     sessions.on('connected', ({ peer }) => {
       const owed = ctx.store.conversation(directConversationId(peer))?.readReceiptOwed;
       if (owed !== undefined) void ledger.sendReadReceipt(peer, owed).catch((err) => ctx.events.raise(err));
     });
-    const { store } = ctx;
     this.handlers = {
       'message:send': async ({ peer, text }) => this.send(peer, text),
       'message:list': async ({ peer, before, after, around, limit }) => {
@@ -110,13 +103,13 @@ export class ChatFeature {
   }
 
   private async send(to: string, text: string): Promise<Message> {
-    const contact = this.directory.contactOf(to);
+    const contact = this.ctx.directory.contactOf(to);
     const peer = contact.id;
     // A plain-text peer has no identity to find again: what it does not get now, it never gets.
-    if (contact.mode === 'plain' && !this.presence.onlineKey(peer)) throw new AppError('not-connected', notConnectedTo(peer));
+    if (contact.mode === 'plain' && !this.ctx.presence.onlineKey(peer)) throw new AppError('not-connected', notConnectedTo(peer));
     const stored = await this.ctx.store.addOutgoing(directConversationId(peer), { id: newMessageId(), text, at: Date.now() }).catch(rethrowForPeople);
-    this.views.emitConversation(peer);
-    this.reconnector.resume(peer);
+    this.ctx.views.emitConversation(peer);
+    this.ctx.reconnector.resume(peer);
     return this.handOrFail(peer, toMessage(stored));
   }
 
@@ -139,17 +132,17 @@ export class ChatFeature {
   }
 
   private async retry(to: string, id: string): Promise<Message> {
-    const contact = this.directory.contactOf(to);
+    const contact = this.ctx.directory.contactOf(to);
     const peer = contact.id;
     const message = await this.ownMessage(peer, id);
     if (message.status !== 'failed') throw new AppError('invalid-request', 'Only a failed message can be sent again.');
-    if (contact.mode === 'plain' && !this.presence.onlineKey(peer)) throw new AppError('not-connected', notConnectedTo(peer));
+    if (contact.mode === 'plain' && !this.ctx.presence.onlineKey(peer)) throw new AppError('not-connected', notConnectedTo(peer));
     const queued = (await this.ledger.changeStatus(peer, id, 'queued'))!;
     return this.handOrFail(peer, queued);
   }
 
   private async cancel(to: string, id: string): Promise<void> {
-    const peer = this.directory.contactOf(to).id;
+    const peer = this.ctx.directory.contactOf(to).id;
     const message = await this.ownMessage(peer, id);
     if (message.status !== 'queued' && message.status !== 'failed') {
       throw new AppError('message-not-cancellable', 'This message has already gone to the peer, so it cannot be taken back.');
@@ -157,6 +150,6 @@ export class ChatFeature {
     this.ledger.withdraw(peer, id);
     await this.ctx.store.remove(directConversationId(peer), id);
     this.ctx.events.emit('message:removed', { peer, id });
-    this.views.emitConversation(peer);
+    this.ctx.views.emitConversation(peer);
   }
 }

@@ -1,9 +1,7 @@
 import { directConversationId, type SessionKey } from '../../../../shared/ids';
 import { newMessageId } from '../../message-id';
-import type { ContactDirectory } from '../contacts/directory';
-import type { FeatureContext } from '../context';
-import { toMessage, type ConversationViews } from '../conversations/views';
-import type { PresenceBoard } from '../presence/presence';
+import type { ConversationContext } from '../conversations/context';
+import { toMessage } from '../conversations/views';
 import type { RequestGate } from '../requests/gate';
 import type { InboundChat, Inbox } from './delivery';
 
@@ -13,10 +11,7 @@ import type { InboundChat, Inbox } from './delivery';
  */
 export class ChatInbox implements Inbox {
   constructor(
-    private readonly ctx: FeatureContext,
-    private readonly directory: ContactDirectory,
-    private readonly presence: PresenceBoard,
-    private readonly views: ConversationViews,
+    private readonly ctx: ConversationContext,
     private readonly gate: RequestGate,
   ) {}
 
@@ -29,16 +24,16 @@ export class ChatInbox implements Inbox {
   private async store(key: SessionKey, chat: InboundChat): Promise<void | 'held'> {
     // The session's contact is saved when the session is taken in, queued before any of its chats.
     await this.ctx.steps.chain.settled(key);
-    const peer = this.directory.peerOf(key);
+    const peer = this.ctx.directory.peerOf(key);
     // A request past its quota, or a refused peer: not stored, so not acknowledged; its sender keeps it.
     if (!this.gate.admit(peer, chat.text)) return 'held';
     const now = Date.now();
     // A verified contact's new key that the person has not approved speaks in the contact's conversation, marked.
-    const unapprovedKey = this.directory.unapprovedKeys.has(key) ? { unapprovedKey: true as const } : {};
+    const unapprovedKey = this.ctx.directory.unapprovedKeys.has(key) ? { unapprovedKey: true as const } : {};
     const stored = await this.ctx.store.addIncoming(directConversationId(peer), { id: chat.id ?? newMessageId(now), text: chat.text, sentAt: chat.sentAt ?? now, at: now, ...unapprovedKey });
     if (!stored) return;
-    this.presence.stopTyping(peer);
+    this.ctx.presence.stopTyping(peer);
     this.ctx.events.emit('message:received', toMessage(stored));
-    this.views.emitConversation(peer);
+    this.ctx.views.emitConversation(peer);
   }
 }

@@ -3,10 +3,8 @@ import type { Message } from '../../../../shared/ipc/contract';
 import { notConnectedTo } from '../../../../shared/validation';
 import { UserError } from '../../errors';
 import type { StoredMessage } from '../../store/types';
-import type { ContactDirectory } from '../contacts/directory';
-import type { FeatureContext } from '../context';
-import { toMessage, type ConversationViews } from '../conversations/views';
-import type { PresenceBoard } from '../presence/presence';
+import type { ConversationContext } from '../conversations/context';
+import { toMessage } from '../conversations/views';
 import type { ChatDelivery } from './delivery';
 import { OutboxPager } from './pager';
 
@@ -19,12 +17,10 @@ export class ChatLedger {
   private readonly pager: OutboxPager;
 
   constructor(
-    private readonly ctx: FeatureContext,
+    private readonly ctx: ConversationContext,
     private readonly delivery: ChatDelivery,
-    private readonly directory: ContactDirectory,
-    private readonly presence: PresenceBoard,
-    private readonly views: ConversationViews,
   ) {
+    const { directory } = ctx;
     this.pager = new OutboxPager(ctx, delivery);
     delivery.on('sent', ({ peer: key, id }) => this.onSent(directory.peerOf(key), id));
     delivery.on('delivered', ({ peer: key, id }) => {
@@ -45,9 +41,9 @@ export class ChatLedger {
    * True if written now.
    */
   hand(peer: ContactId, message: Pick<StoredMessage, 'id' | 'text' | 'sentAt' | 'at'>): boolean {
-    const contact = this.directory.contactOf(peer);
+    const contact = this.ctx.directory.contactOf(peer);
     if (contact.mode === 'secure') return this.pager.hand(contact, message);
-    const key = this.presence.onlineKey(peer);
+    const key = this.ctx.presence.onlineKey(peer);
     if (key === null) throw new UserError('not-connected', notConnectedTo(peer));
     return this.delivery.queue(key, { id: message.id, text: message.text, sentAt: message.sentAt });
   }
@@ -59,7 +55,7 @@ export class ChatLedger {
 
   /** Takes a waiting message back from the channel (cancelled, or its contact removed). */
   withdraw(peer: ContactId, id: string): void {
-    const key = this.directory.contactOf(peer).key;
+    const key = this.ctx.directory.contactOf(peer).key;
     if (key) this.delivery.unqueue(key, id);
   }
 
@@ -74,7 +70,7 @@ export class ChatLedger {
 
   /** Takes back everything waiting for a contact being removed. */
   dropOutbox(peer: ContactId): void {
-    const { key } = this.directory.contactOf(peer);
+    const { key } = this.ctx.directory.contactOf(peer);
     if (key) this.delivery.unqueueAll(key);
     this.pager.forget(peer);
   }
@@ -89,7 +85,7 @@ export class ChatLedger {
     if (!stored) return null;
     // The store never moves a message back (an ack after a read receipt): tell what it holds.
     this.ctx.events.emit('message:status-changed', { peer, id, status: stored.status!, ...(stored.failure !== undefined && { failure: stored.failure }) });
-    this.views.emitConversation(peer);
+    this.ctx.views.emitConversation(peer);
     return toMessage(stored);
   }
 
@@ -100,7 +96,7 @@ export class ChatLedger {
   async sendReadReceipt(peer: ContactId, upTo: string): Promise<void> {
     const { store } = this.ctx;
     const conversation = directConversationId(peer);
-    const key = this.directory.trustedSessionKey(peer);
+    const key = this.ctx.directory.trustedSessionKey(peer);
     const sent = key !== null && store.settings().readReceipts === true && this.delivery.sendRead(key, upTo);
     const owed = store.conversation(conversation)?.readReceiptOwed;
     if (sent && owed !== undefined) {
@@ -119,7 +115,7 @@ export class ChatLedger {
       if (stored?.status !== 'sent') return;
       this.ctx.events.emit('message:status-changed', { peer, id, status: 'sent' });
       // Written to a plain-text peer, a message has gone as far as it can: it no longer counts as waiting.
-      if (this.ctx.store.contact(peer)?.mode === 'plain') this.views.emitConversation(peer);
+      if (this.ctx.store.contact(peer)?.mode === 'plain') this.ctx.views.emitConversation(peer);
     }, (err) => this.ctx.events.raise(err));
   }
 
@@ -127,6 +123,6 @@ export class ChatLedger {
     const read = await this.ctx.store.markReadUpTo(directConversationId(peer), upTo);
     for (const id of read) this.ctx.events.emit('message:status-changed', { peer, id, status: 'read' });
     // A receipt can retire messages whose ack was lost: the waiting count changes.
-    if (read.length > 0) this.views.emitConversation(peer);
+    if (read.length > 0) this.ctx.views.emitConversation(peer);
   }
 }

@@ -5,9 +5,8 @@ import { notConnectedTo } from '../../../../shared/validation';
 import type { ConnectionMode } from '../../connection';
 import { Reconnector } from '../../reconnector';
 import type { ContactDirectory } from '../contacts/directory';
-import type { ConversationViews } from '../conversations/views';
 import type { FeatureContext } from '../context';
-import type { PresenceBoard } from '../presence/presence';
+import type { ConversationContext } from '../conversations/context';
 import { rethrowForPeople } from '../refusals';
 
 type ConnectionHandlers = Pick<ContractHandlers, 'peer:connect' | 'peer:cancel-connect' | 'peer:disconnect' | 'contact:reconnect'>;
@@ -40,11 +39,7 @@ export class ConnectionsFeature {
   private readonly attempts = new Map<string, AbortController>();
 
   constructor(
-    private readonly ctx: FeatureContext,
-    private readonly directory: ContactDirectory,
-    private readonly presence: PresenceBoard,
-    private readonly reconnector: Reconnector,
-    private readonly views: ConversationViews,
+    private readonly ctx: ConversationContext,
   ) {
     this.handlers = {
       'peer:connect': async ({ host, port, mode, attempt }) => this.connect(host, port, mode, attempt),
@@ -53,25 +48,25 @@ export class ConnectionsFeature {
         return null;
       },
       'peer:disconnect': async ({ peer }) => {
-        const { id } = this.directory.contactOf(peer);
-        const key = this.presence.onlineKey(id);
+        const { id } = this.ctx.directory.contactOf(peer);
+        const key = this.ctx.presence.onlineKey(id);
         if (!key) throw new AppError('not-connected', notConnectedTo(peer));
-        this.reconnector.pause(id);
+        this.ctx.reconnector.pause(id);
         await this.ctx.node.disconnect(key).catch(rethrowForPeople);
         return null;
       },
       'contact:reconnect': async ({ peer }) => {
-        const contact = this.directory.contactOf(peer);
+        const contact = this.ctx.directory.contactOf(peer);
         if (contact.mode !== 'secure' || contact.addresses.length === 0) throw new AppError('invalid-request', 'Peerline has no address to dial for this contact.');
-        this.reconnector.resume(peer);
-        this.reconnector.dialNow(peer);
+        this.ctx.reconnector.resume(peer);
+        this.ctx.reconnector.dialNow(peer);
         return null;
       },
     };
   }
 
   close(): void {
-    this.reconnector.close();
+    this.ctx.reconnector.close();
     for (const controller of this.attempts.values()) controller.abort();
   }
 
@@ -81,9 +76,9 @@ export class ConnectionsFeature {
     try {
       const info = await this.ctx.node.connect(host, port, mode, controller.signal).catch(rethrowForPeople);
       await this.ctx.steps.chain.settled(info.peer);
-      const peer = this.directory.peerOf(info.peer);
-      this.reconnector.resume(peer);
-      return this.views.conversation(peer);
+      const peer = this.ctx.directory.peerOf(info.peer);
+      this.ctx.reconnector.resume(peer);
+      return this.ctx.views.conversation(peer);
     } finally {
       if (attempt) this.attempts.delete(attempt);
     }

@@ -1,13 +1,9 @@
 import type { ContractHandlers, Conversation } from '../../../../shared/ipc/contract';
 import { AppError } from '../../../../shared/ipc/result';
 import type { ContactId } from '../../../../shared/ids';
-import type { Reconnector } from '../../reconnector';
 import { pinKey, shownName } from '../../trust';
 import type { ChatLedger } from '../chat/ledger';
-import type { FeatureContext } from '../context';
-import type { ConversationViews } from '../conversations/views';
-import type { PresenceBoard } from '../presence/presence';
-import type { ContactDirectory } from './directory';
+import type { ConversationContext } from '../conversations/context';
 import type { SessionIntake } from './sessions';
 
 type ContactHandlers = Pick<
@@ -24,14 +20,11 @@ export class ContactsFeature {
   readonly handlers: ContactHandlers;
 
   constructor(
-    private readonly ctx: FeatureContext,
-    private readonly directory: ContactDirectory,
-    private readonly presence: PresenceBoard,
-    private readonly reconnector: Reconnector,
-    private readonly views: ConversationViews,
+    private readonly ctx: ConversationContext,
     private readonly ledger: ChatLedger,
     private readonly intake: SessionIntake,
   ) {
+    const { directory, views } = ctx;
     const chain = ctx.steps.chain;
     this.handlers = {
       'contact:verify': async ({ peer, verified }) => {
@@ -71,13 +64,13 @@ export class ContactsFeature {
   }
 
   private async removeContact(peer: ContactId): Promise<void> {
-    this.directory.contactOf(peer);
-    this.reconnector.untrack(peer);
+    this.ctx.directory.contactOf(peer);
+    this.ctx.reconnector.untrack(peer);
     this.ledger.dropOutbox(peer);
-    const key = this.presence.onlineKey(peer);
+    const key = this.ctx.presence.onlineKey(peer);
     if (key) await this.ctx.node.disconnect(key).catch(() => {});
-    for (const [unapproved, owner] of this.directory.unapprovedKeys) if (owner === peer) this.directory.unapprovedKeys.delete(unapproved);
-    this.presence.forget(peer);
+    for (const [unapproved, owner] of this.ctx.directory.unapprovedKeys) if (owner === peer) this.ctx.directory.unapprovedKeys.delete(unapproved);
+    this.ctx.presence.forget(peer);
     await this.ctx.store.removeContact(peer);
     this.ctx.events.emit('conversation:removed', { peer });
   }
@@ -87,18 +80,18 @@ export class ContactsFeature {
    * (its session closed), and the messages keep waiting for the key the person verified.
    */
   private async dismissKeyChange(peer: ContactId): Promise<Conversation> {
-    const { keyChange } = this.directory.contactOf(peer);
+    const { keyChange } = this.ctx.directory.contactOf(peer);
     if (!keyChange) throw new AppError('invalid-request', 'There is no key-change warning to put away for this contact.');
     await this.intake.changeContact(peer, ({ keyChange: _seen, ...contact }) => contact);
     if (keyChange.needsApproval) {
-      this.directory.unapprovedKeys.delete(keyChange.key);
-      if (this.presence.onlineKey(peer) === keyChange.key) await this.ctx.node.disconnect(keyChange.key).catch(() => {});
+      this.ctx.directory.unapprovedKeys.delete(keyChange.key);
+      if (this.ctx.presence.onlineKey(peer) === keyChange.key) await this.ctx.node.disconnect(keyChange.key).catch(() => {});
     }
-    return this.views.conversation(peer);
+    return this.ctx.views.conversation(peer);
   }
 
   private async approveKey(peer: ContactId): Promise<Conversation> {
-    const contact = this.directory.contactOf(peer);
+    const contact = this.ctx.directory.contactOf(peer);
     const change = contact.keyChange;
     if (!change?.needsApproval) throw new AppError('invalid-request', 'There is no new key to approve for this contact.');
     const now = Date.now();
@@ -107,17 +100,17 @@ export class ContactsFeature {
       const { keyChange: _approved, heldUntil: _released, ...approved } = pinKey(current, change.key, now);
       return approved;
     });
-    this.directory.unapprovedKeys.delete(change.key);
+    this.ctx.directory.unapprovedKeys.delete(change.key);
     await this.ledger.addNotice(peer, `You approved ${shownName(contact)}'s new key. Messages that were waiting are on their way.`);
     this.ledger.moveOutbox(peer, change.previousKey);
-    return this.views.conversation(peer);
+    return this.ctx.views.conversation(peer);
   }
 
   /** The person looked at the key change and sends what was written before it to the key pinned now. */
   private async sendHeld(peer: ContactId): Promise<Conversation> {
-    if (this.directory.contactOf(peer).heldUntil === undefined) throw new AppError('invalid-request', 'No messages are held for this contact.');
+    if (this.ctx.directory.contactOf(peer).heldUntil === undefined) throw new AppError('invalid-request', 'No messages are held for this contact.');
     await this.intake.changeContact(peer, ({ heldUntil: _released, ...contact }) => contact);
     this.ledger.resume(peer);
-    return this.views.conversation(peer);
+    return this.ctx.views.conversation(peer);
   }
 }

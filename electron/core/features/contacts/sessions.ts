@@ -3,15 +3,11 @@ import { cleanName } from '../../../../shared/names';
 import { contactId, directConversationId, type ContactId, type SessionKey } from '../../../../shared/ids';
 import type { ConnectionMode } from '../../connection';
 import type { PeerInfo } from '../../peer-node';
-import type { Reconnector } from '../../reconnector';
 import type { ContactRecord } from '../../store/types';
 import { judgeKey, keyChangeNotice, pinKey, rememberAddress, shownName } from '../../trust';
 import type { ChatLedger } from '../chat/ledger';
-import type { FeatureContext } from '../context';
-import type { ConversationViews } from '../conversations/views';
-import type { PresenceBoard } from '../presence/presence';
+import type { ConversationContext } from '../conversations/context';
 import type { RequestGate } from '../requests/gate';
-import type { ContactDirectory } from './directory';
 
 /** A session as the app has taken it in: `peer` is its contact's id (the contact is stored), not the session key. */
 export type ContactSession = Omit<PeerInfo, 'peer'> & { peer: ContactId };
@@ -35,11 +31,7 @@ export class SessionIntake {
   readonly sessions = new EventEmitter<SessionEvents>();
 
   constructor(
-    private readonly ctx: FeatureContext,
-    private readonly directory: ContactDirectory,
-    private readonly presence: PresenceBoard,
-    private readonly reconnector: Reconnector,
-    private readonly views: ConversationViews,
+    private readonly ctx: ConversationContext,
     private readonly ledger: ChatLedger,
     private readonly gate: RequestGate,
   ) {
@@ -58,7 +50,7 @@ export class SessionIntake {
   /** Changes a stored contact from its record as it is when written (see `Store.updateContact`), and tells the UI. */
   async changeContact(peer: ContactId, change: (current: ContactRecord) => ContactRecord): Promise<void> {
     await this.ctx.store.updateContact(peer, change);
-    this.views.emitConversation(peer);
+    this.ctx.views.emitConversation(peer);
   }
 
   private async onConnected(info: PeerInfo): Promise<void> {
@@ -79,7 +71,7 @@ export class SessionIntake {
     const key = info.peer;
     // Nothing invisible is kept of the name a peer gives itself, and a blank one is its key's start.
     const name = cleanName(info.name ?? '', key);
-    const owner = this.directory.unapprovedKeys.get(key);
+    const owner = this.ctx.directory.unapprovedKeys.get(key);
     const awaitingApproval = owner === undefined ? undefined : store.contact(owner);
     const verdict = awaitingApproval
       ? { kind: 'known' as const, contact: awaitingApproval }
@@ -92,12 +84,12 @@ export class SessionIntake {
     } else {
       await this.onKeyChanged(verdict.contact, key, name, info.dialAddress, now);
     }
-    const peer = this.directory.peerOf(key);
+    const peer = this.ctx.directory.peerOf(key);
     this.cameOnline(peer, info);
     // A contact first met now is dialed again after it drops, like the ones known at start-up; a stranger is not.
     if (this.gate.isRequest(peer)) return;
-    this.reconnector.track(peer, this.directory.contactOf(peer).addresses);
-    this.reconnector.connected(peer);
+    this.ctx.reconnector.track(peer, this.ctx.directory.contactOf(peer).addresses);
+    this.ctx.reconnector.connected(peer);
   }
 
   /**
@@ -116,26 +108,26 @@ export class SessionIntake {
       peerName: name,
       addresses: rememberAddress(current.addresses, address),
     }));
-    if (needsApproval) this.directory.unapprovedKeys.set(key, contact.id);
+    if (needsApproval) this.ctx.directory.unapprovedKeys.set(key, contact.id);
     await this.ledger.addNotice(contact.id, keyChangeNotice(shownName(contact), needsApproval));
     if (!needsApproval) this.ledger.moveOutbox(contact.id, previousKey);
   }
 
   private cameOnline(peer: ContactId, info: PeerInfo): void {
-    this.presence.cameOnline(peer, info.peer);
-    this.views.emitConversation(peer);
+    this.ctx.presence.cameOnline(peer, info.peer);
+    this.ctx.views.emitConversation(peer);
     this.sessions.emit('connected', { ...info, peer });
   }
 
   private onDisconnected(key: SessionKey, reason: string, byPeerUser: boolean): void {
     const { store, events } = this.ctx;
-    const peer = this.directory.peerOf(key);
-    if (!this.presence.wentOffline(peer, key, reason)) return;
+    const peer = this.ctx.directory.peerOf(key);
+    if (!this.ctx.presence.wentOffline(peer, key, reason)) return;
     const contact = store.contact(peer);
     // A plain-text connection or a request that said nothing (a port scan, a probe) leaves nothing behind.
     const silent = store.conversation(directConversationId(peer))?.lastMessage === undefined;
     if ((contact?.mode === 'plain' && silent) || this.gate.leavesNothing(peer)) {
-      this.presence.forget(peer);
+      this.ctx.presence.forget(peer);
       void store.removeContact(peer).then(() => events.emit('conversation:removed', { peer }), (err) => events.raise(err));
       // A secure stranger was told as connected (the command line prints it): its leaving is told too.
       if (contact?.mode === 'secure') this.sessions.emit('disconnected', { peer, reason });
@@ -144,10 +136,10 @@ export class SessionIntake {
     if (contact?.mode === 'secure' && !contact.request) {
       // The other person disconnected on purpose: dialing them back would undo it. A message or a connect from
       // this side resumes the retries.
-      this.reconnector.disconnected(peer);
-      if (byPeerUser) this.reconnector.pause(peer);
+      this.ctx.reconnector.disconnected(peer);
+      if (byPeerUser) this.ctx.reconnector.pause(peer);
     }
-    this.views.emitConversation(peer);
+    this.ctx.views.emitConversation(peer);
     this.sessions.emit('disconnected', { peer, reason });
   }
 }

@@ -1,14 +1,10 @@
 import type { ContractHandlers } from '../../../../shared/ipc/contract';
 import { AppError } from '../../../../shared/ipc/result';
 import { directConversationId, type ContactId } from '../../../../shared/ids';
-import type { Reconnector } from '../../reconnector';
 import { CHAT_CHANNEL } from '../chat/codec';
 import type { ChatLedger } from '../chat/ledger';
-import type { ContactDirectory } from '../contacts/directory';
 import type { SessionIntake } from '../contacts/sessions';
-import type { FeatureContext } from '../context';
-import type { ConversationViews } from '../conversations/views';
-import type { PresenceBoard } from '../presence/presence';
+import type { ConversationContext } from '../conversations/context';
 import type { RequestGate } from './gate';
 
 type RequestHandlers = Pick<ContractHandlers, 'request:accept' | 'request:decline' | 'contact:block'>;
@@ -25,21 +21,18 @@ export class RequestsFeature {
   readonly handlers: RequestHandlers;
 
   constructor(
-    private readonly ctx: FeatureContext,
+    private readonly ctx: ConversationContext,
     private readonly gate: RequestGate,
-    private readonly directory: ContactDirectory,
-    private readonly presence: PresenceBoard,
-    private readonly reconnector: Reconnector,
-    private readonly views: ConversationViews,
     private readonly ledger: ChatLedger,
     private readonly intake: SessionIntake,
   ) {
+    const { directory } = ctx;
     const chain = ctx.steps.chain;
     this.handlers = {
       'request:accept': async ({ peer }) => {
         const { id, key } = directory.contactOf(peer);
         await chain.run(key ?? id, () => this.accept(id));
-        return this.views.conversation(id);
+        return this.ctx.views.conversation(id);
       },
       'request:decline': async ({ peer }) => {
         const { id, key } = directory.contactOf(peer);
@@ -58,23 +51,23 @@ export class RequestsFeature {
   /** Wraps `message:send`: replying to a request accepts it first. */
   replyAccepts(send: ContractHandlers['message:send']): ContractHandlers['message:send'] {
     return async (request) => {
-      const contact = this.ctx.store.contact(this.directory.contactOf(request.peer).id);
+      const contact = this.ctx.store.contact(this.ctx.directory.contactOf(request.peer).id);
       if (contact?.request) await this.handlers['request:accept']({ peer: contact.id });
       return send(request);
     };
   }
 
   private async accept(peer: ContactId): Promise<void> {
-    const contact = this.directory.contactOf(peer);
+    const contact = this.ctx.directory.contactOf(peer);
     if (!contact.request) return;
     const held = this.gate.wasHeld(peer);
     this.gate.decided(peer);
     await this.intake.changeContact(peer, ({ request: _accepted, ...rest }) => rest);
     if (contact.mode !== 'secure') return;
-    const key = this.presence.onlineKey(peer);
-    if (contact.addresses.length > 0) this.reconnector.track(peer, contact.addresses);
+    const key = this.ctx.presence.onlineKey(peer);
+    if (contact.addresses.length > 0) this.ctx.reconnector.track(peer, contact.addresses);
     if (key === null) return;
-    this.reconnector.connected(peer);
+    this.ctx.reconnector.connected(peer);
     // What it sent beyond the quota waits on its side, unacknowledged: a new session makes it send that again
     // (it redials us, or we dial it: it is a contact now).
     if (held) this.ctx.node.session(key, CHAT_CHANNEL)?.close(ACCEPTED_REASON);
@@ -82,11 +75,11 @@ export class RequestsFeature {
 
   /** Declined: the peer and its messages are forgotten. Blocked: the same, but its record stays, to refuse it. */
   private async forget(peer: ContactId, block: boolean): Promise<void> {
-    const contact = this.directory.contactOf(peer);
-    this.reconnector.untrack(peer);
+    const contact = this.ctx.directory.contactOf(peer);
+    this.ctx.reconnector.untrack(peer);
     for (const message of await this.ctx.store.outbox(directConversationId(peer))) this.ledger.withdraw(peer, message.id);
-    const key = this.presence.onlineKey(peer);
-    this.presence.forget(peer);
+    const key = this.ctx.presence.onlineKey(peer);
+    this.ctx.presence.forget(peer);
     await this.ctx.store.removeContact(peer);
     if (block) {
       const { request: _decided, keyChange: _seen, localName: _name, ...rest } = contact;
