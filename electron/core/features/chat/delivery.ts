@@ -63,19 +63,30 @@ export interface ChatEvents {
   log: [string];
 }
 
-/** The text of a message the person wants to send, checked before it is stored. */
-export function checkText(text: string): void {
-  const problem = messageProblem(text, Buffer.byteLength);
+/** The text of a message the person wants to send, checked before it is stored; returns its UTF-8 size. */
+export function checkText(text: string): number {
+  const bytes = Buffer.byteLength(text);
+  const problem = messageProblem(text, () => bytes);
   if (problem !== null) throw new UserError('invalid-message', problem);
+  return bytes;
 }
 
-/** A message id or a time that the codec could not encode is the caller's bug: a RangeError, now, not at resend. */
-function checkOutgoing(chat: OutgoingChat): void {
-  checkText(chat.text);
+/** A chat waiting for its acknowledgement, with its text's UTF-8 size counted once. */
+interface WaitingChat extends OutgoingChat {
+  bytes: number;
+}
+
+/**
+ * A message id or a time that the codec could not encode is the caller's bug: a RangeError, now, not at resend.
+ * Returns the text's UTF-8 size.
+ */
+function checkOutgoing(chat: OutgoingChat): number {
+  const bytes = checkText(chat.text);
   if (!MESSAGE_ID.test(chat.id)) throw new RangeError(`a message id is ${MESSAGE_ID_BYTES * 2} lowercase hex digits, not ${JSON.stringify(chat.id)}`);
   if (!Number.isInteger(chat.sentAt) || chat.sentAt < 0 || chat.sentAt > MAX_TIMESTAMP_MS) {
     throw new RangeError(`sentAt ${chat.sentAt} is not a whole number of milliseconds from 0 to ${MAX_TIMESTAMP_MS}`);
   }
+  return bytes;
 }
 
 /**
@@ -85,7 +96,7 @@ function checkOutgoing(chat: OutgoingChat): void {
  */
 export class ChatDelivery extends EventEmitter<ChatEvents> {
   /** Per secure key, what is queued and not yet acknowledged, in order. */
-  private readonly unacked = new Map<SessionKey, Map<string, OutgoingChat>>();
+  private readonly unacked = new Map<SessionKey, Map<string, WaitingChat>>();
   /** Per secure key, the UTF-8 bytes of the texts in `unacked`. */
   private readonly unackedBytes = new Map<SessionKey, number>();
   /** Per session, the ids written to it and not yet acknowledged: never written to it again. */
@@ -115,7 +126,7 @@ export class ChatDelivery extends EventEmitter<ChatEvents> {
    * 'not-connected' is thrown if not.
    */
   queue(key: SessionKey, chat: OutgoingChat): boolean {
-    checkOutgoing(chat);
+    const bytes = checkOutgoing(chat);
     const session = this.node.session(key, CHAT_CHANNEL);
     if (!SECURE_KEY.test(key)) {
       if (!session) throw new UserError('not-connected', notConnectedTo(key));
@@ -124,8 +135,8 @@ export class ChatDelivery extends EventEmitter<ChatEvents> {
     let waiting = this.unacked.get(key);
     if (!waiting) this.unacked.set(key, (waiting = new Map()));
     if (!waiting.has(chat.id)) {
-      waiting.set(chat.id, { id: chat.id, text: chat.text, sentAt: chat.sentAt });
-      this.unackedBytes.set(key, (this.unackedBytes.get(key) ?? 0) + Buffer.byteLength(chat.text));
+      waiting.set(chat.id, { id: chat.id, text: chat.text, sentAt: chat.sentAt, bytes });
+      this.unackedBytes.set(key, (this.unackedBytes.get(key) ?? 0) + bytes);
     }
     if (session === null) return false;
     if (this.inFlight.get(session)?.has(chat.id)) return true;
@@ -160,7 +171,7 @@ export class ChatDelivery extends EventEmitter<ChatEvents> {
     const chat = waiting?.get(id);
     if (!waiting || !chat) return false;
     waiting.delete(id);
-    const bytes = (this.unackedBytes.get(key) ?? 0) - Buffer.byteLength(chat.text);
+    const bytes = (this.unackedBytes.get(key) ?? 0) - chat.bytes;
     if (waiting.size === 0) {
       this.unacked.delete(key);
       this.unackedBytes.delete(key);
