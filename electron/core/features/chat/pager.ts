@@ -93,13 +93,12 @@ export class OutboxPager {
       // The key changed, or the cursor was reset, while the page was read: the newer read takes over.
       const now = this.ctx.store.contact(peer);
       if (this.paging.get(peer) !== paging || now?.key !== key) return;
-      let bytes = this.delivery.waiting(key).bytes;
       for (const { seq, message } of page) {
-        if (bytes >= OUTBOX_WINDOW_BYTES) return void (paging.caughtUp = false);
+        // The channel counts what it holds, each text once.
+        if (this.delivery.waiting(key).bytes >= OUTBOX_WINDOW_BYTES) return void (paging.caughtUp = false);
         paging.afterSeq = seq;
         if (isHeld(now, message) || this.delivery.has(key, message.id)) continue;
         this.delivery.queue(key, { id: message.id, text: message.text, sentAt: message.sentAt });
-        bytes += Buffer.byteLength(message.text);
       }
       if (page.length < room) return void (paging.caughtUp = true);
     }

@@ -71,8 +71,9 @@ export class RequestGate {
     }
     const bytes = Buffer.byteLength(text);
     const host = plainHost(contact);
-    const group = host === null ? [contact] : store.contacts().filter((c) => plainHost(c) === host);
-    if (!admits(sum(group), sum(store.contacts()), bytes, this.quota)) {
+    const everyone = store.contacts();
+    const group = host === null ? [contact] : everyone.filter((c) => plainHost(c) === host);
+    if (!admits(sum(group), sum(everyone), bytes, this.quota)) {
       this.held.add(peer);
       return false;
     }

@@ -1,8 +1,8 @@
 import type { ContractHandlers } from '../../../../shared/ipc/contract';
 import { AppError } from '../../../../shared/ipc/result';
-import { directConversationId, type ContactId } from '../../../../shared/ids';
+import type { ContactId } from '../../../../shared/ids';
 import { CHAT_CHANNEL } from '../chat/codec';
-import type { ChatLedger } from '../chat/ledger';
+import type { ContactsFeature } from '../contacts/contacts';
 import type { SessionIntake } from '../contacts/sessions';
 import type { ConversationContext } from '../conversations/context';
 import type { RequestGate } from './gate';
@@ -23,8 +23,8 @@ export class RequestsFeature {
   constructor(
     private readonly ctx: ConversationContext,
     private readonly gate: RequestGate,
-    private readonly ledger: ChatLedger,
     private readonly intake: SessionIntake,
+    private readonly contacts: ContactsFeature,
   ) {
     const { directory } = ctx;
     const chain = ctx.steps.chain;
@@ -35,8 +35,8 @@ export class RequestsFeature {
         return this.ctx.views.conversation(id);
       },
       'request:decline': async ({ peer }) => {
-        const { id, key } = directory.contactOf(peer);
-        if (!directory.contactOf(peer).request) throw new AppError('invalid-request', 'Only a message request can be declined.');
+        const { id, key, request } = directory.contactOf(peer);
+        if (!request) throw new AppError('invalid-request', 'Only a message request can be declined.');
         await chain.run(key ?? id, () => this.forget(id, false));
         return null;
       },
@@ -51,8 +51,8 @@ export class RequestsFeature {
   /** Wraps `message:send`: replying to a request accepts it first. */
   replyAccepts(send: ContractHandlers['message:send']): ContractHandlers['message:send'] {
     return async (request) => {
-      const contact = this.ctx.store.contact(this.ctx.directory.contactOf(request.peer).id);
-      if (contact?.request) await this.handlers['request:accept']({ peer: contact.id });
+      const contact = this.ctx.directory.contactOf(request.peer);
+      if (contact.request) await this.handlers['request:accept']({ peer: contact.id });
       return send(request);
     };
   }
@@ -73,20 +73,17 @@ export class RequestsFeature {
     if (held) this.ctx.node.session(key, CHAT_CHANNEL)?.close(ACCEPTED_REASON);
   }
 
-  /** Declined: the peer and its messages are forgotten. Blocked: the same, but its record stays, to refuse it. */
+  /**
+   * Declined: the peer and its messages are forgotten, as a removed contact is. Blocked: the same, but its record
+   * stays, to refuse it. In the peer's key chain, so a new session of that key is taken in only after.
+   */
   private async forget(peer: ContactId, block: boolean): Promise<void> {
     const contact = this.ctx.directory.contactOf(peer);
-    this.ctx.reconnector.untrack(peer);
-    for (const message of await this.ctx.store.outbox(directConversationId(peer))) this.ledger.withdraw(peer, message.id);
-    const key = this.ctx.presence.onlineKey(peer);
-    this.ctx.presence.forget(peer);
-    await this.ctx.store.removeContact(peer);
+    await this.contacts.removeContact(peer);
     if (block) {
       const { request: _decided, keyChange: _seen, localName: _name, ...rest } = contact;
       await this.ctx.store.saveContact({ ...rest, blocked: true });
     }
     this.gate.decided(peer);
-    this.ctx.events.emit('conversation:removed', { peer });
-    if (key) await this.ctx.node.disconnect(key).catch(() => {});
   }
 }
