@@ -88,7 +88,7 @@ export class AppService {
     const contacts = new ContactsFeature(conversationContext, ledger, intake);
     this.connections = new ConnectionsFeature(conversationContext);
     this.chat = new ChatFeature(conversationContext, delivery, ledger, intake.sessions);
-    const requests = new RequestsFeature(conversationContext, gate, intake, contacts);
+    const requests = new RequestsFeature(conversationContext, gate, ledger, intake);
     const settings = new SettingsFeature(ctx, nameOverridden, notices);
     const chat = { ...this.chat.handlers, 'message:send': requests.replyAccepts(this.chat.handlers['message:send']) };
     this.handlers = { ...settings.handlers, ...this.connections.handlers, ...views.handlers, ...contacts.handlers, ...requests.handlers, ...chat };

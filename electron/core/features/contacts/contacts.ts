@@ -63,11 +63,7 @@ export class ContactsFeature {
     };
   }
 
-  /**
-   * Forgets a contact: its dialing, what waits for it, its session, its keys awaiting approval, its presence and
-   * its conversation. Run in the contact's key chain (see the handler).
-   */
-  async removeContact(peer: ContactId): Promise<void> {
+  private async removeContact(peer: ContactId): Promise<void> {
     this.ctx.directory.contactOf(peer);
     this.ctx.reconnector.untrack(peer);
     this.ledger.dropOutbox(peer);

@@ -2,7 +2,7 @@ import type { ContractHandlers } from '../../../../shared/ipc/contract';
 import { AppError } from '../../../../shared/ipc/result';
 import type { ContactId } from '../../../../shared/ids';
 import { CHAT_CHANNEL } from '../chat/codec';
-import type { ContactsFeature } from '../contacts/contacts';
+import type { ChatLedger } from '../chat/ledger';
 import type { SessionIntake } from '../contacts/sessions';
 import type { ConversationContext } from '../conversations/context';
 import type { RequestGate } from './gate';
@@ -23,8 +23,8 @@ export class RequestsFeature {
   constructor(
     private readonly ctx: ConversationContext,
     private readonly gate: RequestGate,
+    private readonly ledger: ChatLedger,
     private readonly intake: SessionIntake,
-    private readonly contacts: ContactsFeature,
   ) {
     const { directory } = ctx;
     const chain = ctx.steps.chain;
@@ -74,16 +74,23 @@ export class RequestsFeature {
   }
 
   /**
-   * Declined: the peer and its messages are forgotten, as a removed contact is. Blocked: the same, but its record
-   * stays, to refuse it. In the peer's key chain, so a new session of that key is taken in only after.
+   * Declined: the peer and its messages are forgotten. Blocked: the same, but its record stays, to refuse it.
+   * Its session is closed last, once its side can only find the decision made (unlike removing a contact, which
+   * closes the session first).
    */
   private async forget(peer: ContactId, block: boolean): Promise<void> {
     const contact = this.ctx.directory.contactOf(peer);
-    await this.contacts.removeContact(peer);
+    this.ctx.reconnector.untrack(peer);
+    this.ledger.dropOutbox(peer);
+    const key = this.ctx.presence.onlineKey(peer);
+    this.ctx.presence.forget(peer);
+    await this.ctx.store.removeContact(peer);
     if (block) {
       const { request: _decided, keyChange: _seen, localName: _name, ...rest } = contact;
       await this.ctx.store.saveContact({ ...rest, blocked: true });
     }
     this.gate.decided(peer);
+    this.ctx.events.emit('conversation:removed', { peer });
+    if (key) await this.ctx.node.disconnect(key).catch(() => {});
   }
 }
