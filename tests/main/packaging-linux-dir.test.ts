@@ -128,7 +128,7 @@ describe('electron-builder --linux dir, offline', () => {
     for (const dev of Object.keys(devDependencies!)) expect(packages, dev).not.toContain(dev);
   });
 
-  it('every native .node file is unpacked, the linux-x64 prebuilds of sodium-native and classic-level included', () => {
+  it('every native .node file is unpacked, the linux-x64 prebuilds of sodium-native, classic-level and udx-native included', () => {
     const { files } = readAsar(path.join(appOutDir, 'resources/app.asar'));
     const nativeFiles = [...files].filter(([name]) => name.endsWith('.node'));
     expect(nativeFiles.length).toBeGreaterThan(0);
@@ -136,7 +136,7 @@ describe('electron-builder --linux dir, offline', () => {
       expect(entry.unpacked, `${name} is marked unpacked`).toBe(true);
       expect(existsSync(path.join(appOutDir, 'resources/app.asar.unpacked', name)), `${name} is in app.asar.unpacked`).toBe(true);
     }
-    for (const addon of ['sodium-native/prebuilds/linux-x64/sodium-native.node', 'classic-level/prebuilds/linux-x64/classic-level.node']) {
+    for (const addon of ['sodium-native/prebuilds/linux-x64/sodium-native.node', 'classic-level/prebuilds/linux-x64/classic-level.node', 'udx-native/prebuilds/linux-x64/udx-native.node']) {
       const prebuild = path.join(appOutDir, 'resources/app.asar.unpacked/node_modules', addon);
       expect(existsSync(prebuild), addon).toBe(true);
       expect(readFileSync(prebuild).subarray(0, 4)).toEqual(Buffer.from([0x7f, 0x45, 0x4c, 0x46])); // an ELF shared object
