@@ -39,6 +39,13 @@ export async function runInteractive(service: AppService, io: { input: Readable;
   const deliveredBatches = new Map<string, { count: number; timer?: NodeJS.Timeout }>();
   let current: string | null = null;
 
+  /** Set once readline closed (/quit, end of input): readline throws ERR_USE_AFTER_CLOSE on a prompt after that
+   *  under Node 24 (Node 20 ignored it), and events still arrive while the service says goodbye. */
+  let closed = false;
+  const prompt = (preserveCursor?: boolean) => {
+    if (!closed) rl.prompt(preserveCursor);
+  };
+
   const onTerminal = (io.output as { isTTY?: boolean }).isTTY === true;
   /** Prints lines (one write, so that a block stays together). */
   const print = (...lines: string[]) => {
@@ -48,7 +55,7 @@ export async function runInteractive(service: AppService, io: { input: Readable;
       readline.cursorTo(io.output, 0);
     }
     io.output.write(lines.join('\n') + '\n');
-    rl.prompt(true);
+    prompt(true);
   };
   /** Calls the contract, validated as from any transport; a refusal is printed and answers null. */
   const call = async <C extends InvokeChannel>(channel: C, request: RequestOf<C>): Promise<ResponseOf<C> | null> => {
@@ -375,10 +382,11 @@ export async function runInteractive(service: AppService, io: { input: Readable;
     const text = line.trim();
     if (text.startsWith('/')) command(text);
     else if (text.length > 0) say(line);
-    rl.prompt();
+    prompt();
   });
-  const closed = new Promise<void>((resolve) => {
+  const finished = new Promise<void>((resolve) => {
     rl.on('close', () => {
+      closed = true;
       for (const batch of deliveredBatches.values()) clearTimeout(batch.timer);
       io.output.write('\nSaying goodbye…\n');
       void service.close().then(resolve);
@@ -406,8 +414,8 @@ export async function runInteractive(service: AppService, io: { input: Readable;
   }
   for (const notice of service.startupNotices()) io.output.write(terminalBlock('* ', notice) + '\n');
   io.output.write('Type /help for commands.\n');
-  rl.prompt();
-  return closed;
+  prompt();
+  return finished;
 }
 
 function plural(count: number, noun: string): string {
