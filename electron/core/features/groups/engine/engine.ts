@@ -464,20 +464,30 @@ export class GroupEngine {
   }
 
   /**
-   * What `member` lacks, given its latest sequence per author: membership operations first, then the rest in
-   * causal order, in one bounded batch. `more` says a further batch is waiting.
+   * What `member` lacks, given its latest sequence per author, and may have: membership operations first, then
+   * the rest in causal order; at most `limit`.
    */
-  missingFor(theirs: ReadonlyMap<string, number>, member: string): { batch: Outgoing[]; more: boolean } {
+  lackingFor(theirs: ReadonlyMap<string, number>, member: string, limit: number): Outgoing[] {
     const lacking: GroupEntry[] = [];
     for (const [author, chain] of this.chains) {
       for (let seq = (theirs.get(author) ?? 0) + 1; seq <= chain.length; seq++) lacking.push(this.entries.get(chain[seq - 1]!)!);
     }
     lacking.sort((a, b) => (b.envelope.bodyKind - a.envelope.bodyKind) || compareEnvelopes(a.envelope, b.envelope));
+    const out: Outgoing[] = [];
+    for (const entry of lacking) {
+      if (out.length >= limit) break;
+      const outgoing = this.carried(entry.envelope.id, member);
+      if (outgoing) out.push(outgoing);
+    }
+    return out;
+  }
+
+  /** The first bounded batch of `lackingFor`; `more` says a further batch is waiting. */
+  missingFor(theirs: ReadonlyMap<string, number>, member: string): { batch: Outgoing[]; more: boolean } {
+    const lacking = this.lackingFor(theirs, member, Number.MAX_SAFE_INTEGER);
     const batch: Outgoing[] = [];
     let bytes = 0;
-    for (const entry of lacking) {
-      const outgoing = this.carried(entry.envelope.id, member);
-      if (!outgoing) continue;
+    for (const outgoing of lacking) {
       if (batch.length >= SYNC_BATCH_COUNT || (batch.length > 0 && bytes + outgoing.bytes.length > SYNC_BATCH_BYTES)) return { batch, more: true };
       batch.push(outgoing);
       bytes += outgoing.bytes.length;
