@@ -1,6 +1,11 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { assertCliBuilt, startJsonCli, stopAllClis, type CliProcess } from '../helpers/cli';
-import { cleanUp, tempDir } from '../helpers/peers';
+import { sessionKey } from '../../shared/ids';
+import { GROUP_CHANNEL } from '../../electron/core/features/groups/codec';
+import { newSigner, sodiumGroupCrypto, sodiumSigner } from '../../electron/core/features/groups/crypto';
+import { encodeCarried, openEnvelope, sealEnvelope } from '../../electron/core/features/groups/engine/envelope';
+import { cleanUp, startPeer, tempDir, waitUntil } from '../helpers/peers';
+import { Relay } from '../helpers/relay';
 
 beforeAll(assertCliBuilt);
 afterEach(async () => {
@@ -80,3 +85,143 @@ describe('groups over peerline --json, six peers in a line', () => {
     expect((histories[0] as Array<{ text: string }>).map((m) => m.text)).toEqual(['hello, far end', 'and back']);
   });
 });
+
+/** Every message of the group, oldest first, read with `group-history` a page at a time. */
+async function history(peer: Peer, group: string): Promise<Array<{ id: string; text: string; from: string }>> {
+  const all: Array<{ id: string; text: string; from: string }> = [];
+  let before: string | undefined;
+  for (;;) {
+    const since = peer.cli.mark;
+    peer.cli.send({ cmd: 'group-history', group, limit: 500, ...(before && { before }) });
+    const page = await peer.cli.waitFor((e) => (e.event === 'group-history' && e.group === group) || e.event === 'error', { since });
+    if (page.event === 'error') throw new Error(`group-history failed: ${String(page.message)}`);
+    const messages = page.messages as typeof all;
+    all.unshift(...messages);
+    if (!page.hasMore || messages.length === 0) return all;
+    before = messages[0]!.id;
+  }
+}
+
+async function converged(peers: Peer[], group: string, count: number, timeoutMs = 30_000): Promise<Array<{ id: string; text: string; from: string }>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const histories = await Promise.all(peers.map((peer) => history(peer, group)));
+    if (histories.every((h) => h.length >= count)) {
+      for (const h of histories) expect(h).toEqual(histories[0]);
+      return histories[0]!;
+    }
+    if (Date.now() > deadline) throw new Error(`not converged: ${histories.map((h) => h.length).join(', ')} of ${count}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+describe('groups over peerline --json: partitions, crashes, a rogue member', () => {
+  it('a partition in the middle of the line heals, and both halves converge on one history in one order', async () => {
+    const peers = await startPeers(6);
+    const [first, ...rest] = peers as [Peer, ...Peer[]];
+    for (const peer of rest) await connect(peer, first);
+    first.cli.send({ cmd: 'group-create', name: 'split', members: rest.map((p) => p.id) });
+    const group = (await first.cli.waitFor('group-created')).group as string;
+    await Promise.all(rest.map((peer) => peer.cli.waitFor((e) => e.event === 'group-joined' && e.group === group, { timeoutMs: 15_000 })));
+    for (const peer of rest.slice(1)) await disconnect(first, peer);
+    // The link between P2 and P3 goes through a relay the test controls.
+    const relay = await Relay.start(peers[3]!.port);
+    await connect(peers[1]!, peers[2]!);
+    await connect(peers[2]!, peers[3]!, `127.0.0.1:${relay.port}`);
+    await connect(peers[3]!, peers[4]!);
+    await connect(peers[4]!, peers[5]!);
+
+    relay.blackhole = true;
+    const PER_SIDE = 25;
+    for (let i = 0; i < PER_SIDE; i++) {
+      peers[0]!.cli.send({ cmd: 'group-send', group, text: `left ${i}` });
+      peers[5]!.cli.send({ cmd: 'group-send', group, text: `right ${i}` });
+    }
+    await peers[2]!.cli.waitFor((e) => e.event === 'group-message' && e.text === `left ${PER_SIDE - 1}`, { timeoutMs: 15_000 });
+    await peers[3]!.cli.waitFor((e) => e.event === 'group-message' && e.text === `right ${PER_SIDE - 1}`, { timeoutMs: 15_000 });
+    // Each half has only its own side's messages.
+    expect((await history(peers[2]!, group)).every((m) => m.text.startsWith('left'))).toBe(true);
+    expect((await history(peers[3]!, group)).every((m) => m.text.startsWith('right'))).toBe(true);
+
+    // Heal: the relay passes bytes again and resets the connections it carried (what went dark is lost on the wire).
+    relay.blackhole = false;
+    relay.cut();
+    const merged = await converged(peers, group, 2 * PER_SIDE);
+    expect(merged).toHaveLength(2 * PER_SIDE);
+    await relay.close();
+  });
+
+  it('kill -9 of a middle member during a burst loses nothing acknowledged; restarted, it catches up', async () => {
+    const peers = await startPeers(6);
+    const group = await lineGroup(peers);
+    const BURST = 200;
+    for (let i = 0; i < BURST; i++) peers[0]!.cli.send({ cmd: 'group-send', group, text: `burst ${i}` });
+    await peers[2]!.cli.waitFor((e) => e.event === 'group-message' && typeof e.text === 'string' && Number((e.text as string).split(" ")[1]) >= 20, { timeoutMs: 15_000 });
+    const middle = peers[2]!;
+    await middle.cli.kill();
+    const acknowledged = new Set(peers[0]!.cli.all('group-status').filter((e) => (e.delivered as number) > 0).map((e) => e.id as string));
+    const restarted = await startJsonCli({ name: 'P2', dataDir: middle.dataDir, args: ['--port', String(middle.port)] });
+    peers[2] = { ...restarted, dataDir: middle.dataDir };
+    const all = await converged(peers, group, BURST);
+    expect(all.map((m) => m.text)).toEqual(Array.from({ length: BURST }, (_, i) => `burst ${i}`));
+    for (const id of acknowledged) expect(all.some((m) => m.id === id)).toBe(true);
+  });
+
+  it('a rogue member injecting forged, tampered and unauthorised envelopes changes nothing for anyone', async () => {
+    const peers = await startPeers(3);
+    const rogue = await startPeer('Rogue');
+    const captured: Uint8Array[] = [];
+    rogue.channel(GROUP_CHANNEL, { message: (_session, message) => void (message.type === 'envelopes' && captured.push(...message.items)) });
+    const [first, ...rest] = peers as [Peer, ...Peer[]];
+    for (const peer of rest) await connect(peer, first);
+    first.cli.send({ cmd: 'group-create', name: 'guarded', members: [...rest.map((p) => p.id), rogue.id] });
+    const group = (await first.cli.waitFor('group-created')).group as string;
+    await Promise.all(rest.map((peer) => peer.cli.waitFor((e) => e.event === 'group-joined' && e.group === group, { timeoutMs: 15_000 })));
+    first.cli.send({ cmd: 'group-send', group, text: 'real' });
+    await peers[1]!.cli.waitFor((e) => e.event === 'group-message' && e.text === 'real');
+    const before = await Promise.all(peers.map((peer) => history(peer, group)));
+    const membersBefore = await membersOf(peers[1]!, group);
+
+    await rogue.connect('127.0.0.1', peers[1]!.port);
+    const session = rogue.session(sessionKey(peers[1]!.id), GROUP_CHANNEL)!;
+    // As a member, it may ask for the history (it holds nothing yet).
+    session.send({ type: 'heads', group, seqs: [], wants: [] });
+    await waitUntil(() => captured.length > 0, 'the rogue got the group from its member');
+    const rogueSigner = sodiumSigner(rogue.identity.publicKey, rogue.identity.secretKey);
+    const outsider = newSigner();
+    const real = openEnvelope(captured.at(-1)!, sodiumGroupCrypto);
+    const link = { group, clock: { ms: Date.now(), counter: 1 }, parents: [real.id] };
+    const items: Uint8Array[] = [];
+    for (let i = 0; i < 50; i++) {
+      const tampered = encodeCarried(real, true);
+      tampered[20 + (i % 60)] ^= 1; // the group, author, sequence or links: the signature no longer holds
+      items.push(tampered);
+      // Signed by the rogue but in another member's name.
+      const impersonation = sealEnvelope({ ...link, seq: 1, prev: null }, { kind: 'text', text: `I am P0 ${i}` }, { publicKey: Buffer.from(first.id, 'hex'), sign: rogueSigner.sign }, sodiumGroupCrypto);
+      items.push(encodeCarried(impersonation, true));
+      // Someone never added, with valid links.
+      items.push(encodeCarried(sealEnvelope({ ...link, seq: 1, prev: null }, { kind: 'text', text: `outsider ${i}` }, outsider, sodiumGroupCrypto), true));
+      items.push(Uint8Array.from({ length: 200 }, (_, j) => (i * 31 + j * 7) & 0xff));
+    }
+    // The rogue's own, signed, but not allowed: a member removing the creator, and a fork of its own chain.
+    items.push(encodeCarried(sealEnvelope({ ...link, seq: 1, prev: null }, { kind: 'op', op: { op: 'remove', member: first.id } }, rogueSigner, sodiumGroupCrypto), true));
+    const seen = peers[1]!.cli.mark;
+    for (let i = 0; i < items.length; i += 64) session.send({ type: 'envelopes', group, items: items.slice(i, i + 64) });
+    await peers[1]!.cli.waitFor((e) => e.event === 'notice' && e.group === group && /Dropped/.test(String(e.text)), { since: seen });
+
+    // The members still talk, and nothing of the rogue's reached anyone.
+    first.cli.send({ cmd: 'group-send', group, text: 'still fine' });
+    await Promise.all(rest.map((peer) => peer.cli.waitFor((e) => e.event === 'group-message' && e.text === 'still fine', { timeoutMs: 15_000 })));
+    const after = await Promise.all(peers.map((peer) => history(peer, group)));
+    for (let i = 0; i < peers.length; i++) expect(after[i]!.map((m) => m.text)).toEqual([...before[i]!.map((m) => m.text), 'still fine']);
+    expect(await membersOf(peers[1]!, group)).toEqual(membersBefore);
+    for (const peer of peers) expect(peer.cli.all('group-message').some((e) => /I am P0|outsider/.test(String(e.text)))).toBe(false);
+  });
+});
+
+async function membersOf(peer: Peer, group: string) {
+  const mark = peer.cli.mark;
+  peer.cli.send({ cmd: 'groups' });
+  const { groups } = await peer.cli.waitFor('groups', { since: mark });
+  return (groups as Array<{ id: string; members: Array<{ id: string; role: string }> }>).find((g) => g.id === group)!.members.map(({ id, role }) => ({ id, role }));
+}
