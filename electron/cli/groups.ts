@@ -1,10 +1,11 @@
 /**
- * Groups in the command line's `--json` mode: the commands `group-create`, `group-add`, `group-remove`,
+ * Groups in the command line. `--json` mode: the commands `group-create`, `group-add`, `group-remove`,
  * `group-leave`, `group-send`, `group-history`, `groups`, and the events they and the group feature produce.
  */
-import type { InvokeChannel } from '../../shared/ipc/channels';
-import type { EventChannel } from '../../shared/ipc/channels';
-import type { EventPayload, GroupMessage, RequestOf, ResponseOf } from '../../shared/ipc/contract';
+import type { EventChannel, InvokeChannel } from '../../shared/ipc/channels';
+import type { ContractHandlers, EventPayload, Group, GroupMessage, RequestOf, ResponseOf } from '../../shared/ipc/contract';
+import { dispatch } from '../../shared/ipc/dispatch';
+import { terminalBlock, terminalLine } from './terminal';
 
 type Emit = (event: Record<string, unknown>) => void;
 type Call = <C extends InvokeChannel>(channel: C, request: RequestOf<C>, then: (value: ResponseOf<C>) => void) => void;
@@ -109,4 +110,115 @@ export function groupJsonEvent<E extends EventChannel>(event: E, payload: EventP
     default:
       return false;
   }
+}
+
+/**
+ * Groups in the interactive terminal: `/groups` lists them, `/group new NAME MEMBER…` creates one from contacts
+ * (by number or name, as `/to` picks them), `/group add MEMBER`, `/group remove MEMBER` and `/group leave` act on
+ * the current group, and `/to NAME` picks a group by name. Lines typed while a group is current go to it.
+ */
+export function groupCommands(
+  handlers: ContractHandlers,
+  me: string,
+  print: (...lines: string[]) => void,
+  pickContact: (argument: string) => string | null,
+) {
+  const groups = new Map<string, Group>();
+  let current: string | null = null;
+  const call = async <C extends InvokeChannel>(channel: C, request: RequestOf<C>): Promise<ResponseOf<C> | null> => {
+    const result = await dispatch(handlers, channel, request);
+    if (result.ok) return result.value as ResponseOf<C>;
+    print(`! ${result.error.message}`);
+    return null;
+  };
+  const nameOf = (group: string) => terminalLine(groups.get(group)?.name ?? group.slice(0, 8));
+  const memberName = (group: string, member: string) => terminalLine(groups.get(group)?.members.find((m) => m.id === member)?.name ?? member.slice(0, 8));
+  const currentGroup = (): Group | null => {
+    const group = current === null ? undefined : groups.get(current);
+    if (!group) print('! Pick a group first: /groups lists them, /to NAME picks one.');
+    return group ?? null;
+  };
+  const events: { [E in EventChannel]?: (payload: EventPayload<E>) => void } = {
+    'group:updated': (group) => void groups.set(group.id, group),
+    'group:joined': ({ group, name, by }) => print(`* ${memberName(group, by)} added you to the group "${terminalLine(name)}": /to ${terminalLine(name)} to write there`),
+    'group:message-received': (message) =>
+      print(terminalBlock(`[${nameOf(message.group)}] ${terminalLine(message.fromName)}${message.late ? ' (arrived late, earlier in the order)' : ''}: `, message.text)),
+    'group:status-changed': ({ group, status, delivered, members }) => {
+      if (status === 'delivered' && delivered === members) print(`* delivered to everyone in ${nameOf(group)} (${delivered}/${members})`);
+    },
+    'group:removed': ({ group, by }) => {
+      print(by === me ? `* you left ${nameOf(group)}` : `* ${memberName(group, by)} removed you from ${nameOf(group)}`);
+      if (current === group) current = null;
+    },
+    'group:notice': ({ group, text }) => print(terminalBlock(`* ${nameOf(group)}: `, text)),
+  };
+
+  return {
+    get current(): string | null {
+      return current;
+    },
+    leaveCurrent(): void {
+      current = null;
+    },
+    event<E extends EventChannel>(event: E, payload: EventPayload<E>): void {
+      events[event]?.(payload);
+    },
+    async load(): Promise<void> {
+      for (const group of (await call('group:list', {})) ?? []) groups.set(group.id, group);
+    },
+    /** A group whose name is exactly `argument` (any case), for `/to`. */
+    byName(argument: string): string | null {
+      const wanted = argument.toLowerCase();
+      return [...groups.values()].find((group) => group.isMember && group.name.toLowerCase() === wanted)?.id ?? null;
+    },
+    talkTo(group: string): void {
+      current = group;
+      const info = groups.get(group)!;
+      print(`* writing to the group ${nameOf(group)} (${info.members.map((m) => `${terminalLine(m.name)}${m.role === 'admin' ? ' (admin)' : ''}`).join(', ')})`);
+    },
+    say(text: string): void {
+      if (current === null) return;
+      const group = current;
+      void call('group:send', { group, text }).then((message) => {
+        if (message?.status === 'queued') print(`* stored for ${nameOf(group)}: it goes to the members as they are reached`);
+      });
+    },
+    list(): void {
+      const mine = [...groups.values()].filter((group) => group.isMember);
+      if (mine.length === 0) return print('* no groups yet: /group new NAME MEMBER… makes one');
+      print(...mine.map((group) => `  ${terminalLine(group.name)}: ${group.members.map((m) => `${terminalLine(m.name)}${m.role === 'admin' ? ' (admin)' : ''}${m.online && !m.me ? ' online' : ''}`).join(', ')}${group.id === current ? '  <- current' : ''}`));
+    },
+    run(argument: string): void {
+      const [verb = '', ...rest] = argument.split(/\s+/);
+      if (verb === 'new') {
+        const [name = '', ...names] = rest;
+        if (name === '' || names.length === 0) return print('! /group new NAME MEMBER… (members by number or name, as /contacts lists them)');
+        const members = names.map(pickContact);
+        if (members.some((m) => m === null)) return;
+        return void call('group:create', { name, members: members as string[] }).then((group) => {
+          if (!group) return;
+          groups.set(group.id, group);
+          this.talkTo(group.id);
+        });
+      }
+      if (verb === 'leave') {
+        const group = currentGroup();
+        if (group) void call('group:leave', { group: group.id });
+        return;
+      }
+      if (verb === 'add' || verb === 'remove') {
+        const group = currentGroup();
+        if (!group) return;
+        const who = rest.join(' ');
+        const inGroup = group.members.find((m) => m.name.toLowerCase() === who.toLowerCase());
+        const member = verb === 'remove' && inGroup ? inGroup.id : pickContact(who);
+        if (member === null) return;
+        void call(verb === 'add' ? 'group:add' : 'group:remove', { group: group.id, member }).then((updated) => {
+          if (updated) print(`* ${terminalLine(updated.name)}: ${updated.members.map((m) => terminalLine(m.name)).join(', ')}`);
+        });
+        return;
+      }
+      print('! /group new NAME MEMBER…, /group add MEMBER, /group remove MEMBER, /group leave');
+    },
+  };
 }

@@ -156,7 +156,7 @@ describe('groups over peerline --json: partitions, crashes, a rogue member', () 
     const group = await lineGroup(peers);
     const BURST = 200;
     for (let i = 0; i < BURST; i++) peers[0]!.cli.send({ cmd: 'group-send', group, text: `burst ${i}` });
-    await peers[2]!.cli.waitFor((e) => e.event === 'group-message' && typeof e.text === 'string' && Number((e.text as string).split(" ")[1]) >= 20, { timeoutMs: 15_000 });
+    await peers[2]!.cli.waitFor((e) => e.event === 'group-message' && typeof e.text === 'string' && Number((e.text as string).split(' ')[1]) >= 20, { timeoutMs: 15_000 });
     const middle = peers[2]!;
     await middle.cli.kill();
     const acknowledged = new Set(peers[0]!.cli.all('group-status').filter((e) => (e.delivered as number) > 0).map((e) => e.id as string));

@@ -243,20 +243,20 @@ export class GroupsFeature {
     const accepted: GroupEntry[] = [];
     const notices: Notice[] = [];
     let missing = false;
-    let lateCount = 0;
+    const late = new Set<string>();
     for (const item of items) {
       const result: ReceiveResult = state.engine.receive(item);
       accepted.push(...result.accepted);
       notices.push(...result.notices.filter((notice) => notice.reason !== 'waiting-full'));
       if (result.missing.length > 0) missing = true;
-      lateCount += result.shown.filter((shown) => shown.late).length;
+      for (const shown of result.shown) if (shown.late) late.add(shown.id);
     }
     if (accepted.length > 0) await this.table.append(state.record.id, accepted.map((entry) => encodeCarried(entry.envelope, entry.body !== null)));
     if (notices.length > 0) this.tellDropped(state, session.key, notices);
-    if (lateCount > 0) {
-      this.ctx.events.emit('group:notice', { group: state.record.id, text: `${lateCount} earlier message${lateCount === 1 ? '' : 's'} arrived.` });
+    if (late.size > 0) {
+      this.ctx.events.emit('group:notice', { group: state.record.id, text: `${late.size} earlier message${late.size === 1 ? '' : 's'} arrived.` });
     }
-    this.afterAccepting(state, accepted, session);
+    this.afterAccepting(state, accepted, session, late);
     if (missing) this.sendHeads(state, session);
   }
 
@@ -268,13 +268,13 @@ export class GroupsFeature {
   }
 
   /** After accepting (our own or others'): tell the UI, pass it on, and say what we now hold. */
-  private afterAccepting(state: GroupState, accepted: GroupEntry[], from: ChannelSession<GroupChannelMessage> | null): void {
+  private afterAccepting(state: GroupState, accepted: GroupEntry[], from: ChannelSession<GroupChannelMessage> | null, late: ReadonlySet<string> = new Set()): void {
     if (accepted.length === 0) return;
     let membershipChanged = false;
     for (const entry of accepted) {
       if (entry.envelope.bodyKind === 1) membershipChanged = true;
       if (entry.body?.kind === 'text' && entry.envelope.author !== this.me) {
-        this.ctx.events.emit('group:message-received', this.messageOf(state, entry, true));
+        this.ctx.events.emit('group:message-received', this.messageOf(state, entry, late.has(entry.envelope.id)));
       }
     }
     if (membershipChanged) this.membershipChanged(state);
