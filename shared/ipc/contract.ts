@@ -183,8 +183,9 @@ export const GroupMessageSchema = z.object({
   fromName: z.string(),
   fromMe: z.boolean(),
   text: z.string(),
-  /** The author's clock when written (ms). */
+  /** The author's clock when written (ms), and its counter: the order is (sentAt, counter, from, id). */
   sentAt: z.number(),
+  counter: z.number().int().min(0),
   /** It arrived after messages that follow it in the order (from a healed partition, say). */
   late: z.boolean(),
   /** Ours: stored → sent → delivered to `delivered` of `members` other members. */

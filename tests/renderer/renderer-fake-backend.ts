@@ -314,7 +314,7 @@ export function installFakeBackend(options: FakeOptions): void {
     'group:send': ({ group, text }) => {
       const others = groups[group]!.members.length - 1;
       const me = groups[group]!.members.find((m) => m.me)!;
-      const message = { group, id: hex(nextId++).padStart(64, '0'), from: me.id, fromName: me.name, fromMe: true, text, sentAt: Date.now(), late: false, status: 'queued' as const, delivered: 0, members: others };
+      const message = { group, id: hex(nextId++).padStart(64, '0'), from: me.id, fromName: me.name, fromMe: true, text, sentAt: Date.now(), counter: 0, late: false, status: 'queued' as const, delivered: 0, members: others };
       groupMessages[group]!.push(message);
       return message;
     },

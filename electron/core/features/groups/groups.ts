@@ -506,7 +506,7 @@ export class GroupsFeature {
     const fromMe = author === this.me;
     const base = {
       group: state.record.id, id, from: author, fromName: this.names(state).get(author) ?? author.slice(0, 8), fromMe,
-      text: entry.body?.kind === 'text' ? entry.body.text : '', sentAt: clock.ms, late,
+      text: entry.body?.kind === 'text' ? entry.body.text : '', sentAt: clock.ms, counter: clock.counter, late,
     };
     if (!fromMe) return base;
     const { delivered, members } = this.deliveryOf(state, seq);
