@@ -20,14 +20,18 @@ interface Peer {
   dataDir: string;
 }
 
+/** One after another: six processes starting at once on a busy machine can take longer than a start may. */
 async function startPeers(count: number): Promise<Peer[]> {
-  return Promise.all(
-    Array.from({ length: count }, async (_, i) => {
-      const dataDir = await tempDir();
-      return { ...(await startJsonCli({ name: `P${i}`, dataDir })), dataDir };
-    }),
-  );
+  const peers: Peer[] = [];
+  for (let i = 0; i < count; i++) {
+    const dataDir = await tempDir();
+    peers.push({ ...(await startJsonCli({ name: `P${i}`, dataDir })), dataDir });
+  }
+  return peers;
 }
+
+/** Six processes and their sessions: more than the default test time on a loaded machine. */
+const PROCESS_TEST_MS = 120_000;
 
 async function connect(from: Peer, to: Peer, address = `127.0.0.1:${to.port}`) {
   const mark = from.cli.mark;
@@ -83,7 +87,7 @@ describe('groups over peerline --json, six peers in a line', () => {
     }));
     for (const history of histories) expect(history).toEqual(histories[0]);
     expect((histories[0] as Array<{ text: string }>).map((m) => m.text)).toEqual(['hello, far end', 'and back']);
-  });
+  }, PROCESS_TEST_MS);
 });
 
 /** Every message of the group, oldest first, read with `group-history` a page at a time. */
@@ -149,7 +153,7 @@ describe('groups over peerline --json: partitions, crashes, a rogue member', () 
     const merged = await converged(peers, group, 2 * PER_SIDE);
     expect(merged).toHaveLength(2 * PER_SIDE);
     await relay.close();
-  });
+  }, PROCESS_TEST_MS);
 
   it('kill -9 of a middle member during a burst loses nothing acknowledged; restarted, it catches up', async () => {
     const peers = await startPeers(6);
@@ -165,7 +169,7 @@ describe('groups over peerline --json: partitions, crashes, a rogue member', () 
     const all = await converged(peers, group, BURST);
     expect(all.map((m) => m.text)).toEqual(Array.from({ length: BURST }, (_, i) => `burst ${i}`));
     for (const id of acknowledged) expect(all.some((m) => m.id === id)).toBe(true);
-  });
+  }, PROCESS_TEST_MS);
 
   it('a rogue member injecting forged, tampered and unauthorised envelopes changes nothing for anyone', async () => {
     const peers = await startPeers(3);
@@ -216,7 +220,7 @@ describe('groups over peerline --json: partitions, crashes, a rogue member', () 
     for (let i = 0; i < peers.length; i++) expect(after[i]!.map((m) => m.text)).toEqual([...before[i]!.map((m) => m.text), 'still fine']);
     expect(await membersOf(peers[1]!, group)).toEqual(membersBefore);
     for (const peer of peers) expect(peer.cli.all('group-message').some((e) => /I am P0|outsider/.test(String(e.text)))).toBe(false);
-  });
+  }, PROCESS_TEST_MS);
 });
 
 async function membersOf(peer: Peer, group: string) {

@@ -5,6 +5,7 @@
  *   envelopes  group 32 · u16 count · count × (u32 length · carried envelope)
  *   heads      group 32 · u16 count · count × (author 32 · u32 seq) · u16 wants · wants × id 32
  *   receipts   group 32 · u16 count · count × (member 32 · author 32 · u32 seq)
+ *   links      group 32 · u16 count · count × member 32   (the members the sender is connected to now)
  *
  * The envelopes themselves are checked by the group engine (signature, links, membership), not here.
  */
@@ -21,10 +22,12 @@ export const MAX_HEADS_AUTHORS = 1024;
 export const MAX_WANTS = 256;
 /** Receipts in one message. */
 export const MAX_RECEIPTS = 1024;
+/** Members listed in one `links`. */
+export const MAX_LINKS = 256;
 /** Envelopes in one message. */
 export const MAX_ENVELOPES_PER_MESSAGE = 512;
 
-const GroupType = { Envelopes: 1, Heads: 2, Receipts: 3 } as const;
+const GroupType = { Envelopes: 1, Heads: 2, Receipts: 3, Links: 4 } as const;
 
 export interface Receipt {
   member: string;
@@ -35,7 +38,8 @@ export interface Receipt {
 export type GroupChannelMessage =
   | { type: 'envelopes'; group: string; items: Uint8Array[] }
   | { type: 'heads'; group: string; seqs: Array<[string, number]>; wants: string[] }
-  | { type: 'receipts'; group: string; receipts: Receipt[] };
+  | { type: 'receipts'; group: string; receipts: Receipt[] }
+  | { type: 'links'; group: string; members: string[] };
 
 function hexToBytes(hex: string, what: string): Uint8Array {
   if (!/^[0-9a-f]{64}$/.test(hex)) throw new RangeError(`${what} is not 32 bytes of hex`);
@@ -90,6 +94,14 @@ export function encodeGroup(message: GroupChannelMessage): Uint8Array {
       }
       return writer.bytes;
     }
+    case 'links': {
+      checkCount(message.members.length, MAX_LINKS, 'links');
+      const writer = new MessageWriter(TYPE_BYTES + KEY_BYTES + 2 + message.members.length * KEY_BYTES, GroupType.Links);
+      writer.raw(group);
+      writer.u16(message.members.length);
+      for (const member of message.members) writer.raw(hexToBytes(member, 'member'));
+      return writer.bytes;
+    }
   }
 }
 
@@ -131,6 +143,13 @@ export function decodeGroup(bytes: Uint8Array): GroupChannelMessage | null {
       for (let i = readCount(reader, MAX_RECEIPTS, 'receipts'); i > 0; i--) receipts.push({ member: key(reader, 'member'), author: key(reader, 'author'), seq: reader.u32('seq') });
       reader.end('receipts');
       return { type: 'receipts', group, receipts };
+    }
+    case GroupType.Links: {
+      const group = key(reader, 'group id');
+      const members: string[] = [];
+      for (let i = readCount(reader, MAX_LINKS, 'links'); i > 0; i--) members.push(key(reader, 'member'));
+      reader.end('links');
+      return { type: 'links', group, members };
     }
     default:
       return null;

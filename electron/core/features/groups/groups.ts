@@ -27,6 +27,8 @@ import { encodeCarried, MAX_GROUP_TEXT_BYTES, type GroupSigner, type MembershipO
 
 /** How often connected members compare what they hold, besides at every new session. */
 export const SYNC_INTERVAL_MS = 15_000;
+/** Receipts gathered this long go out together: a burst of messages costs a few receipt messages, not one each. */
+const RECEIPT_FLUSH_MS = 50;
 /** Groups someone began to share with us that do not make us a member yet (a join arriving in pieces). */
 const MAX_TENTATIVE_GROUPS = 16;
 /** Envelopes sent in one `envelopes` message, and about how many bytes. */
@@ -42,6 +44,10 @@ interface GroupState {
   engine: GroupEngine;
   /** member → author → the latest sequence the member holds (its own receipts, and those passed on). */
   receipts: Map<string, Map<string, number>>;
+  /** Receipts raised since they last went out: only news is passed on. */
+  news: Map<string, Receipt>;
+  /** Per connected member, the members it says it is connected to: what it receives, they get from it. */
+  links: Map<string, ReadonlySet<string>>;
   /** Our messages not yet delivered to every member: seq → id. */
   undelivered: Map<number, string>;
   /** Our messages handed to at least one session. */
@@ -60,7 +66,7 @@ export class GroupsFeature {
   private readonly me: string;
   private timer: NodeJS.Timeout | null = null;
   private receiptFlush = new Set<string>();
-  private receiptTimer: NodeJS.Immediate | null = null;
+  private receiptTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly ctx: ConversationContext,
@@ -68,6 +74,12 @@ export class GroupsFeature {
     private readonly now: () => number = Date.now,
   ) {
     const { identity } = ctx.node;
+    ctx.node.on('disconnected', ({ peer }) => {
+      for (const state of this.groups.values()) {
+        state.links.delete(peer);
+        if (state.engine.membership.members.has(peer)) this.tellLinks(state);
+      }
+    });
     this.signer = sodiumSigner(identity.publicKey, identity.secretKey);
     this.me = identity.id;
     ctx.node.channel(GROUP_CHANNEL, {
@@ -131,7 +143,8 @@ export class GroupsFeature {
     return this.chain.run(group, async () => {
       const entry = this.write(state, op());
       await this.table.append(group, [encodeCarried(entry.envelope, true)]);
-      this.afterAccepting(state, [entry], null);
+      this.push(state, [entry.envelope.id], null);
+      this.afterAccepting(state, [entry]);
       return this.view(state);
     });
   }
@@ -143,7 +156,8 @@ export class GroupsFeature {
       const entry = this.write(state, { text });
       await this.table.append(group, [encodeCarried(entry.envelope, true)]);
       state.undelivered.set(entry.envelope.seq, entry.envelope.id);
-      this.afterAccepting(state, [entry], null);
+      this.push(state, [entry.envelope.id], null);
+      this.afterAccepting(state, [entry]);
       return this.messageOf(state, entry, false);
     });
   }
@@ -177,6 +191,7 @@ export class GroupsFeature {
       if (!this.isMember(state) || !state.engine.membership.members.has(session.key)) continue;
       this.sendHeads(state, session);
       this.sendReceipts(state, session, this.allReceipts(state));
+      this.tellLinks(state);
     }
     this.emitPresence(session.key);
   }
@@ -196,6 +211,9 @@ export class GroupsFeature {
       case 'receipts':
         if (members.has(from)) this.takeReceipts(state, message.receipts);
         return;
+      case 'links':
+        state.links.set(from, new Set(message.members));
+        return;
     }
   }
 
@@ -205,7 +223,7 @@ export class GroupsFeature {
    */
   private async onUnknownGroup(session: ChannelSession<GroupChannelMessage>, message: GroupChannelMessage): Promise<void> {
     const contact = this.ctx.store.contactByKey(session.key);
-    if (!contact || contact.blocked || message.type === 'receipts') return;
+    if (!contact || contact.blocked || message.type === 'receipts' || message.type === 'links') return;
     if (message.type === 'heads') {
       // A member tells us what it holds of a group we lack: we hold nothing of it, so it sends what we may have.
       const known = this.tentative.get(message.group);
@@ -235,7 +253,8 @@ export class GroupsFeature {
     for (const entry of engine.allEntries()) accepted.push(...replay.receive(encodeCarried(entry.envelope, entry.body !== null)).accepted);
     await this.table.append(record.id, accepted.map((entry) => encodeCarried(entry.envelope, entry.body !== null)));
     this.ctx.events.emit('group:joined', { group: record.id, name: record.name, by: record.joinedBy });
-    this.afterAccepting(state, accepted, session);
+    this.push(state, accepted.map((entry) => entry.envelope.id), session.key);
+    this.afterAccepting(state, accepted);
     this.sendHeads(state, session);
   }
 
@@ -251,12 +270,15 @@ export class GroupsFeature {
       if (result.missing.length > 0) missing = true;
       for (const shown of result.shown) if (shown.late) late.add(shown.id);
     }
+    // Passed on at once, checked as it is: what we pass on needs no disk of ours (a member who lacks it later gets
+    // it by sync). Our receipts, and the UI, wait for our store.
+    this.push(state, accepted.map((entry) => entry.envelope.id), session.key);
     if (accepted.length > 0) await this.table.append(state.record.id, accepted.map((entry) => encodeCarried(entry.envelope, entry.body !== null)));
     if (notices.length > 0) this.tellDropped(state, session.key, notices);
     if (late.size > 0) {
       this.ctx.events.emit('group:notice', { group: state.record.id, text: `${late.size} earlier message${late.size === 1 ? '' : 's'} arrived.` });
     }
-    this.afterAccepting(state, accepted, session, late);
+    this.afterAccepting(state, accepted, late);
     if (missing) this.sendHeads(state, session);
   }
 
@@ -267,8 +289,8 @@ export class GroupsFeature {
     this.ctx.events.emit('group:notice', { group: state.record.id, text });
   }
 
-  /** After accepting (our own or others'): tell the UI, pass it on, and say what we now hold. */
-  private afterAccepting(state: GroupState, accepted: GroupEntry[], from: ChannelSession<GroupChannelMessage> | null, late: ReadonlySet<string> = new Set()): void {
+  /** After storing what we accepted (our own or others'): tell the UI and say what we now hold. */
+  private afterAccepting(state: GroupState, accepted: GroupEntry[], late: ReadonlySet<string> = new Set()): void {
     if (accepted.length === 0) return;
     let membershipChanged = false;
     for (const entry of accepted) {
@@ -278,7 +300,6 @@ export class GroupsFeature {
       }
     }
     if (membershipChanged) this.membershipChanged(state);
-    this.push(state, accepted.map((entry) => entry.envelope.id), from?.key ?? null);
     this.noteReceipt(state, this.me, state.engine.latestSeqs());
   }
 
@@ -298,13 +319,26 @@ export class GroupsFeature {
     this.updateStatuses(state);
   }
 
-  /** Sends `ids` to every connected member who may have them, but `except` (who gave them to us). */
+  /** Tells our connected members which members we are connected to (see `push`). */
+  private tellLinks(state: GroupState): void {
+    const sessions = this.memberSessions(state);
+    const members = sessions.map((session) => session.key as string);
+    for (const session of sessions) session.send({ type: 'links', group: state.record.id, members: members.filter((m) => m !== session.key) });
+  }
+
+  /**
+   * Sends `ids` to every connected member who may have them, but `except` (who gave them to us) and the members
+   * `except` says it is connected to (it passes them on itself), their author, and whoever's receipts say it
+   * holds them already. A link list that is out of date costs a duplicate, or a wait for the next sync.
+   */
   private push(state: GroupState, ids: string[], except: SessionKey | null): void {
+    const theirs = except === null ? undefined : state.links.get(except);
     for (const session of this.memberSessions(state)) {
-      if (session.key === except) continue;
+      if (session.key === except || theirs?.has(session.key)) continue;
+      const held = state.receipts.get(session.key);
       const items = ids.flatMap((id) => {
-        const entry = state.engine.entry(id)!;
-        if (entry.envelope.author === session.key) return [];
+        const { author, seq } = state.engine.entry(id)!.envelope;
+        if (author === session.key || (held?.get(author) ?? 0) >= seq) return [];
         const outgoing = state.engine.carried(id, session.key);
         return outgoing ? [outgoing.bytes] : [];
       });
@@ -374,23 +408,26 @@ export class GroupsFeature {
     if (!held) state.receipts.set(receipt.member, (held = new Map()));
     if ((held.get(receipt.author) ?? 0) >= receipt.seq) return false;
     held.set(receipt.author, receipt.seq);
+    state.news.set(`${receipt.member}:${receipt.author}`, receipt);
     return true;
   }
 
-  /** Receipts go out once per turn, however many envelopes were taken in it. */
+  /** News of receipts goes out once per turn, however many envelopes were taken in it; a new session gets them all. */
   private queueReceipts(state: GroupState): void {
     this.receiptFlush.add(state.record.id);
-    this.receiptTimer ??= setImmediate(() => {
+    this.receiptTimer ??= setTimeout(() => {
       this.receiptTimer = null;
       const groups = [...this.receiptFlush];
       this.receiptFlush.clear();
       for (const id of groups) {
         const current = this.groups.get(id);
         if (!current) continue;
-        const receipts = this.allReceipts(current);
-        for (const session of this.memberSessions(current)) this.sendReceipts(current, session, receipts);
+        const receipts = [...current.news.values()];
+        current.news.clear();
+        // Nobody needs to be told its own receipts.
+        for (const session of this.memberSessions(current)) this.sendReceipts(current, session, receipts.filter((receipt) => receipt.member !== session.key));
       }
-    });
+    }, RECEIPT_FLUSH_MS);
   }
 
   private allReceipts(state: GroupState): Receipt[] {
@@ -431,7 +468,7 @@ export class GroupsFeature {
   // ---- helpers ----
 
   private stateOf(record: GroupRecord, engine: GroupEngine): GroupState {
-    return { record, engine, receipts: new Map(), undelivered: new Map(), sent: new Set(), told: new Map(), wasMember: engine.membership.members.has(this.me) };
+    return { record, engine, receipts: new Map(), news: new Map(), links: new Map(), undelivered: new Map(), sent: new Set(), told: new Map(), wasMember: engine.membership.members.has(this.me) };
   }
 
   private stateFor(group: string): GroupState {

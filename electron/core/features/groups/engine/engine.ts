@@ -179,7 +179,7 @@ export class GroupEngine {
   receive(bytes: Uint8Array): ReceiveResult {
     let envelope: Envelope;
     try {
-      envelope = openEnvelope(bytes, this.crypto);
+      envelope = openEnvelope(bytes, this.crypto, (id) => this.entries.has(id) || this.waiting.has(id));
     } catch (err) {
       if (!(err instanceof GroupEnvelopeError)) throw err;
       const reason = err.message.includes('signature') || err.message.includes('signed hash') ? 'forged' : 'malformed';
