@@ -13,7 +13,7 @@ import { toHex } from '../../../../shared/bytes';
 import { MAX_MESSAGE_BYTES } from '../../../../shared/protocol/limits';
 import { MessageWriter, ProtocolError, readerOf, TYPE_BYTES, type MessageReader } from '../../../../shared/protocol/wire';
 import type { ChannelSpec } from '../../channels';
-import { HASH_BYTES, KEY_BYTES, MAX_CARRIED_ENVELOPE_BYTES } from './engine/envelope';
+import { HASH_BYTES, KEY_BYTES, keyFromHex, MAX_CARRIED_ENVELOPE_BYTES } from './engine/envelope';
 
 export const GROUP_CHANNEL_NAME = 'group/1';
 /** Authors listed in one `heads` (everyone who ever wrote in a group of at most a few dozen members). */
@@ -41,19 +41,12 @@ export type GroupChannelMessage =
   | { type: 'receipts'; group: string; receipts: Receipt[] }
   | { type: 'links'; group: string; members: string[] };
 
-function hexToBytes(hex: string, what: string): Uint8Array {
-  if (!/^[0-9a-f]{64}$/.test(hex)) throw new RangeError(`${what} is not 32 bytes of hex`);
-  const out = new Uint8Array(KEY_BYTES);
-  for (let i = 0; i < KEY_BYTES; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
-
 function checkCount(count: number, max: number, what: string) {
   if (!Number.isInteger(count) || count < 0 || count > max) throw new RangeError(`${count} ${what}; at most ${max}`);
 }
 
 export function encodeGroup(message: GroupChannelMessage): Uint8Array {
-  const group = hexToBytes(message.group, 'group id');
+  const group = keyFromHex(message.group, 'group id');
   switch (message.type) {
     case 'envelopes': {
       checkCount(message.items.length, MAX_ENVELOPES_PER_MESSAGE, 'envelopes');
@@ -75,11 +68,11 @@ export function encodeGroup(message: GroupChannelMessage): Uint8Array {
       writer.raw(group);
       writer.u16(message.seqs.length);
       for (const [author, seq] of message.seqs) {
-        writer.raw(hexToBytes(author, 'author'));
+        writer.raw(keyFromHex(author, 'author'));
         writer.u32(seq);
       }
       writer.u16(message.wants.length);
-      for (const id of message.wants) writer.raw(hexToBytes(id, 'wanted id'));
+      for (const id of message.wants) writer.raw(keyFromHex(id, 'wanted id'));
       return writer.bytes;
     }
     case 'receipts': {
@@ -88,8 +81,8 @@ export function encodeGroup(message: GroupChannelMessage): Uint8Array {
       writer.raw(group);
       writer.u16(message.receipts.length);
       for (const receipt of message.receipts) {
-        writer.raw(hexToBytes(receipt.member, 'member'));
-        writer.raw(hexToBytes(receipt.author, 'author'));
+        writer.raw(keyFromHex(receipt.member, 'member'));
+        writer.raw(keyFromHex(receipt.author, 'author'));
         writer.u32(receipt.seq);
       }
       return writer.bytes;
@@ -99,7 +92,7 @@ export function encodeGroup(message: GroupChannelMessage): Uint8Array {
       const writer = new MessageWriter(TYPE_BYTES + KEY_BYTES + 2 + message.members.length * KEY_BYTES, GroupType.Links);
       writer.raw(group);
       writer.u16(message.members.length);
-      for (const member of message.members) writer.raw(hexToBytes(member, 'member'));
+      for (const member of message.members) writer.raw(keyFromHex(member, 'member'));
       return writer.bytes;
     }
   }

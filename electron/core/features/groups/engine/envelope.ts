@@ -9,7 +9,7 @@
  * (it can check every signature, sequence and link) without their texts.
  * The creator's first message has an all-zero group id; the group's id is that message's id.
  */
-import { bytesEqual, toHex } from '../../../../../shared/bytes';
+import { bytesEqual, fromHex, toHex } from '../../../../../shared/bytes';
 import { compareClocks, type Clock } from './clock';
 
 export const ENVELOPE_VERSION = 1;
@@ -130,7 +130,7 @@ class Writer {
     this.length += bytes.length;
   }
   hex(hex: string | null) {
-    this.raw(hex === null ? ZERO_KEY : hexBytes(hex));
+    this.raw(hex === null ? ZERO_KEY : keyFromHex(hex, 'a key or id'));
   }
   text(value: string, max: number, what: string) {
     const encoded = utf8.encode(value);
@@ -143,11 +143,10 @@ class Writer {
   }
 }
 
-function hexBytes(hex: string): Uint8Array {
-  if (!/^[0-9a-f]{64}$/.test(hex)) throw new GroupEnvelopeError(`not a 32-byte hex key or id: ${hex.slice(0, 70)}`);
-  const out = new Uint8Array(KEY_BYTES);
-  for (let i = 0; i < KEY_BYTES; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return out;
+/** A key or id (32 bytes) from lowercase hex; anything else is the caller's bug (a RangeError, as wire.ts). */
+export function keyFromHex(hex: string, what: string): Uint8Array {
+  if (!/^[0-9a-f]{64}$/.test(hex)) throw new RangeError(`${what} is not 32 bytes of hex: ${hex.slice(0, 70)}`);
+  return fromHex(hex);
 }
 
 export function encodeBody(body: Body): Uint8Array {
