@@ -33,8 +33,8 @@ export const GROUP_BENCH = {
   catchUp: { messages: 5_000 },
   forged: { envelopes: 10_000, batch: 200, roundTrips: 200 },
   baselineRoundTrips: 200,
-  stepTimeoutMs: 120_000,
-  watchdogMs: 600_000,
+  stepTimeoutMs: 400_000,
+  watchdogMs: 1_500_000,
 };
 
 const TARGETS = { lineP95Ms: 300, meshP95Ms: 150, partitionS: 5, catchUpS: 3, rttP50Ms: 1 };

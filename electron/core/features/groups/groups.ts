@@ -44,8 +44,8 @@ interface GroupState {
   engine: GroupEngine;
   /** member → author → the latest sequence the member holds (its own receipts, and those passed on). */
   receipts: Map<string, Map<string, number>>;
-  /** Receipts raised since they last went out: only news is passed on. */
-  news: Map<string, Receipt>;
+  /** Receipts raised since they last went out, and who told us (null: our own): only news is passed on. */
+  news: Map<string, { receipt: Receipt; from: string | null }>;
   /** Per connected member, the members it says it is connected to: what it receives, they get from it. */
   links: Map<string, ReadonlySet<string>>;
   /** Our messages not yet delivered to every member: seq → id. */
@@ -209,7 +209,7 @@ export class GroupsFeature {
       case 'heads':
         return this.answerHeads(state.engine, session, message.seqs, message.wants);
       case 'receipts':
-        if (members.has(from)) this.takeReceipts(state, message.receipts);
+        if (members.has(from)) this.takeReceipts(state, message.receipts, from);
         return;
       case 'links':
         state.links.set(from, new Set(message.members));
@@ -316,6 +316,8 @@ export class GroupsFeature {
       this.ctx.events.emit('group:removed', { group: state.record.id, by: removal?.by ?? this.me });
     }
     state.wasMember = isMember;
+    // Who is a member changed, so which of our sessions are the group's links did too.
+    if (isMember) this.tellLinks(state);
     this.updateStatuses(state);
   }
 
@@ -384,12 +386,12 @@ export class GroupsFeature {
 
   // ---- receipts: who holds what ----
 
-  private takeReceipts(state: GroupState, receipts: Receipt[]): void {
+  private takeReceipts(state: GroupState, receipts: Receipt[], from: string): void {
     const changed: Receipt[] = [];
     for (const receipt of receipts) {
       if (!state.engine.membership.members.has(receipt.member) || receipt.member === this.me) continue;
       // A member speaks for itself; what it says of others it passes on.
-      if (this.raise(state, receipt)) changed.push(receipt);
+      if (this.raise(state, receipt, from)) changed.push(receipt);
     }
     if (changed.length > 0) {
       this.updateStatuses(state);
@@ -399,16 +401,16 @@ export class GroupsFeature {
 
   private noteReceipt(state: GroupState, member: string, seqs: Map<string, number>): void {
     let changed = false;
-    for (const [author, seq] of seqs) changed = this.raise(state, { member, author, seq }) || changed;
+    for (const [author, seq] of seqs) changed = this.raise(state, { member, author, seq }, null) || changed;
     if (changed) this.queueReceipts(state);
   }
 
-  private raise(state: GroupState, receipt: Receipt): boolean {
+  private raise(state: GroupState, receipt: Receipt, from: string | null): boolean {
     let held = state.receipts.get(receipt.member);
     if (!held) state.receipts.set(receipt.member, (held = new Map()));
     if ((held.get(receipt.author) ?? 0) >= receipt.seq) return false;
     held.set(receipt.author, receipt.seq);
-    state.news.set(`${receipt.member}:${receipt.author}`, receipt);
+    state.news.set(`${receipt.member}:${receipt.author}`, { receipt, from });
     return true;
   }
 
@@ -422,10 +424,13 @@ export class GroupsFeature {
       for (const id of groups) {
         const current = this.groups.get(id);
         if (!current) continue;
-        const receipts = [...current.news.values()];
+        const news = [...current.news.values()];
         current.news.clear();
-        // Nobody needs to be told its own receipts.
-        for (const session of this.memberSessions(current)) this.sendReceipts(current, session, receipts.filter((receipt) => receipt.member !== session.key));
+        // Nobody is told its own receipts, nor what came from it or from a member it is connected to (as for envelopes).
+        for (const session of this.memberSessions(current)) {
+          const receipts = news.filter(({ receipt, from }) => receipt.member !== session.key && from !== session.key && !(from !== null && current.links.get(from)?.has(session.key)));
+          this.sendReceipts(current, session, receipts.map(({ receipt }) => receipt));
+        }
       }
     }, RECEIPT_FLUSH_MS);
   }
