@@ -208,13 +208,16 @@ export async function runGroupSection(opts: { quick: boolean; progress(text: str
       await until(() => everyone.every((app) => app.count() >= messagesPerSide - ownShare), 60_000, 'each side converged within itself');
     });
     const healStart = nowMs();
-    for (let i = 0; i < perSide; i++) await connect(sides[0][i]!, sides[1][i]!);
+    // The links come up together: one that times out while the others already sync is dialed again by its
+    // reconnector, and one link is enough for both halves to converge.
+    const links = await Promise.allSettled(sides[0].map((app, i) => connect(app, sides[1][i]!)));
+    const linked = links.filter((link) => link.status === 'fulfilled').length;
     await step('groups: the halves met and converged', () => until(() => everyone.every((app) => app.count() >= 2 * messagesPerSide - ownShare), 60_000, 'all 20 converged'));
     const healSeconds = (nowMs() - healStart) / 1000;
     const histories = await Promise.all(everyone.map((app) => app.service.handlers['group:history']({ group: splitGroup, limit: 500 })));
     const sameTail = histories.every((h) => JSON.stringify(h.messages.map((m) => m.id)) === JSON.stringify(histories[0]!.messages.map((m) => m.id)));
-    json.partition = { seconds: healSeconds, sameOrder: sameTail };
-    rows.push({ section, label: `partition ${perSide}/${perSide}, ${int(messagesPerSide)} written on each side: all converged after the heal`, figure: `${healSeconds.toFixed(2)} s`, target: { text: `≤ ${TARGETS.partitionS} s`, met: healSeconds <= TARGETS.partitionS }, note: `the newest 500 in the same order on all 20: ${sameTail ? 'yes' : 'NO'}` });
+    json.partition = { seconds: healSeconds, sameOrder: sameTail, linksUp: linked };
+    rows.push({ section, label: `partition ${perSide}/${perSide}, ${int(messagesPerSide)} written on each side: all converged after the heal`, figure: `${healSeconds.toFixed(2)} s`, target: { text: `≤ ${TARGETS.partitionS} s`, met: healSeconds <= TARGETS.partitionS }, note: `${linked} of ${perSide} links came up at once; the newest 500 in the same order on all 20: ${sameTail ? 'yes' : 'NO'}` });
     for (const app of everyone) await app.service.close();
 
     // Catch-up of 5,000 messages from one member.
