@@ -115,7 +115,9 @@ export class GroupsFeature {
 
   close(): void {
     if (this.timer) clearInterval(this.timer);
+    if (this.receiptTimer) clearTimeout(this.receiptTimer);
     this.timer = null;
+    this.receiptTimer = null;
   }
 
   // ---- what the person does ----
