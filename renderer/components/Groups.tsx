@@ -104,9 +104,11 @@ export function GroupView({ group }: { group: string }) {
   const info = useStore((s) => s.groups[group]);
   const messages = useStore((s) => s.groupMessages[group]);
   const leaveGroup = useStore((s) => s.leaveGroup);
+  const removeFromGroup = useStore((s) => s.removeFromGroup);
   const titleId = useId();
   const membersId = useId();
   if (info === undefined) return null;
+  const admin = info.members.some((member) => member.me && member.role === 'admin');
   return (
     <section className="conversation group-view" aria-labelledby={titleId}>
       <header className="conversation-header">
@@ -129,9 +131,15 @@ export function GroupView({ group }: { group: string }) {
               {member.name}
               {member.me && ' (you)'} <span className="badge badge-muted">{member.role}</span>
               {!member.me && <span className="hint">{member.online ? ' online' : ' offline'}</span>}
+              {admin && info.isMember && !member.me && (
+                <button type="button" className="btn" aria-label={`Remove ${member.name}`} onClick={() => void removeFromGroup(group, member.id)}>
+                  Remove
+                </button>
+              )}
             </li>
           ))}
         </ul>
+        {admin && info.isMember && <AddMember group={group} />}
         {!info.isMember && <p className="notice">You are no longer in this group.</p>}
         {info.waiting > 0 && <p className="hint">{info.waiting} messages wait for earlier ones to arrive.</p>}
       </section>
@@ -142,6 +150,41 @@ export function GroupView({ group }: { group: string }) {
       </ol>
       {info.isMember && <GroupComposer group={group} name={info.name} />}
     </section>
+  );
+}
+
+/** An admin adds one of their (encrypted) contacts who is not in the group yet. */
+function AddMember({ group }: { group: string }) {
+  const contacts = useStore((s) => s.conversations);
+  const members = useStore((s) => s.groups[group]?.members);
+  const addToGroup = useStore((s) => s.addToGroup);
+  const [picked, setPicked] = useState('');
+  const inGroup = new Set(members?.map((member) => member.id));
+  const candidates = Object.values(contacts).filter((c) => c.mode === 'secure' && !c.request && !inGroup.has(c.peer));
+  if (candidates.length === 0) return null;
+  return (
+    <form
+      className="group-add"
+      onSubmit={(event) => {
+        event.preventDefault();
+        if (picked !== '') void addToGroup(group, picked).then(() => setPicked(''));
+      }}
+    >
+      <label>
+        <span>Add a contact </span>
+        <select value={picked} onChange={(event) => setPicked(event.target.value)}>
+          <option value="">Choose…</option>
+          {candidates.map((contact) => (
+            <option key={contact.peer} value={contact.peer}>
+              {contact.name}
+            </option>
+          ))}
+        </select>
+      </label>{' '}
+      <button type="submit" className="btn" disabled={picked === ''}>
+        Add
+      </button>
+    </form>
   );
 }
 

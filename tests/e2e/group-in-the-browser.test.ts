@@ -25,7 +25,7 @@ async function say(page: Page, text: string) {
 }
 
 describe('a group in three browser windows', () => {
-  it('Alice makes a group of Bob and Carol; the three write, and all three windows show the same order; delivered 2/2', async () => {
+  it('Alice makes a group of Bob and Carol; the three write, all three windows show the same order, delivered 2/2; removed, Carol gets nothing more', async () => {
     const browser = await launchBrowser();
     const [alice, bob, carol] = [await uiPeer('Alice'), await uiPeer('Bob'), await uiPeer('Carol')];
     // Alice dials both: they are her contacts (dialing accepts), and she is theirs... as a request until they answer.
@@ -69,6 +69,14 @@ describe('a group in three browser windows', () => {
     // Alice's messages reach both others: delivered 2/2.
     await expect.poll(() => groupLog(a).getByText('delivered 2/2').count(), { timeout: 15_000 }).toBe(2);
     await screenshot(a, 'group');
+
+    // Alice (an admin) removes Carol: Carol is told, and what Alice writes next reaches Bob only.
+    await a.getByRole('button', { name: 'Remove Carol' }).click();
+    await c.getByText('You are no longer in this group.').waitFor({ timeout: 15_000 });
+    await expect.poll(() => b.getByRole('region', { name: 'Members' }).getByRole('listitem').count(), { timeout: 15_000 }).toBe(2);
+    await say(a, 'after Carol left');
+    await expect.poll(() => texts(b), { timeout: 15_000 }).toContain('after Carol left');
+    expect(await texts(c)).not.toContain('after Carol left');
     for (const page of [a, b, c]) expect(pageProblems(page)).toEqual([]);
     await browser.close();
   }, 120_000);
