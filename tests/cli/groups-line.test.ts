@@ -223,6 +223,23 @@ describe('groups over peerline --json: partitions, crashes, a rogue member', () 
   }, PROCESS_TEST_MS);
 });
 
+describe('groups over peerline --json: a member who was away', () => {
+  it('added while offline, it gets the group and what was written meanwhile when it is back', async () => {
+    const [alice, bob] = await startPeers(2);
+    await connect(bob!, alice!);
+    await bob!.cli.kill();
+    alice!.cli.send({ cmd: 'group-create', name: 'later', members: [bob!.id] });
+    const group = (await alice!.cli.waitFor('group-created')).group as string;
+    alice!.cli.send({ cmd: 'group-send', group, text: 'while you were away' });
+    await alice!.cli.waitFor((e) => e.event === 'queued' && e.group === group);
+    // Bob starts again on the same data directory and port, and dials his contacts.
+    const back = await startJsonCli({ name: 'P1', dataDir: bob!.dataDir, args: ['--port', String(bob!.port)] });
+    await back.cli.waitFor((e) => e.event === 'group-joined' && e.group === group, { timeoutMs: 20_000 });
+    await back.cli.waitFor((e) => e.event === 'group-message' && e.text === 'while you were away', { timeoutMs: 20_000 });
+    await alice!.cli.waitFor((e) => e.event === 'group-status' && e.delivered === 1 && e.members === 1, { timeoutMs: 20_000 });
+  }, PROCESS_TEST_MS);
+});
+
 async function membersOf(peer: Peer, group: string) {
   const mark = peer.cli.mark;
   peer.cli.send({ cmd: 'groups' });
