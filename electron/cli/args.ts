@@ -45,9 +45,14 @@ Interactive commands:
   /send-held           send what was held since the current contact's key changed to its new key
   /requests            message requests (peers you have not accepted), numbered
   /accept N            accept request N (also /decline N, /block N); replying to a request accepts it
+  /groups              your groups, their members and admins
+  /group new NAME M…   a group named NAME with contacts M… (numbers or names); it becomes current
+  /group add|remove M  add or remove a member of the current group (admins only)
+  /group leave         leave the current group
+  /to GROUP            write to the group named GROUP
   /peers               list connected peers
   /quit                say goodbye to everyone and exit
-  anything else        goes to the current contact; if it is offline, when it is back
+  anything else        goes to the current contact (or group); if it is offline, when it is back
 `;
 
 export class UsageError extends Error {

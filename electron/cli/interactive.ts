@@ -9,6 +9,7 @@ import type { ConnectionMode } from '../core/connection';
 import type { AppService } from '../core/app-service';
 import type { ContactSession } from '../core/app-service';
 import { USAGE } from './args';
+import { groupCommands } from './groups';
 import { requestCommands } from './requests';
 import { terminalBlock, terminalLine } from './terminal';
 
@@ -64,6 +65,8 @@ export async function runInteractive(service: AppService, io: { input: Readable;
     print(`! ${result.error.message}`);
     return null;
   };
+  // `/to`'s picking of a contact is defined below; the group commands reach it when a command runs.
+  const groups = groupCommands(service.handlers, node.id, print, (argument) => pick(argument));
   const setOf = (map: Map<string, Set<string>>, peer: string) => {
     let set = map.get(peer);
     if (!set) map.set(peer, (set = new Set()));
@@ -157,7 +160,10 @@ export async function runInteractive(service: AppService, io: { input: Readable;
     'message:status-changed': onStatus,
     'error:raised': ({ message }) => print(terminalBlock('! ', message)),
   };
-  service.subscribe((event, payload) => events[event]?.(payload));
+  service.subscribe((event, payload) => {
+    events[event]?.(payload);
+    groups.event(event, payload);
+  });
 
   // Only the person picks who their lines go to (/connect, /to): a peer that dials in never becomes current.
   service.sessions.on('connected', (info) => {
@@ -219,6 +225,7 @@ export async function runInteractive(service: AppService, io: { input: Readable;
     return ` (offline: what you type waits until ${name} is back)`;
   };
   const talkTo = (peer: string) => {
+    groups.leaveCurrent();
     const switched = current !== peer;
     current = peer;
     const contact = contacts.get(peer);
@@ -253,6 +260,7 @@ export async function runInteractive(service: AppService, io: { input: Readable;
   };
 
   const say = (text: string) => {
+    if (groups.current !== null) return groups.say(text);
     if (current === null) {
       if (contacts.size === 0) print('! Nobody to talk to yet: /connect HOST:PORT first.');
       else print('! Nobody to talk to yet: /contacts lists your contacts, /to N picks one.');
@@ -345,6 +353,11 @@ export async function runInteractive(service: AppService, io: { input: Readable;
         );
       }
       case '/to': {
+        const group = groups.byName(argument);
+        if (group !== null) {
+          current = null;
+          return groups.talkTo(group);
+        }
         const peer = pick(argument);
         if (peer !== null) talkTo(peer);
         return;
@@ -369,6 +382,10 @@ export async function runInteractive(service: AppService, io: { input: Readable;
         if (contact) void call('contact:send-held', { peer: contact.peer }).then((updated) => updated && print(`* what was held goes to ${nameOf(contact.peer)}'s new key`));
         return;
       }
+      case '/groups':
+        return groups.list();
+      case '/group':
+        return groups.run(argument);
       case '/help':
         return print(USAGE.slice(USAGE.indexOf('Interactive commands:')).trimEnd());
       case '/quit':
@@ -395,6 +412,7 @@ export async function runInteractive(service: AppService, io: { input: Readable;
 
   // The contacts known from earlier runs, most recent first, and which of our messages still wait for them.
   const known = (await call('conversation:list', {})) ?? [];
+  await groups.load();
   for (const contact of known) if (!contacts.has(contact.peer)) remember(contact);
   for (const contact of known) {
     if (contact.queued === 0 || contact.mode !== 'secure') continue;

@@ -4,6 +4,7 @@ import type { InvokeChannel } from '../../shared/ipc/channels';
 import type { Conversation, Message, RequestOf, ResponseOf } from '../../shared/ipc/contract';
 import { dispatch } from '../../shared/ipc/dispatch';
 import type { AppService } from '../core/app-service';
+import { groupJsonEvent, isGroupCommand, runGroupCommand } from './groups';
 import { isRequestCommand, REQUEST_COMMANDS, requestEvents } from './requests';
 import type { ContactSession } from '../core/app-service';
 
@@ -47,6 +48,7 @@ export function runJsonMode(
   node.on('log', io.log);
   const requests = requestEvents(emit);
   service.subscribe((event, payload) => {
+    if (groupJsonEvent(event, payload, emit)) return;
     if (event === 'peer:updated') requests.updated(payload as Conversation);
     else if (event === 'conversation:removed') requests.removed((payload as { peer: string }).peer);
     else if (event === 'message:received') {
@@ -106,6 +108,7 @@ export function runJsonMode(
         fail(`"${cmd}" needs the string field "${name}".`);
         return null;
       };
+      if (isGroupCommand(cmd)) return runGroupCommand(cmd, own, call, emit, fail);
       if (isRequestCommand(cmd)) {
         const peer = field('peer');
         if (peer !== null) call(REQUEST_COMMANDS[cmd], { peer }, () => {});

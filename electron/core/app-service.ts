@@ -14,6 +14,7 @@ import { SessionIntake, type ContactSession, type SessionEvents } from './featur
 import { EventHub, SessionSteps, type FeatureContext } from './features/context';
 import type { ConversationContext } from './features/conversations/context';
 import { ConversationViews } from './features/conversations/views';
+import { GroupsFeature } from './features/groups/groups';
 import { PresenceBoard } from './features/presence/presence';
 import { RequestGate, type RequestOptions } from './features/requests/gate';
 import { RequestsFeature } from './features/requests/requests';
@@ -63,6 +64,7 @@ export class AppService {
   private readonly reconnector: Reconnector;
   private readonly connections: ConnectionsFeature;
   private readonly chat: ChatFeature;
+  private readonly groups: GroupsFeature;
   private closing: Promise<void> | null = null;
 
   private constructor(
@@ -90,8 +92,9 @@ export class AppService {
     this.chat = new ChatFeature(conversationContext, delivery, ledger, intake.sessions);
     const requests = new RequestsFeature(conversationContext, gate, ledger, intake);
     const settings = new SettingsFeature(ctx, nameOverridden, notices);
+    this.groups = new GroupsFeature(conversationContext, store.groups);
     const chat = { ...this.chat.handlers, 'message:send': requests.replyAccepts(this.chat.handlers['message:send']) };
-    this.handlers = { ...settings.handlers, ...this.connections.handlers, ...views.handlers, ...contacts.handlers, ...requests.handlers, ...chat };
+    this.handlers = { ...settings.handlers, ...this.connections.handlers, ...views.handlers, ...contacts.handlers, ...requests.handlers, ...chat, ...this.groups.handlers };
   }
 
   static async open(opts: AppServiceOptions): Promise<AppService> {
@@ -114,6 +117,10 @@ export class AppService {
       isContact: (key) => store.contactByKey(key) !== undefined,
     });
     const service = new AppService(node, store, notices, opts.name !== undefined, opts.requests);
+    await service.groups.start().catch(async (err: unknown) => {
+      await store.close();
+      throw err;
+    });
     try {
       await node.listen();
     } catch (err) {
@@ -134,6 +141,7 @@ export class AppService {
     this.closing ??= (async () => {
       this.connections.close();
       this.presence.close();
+      this.groups.close();
       await this.node.close();
       await this.store.close();
     })();

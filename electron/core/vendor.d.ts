@@ -5,6 +5,10 @@ declare module 'sodium-native' {
     crypto_sign_keypair(publicKey: Buffer, secretKey: Buffer): void;
     crypto_generichash(out: Buffer, input: Buffer, key?: Buffer): void;
     randombytes_buf(out: Buffer): void;
+    crypto_sign_detached(signature: Buffer, message: Buffer, secretKey: Buffer): void;
+    crypto_sign_verify_detached(signature: Buffer, message: Buffer, publicKey: Buffer): boolean;
+    readonly crypto_sign_PUBLICKEYBYTES: number;
+    readonly crypto_sign_SECRETKEYBYTES: number;
   };
   export default sodium;
 }

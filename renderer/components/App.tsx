@@ -5,6 +5,7 @@ import { Announcer } from './Announcer';
 import { ConnectDialog } from './ConnectDialog';
 import { ContactDialog, RemoveContactDialog } from './ContactDialog';
 import { ConversationView } from './ConversationView';
+import { GroupList, GroupView, NewGroupDialog } from './Groups';
 import { AlertIcon, ChatIcon, CloseIcon, Logo, PlusIcon, SettingsIcon } from './icons';
 import { MyCard } from './MyCard';
 import { OpenLinkDialog } from './OpenLinkDialog';
@@ -40,12 +41,13 @@ export function App() {
 
 function Shell() {
   const peer = useStore((s) => selectSelectedConversation(s)?.peer ?? null);
+  const group = useStore((s) => s.selectedGroup);
   const openDialog = useStore((s) => s.openDialog);
 
   return (
     <>
       <NoticesBanner />
-      <div className={`shell${peer !== null ? ' has-selection' : ''}`}>
+      <div className={`shell${peer !== null || group !== null ? ' has-selection' : ''}`}>
         <header className="sr-only">
           <h1>Peerline</h1>
           <Announcer />
@@ -63,8 +65,11 @@ function Shell() {
             <Shortcuts />
           </div>
           <SidebarList />
+          <GroupList />
         </aside>
-        <main className="pane">{peer !== null ? <ConversationView key={peer} peer={peer} /> : <NothingSelected />}</main>
+        <main className="pane">
+          {group !== null ? <GroupView key={group} group={group} /> : peer !== null ? <ConversationView key={peer} peer={peer} /> : <NothingSelected />}
+        </main>
       </div>
     </>
   );
@@ -122,6 +127,8 @@ function Dialogs() {
       return <ContactDialog peer={dialog.peer} />;
     case 'remove-contact':
       return <RemoveContactDialog peer={dialog.peer} />;
+    case 'new-group':
+      return <NewGroupDialog />;
   }
 }
 

@@ -5,6 +5,7 @@
 import type { Api } from '../../shared/ipc/client';
 import type { LinkSource } from '../api/link';
 import { conversationRemoved, conversationUpserted } from './conversations';
+import { groupMessageReceived, groupRemoved, groupStatusChanged, groupUpdated } from './groups';
 import { messageReceived, messageRemoved, messageStatusChanged } from './messages';
 import { linkChanged, nodeUpdated } from './node';
 import type { AppStore } from './store';
@@ -24,6 +25,11 @@ export function connectEvents(api: Api, link: LinkSource, store: AppStore, wirin
     api.on('message:removed', (change) => store.setState((state) => messageRemoved(state, change))),
     api.on('conversation:removed', ({ peer }) => store.setState((state) => conversationRemoved(state, peer))),
     api.on('node:updated', (node) => store.setState((state) => nodeUpdated(state, node))),
+    api.on('group:updated', (group) => store.setState((state) => groupUpdated(state, group))),
+    api.on('group:message-received', (message) => store.setState((state) => groupMessageReceived(state, message))),
+    api.on('group:status-changed', (change) => store.setState((state) => groupStatusChanged(state, change))),
+    api.on('group:removed', (removal) => store.setState((state) => groupRemoved(state, removal))),
+    api.on('group:notice', ({ text }) => store.getState().pushToast('info', text)),
     api.on('error:raised', (error) => store.getState().pushToast('error', error.message)),
     link.subscribe((next) => {
       const previous = store.getState().link;

@@ -10,6 +10,7 @@ import type { Api } from '../../shared/ipc/client';
 import type { LinkSource } from '../api/link';
 import { connectionsSlice } from './connections';
 import { conversationsSlice } from './conversations';
+import { groupsSlice } from './groups';
 import { HISTORY_CAP } from './history';
 import { identitySlice } from './identity';
 import { messagesSlice, PAGE_SIZE } from './messages';
@@ -52,6 +53,7 @@ export function createAppStore(options: StoreOptions): AppStore {
     ...messagesSlice(context)(...args),
     ...sendingSlice(context)(...args),
     ...searchSlice(context)(...args),
+    ...groupsSlice(context)(...args),
     ...uiSlice(options.theme ?? 'system')(...args),
   }));
 }

@@ -4,6 +4,7 @@ import type { Message, MessageStatus, SearchResult } from '../../shared/ipc/cont
 import type { LinkSource, LinkState } from '../api/link';
 import type { ConnectionsSlice } from './connections';
 import type { ConversationsSlice } from './conversations';
+import type { GroupsSlice } from './groups';
 import type { IdentitySlice } from './identity';
 import type { MessagesSlice } from './messages';
 import type { NodeSlice } from './node';
@@ -91,7 +92,8 @@ export type Dialog =
   | { kind: 'settings' }
   | { kind: 'open-link'; href: string }
   | { kind: 'contact'; peer: string }
-  | { kind: 'remove-contact'; peer: string };
+  | { kind: 'remove-contact'; peer: string }
+  | { kind: 'new-group' };
 
 export type ThemePreference = 'system' | 'light' | 'dark';
 
@@ -138,6 +140,7 @@ export type AppState = StartupSlice &
   MessagesSlice &
   SendingSlice &
   SearchSlice &
+  GroupsSlice &
   UiSlice;
 
 /** What a reducer returns: the changed part of the state. */

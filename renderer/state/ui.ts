@@ -34,7 +34,8 @@ export function uiSlice(initialTheme: ThemePreference): StateCreator<AppState, [
     toasts: [],
     drafts: {},
     dismissedNotices: [],
-    selectPeer: (peer) => set({ selectedPeer: peer }),
+    // One pane: a conversation or a group (groups.ts clears the conversation when a group opens).
+    selectPeer: (peer) => set({ selectedPeer: peer, ...(peer !== null && { selectedGroup: null }) }),
     openDialog: (dialog) => set({ dialog }),
     closeDialog: () => set({ dialog: null }),
     setTheme: (theme) => set({ theme }),

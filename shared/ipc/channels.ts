@@ -28,6 +28,13 @@ export const INVOKE_CHANNELS = [
   'request:accept',
   'request:decline',
   'contact:block',
+  'group:create',
+  'group:add',
+  'group:remove',
+  'group:leave',
+  'group:send',
+  'group:history',
+  'group:list',
   'settings:get',
   'settings:set',
 ] as const;
@@ -39,6 +46,12 @@ export const EVENT_CHANNELS = [
   'message:removed',
   'conversation:removed',
   'node:updated',
+  'group:updated',
+  'group:joined',
+  'group:message-received',
+  'group:status-changed',
+  'group:removed',
+  'group:notice',
   'error:raised',
 ] as const;
 

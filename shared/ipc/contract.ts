@@ -145,6 +145,55 @@ export const SettingsSchema = z.object({
 const PeerRequest = z.object({ peer: PeerKey }).strict();
 const MessageRef = z.object({ peer: PeerKey, id: MessageId }).strict();
 
+const GroupId = z.string().regex(/^[0-9a-f]{64}$/, 'a group id is 64 hex digits');
+const GroupMessageId = z.string().regex(/^[0-9a-f]{64}$/, 'a group message id is 64 hex digits');
+const MemberKey = z.string().regex(/^[0-9a-f]{64}$/, 'a member is its key, 64 hex digits');
+const GroupRequest = z.object({ group: GroupId }).strict();
+
+export const GroupRoleSchema = z.enum(['admin', 'member']);
+
+export const GroupMemberSchema = z.object({
+  /** The member's key (hex). */
+  id: MemberKey,
+  /** Told apart from the other members' names (a short fingerprint where two read alike). */
+  name: z.string(),
+  role: GroupRoleSchema,
+  me: z.boolean(),
+  /** Connected to us now (a group message may also reach it through other members). */
+  online: z.boolean(),
+});
+
+export const GroupSchema = z.object({
+  id: GroupId,
+  name: z.string(),
+  members: z.array(GroupMemberSchema),
+  /** Whether we are in it (a group we left or were removed from keeps its history). */
+  isMember: z.boolean(),
+  joinedBy: MemberKey,
+  /** Messages held back until earlier ones they follow arrive. */
+  waiting: z.number().int().min(0),
+});
+
+export const GroupMessageStatusSchema = z.enum(['queued', 'sent', 'delivered']);
+
+export const GroupMessageSchema = z.object({
+  group: GroupId,
+  id: GroupMessageId,
+  from: MemberKey,
+  fromName: z.string(),
+  fromMe: z.boolean(),
+  text: z.string(),
+  /** The author's clock when written (ms), and its counter: the order is (sentAt, counter, from, id). */
+  sentAt: z.number(),
+  counter: z.number().int().min(0),
+  /** It arrived after messages that follow it in the order (from a healed partition, say). */
+  late: z.boolean(),
+  /** Ours: stored → sent → delivered to `delivered` of `members` other members. */
+  status: GroupMessageStatusSchema.optional(),
+  delivered: z.number().int().min(0).optional(),
+  members: z.number().int().min(0).optional(),
+});
+
 export const invokeContract = {
   'identity:get': { request: Empty, response: IdentitySchema },
   'identity:set-name': { request: z.object({ name: DisplayName }).strict(), response: IdentitySchema },
@@ -217,6 +266,22 @@ export const invokeContract = {
   /** Blocks a peer: forgotten with its messages, and refused from now on (across restarts). */
   'contact:block': { request: PeerRequest, response: z.null() },
   'message:typing': { request: z.object({ peer: PeerKey, active: z.boolean() }).strict(), response: z.null() },
+  /** A group of `members` (contacts): signed by us, stored, and sent to whoever of them is reachable. */
+  'group:create': {
+    request: z.object({ name: DisplayName, members: z.array(PeerKey).max(49) }).strict(),
+    response: GroupSchema,
+  },
+  /** Adds a contact (an admin's right). `member`: a contact id, or a member key. */
+  'group:add': { request: z.object({ group: GroupId, member: PeerKey, role: GroupRoleSchema.default('member') }).strict(), response: GroupSchema },
+  'group:remove': { request: z.object({ group: GroupId, member: PeerKey }).strict(), response: GroupSchema },
+  'group:leave': { request: GroupRequest, response: z.null() },
+  'group:send': { request: z.object({ group: GroupId, text: MessageText }).strict(), response: GroupMessageSchema },
+  /** The group's messages in display order (clock, author, id), oldest first, a page back from `before`. */
+  'group:history': {
+    request: z.object({ group: GroupId, before: GroupMessageId.optional(), limit: z.number().int().min(1).max(500).default(100) }).strict(),
+    response: z.object({ messages: z.array(GroupMessageSchema), hasMore: z.boolean() }),
+  },
+  'group:list': { request: Empty, response: z.array(GroupSchema) },
   'settings:get': { request: Empty, response: SettingsSchema },
   'settings:set': {
     request: z
@@ -235,6 +300,16 @@ export const eventContract = {
   /** A contact and its conversation were removed. */
   'conversation:removed': z.object({ peer: PeerKey }),
   'node:updated': NodeStatusSchema,
+  /** A group was created, joined, renamed, or its members or their roles changed. */
+  'group:updated': GroupSchema,
+  /** Someone added us to a group. */
+  'group:joined': z.object({ group: GroupId, name: z.string(), by: MemberKey }),
+  'group:message-received': GroupMessageSchema,
+  'group:status-changed': z.object({ group: GroupId, id: GroupMessageId, status: GroupMessageStatusSchema, delivered: z.number().int().min(0), members: z.number().int().min(0) }),
+  /** We left, or were removed from, a group. */
+  'group:removed': z.object({ group: GroupId, by: MemberKey }),
+  /** Something about a group the person should know: late arrivals, dropped envelopes. */
+  'group:notice': z.object({ group: GroupId, text: z.string() }),
   'error:raised': z.object({ code: z.enum(ERROR_CODES), message: z.string() }),
 } satisfies Record<EventChannel, z.ZodType>;
 
@@ -248,6 +323,9 @@ export type Settings = z.output<typeof SettingsSchema>;
 export type MessageKind = z.output<typeof MessageKindSchema>;
 export type KeyChange = z.output<typeof KeyChangeSchema>;
 export type SearchResult = z.output<typeof SearchResultSchema>;
+export type Group = z.output<typeof GroupSchema>;
+export type GroupMember = z.output<typeof GroupMemberSchema>;
+export type GroupMessage = z.output<typeof GroupMessageSchema>;
 
 /** What a caller sends (defaults may be left out). */
 export type RequestOf<C extends InvokeChannel> = z.input<(typeof invokeContract)[C]['request']>;

@@ -23,6 +23,8 @@ export const ERROR_CODES = [
   'dial-cancelled',
   'dial-limit',
   'dial-closed',
+  'unknown-group',
+  'group-refused',
   'internal',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -40,6 +40,7 @@ import { countMessages, peerConnectTimes, peerRoundTrips, pumpChats, settleAcks,
 import { int, ms, ratio, renderTable, writeJson, type Row } from './report';
 import { runBulkSection } from './bulk-scenarios';
 import { runDurableSection } from './durable-scenarios';
+import { runGroupSection } from './group-scenarios';
 import { runStoreSection } from './store-scenarios';
 import { fastest, mbPerSecond, messagesPerSecond, nowMs, summarize, withCpu, withTimeout, type Transfer } from './stats';
 
@@ -85,8 +86,9 @@ const picked = {
   store: process.argv.slice(2).includes('store'),
   durable: process.argv.slice(2).includes('durable'),
   bulk: process.argv.slice(2).includes('bulk'),
+  groups: process.argv.slice(2).includes('groups'),
 };
-const runAll = !picked.store && !picked.durable && !picked.bulk;
+const runAll = !picked.store && !picked.durable && !picked.bulk && !picked.groups;
 
 /** The receivers' limits for every capacity figure (sections 3, 4 and 7): high enough never to engage. */
 const liftedLimits = {
@@ -465,6 +467,7 @@ async function runSections(): Promise<void> {
     });
   }
   if (runAll || picked.bulk) await runBulkSection({ quick, progress, outFile });
+  if (runAll || picked.groups) await runGroupSection({ quick, progress, outFile });
 }
 
 if (isReceiver()) {

@@ -11,6 +11,8 @@ export class Relay {
   readonly backward: Buffer[] = [];
   /** While true, bytes from the target back to the dialer are dropped (so acks never arrive). */
   dropBackward = false;
+  /** While true, nothing passes either way, and connections stay open: a link that went dark (a partition). */
+  blackhole = false;
   /** How many connections the relay has carried. */
   connections = 0;
   private readonly sockets = new Set<net.Socket>();
@@ -57,11 +59,12 @@ export class Relay {
       });
     }
     client.on('data', (chunk: Buffer) => {
+      if (this.blackhole) return;
       this.forward.push(chunk);
       target.write(chunk);
     });
     target.on('data', (chunk: Buffer) => {
-      if (this.dropBackward) return;
+      if (this.dropBackward || this.blackhole) return;
       this.backward.push(chunk);
       client.write(chunk);
     });

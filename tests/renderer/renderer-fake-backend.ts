@@ -7,7 +7,7 @@
  * it must not use anything from outside its own body.
  */
 import type { InvokeChannel } from '../../shared/ipc/channels';
-import type { ContractHandlers, Message, MessageStatus } from '../../shared/ipc/contract';
+import type { ContractHandlers, Group, GroupMessage, Message, MessageStatus } from '../../shared/ipc/contract';
 import type { ErrorCode } from '../../shared/ipc/result';
 
 /** What a fake handler answers instead of a value when the backend would refuse: the Result's error. */
@@ -124,6 +124,8 @@ export function installFakeBackend(options: FakeOptions): void {
     return made(peer) + index;
   };
   let nextId = 0xe0000;
+  const groups: Record<string, Group> = {};
+  const groupMessages: Record<string, GroupMessage[]> = {};
 
   const fold = (text: string) => text.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase();
   const words = (text: string) => fold(text).match(/[\p{L}\p{N}]+/gu) ?? [];
@@ -281,6 +283,42 @@ export function installFakeBackend(options: FakeOptions): void {
     'peer:cancel-connect': () => null,
     'peer:disconnect': () => null,
     'peer:list': () => Object.values(conversations),
+    // Groups: kept in the page, enough for the window's group screens; the real engine is tested in tests/core.
+    'group:list': () => Object.values(groups),
+    'group:create': ({ name, members }) => {
+      const id = hex(nextId++).padStart(64, '0');
+      const me = { id: identity.id.padStart(64, '0').slice(0, 64), name: identity.name, role: 'admin' as const, me: true, online: true };
+      groups[id] = {
+        id, name, isMember: true, joinedBy: me.id, waiting: 0,
+        members: [me, ...members.map((peer) => ({ id: peer.padStart(64, '0').slice(0, 64), name: conversations[peer]?.name ?? peer, role: 'member' as const, me: false, online: conversations[peer]?.state === 'online' }))],
+      };
+      groupMessages[id] = [];
+      emit('group:updated', groups[id]);
+      return groups[id];
+    },
+    'group:add': ({ group, member, role }) => {
+      groups[group]!.members.push({ id: member.padStart(64, '0').slice(0, 64), name: conversations[member]?.name ?? member, role, me: false, online: false });
+      emit('group:updated', groups[group]);
+      return groups[group]!;
+    },
+    'group:remove': ({ group, member }) => {
+      groups[group]!.members = groups[group]!.members.filter((m) => m.id !== member.padStart(64, '0').slice(0, 64));
+      emit('group:updated', groups[group]);
+      return groups[group]!;
+    },
+    'group:leave': ({ group }) => {
+      groups[group]!.isMember = false;
+      emit('group:removed', { group, by: groups[group]!.joinedBy });
+      return null;
+    },
+    'group:send': ({ group, text }) => {
+      const others = groups[group]!.members.length - 1;
+      const me = groups[group]!.members.find((m) => m.me)!;
+      const message = { group, id: hex(nextId++).padStart(64, '0'), from: me.id, fromName: me.name, fromMe: true, text, sentAt: Date.now(), counter: 0, late: false, status: 'queued' as const, delivered: 0, members: others };
+      groupMessages[group]!.push(message);
+      return message;
+    },
+    'group:history': ({ group, limit }) => ({ messages: groupMessages[group]!.slice(-limit), hasMore: groupMessages[group]!.length > limit }),
   };
 
   const control = {

@@ -145,7 +145,8 @@ describe('renderer events: written into the store in one place', () => {
   it('unsubscribes everything', () => {
     const { transport, listeners } = fakeTransport({});
     const off = connectEvents(createApi(transport), fakeLink(), testStore().store, { onLinkRestored: () => {} });
-    expect(listeners.size).toBe(7);
+    // One per backend event the store takes: peer, message ×3, conversation, node, group ×5, error.
+    expect(listeners.size).toBe(12);
     off();
     expect(listeners.size).toBe(0);
   });
@@ -160,6 +161,7 @@ describe('renderer actions', () => {
     'node:status': () => ok(node),
     'conversation:list': () => ok([conversation({ unread: 2 })]),
     'settings:get': () => ok(settings),
+    'group:list': () => ok([]),
   } as const;
 
   it('loads identity, node, conversations and settings, then is ready', async () => {

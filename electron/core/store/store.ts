@@ -18,6 +18,7 @@
  */
 import { promises as fs } from 'node:fs';
 import { ContactsTable } from './contacts';
+import { GroupsTable } from './groups';
 import { ConversationsTable, type Numbered } from './conversations';
 import type { Batch } from './group-commit';
 import { StoreIo } from './io';
@@ -55,6 +56,8 @@ export class Store {
   private readonly outboxTable: OutboxTable;
   private readonly messaging: Messaging;
   private readonly purges: Purges;
+  /** The groups' tables (sublevels of their own, synced writes). */
+  readonly groups: GroupsTable;
   private writtenCounters = '';
   private closed: Promise<void> | null = null;
 
@@ -79,6 +82,7 @@ export class Store {
     this.outboxTable = new OutboxTable(this.io, outboxes);
     this.messaging = new Messaging(this.io, this.contactsTable, this.conversationsTable, this.messages, this.outboxTable);
     this.purges = new Purges(this.io);
+    this.groups = new GroupsTable(db);
     for (const num of state.removals) void this.purges.start(num);
   }
 
