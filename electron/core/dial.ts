@@ -89,7 +89,7 @@ function combined(errors: DialError[], signal?: AbortSignal): DialError {
 }
 
 /** Connects `transport`'s socket, counted in `pending` until it connects; rejects with a DialError. */
-function connectTransport(transport: Transport, pending: Set<Socket>, signal?: AbortSignal): Promise<Socket> {
+export function connectTransport(transport: Transport, pending: Set<Socket>, signal?: AbortSignal): Promise<Socket> {
   const { label, connectMs } = transport;
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(cancelledDial(label));

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import net, { type Socket } from 'node:net';
 import { formatAddress, parsePeerAddress } from '../../shared/address';
 import { toHex } from '../../shared/bytes';
+import type { SessionPath } from '../../shared/session-path';
 import { sessionKey, type SessionKey } from '../../shared/ids';
 import {
   DEFAULT_LIMITS,
@@ -17,7 +18,7 @@ import { nameProblem, notConnectedTo } from '../../shared/validation';
 import type { ChannelHandlers, ChannelSession, ChannelSpec, RegisteredChannel } from './channels';
 import type { Connection, ConnectionMode } from './connection';
 import { dialRefusal, InboundSlots } from './admission';
-import { dial, dialFirst, type Transport } from './dial';
+import { connectTransport, dial, dialFirst, type Transport } from './dial';
 import { DhtTransport, type DhtStatus } from './dht/dht-transport';
 import type { StreamSocket } from './dht/stream-socket';
 import { DialError, UserError } from './errors';
@@ -253,6 +254,36 @@ export class PeerNode extends EventEmitter<NodeEvents> {
     });
     this.dhtChange = change.catch(() => {});
     return change;
+  }
+
+  /** How the peer's open session travels, or null when none is open. */
+  pathOf(peer: SessionKey): SessionPath | null {
+    return this.openConnection(peer)?.path ?? null;
+  }
+
+  /** Where a dial-back test reaches the peer of an open session: its address as we see it, at `port`. */
+  probeAddressOf(peer: SessionKey, port: number): string | null {
+    const connection = this.openConnection(peer);
+    return connection ? formatAddress(connection.remoteHost, port) : null;
+  }
+
+  /**
+   * Tests whether we can reach a peer at a TCP address or by its key over the DHT, without a session: the
+   * transport connects and is closed at once. Rejects with the doctor's sentence; counts in our dial budget.
+   */
+  async probe(target: { address: string } | { key: string }): Promise<void> {
+    this.checkDialAllowed();
+    let transport: Transport;
+    if ('key' in target) {
+      if (!this.dht) throw new DialError('dht-off', 'This Peerline is not on the DHT ("Reachable over the internet by my key" is off), so it cannot test that path.');
+      transport = this.dhtTransport(this.dht, target.key);
+    } else {
+      const parsed = parsePeerAddress(target.address);
+      if (!parsed.ok) throw new DialError('not-found', parsed.error);
+      transport = this.tcpTransport(parsed.host, parsed.port);
+    }
+    const socket = await connectTransport(transport, this.dialing);
+    socket.destroy();
   }
 
   private checkDialAllowed(): void {

@@ -81,7 +81,7 @@ declare module 'hyperdht' {
     address(): (HostPort & { publicKey: Buffer }) | null;
   }
   class HyperDHT extends EventEmitter {
-    constructor(opts?: { bootstrap?: string[] | HostPort[]; keyPair?: KeyPair; host?: string; port?: number; ephemeral?: boolean });
+    constructor(opts?: { bootstrap?: string[] | HostPort[]; keyPair?: KeyPair; host?: string; port?: number; ephemeral?: boolean; firewalled?: boolean });
     readonly firewalled: boolean;
     readonly randomized: boolean;
     readonly host: string | null;

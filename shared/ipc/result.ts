@@ -23,6 +23,9 @@ export const ERROR_CODES = [
   'dial-cancelled',
   'dial-limit',
   'dial-closed',
+  'dial-not-on-dht',
+  'dial-unpunchable',
+  'dial-dht-off',
   'internal',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

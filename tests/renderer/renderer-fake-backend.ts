@@ -9,6 +9,7 @@
 import type { InvokeChannel } from '../../shared/ipc/channels';
 import type { ContractHandlers, Message, MessageStatus } from '../../shared/ipc/contract';
 import type { ErrorCode } from '../../shared/ipc/result';
+import { encodeInvite, parseDialTarget } from '../../shared/invite-link';
 
 /** What a fake handler answers instead of a value when the backend would refuse: the Result's error. */
 type Refusal = { error: { code: ErrorCode; message: string } };
@@ -128,7 +129,7 @@ export function installFakeBackend(options: FakeOptions): void {
   const fold = (text: string) => text.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase();
   const words = (text: string) => fold(text).match(/[\p{L}\p{N}]+/gu) ?? [];
 
-  const settings = { displayName: 'Me', port: 8000, allowPlain: true, readReceipts: false };
+  const settings = { displayName: 'Me', port: 8000, allowPlain: true, readReceipts: false, reachableByKey: true };
   const node = { listening: true, host: '0.0.0.0', port: 8000, addresses: ['127.0.0.1:8000'], allowPlain: true, notices: ['The message store was damaged; a copy was kept as store.damaged-1.'] };
   const identity = { id: 'f'.repeat(64), fingerprint: 'MEME 1234 5678', name: 'Me', nameChosen: options.firstRun !== true };
 
@@ -278,6 +279,29 @@ export function installFakeBackend(options: FakeOptions): void {
       updated(known.peer);
       return known;
     },
+    'peer:dial': ({ target }) => {
+      const parsed = parseDialTarget(target);
+      if (!parsed.ok) return { error: { code: 'invalid-request', message: parsed.error } };
+      const { value } = parsed;
+      if (value.kind === 'address') return handlers['peer:connect']({ host: value.host, port: value.port, mode: 'secure' });
+      const known = conversations[value.invite.key];
+      if (known === undefined) return { error: { code: 'dial-not-on-dht', message: `The key ${value.invite.key.slice(0, 12)}… is not on the DHT.` } };
+      Object.assign(known, { state: 'online', path: 'holepunched' });
+      delete known.nextRetryAt;
+      updated(known.peer);
+      return known;
+    },
+    'peer:dial-back': ({ via }) => ({ tried: via === 'tcp' ? '203.0.113.5:8000' : 'your key on the DHT', reachable: via === 'dht' }),
+    'node:doctor': () => ({
+      host: '0.0.0.0',
+      port: settings.port,
+      addresses: node.addresses,
+      reachableByKey: settings.reachableByKey,
+      link: encodeInvite({ key: identity.id, addresses: node.addresses, name: identity.name }),
+      dht: settings.reachableByKey
+        ? { announced: true, publicAddress: null, natType: 'consistent' as const, reachability: 'You are behind a NAT that keeps your port.', bootstrap: [] }
+        : null,
+    }),
     'peer:cancel-connect': () => null,
     'peer:disconnect': () => null,
     'peer:list': () => Object.values(conversations),

@@ -20,7 +20,7 @@ const readRawData = (NoiseSecretStream.prototype as unknown as RawDataReader)._o
  */
 class GuardedSecretStream extends NoiseSecretStream {
   // Made on first use: secret-stream may read its first bytes from inside its own constructor.
-  private guard: FrameGuard | undefined;
+  private declare guard: FrameGuard | undefined;
 
   _onrawdata(data: Buffer): void {
     this.guard ??= new FrameGuard({ isInitiator: this.isInitiator, handshakeDone: true, maxFrameBytes: MAX_DHT_FRAME_BYTES });
