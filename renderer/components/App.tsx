@@ -3,6 +3,7 @@ import { selectHasConversations, selectSelectedConversation, selectShownNotices,
 import { useStore } from '../state/store';
 import { Announcer } from './Announcer';
 import { ConnectDialog } from './ConnectDialog';
+import { ConnectivityDialog } from './ConnectivityDialog';
 import { ContactDialog, RemoveContactDialog } from './ContactDialog';
 import { ConversationView } from './ConversationView';
 import { AlertIcon, ChatIcon, CloseIcon, Logo, PlusIcon, SettingsIcon } from './icons';
@@ -122,6 +123,8 @@ function Dialogs() {
       return <ContactDialog peer={dialog.peer} />;
     case 'remove-contact':
       return <RemoveContactDialog peer={dialog.peer} />;
+    case 'connectivity':
+      return <ConnectivityDialog />;
   }
 }
 

@@ -23,7 +23,10 @@ export function connectEvents(api: Api, link: LinkSource, store: AppStore, wirin
     api.on('message:status-changed', (change) => store.setState((state) => messageStatusChanged(state, change))),
     api.on('message:removed', (change) => store.setState((state) => messageRemoved(state, change))),
     api.on('conversation:removed', ({ peer }) => store.setState((state) => conversationRemoved(state, peer))),
-    api.on('node:updated', (node) => store.setState((state) => nodeUpdated(state, node))),
+    api.on('node:updated', (node) => {
+      store.setState((state) => nodeUpdated(state, node));
+      void store.getState().loadDoctor();
+    }),
     api.on('error:raised', (error) => store.getState().pushToast('error', error.message)),
     link.subscribe((next) => {
       const previous = store.getState().link;

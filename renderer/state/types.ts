@@ -91,7 +91,8 @@ export type Dialog =
   | { kind: 'settings' }
   | { kind: 'open-link'; href: string }
   | { kind: 'contact'; peer: string }
-  | { kind: 'remove-contact'; peer: string };
+  | { kind: 'remove-contact'; peer: string }
+  | { kind: 'connectivity' };
 
 export type ThemePreference = 'system' | 'light' | 'dark';
 

@@ -9,7 +9,6 @@
 import type { InvokeChannel } from '../../shared/ipc/channels';
 import type { ContractHandlers, Message, MessageStatus } from '../../shared/ipc/contract';
 import type { ErrorCode } from '../../shared/ipc/result';
-import { encodeInvite, parseDialTarget } from '../../shared/invite-link';
 
 /** What a fake handler answers instead of a value when the backend would refuse: the Result's error. */
 type Refusal = { error: { code: ErrorCode; message: string } };
@@ -279,17 +278,20 @@ export function installFakeBackend(options: FakeOptions): void {
       updated(known.peer);
       return known;
     },
+    // Runs inside the page (serialized): no imports, so addresses and hex keys only, read the simple way.
     'peer:dial': ({ target }) => {
-      const parsed = parseDialTarget(target);
-      if (!parsed.ok) return { error: { code: 'invalid-request', message: parsed.error } };
-      const { value } = parsed;
-      if (value.kind === 'address') return handlers['peer:connect']({ host: value.host, port: value.port, mode: 'secure' });
-      const known = conversations[value.invite.key];
-      if (known === undefined) return { error: { code: 'dial-not-on-dht', message: `The key ${value.invite.key.slice(0, 12)}… is not on the DHT.` } };
-      Object.assign(known, { state: 'online', path: 'holepunched' });
-      delete known.nextRetryAt;
-      updated(known.peer);
-      return known;
+      const text = target.trim();
+      if (/^[0-9a-f]{64}$/i.test(text)) {
+        const known = conversations[text.toLowerCase()];
+        if (known === undefined) return { error: { code: 'dial-not-on-dht', message: `The key ${text.slice(0, 12)}… is not on the DHT.` } };
+        Object.assign(known, { state: 'online', path: 'holepunched' });
+        delete known.nextRetryAt;
+        updated(known.peer);
+        return known;
+      }
+      const colon = text.lastIndexOf(':');
+      const host = text.slice(0, colon).replace(/^\[|\]$/g, '');
+      return handlers['peer:connect']({ host, port: Number(text.slice(colon + 1)), mode: 'secure' });
     },
     'peer:dial-back': ({ via }) => ({ tried: via === 'tcp' ? '203.0.113.5:8000' : 'your key on the DHT', reachable: via === 'dht' }),
     'node:doctor': () => ({
@@ -297,7 +299,7 @@ export function installFakeBackend(options: FakeOptions): void {
       port: settings.port,
       addresses: node.addresses,
       reachableByKey: settings.reachableByKey,
-      link: encodeInvite({ key: identity.id, addresses: node.addresses, name: identity.name }),
+      link: `peerline:${'a'.repeat(52)}?n=${encodeURIComponent(identity.name)}`,
       dht: settings.reachableByKey
         ? { announced: true, publicAddress: null, natType: 'consistent' as const, reachability: 'You are behind a NAT that keeps your port.', bootstrap: [] }
         : null,
