@@ -130,9 +130,13 @@ export class AppService {
       await store.close();
       throw new AppError('listen-failed', (err as Error).message);
     }
-    if (opts.reachableByKey ?? stored.reachableByKey ?? opts.reachableByKeyDefault ?? false) {
-      // Not being on the DHT is no reason not to start: the person is told, and TCP works as before.
+    if (opts.reachableByKey === true) {
+      // Asked for on the command line: announced before we say we listen. Failing is no reason not to start:
+      // the person is told, and TCP works as before.
       await node.setReachableByKey(true).catch((err: Error) => service.notices.push(err.message));
+    } else if (opts.reachableByKey === undefined && (stored.reachableByKey ?? opts.reachableByKeyDefault ?? false)) {
+      // The app's setting: the window does not wait for the DHT (its bootstrap nodes may be slow to answer).
+      void node.setReachableByKey(true).catch((err: Error) => service.events.emit('error:raised', { code: 'listen-failed', message: err.message }));
     }
     await service.chat.resumeDelivery();
     service.dialKnownContacts();

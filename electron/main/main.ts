@@ -85,7 +85,13 @@ function main(): void {
   if (process.platform !== 'win32') process.umask(0o077);
   app.whenReady().then(async () => {
     // The app is reachable by key unless the person turns it off (Settings says what that reveals).
-    service = AppService.open({ dataDir: app.getPath('userData'), appVersion: app.getVersion(), port: options.port, reachableByKeyDefault: true });
+    service = AppService.open({
+      dataDir: app.getPath('userData'),
+      appVersion: app.getVersion(),
+      port: options.port,
+      reachableByKeyDefault: true,
+      ...(options.dhtOff && { reachableByKey: false }),
+    });
     const opened = await service;
     // Handlers before the window, so the page's first invoke finds them.
     registerIpcHandlers(ipcMain, opened.handlers, createSenderCheck(getWindow, isAppUrl), log);
