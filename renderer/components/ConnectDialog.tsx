@@ -4,6 +4,7 @@ import { parseDialTarget } from '../../shared/invite-link';
 import { DEFAULT_PORT } from '../../shared/protocol/limits';
 import { useStore } from '../state/store';
 import { useConnectAttempt } from './hooks';
+import { FormError } from './FormError';
 import { Modal } from './Modal';
 
 type Mode = 'secure' | 'plain';
@@ -158,11 +159,7 @@ export function ConnectDialog() {
           )}
           {pending === null && notice}
         </div>
-        {error !== null && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
+        <FormError error={error} />
 
         <div className="modal-actions">
           <button type="button" className="btn" onClick={pending !== null ? cancelAttempt : closeDialog}>

@@ -1,6 +1,7 @@
 import { useId, useMemo, useState } from 'react';
 import type { DialBack } from '../../shared/ipc/contract';
 import { useStore } from '../state/store';
+import { FormError } from './FormError';
 import { Modal } from './Modal';
 
 type Via = 'tcp' | 'dht';
@@ -94,11 +95,7 @@ export function ConnectivityDialog() {
             ? `${chosen?.name ?? 'The contact'} reached you at ${answer.result.tried}.`
             : `${chosen?.name ?? 'The contact'} could not reach you at ${answer.result.tried}: ${answer.result.reason ?? ''}`)}
       </div>
-      {error !== null && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
       <div className="modal-actions">
         <button type="button" className="btn primary" onClick={closeDialog}>
           Close
