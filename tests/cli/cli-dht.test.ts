@@ -41,8 +41,20 @@ describe('peerline --json --dht on a local testnet', () => {
     expect(DHT_PATHS).toContain(aliceSees.path);
     expect(DHT_PATHS).toContain(bobSees.path);
     expect(aliceSees).toMatchObject({ name: 'Bob', mode: 'secure', id: bob.id });
-    await say(bob.cli, alice.cli, alice.id, 'hello by key');
-    await say(alice.cli, bob.cli, bob.id, 'hello back');
+    // To Bob, Alice is nobody yet (she has said nothing): he does not dial for her.
+    alice.cli.send({ cmd: 'dial-back', peer: bob.id, via: 'tcp' });
+    expect(await alice.cli.waitFor('dial-back')).toMatchObject({ reachable: false, tried: 'nothing', reason: 'Only a contact who accepted you can run this test.' });
+
+    await say(alice.cli, bob.cli, bob.id, 'hello by key');
+    await say(bob.cli, alice.cli, alice.id, 'hello back');
+
+    // Now a contact (her first message was accepted): Bob tries to reach her at her TCP port and by her key.
+    let since = alice.cli.mark;
+    alice.cli.send({ cmd: 'dial-back', peer: bob.id, via: 'tcp' });
+    expect(await alice.cli.waitFor('dial-back', { since, timeoutMs: 20_000 })).toMatchObject({ via: 'tcp', reachable: true, tried: `127.0.0.1:${alice.port}` });
+    since = alice.cli.mark;
+    alice.cli.send({ cmd: 'dial-back', peer: bob.id, via: 'dht' });
+    expect(await alice.cli.waitFor('dial-back', { since, timeoutMs: 40_000 })).toMatchObject({ via: 'dht', reachable: true, tried: 'your key on the DHT' });
   });
 
   it('an invite link from the doctor connects; an unannounced key fails with the doctor\'s sentence', async () => {

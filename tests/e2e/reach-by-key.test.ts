@@ -41,6 +41,9 @@ describe('reach by key in two browser windows', () => {
     await send(a, 'found you by key');
     await b.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /Alice/ }).click();
     await b.getByRole('log').getByText('found you by key').waitFor();
+    // Bob's reply accepts Alice's request: only a contact may have him dial for a connectivity check.
+    await send(b, 'hello Alice');
+    await a.getByRole('log').getByText('hello Alice').waitFor();
     await screenshot(a, 'connected-by-link');
 
     // Check my connectivity: the DHT's view, and Bob reaching Alice by her key.

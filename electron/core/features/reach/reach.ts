@@ -25,9 +25,9 @@ const REACHABILITY: Record<NatType, string> = {
 
 /**
  * "Check my connectivity": what we know of our own reachability (the doctor's report), and the dial-back test a
- * connected contact runs for us on the `reach/1` channel ("can you reach me at X?"). A contact only ever dials
- * the asker itself — its address as the session sees it, at the port it names, or its key — one probe per
- * session at a time, so the test cannot aim our dials at anyone else.
+ * connected contact runs for us on the `reach/1` channel ("can you reach me at X?"). We run it only for accepted
+ * contacts, and only ever dial the asker itself — its address as the session sees it, at the port it names, or
+ * its key — one probe per session at a time, so the test cannot aim our dials at anyone else.
  */
 export class ReachFeature {
   readonly handlers: ReachHandlers;
@@ -92,6 +92,9 @@ export class ReachFeature {
     const answer = (tried: string, reachable: boolean, reason = ''): void => {
       session.send({ type: 'result', nonce: request.nonce, reachable, tried, reason });
     };
+    // Only accepted contacts may have us dial: a stranger (or a message request) cannot spend our dials.
+    const contact = this.ctx.store.contactByKey(session.key);
+    if (!contact || contact.request || contact.blocked) return answer('nothing', false, 'Only a contact who accepted you can run this test.');
     if (this.probing.has(session.key) || this.probing.size >= MAX_PROBES_AT_ONCE) {
       return answer('nothing', false, 'Busy with another test; try again in a moment.');
     }
