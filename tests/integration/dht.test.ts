@@ -137,4 +137,20 @@ describe('reach by key over HyperDHT (local testnet)', () => {
     }
     await waitUntil(() => logs.some((line) => /refused a connection from 127\.0\.0\.1:\d+: too many connections still handshaking/.test(line)), 'Alice refuses the second');
   });
+
+  it('bootstrap nodes that never answer: becoming reachable fails with a sentence, and the peer carries on over TCP', async () => {
+    // A UDP port on 127.0.0.1 that nobody reads: the DHT's bootstrap never answers.
+    const dgram = await import('node:dgram');
+    const silent = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => silent.bind(0, '127.0.0.1', () => resolve()));
+    onCleanUp(() => new Promise<void>((resolve) => silent.close(() => resolve())));
+    silent.on('message', () => {});
+    const alice = await startPeer('Alice', { dhtBootstrap: [{ host: '127.0.0.1', port: silent.address().port }] });
+    const { DhtTransport } = await import('../../electron/core/dht/dht-transport');
+    const transport = new DhtTransport({ identity: alice.identity, bootstrap: [{ host: '127.0.0.1', port: silent.address().port }], onConnection: () => {} });
+    await expect(transport.start(1_000)).rejects.toThrow(/did not answer within 1 s/);
+    await transport.stop();
+    const bob = await startPeer('Bob');
+    await expect(alice.connect('127.0.0.1', bob.port)).resolves.toMatchObject({ peer: bob.id, path: 'tcp' });
+  });
 });

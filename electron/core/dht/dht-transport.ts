@@ -5,6 +5,8 @@ import { createGuardedSecretStream } from './guarded-secret-stream';
 import { StreamSocket } from './stream-socket';
 
 const LOOPBACK = '127.0.0.1';
+/** How long announcing may take (bootstrap, then storing our record at the closest nodes) before we give up. */
+export const DHT_START_TIMEOUT_MS = 30_000;
 
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
@@ -56,9 +58,17 @@ export class DhtTransport {
     });
   }
 
-  /** Announces our key on the DHT; resolves once the DHT's nodes hold it. */
-  async start(): Promise<void> {
-    await this.server.listen({ publicKey: this.opts.identity.publicKey, secretKey: this.opts.identity.secretKey });
+  /** Announces our key on the DHT; resolves once the DHT's nodes hold it, rejects when they do not answer in time. */
+  async start(timeoutMs = DHT_START_TIMEOUT_MS): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the DHT's bootstrap nodes did not answer within ${Math.round(timeoutMs / 1000)} s (no internet, or a firewall drops UDP)`)), timeoutMs);
+    });
+    try {
+      await Promise.race([this.server.listen({ publicKey: this.opts.identity.publicKey, secretKey: this.opts.identity.secretKey }), late]);
+    } finally {
+      clearTimeout(timer);
+    }
     this.announced = true;
   }
 
