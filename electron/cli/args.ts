@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_LISTEN_HOST, DEFAULT_PORT } from '../../shared/protocol/limits';
 import { defaultDataDir } from '../core/data-dir';
+import { parsePeerAddress } from '../../shared/address';
 
 export interface CliOptions {
   host: string;
@@ -15,7 +16,14 @@ export interface CliOptions {
   /** Serve the UI to a local browser; the port of that web server (0 = any). */
   ui: boolean;
   uiPort: number;
+  /** Reachable over the internet by key (the DHT): off unless `--dht`. */
+  dht: boolean;
+  /** `--dht-bootstrap`: the DHT's bootstrap nodes; absent: HyperDHT's public ones. */
+  dhtBootstrap?: { host: string; port: number }[];
 }
+
+/** Bootstrap nodes one `--dht-bootstrap` may list. */
+const MAX_BOOTSTRAP_NODES = 16;
 
 export const USAGE = `Usage: peerline [options]
 
@@ -31,10 +39,15 @@ Options:
   --json            newline-delimited JSON on stdin/stdout, for scripts and bots
   --ui              also serve the Peerline window to a browser on this machine (prints its address)
   --ui-port N       port of that local web page (default: any free port)
+  --dht             be reachable over the internet by your key (HyperDHT); anyone who knows your key can
+                    then learn your IP address. Off unless given
+  --no-dht          not reachable by key (the default)
+  --dht-bootstrap HOST:PORT,...  the DHT's bootstrap nodes (default: HyperDHT's public ones)
   --help            show this help
 
 Interactive commands:
   /connect HOST:PORT   dial a Peerline peer (encrypted)
+  /connect KEY|LINK    dial a peer by its key or its peerline: link (over the DHT, with --dht)
   /connect             dial the current contact now, not at its next retry
   /plain HOST:PORT     dial a plain-text peer (netcat, a socket script; unencrypted)
   /contacts            your contacts, numbered: online or not, verified, messages waiting
@@ -51,6 +64,7 @@ Interactive commands:
   /group leave         leave the current group
   /to GROUP            write to the group named GROUP
   /peers               list connected peers
+  /doctor              your connectivity: addresses, port, the DHT's view of you, your invite link
   /quit                say goodbye to everyone and exit
   anything else        goes to the current contact (or group); if it is offline, when it is back
 `;
@@ -77,6 +91,9 @@ export function parseCliArgs(argv: string[]): CliOptions | 'help' {
         json: { type: 'boolean' },
         ui: { type: 'boolean' },
         'ui-port': { type: 'string' },
+        dht: { type: 'boolean' },
+        'no-dht': { type: 'boolean' },
+        'dht-bootstrap': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -89,6 +106,8 @@ export function parseCliArgs(argv: string[]): CliOptions | 'help' {
   const uiPort = parsePort('--ui-port', values['ui-port'], 0);
   const name = values.name?.trim();
   if (name === '') throw new UsageError('--name cannot be empty.');
+  if (values.dht && values['no-dht']) throw new UsageError('Give --dht or --no-dht, not both.');
+  const dhtBootstrap = values['dht-bootstrap'] === undefined ? undefined : parseBootstrap(values['dht-bootstrap']);
   return {
     host: values.host ?? DEFAULT_LISTEN_HOST,
     port,
@@ -99,7 +118,22 @@ export function parseCliArgs(argv: string[]): CliOptions | 'help' {
     json: values.json ?? false,
     ui: values.ui ?? false,
     uiPort,
+    dht: values.dht ?? false,
+    ...(dhtBootstrap && { dhtBootstrap }),
   };
+}
+
+function parseBootstrap(list: string): { host: string; port: number }[] {
+  const entries = list.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  if (entries.length === 0) throw new UsageError('--dht-bootstrap needs HOST:PORT nodes, separated by commas.');
+  if (entries.length > MAX_BOOTSTRAP_NODES) throw new UsageError(`--dht-bootstrap takes at most ${MAX_BOOTSTRAP_NODES} nodes.`);
+  return entries.map((entry) => {
+    // A node needs its port: there is no default DHT port to fall back on.
+    const parsed = parsePeerAddress(entry, 0);
+    if (!parsed.ok) throw new UsageError(`--dht-bootstrap: ${parsed.error}`);
+    if (parsed.port === 0) throw new UsageError(`--dht-bootstrap: "${entry}" needs a port, like 127.0.0.1:49737.`);
+    return { host: parsed.host, port: parsed.port };
+  });
 }
 
 function parsePort(flag: string, value: string | undefined, fallback: number): number {

@@ -8,8 +8,10 @@ import { cleanName, distinctNames } from '../../shared/names';
 import type { ConnectionMode } from '../core/connection';
 import type { AppService } from '../core/app-service';
 import type { ContactSession } from '../core/app-service';
+import { pathLabel } from '../../shared/session-path';
 import { USAGE } from './args';
 import { groupCommands } from './groups';
+import { doctorLines } from './doctor';
 import { requestCommands } from './requests';
 import { terminalBlock, terminalLine } from './terminal';
 
@@ -91,7 +93,7 @@ export async function runInteractive(service: AppService, io: { input: Readable;
   };
   const describe = (info: ContactSession, peer: string) =>
     info.mode === 'secure'
-      ? `${nameOf(peer, info.name ?? info.peer.slice(0, 8))} at ${info.address} (encrypted, fingerprint ${info.fingerprint})`
+      ? `${nameOf(peer, info.name ?? info.peer.slice(0, 8))} at ${info.address} (encrypted, ${info.path === 'tcp' ? '' : `${pathLabel(info.path)}, `}fingerprint ${info.fingerprint})`
       : `${info.address} (plain text, UNENCRYPTED)`;
   const contactLine = (contact: Conversation) => {
     const notes = [
@@ -285,10 +287,17 @@ export async function runInteractive(service: AppService, io: { input: Readable;
       print(`* dialing ${nameOf(contact.peer)} again…`);
       return void call('contact:reconnect', { peer: contact.peer });
     }
-    const parsed = parsePeerAddress(argument);
-    if (!parsed.ok) return print(`! ${parsed.error}`);
+    let dialing: Promise<Conversation | null>;
+    if (mode === 'secure') {
+      // An address, a key or a peerline: link: the service tells them apart (and says what is wrong).
+      dialing = call('peer:dial', { target: argument });
+    } else {
+      const parsed = parsePeerAddress(argument);
+      if (!parsed.ok) return print(`! ${parsed.error}`);
+      dialing = call('peer:connect', { host: parsed.host, port: parsed.port, mode });
+    }
     print(`* connecting to ${terminalLine(argument.trim())}…`);
-    void call('peer:connect', { host: parsed.host, port: parsed.port, mode }).then((conversation) => {
+    void dialing.then((conversation) => {
       if (conversation === null) return;
       remember(conversation);
       // The one the person dialed becomes current when nobody is.
@@ -333,6 +342,8 @@ export async function runInteractive(service: AppService, io: { input: Readable;
         return connect(argument, 'secure');
       case '/plain':
         return connect(argument, 'plain');
+      case '/doctor':
+        return void call('node:doctor', {}).then((report) => report && print(...doctorLines(report)));
       case '/contacts':
         return void call('conversation:list', {}).then((list) => {
           if (!list) return;
@@ -425,6 +436,7 @@ export async function runInteractive(service: AppService, io: { input: Readable;
   const addresses = node.dialableAddresses();
   if (addresses.length > 0) io.output.write(`  others can dial: ${addresses.join(', ')}\n`);
   io.output.write(`  your fingerprint: ${node.identity.fingerprint}\n`);
+  if (node.reachableByKey) io.output.write(`  reachable by key: /doctor shows your invite link\n`);
   if (io.uiUrl) io.output.write(`  the Peerline window, for this machine only: ${io.uiUrl}\n`);
   if (known.length > 0) {
     const queued = known.reduce((sum, contact) => sum + contact.queued, 0);

@@ -40,6 +40,7 @@ export function runJsonMode(
     address: info.address,
     dialAddress: info.dialAddress,
     mode: info.mode,
+    path: info.path,
     ...(info.id !== undefined && { id: info.id, name: info.name, fingerprint: info.fingerprint }),
   });
 
@@ -120,9 +121,19 @@ export function runJsonMode(
           if (address === null) return;
           const mode = own('mode') ?? 'secure';
           if (mode !== 'secure' && mode !== 'plain') return fail('"mode" is "secure" or "plain".');
+          if (mode === 'secure') return call('peer:dial', { target: address }, () => {});
           const parsed = parsePeerAddress(address);
           if (!parsed.ok) return fail(parsed.error);
           return call('peer:connect', { host: parsed.host, port: parsed.port, mode }, () => {});
+        }
+        case 'doctor':
+          return call('node:doctor', {}, (report) => emit({ event: 'doctor', ...report }));
+        case 'dial-back': {
+          const peer = field('peer');
+          if (peer === null) return;
+          const via = own('via') ?? 'tcp';
+          if (via !== 'tcp' && via !== 'dht') return fail('"via" is "tcp" or "dht".');
+          return call('peer:dial-back', { peer, via }, (result) => emit({ event: 'dial-back', peer, via, ...result }));
         }
         case 'send': {
           const peer = field('peer');

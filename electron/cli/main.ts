@@ -39,6 +39,9 @@ async function main(argv: string[]): Promise<number> {
     name: options.name,
     allowPlain: options.allowPlain,
     requests: { acceptStrangers: options.acceptStrangers },
+    // The command line is reachable by key only when asked (--dht), whatever the app's setting says.
+    reachableByKey: options.dht,
+    dhtBootstrap: options.dhtBootstrap,
   });
   const ui = options.ui ? await startUiServer(service, { port: options.uiPort, staticDir: RENDERER_DIR }) : null;
 

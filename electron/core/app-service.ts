@@ -18,6 +18,7 @@ import { GroupsFeature } from './features/groups/groups';
 import { PresenceBoard } from './features/presence/presence';
 import { RequestGate, type RequestOptions } from './features/requests/gate';
 import { RequestsFeature } from './features/requests/requests';
+import { ReachFeature } from './features/reach/reach';
 import { SettingsFeature } from './features/settings/settings';
 import { loadOrCreateIdentity } from './identity';
 import { PeerNode, type PeerNodeOptions } from './peer-node';
@@ -40,7 +41,14 @@ export interface AppServiceOptions {
   timeouts?: PeerNodeOptions['timeouts'];
   /** Message requests: `--accept-strangers`, and the quota (tests make it small). */
   requests?: RequestOptions;
+  /** Overrides the stored "Reachable over the internet by my key" for this run (the command line's `--dht`). */
+  reachableByKey?: boolean;
+  /** "Reachable over the internet by my key" when the person has not chosen: the app says true; default false. */
+  reachableByKeyDefault?: boolean;
+  /** The DHT's bootstrap nodes (`--dht-bootstrap`); absent: HyperDHT's public ones. */
+  dhtBootstrap?: { host: string; port: number }[];
 }
+
 
 /**
  * The implementation of the IPC contract: a small facade that opens the identity, the store and the node, and
@@ -70,7 +78,7 @@ export class AppService {
   private constructor(
     readonly node: PeerNode,
     private readonly store: Store,
-    private readonly notices: readonly string[],
+    private readonly notices: string[],
     nameOverridden: boolean,
     requestOptions: RequestOptions = {},
   ) {
@@ -93,8 +101,9 @@ export class AppService {
     const requests = new RequestsFeature(conversationContext, gate, ledger, intake);
     const settings = new SettingsFeature(ctx, nameOverridden, notices);
     this.groups = new GroupsFeature(conversationContext, store.groups);
+    const reach = new ReachFeature(conversationContext);
     const chat = { ...this.chat.handlers, 'message:send': requests.replyAccepts(this.chat.handlers['message:send']) };
-    this.handlers = { ...settings.handlers, ...this.connections.handlers, ...views.handlers, ...contacts.handlers, ...requests.handlers, ...chat, ...this.groups.handlers };
+    this.handlers = { ...settings.handlers, ...reach.handlers, ...this.connections.handlers, ...views.handlers, ...contacts.handlers, ...requests.handlers, ...chat, ...this.groups.handlers };
   }
 
   static async open(opts: AppServiceOptions): Promise<AppService> {
@@ -115,6 +124,7 @@ export class AppService {
       timeouts: opts.timeouts,
       // Contacts keep their connection slots when strangers crowd in.
       isContact: (key) => store.contactByKey(key) !== undefined,
+      dhtBootstrap: opts.dhtBootstrap,
     });
     const service = new AppService(node, store, notices, opts.name !== undefined, opts.requests);
     await service.groups.start().catch(async (err: unknown) => {
@@ -126,6 +136,14 @@ export class AppService {
     } catch (err) {
       await store.close();
       throw new AppError('listen-failed', (err as Error).message);
+    }
+    if (opts.reachableByKey === true) {
+      // Asked for on the command line: announced before we say we listen. Failing is no reason not to start:
+      // the person is told, and TCP works as before.
+      await node.setReachableByKey(true).catch((err: Error) => service.notices.push(err.message));
+    } else if (opts.reachableByKey === undefined && (stored.reachableByKey ?? opts.reachableByKeyDefault ?? false)) {
+      // The app's setting: the window does not wait for the DHT (its bootstrap nodes may be slow to answer).
+      void node.setReachableByKey(true).catch((err: Error) => service.events.emit('error:raised', { code: 'listen-failed', message: err.message }));
     }
     await service.chat.resumeDelivery();
     service.dialKnownContacts();

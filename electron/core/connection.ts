@@ -2,6 +2,8 @@ import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { formatAddress } from '../../shared/address';
 import type { SessionKey } from '../../shared/ids';
+import type { SessionPath } from '../../shared/session-path';
+import { StreamSocket } from './dht/stream-socket';
 import { ByeReason, type ByeReasonCode, type HelloMessage } from '../../shared/protocol/messages';
 import type { ChannelSession, RegisteredChannel } from './channels';
 import type { DialError } from './errors';
@@ -31,6 +33,8 @@ export abstract class Connection extends EventEmitter<ConnectionEvents> {
   failure: DialError | null = null;
   readonly remoteHost: string;
   readonly remotePort: number;
+  /** How the bytes travel: TCP, or over the DHT (directly or through a punched hole). */
+  readonly path: SessionPath;
   readonly closed: Promise<string>;
   /** The peer's bye said its person ended the connection (ByeReason.UserClosed). */
   closedByPeerUser = false;
@@ -48,6 +52,7 @@ export abstract class Connection extends EventEmitter<ConnectionEvents> {
     super();
     this.remoteHost = socket.remoteAddress ?? 'unknown';
     this.remotePort = socket.remotePort ?? 0;
+    this.path = socket instanceof StreamSocket ? socket.path : 'tcp';
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     socket.setNoDelay(true);
     socket.on('error', (err) => this.noteReason(err.message));

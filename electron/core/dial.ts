@@ -1,19 +1,26 @@
-import net, { type Socket } from 'node:net';
-import { formatAddress } from '../../shared/address';
+import type { Socket } from 'node:net';
 import type { SessionKey } from '../../shared/ids';
 import type { Connection, ConnectionMode } from './connection';
-import { classifyDialError, DialError } from './errors';
+import { classifyDialError, DialError, NO_ANSWER_ADVICE } from './errors';
 import type { InboundOptions } from './inbound';
 import { PlainConnection } from './plain-connection';
 import { SecureConnection } from './secure-connection';
 
-export interface DialRequest {
-  host: string;
-  port: number;
+/** One way to reach a peer: a TCP address or a key on the DHT, opened on demand. */
+export interface Transport {
+  /** How sentences name it: `host:port`, or `the key 1a2b3c4d…`. */
+  label: string;
+  /** Opens the socket; it emits 'connect' once bytes can flow. */
+  open: () => Socket;
+  /** How long the transport may take to connect. */
+  connectMs: number;
+  /** A dial by key over the DHT: the session must prove this key (hex), or it fails. */
+  expectedKey?: string;
+}
+
+export interface SessionRequest {
   mode: ConnectionMode;
   signal?: AbortSignal;
-  /** The node's dials still connecting: ours counts there (in the node's own budget) until TCP connects. */
-  pending: Set<Socket>;
   sessionOptions: () => InboundOptions;
   /** Hands the new connection to the node, which takes its session in. */
   track: (connection: Connection) => void;
@@ -21,68 +28,145 @@ export interface DialRequest {
   current: (key: SessionKey) => Connection | undefined;
 }
 
+export interface DialRequest extends SessionRequest {
+  transport: Transport;
+  /** The node's dials still connecting: ours counts there (in the node's own budget) until it connects. */
+  pending: Set<Socket>;
+}
+
 /**
- * Dials `host:port` and resolves with the peer's open session (ours, or the one the tie-break kept); rejects with
- * a DialError a person can read. Until the session opens, cancelling destroys the socket, whether TCP or the
- * handshake is under way; TCP has its own deadline, the handshake the session's.
+ * Dials one transport and resolves with the peer's open session (ours, or the one the tie-break kept); rejects
+ * with a DialError a person can read. Cancelling destroys the socket until the session opens.
  */
-export function dial(request: DialRequest): Promise<Connection> {
-  const { host, port, mode, signal, pending } = request;
-  const address = formatAddress(host, port);
-  const { timeouts } = request.sessionOptions();
+export async function dial(request: DialRequest): Promise<Connection> {
+  const socket = await connectTransport(request.transport, request.pending, request.signal);
+  return runSession(socket, request.transport, request);
+}
+
+/**
+ * Opens every transport at once and runs the session on the first that connects; the others are closed before
+ * they carry a byte, so racing paths never make two sessions. Fails only when all fail, with each one's reason.
+ */
+export async function dialFirst(transports: Transport[], request: SessionRequest & { pending: Set<Socket> }): Promise<Connection> {
+  const race = new AbortController();
+  const forward = () => race.abort();
+  request.signal?.addEventListener('abort', forward, { once: true });
+  let winner: Socket | null = null;
+  try {
+    const attempts = transports.map((transport) =>
+      connectTransport(transport, request.pending, race.signal).then((socket) => {
+        if (winner !== null) {
+          socket.destroy();
+          throw new DialError('cancelled', `${transport.label} connected after another path.`);
+        }
+        winner = socket;
+        race.abort();
+        return { socket, transport };
+      }),
+    );
+    let first: { socket: Socket; transport: Transport };
+    try {
+      first = await Promise.any(attempts);
+    } catch (err) {
+      throw combined((err as AggregateError).errors as DialError[], request.signal);
+    }
+    return await runSession(first.socket, first.transport, request);
+  } finally {
+    request.signal?.removeEventListener('abort', forward);
+  }
+}
+
+/** Every path failed: one sentence for each, the DHT's first (it says most); a cancel says just that. */
+function combined(errors: DialError[], signal?: AbortSignal): DialError {
+  const cancelled = errors.find((error) => error.code === 'cancelled');
+  if (signal?.aborted && cancelled) return cancelled;
+  const reasons = errors.filter((error) => error.code !== 'cancelled');
+  if (reasons.length === 0) return errors[0];
+  const order = (error: DialError) => (error.code === 'not-on-dht' || error.code === 'unpunchable' || error.code === 'dht-off' ? 0 : 1);
+  reasons.sort((a, b) => order(a) - order(b));
+  if (reasons.length === 1) return reasons[0];
+  return new DialError(reasons[0].code, reasons.map((error) => error.message).join(' '));
+}
+
+/** Connects `transport`'s socket, counted in `pending` until it connects; rejects with a DialError. */
+export function connectTransport(transport: Transport, pending: Set<Socket>, signal?: AbortSignal): Promise<Socket> {
+  const { label, connectMs } = transport;
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ host, port });
+    if (signal?.aborted) return reject(cancelledDial(label));
+    const socket = transport.open();
     pending.add(socket);
+    let settled = false;
+    const settle = (error: DialError | null) => {
+      if (settled) return;
+      settled = true;
+      pending.delete(socket);
+      clearTimeout(connectTimer);
+      signal?.removeEventListener('abort', onAbort);
+      socket.off('error', onError);
+      socket.off('close', onClose);
+      socket.off('connect', onConnect);
+      // The connection listens from the next microtask on; a late error before then (or of a loser) is its own.
+      socket.on('error', () => {});
+      if (error) {
+        socket.destroy();
+        reject(error);
+      } else {
+        resolve(socket);
+      }
+    };
+    const onAbort = () => settle(cancelledDial(label));
+    const onError = (err: Error) => settle(classifyDialError(err, label));
+    const onClose = () => settle(new DialError('closed', `${label} closed the connection.`));
+    const onConnect = () => settle(null);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const connectTimer = setTimeout(
+      () => settle(new DialError('timeout', `${label} did not answer within ${Math.round(connectMs / 1000)} s: ${NO_ANSWER_ADVICE}`)),
+      connectMs,
+    );
+    socket.once('error', onError);
+    socket.once('close', onClose);
+    socket.once('connect', onConnect);
+  });
+}
+
+function cancelledDial(label: string): DialError {
+  return new DialError('cancelled', `Connecting to ${label} was cancelled.`);
+}
+
+/** Runs the session on a connected socket; from here on the connection explains its own end. */
+function runSession(socket: Socket, transport: Transport, request: SessionRequest): Promise<Connection> {
+  const { signal } = request;
+  const { label } = transport;
+  return new Promise((resolve, reject) => {
     let settled = false;
     const settle = (error: DialError | null, connection?: Connection) => {
       if (settled) return;
       settled = true;
-      clearTimeout(connectTimer);
       signal?.removeEventListener('abort', onAbort);
       if (error) reject(error);
       else resolve(connection!);
     };
-    const fail = (error: DialError) => {
-      settle(error);
+    const onAbort = () => {
+      settle(cancelledDial(label));
       socket.destroy();
     };
-    const onAbort = () => fail(new DialError('cancelled', `Connecting to ${address} was cancelled.`));
     if (signal?.aborted) return onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
-    const connectTimer = setTimeout(
-      () => fail(new DialError('timeout', `${address} did not answer within ${Math.round(timeouts.connectMs / 1000)} s.`)),
-      timeouts.connectMs,
-    );
-    const onError = (err: Error) => settle(classifyDialError(err, address));
-    const onClose = () => {
-      pending.delete(socket);
-      settle(new DialError('closed', `${address} closed the connection.`));
-    };
-    socket.once('error', onError);
-    socket.once('close', onClose);
-    socket.once('connect', () => {
-      pending.delete(socket);
-      // From here on the connection explains its own end, and its handshake deadline applies.
-      socket.off('error', onError);
-      socket.off('close', onClose);
-      clearTimeout(connectTimer);
-      if (settled) return;
-      const connection = openSession(socket, mode, request.sessionOptions());
-      request.track(connection);
-      const onOpen = () => settle(null, request.current(connection.peerKey!) ?? connection);
-      if (connection.state === 'open') onOpen();
-      else connection.once('open', onOpen);
-      void connection.closed.then((reason) => {
-        if (connection.failure) return settle(connection.failure);
-        const survivor = connection.peerKey ? request.current(connection.peerKey) : undefined;
-        if (survivor && survivor.state === 'open') return settle(null, survivor);
-        settle(new DialError('closed', `${address} closed the connection (${reason}).`));
-      });
+    const connection = openSession(socket, request.mode, request.sessionOptions(), transport.expectedKey);
+    request.track(connection);
+    const onOpen = () => settle(null, request.current(connection.peerKey!) ?? connection);
+    if (connection.state === 'open') onOpen();
+    else connection.once('open', onOpen);
+    void connection.closed.then((reason) => {
+      if (connection.failure) return settle(connection.failure);
+      const survivor = connection.peerKey ? request.current(connection.peerKey) : undefined;
+      if (survivor && survivor.state === 'open') return settle(null, survivor);
+      settle(new DialError('closed', `${label} closed the connection (${reason}).`));
     });
   });
 }
 
-function openSession(socket: Socket, mode: ConnectionMode, opts: InboundOptions): Connection {
+function openSession(socket: Socket, mode: ConnectionMode, opts: InboundOptions, expectedKey?: string): Connection {
   if (mode === 'plain') return new PlainConnection(socket, 'outbound', { limits: opts.limits, timeouts: opts.timeouts, channels: opts.channels });
   return new SecureConnection(socket, {
     direction: 'outbound',
@@ -92,5 +176,6 @@ function openSession(socket: Socket, mode: ConnectionMode, opts: InboundOptions)
     limits: opts.limits,
     timeouts: opts.timeouts,
     deadlineAt: Date.now() + opts.timeouts.handshakeMs,
+    expectedKey,
   });
 }

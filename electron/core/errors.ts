@@ -9,7 +9,10 @@ export type DialFailure =
   | 'handshake'
   | 'cancelled'
   | 'limit'
-  | 'closed';
+  | 'closed'
+  | 'not-on-dht'
+  | 'unpunchable'
+  | 'dht-off';
 
 export class DialError extends Error {
   override name = 'DialError';
@@ -21,6 +24,9 @@ export class DialError extends Error {
   }
 }
 
+/** What to try when a dial gets no answer at all. */
+export const NO_ANSWER_ADVICE = 'a firewall may be dropping the connection, or the machine is off. Check the address, or connect by key.';
+
 /** Turns a socket error from dialing `address` into a DialError whose message a person understands. */
 export function classifyDialError(err: unknown, address: string): DialError {
   if (err instanceof DialError) return err;
@@ -29,7 +35,7 @@ export function classifyDialError(err: unknown, address: string): DialError {
     case 'ECONNREFUSED':
       return new DialError('refused', `Nobody is listening at ${address}.`);
     case 'ETIMEDOUT':
-      return new DialError('timeout', `${address} did not answer in time.`);
+      return new DialError('timeout', `${address} did not answer in time: ${NO_ANSWER_ADVICE}`);
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
     case 'EHOSTDOWN':
@@ -41,6 +47,29 @@ export function classifyDialError(err: unknown, address: string): DialError {
     case 'EAI_NONAME':
     case 'EAI_FAIL':
       return new DialError('not-found', `The name in ${address} was not found.`);
+    case 'PEER_NOT_FOUND':
+    case 'PEER_CONNECTION_FAILED':
+      return new DialError(
+        'not-on-dht',
+        `${address} is not on the DHT: the contact is offline, or has "Reachable over the internet by my key" turned off. Ask them to turn it on, or connect by address on your network.`,
+      );
+    case 'HOLEPUNCH_DOUBLE_RANDOMIZED_NATS':
+    case 'CANNOT_HOLEPUNCH':
+    case 'REMOTE_NOT_HOLEPUNCHABLE':
+    case 'REMOTE_NOT_HOLEPUNCHING':
+    case 'HOLEPUNCH_ABORTED':
+    case 'HOLEPUNCH_PROBE_TIMEOUT':
+    case 'HOLEPUNCH_INVALID':
+      return new DialError(
+        'unpunchable',
+        `${address} was found on the DHT, but both of you are behind NATs that cannot be punched through: a relay would be needed. Try from another network (a phone hotspot), or forward a port on one side and connect by address.`,
+      );
+    case 'HANDSHAKE_UNFINISHED':
+    case 'HANDSHAKE_INVALID':
+    case 'BAD_HANDSHAKE_REPLY':
+    case 'SERVER_INCOMPATIBLE':
+    case 'SERVER_ERROR':
+      return new DialError('handshake', `${address} was found on the DHT, but the DHT's handshake with it failed (${code}).`);
     case 'ECONNRESET':
     case 'EPIPE':
       return new DialError('closed', `${address} closed the connection.`);

@@ -15,6 +15,8 @@ export interface InboundOptions {
   timeouts: PeerTimeouts;
   allowPlain: () => boolean;
   channels: ChannelRegistry;
+  /** A DHT arrival: the session must prove the key the DHT's handshake proved (hex). */
+  expectedKey?: string;
 }
 
 /** A sentence for people who reach a Peerline that refuses plain text, with netcat say. */
@@ -65,6 +67,7 @@ export function classifyInbound(socket: Socket, opts: InboundOptions, reject: (r
           timeouts: opts.timeouts,
           deadlineAt: acceptedAt + opts.timeouts.handshakeMs,
           leftover: result.rest,
+          expectedKey: opts.expectedKey,
         }),
       );
     };

@@ -1,6 +1,8 @@
 import { EventEmitter } from 'node:events';
 import net, { type Socket } from 'node:net';
-import { formatAddress } from '../../shared/address';
+import { formatAddress, parsePeerAddress } from '../../shared/address';
+import { toHex } from '../../shared/bytes';
+import type { SessionPath } from '../../shared/session-path';
 import { sessionKey, type SessionKey } from '../../shared/ids';
 import {
   DEFAULT_LIMITS,
@@ -16,10 +18,12 @@ import { nameProblem, notConnectedTo } from '../../shared/validation';
 import type { ChannelHandlers, ChannelSession, ChannelSpec, RegisteredChannel } from './channels';
 import type { Connection, ConnectionMode } from './connection';
 import { dialRefusal, InboundSlots } from './admission';
-import { dial } from './dial';
+import { connectTransport, dial, dialFirst, type Transport } from './dial';
+import { DhtTransport, type DhtStatus } from './dht/dht-transport';
+import type { StreamSocket } from './dht/stream-socket';
 import { DialError, UserError } from './errors';
 import type { Identity } from './identity';
-import { classifyInbound } from './inbound';
+import { classifyInbound, type InboundOptions } from './inbound';
 import { dialableAddresses, listenWithFallback } from './listen';
 import { infoOf, type PeerInfo } from './peer-info';
 
@@ -36,6 +40,8 @@ export interface PeerNodeOptions {
   timeouts?: Partial<PeerTimeouts>;
   /** Whether a session key is a known contact's: contacts are never evicted from a slot for a stranger. */
   isContact?: (key: SessionKey) => boolean;
+  /** The DHT's bootstrap nodes (absent: HyperDHT's public ones); the DHT runs once `setReachableByKey(true)`. */
+  dhtBootstrap?: { host: string; port: number }[];
 }
 
 export interface NodeEvents {
@@ -78,6 +84,10 @@ export class PeerNode extends EventEmitter<NodeEvents> {
   /** Each peer's current session, by session key. */
   private readonly current = new Map<SessionKey, Connection>();
   private readonly channels = new Map<string, RegisteredChannel>();
+  private readonly dhtBootstrap: { host: string; port: number }[] | undefined;
+  /** The DHT transport while reachable by key; changes are made one at a time, in order. */
+  private dht: DhtTransport | null = null;
+  private dhtChange: Promise<void> = Promise.resolve();
   private closing = false;
   private closed: Promise<void> | null = null;
 
@@ -91,6 +101,7 @@ export class PeerNode extends EventEmitter<NodeEvents> {
     this.allowPlain = opts.allowPlain ?? true;
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
+    this.dhtBootstrap = opts.dhtBootstrap;
     const isContact = opts.isContact ?? (() => false);
     this.inbound = new InboundSlots({ limits: this.limits, timeouts: this.timeouts, isContact, log: (line) => this.emit('log', line) });
   }
@@ -180,20 +191,128 @@ export class PeerNode extends EventEmitter<NodeEvents> {
 
   /** Dials `host:port`. Resolves once the session is open; rejects with a DialError a person can read. */
   async connect(host: string, port: number, mode: ConnectionMode = 'secure', signal?: AbortSignal): Promise<PeerInfo> {
+    this.checkDialAllowed();
+    const connection = await dial({ ...this.sessionRequest(mode, signal), transport: this.tcpTransport(host, port), pending: this.dialing });
+    return infoOf(connection);
+  }
+
+  /**
+   * Dials the peer with public key `key` (hex) over the DHT and at each LAN address at once, and keeps the
+   * session of the first path that connects. Over the DHT the session must prove `key`; at an address it is
+   * whoever answers (so a contact's changed key is still noticed there, as with `connect`).
+   */
+  async connectKey(key: string, addresses: string[] = [], signal?: AbortSignal): Promise<PeerInfo> {
+    this.checkDialAllowed();
+    const transports: Transport[] = [];
+    if (this.dht) transports.push(this.dhtTransport(this.dht, key));
+    for (const address of addresses) {
+      const parsed = parsePeerAddress(address);
+      if (parsed.ok) transports.push(this.tcpTransport(parsed.host, parsed.port));
+    }
+    if (transports.length === 0) {
+      throw new DialError('dht-off', 'Reaching a peer by key needs "Reachable over the internet by my key" turned on (in the command line, --dht).');
+    }
+    const connection = await dialFirst(transports, { ...this.sessionRequest('secure', signal), pending: this.dialing });
+    return infoOf(connection);
+  }
+
+  /** Whether we announce our key on the DHT and accept sessions over it. */
+  get reachableByKey(): boolean {
+    return this.dht !== null;
+  }
+
+  /** What the DHT knows of us, or null while it is off. */
+  dhtStatus(): DhtStatus | null {
+    return this.dht?.status() ?? null;
+  }
+
+  /**
+   * Starts (announcing our key) or stops the DHT transport. Sessions already open over it stay until they end.
+   * Resolves once the change is made; a failed start leaves it off and rejects.
+   */
+  setReachableByKey(on: boolean): Promise<void> {
+    const change = this.dhtChange.then(async () => {
+      if (on === (this.dht !== null) || (on && this.closing)) return;
+      if (!on) {
+        const stopping = this.dht!;
+        this.dht = null;
+        await stopping.stop();
+        return;
+      }
+      const transport = new DhtTransport({
+        identity: this.identity,
+        bootstrap: this.dhtBootstrap,
+        onConnection: (socket) => this.onDhtStream(socket),
+      });
+      try {
+        await transport.start();
+      } catch (err) {
+        await transport.stop();
+        throw new Error(`Could not announce this Peerline on the DHT: ${(err as Error).message}`);
+      }
+      this.dht = transport;
+    });
+    this.dhtChange = change.catch(() => {});
+    return change;
+  }
+
+  /** How the peer's open session travels, or null when none is open. */
+  pathOf(peer: SessionKey): SessionPath | null {
+    return this.openConnection(peer)?.path ?? null;
+  }
+
+  /** Where a dial-back test reaches the peer of an open session: its address as we see it, at `port`. */
+  probeAddressOf(peer: SessionKey, port: number): string | null {
+    const connection = this.openConnection(peer);
+    return connection ? formatAddress(connection.remoteHost, port) : null;
+  }
+
+  /**
+   * Tests whether we can reach a peer at a TCP address or by its key over the DHT, without a session: the
+   * transport connects and is closed at once. Rejects with the doctor's sentence; counts in our dial budget.
+   */
+  async probe(target: { address: string } | { key: string }): Promise<void> {
+    this.checkDialAllowed();
+    let transport: Transport;
+    if ('key' in target) {
+      if (!this.dht) throw new DialError('dht-off', 'This Peerline is not on the DHT ("Reachable over the internet by my key" is off), so it cannot test that path.');
+      transport = this.dhtTransport(this.dht, target.key);
+    } else {
+      const parsed = parsePeerAddress(target.address);
+      if (!parsed.ok) throw new DialError('not-found', parsed.error);
+      transport = this.tcpTransport(parsed.host, parsed.port);
+    }
+    const socket = await connectTransport(transport, this.dialing);
+    socket.destroy();
+  }
+
+  private checkDialAllowed(): void {
     if (this.closing) throw new DialError('closed', 'Peerline is shutting down.');
     const refusal = dialRefusal(this.dialing, this.connections, this.limits);
     if (refusal) throw new DialError('limit', refusal);
-    const connection = await dial({
-      host,
-      port,
+  }
+
+  private sessionRequest(mode: ConnectionMode, signal: AbortSignal | undefined) {
+    return {
       mode,
       signal,
-      pending: this.dialing,
       sessionOptions: () => this.sessionOptions(),
-      track: (made) => this.track(made),
-      current: (key) => this.current.get(key),
-    });
-    return infoOf(connection);
+      track: (made: Connection) => this.track(made),
+      current: (key: SessionKey) => this.current.get(key),
+    };
+  }
+
+  private tcpTransport(host: string, port: number): Transport {
+    return { label: formatAddress(host, port), open: () => net.connect({ host, port }), connectMs: this.timeouts.connectMs };
+  }
+
+  private dhtTransport(dht: DhtTransport, key: string): Transport {
+    return {
+      label: `the key ${key.slice(0, 12)}…`,
+      open: () => dht.dial(Buffer.from(key, 'hex')) as unknown as Socket,
+      connectMs: this.timeouts.dhtConnectMs,
+      expectedKey: key,
+    };
   }
 
   async disconnect(peer: SessionKey): Promise<void> {
@@ -215,9 +334,11 @@ export class PeerNode extends EventEmitter<NodeEvents> {
     this.inbound.destroyUnclassified();
     await Promise.all([...this.connections].map((connection) => connection.close('quit')));
     await serverClosed;
+    // The DHT goes last: its sessions said goodbye over it. Stopping unannounces us and closes its sockets.
+    await this.setReachableByKey(false).catch((err: Error) => this.emit('log', `stopping the DHT: ${err.message}`));
   }
 
-  private sessionOptions() {
+  private sessionOptions(): InboundOptions {
     return {
       identity: this.identity,
       localHello: (): HelloMessage => ({
@@ -235,7 +356,20 @@ export class PeerNode extends EventEmitter<NodeEvents> {
     };
   }
 
-  private onAccept(socket: Socket): void {
+  /**
+   * A session arriving over the DHT: the same slots, budgets and caps as a TCP arrival, never plain text, and
+   * its session must prove the key the DHT's handshake proved.
+   */
+  private onDhtStream(stream: StreamSocket): void {
+    const remoteKey = stream.remotePublicKey;
+    if (!remoteKey) {
+      stream.destroy();
+      return;
+    }
+    this.onAccept(stream as unknown as Socket, { ...this.sessionOptions(), allowPlain: () => false, expectedKey: toHex(remoteKey) });
+  }
+
+  private onAccept(socket: Socket, options = this.sessionOptions()): void {
     const from = formatAddress(socket.remoteAddress ?? '?', socket.remotePort ?? 0);
     const refusal = this.closing ? 'shutting down' : this.inbound.admit(socket);
     if (refusal) {
@@ -244,7 +378,7 @@ export class PeerNode extends EventEmitter<NodeEvents> {
       socket.destroy();
       return;
     }
-    const inbound = classifyInbound(socket, this.sessionOptions(), (reason) => this.emit('log', `turned away ${from}: ${reason}`));
+    const inbound = classifyInbound(socket, options, (reason) => this.emit('log', `turned away ${from}: ${reason}`));
     void inbound.then((connection) => {
       if (!connection) return;
       this.inbound.attach(socket, connection);

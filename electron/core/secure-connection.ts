@@ -28,6 +28,8 @@ export interface SecureConnectionOptions {
   deadlineAt: number;
   /** Inbound: the bytes that followed the dialer's preface, handed back to the stream. */
   leftover?: Uint8Array;
+  /** The key this session must prove (hex): the key dialed, or the one the DHT's handshake proved. */
+  expectedKey?: string;
 }
 
 /**
@@ -96,6 +98,14 @@ export class SecureConnection extends Connection {
     const remoteKey = this.stream.remotePublicKey!;
     if (bytesEqual(remoteKey, this.opts.identity.publicKey)) {
       this.abort('connected to itself', new DialError('handshake', 'That address is this Peerline itself.'));
+      return;
+    }
+    const { expectedKey } = this.opts;
+    if (expectedKey !== undefined && toHex(remoteKey) !== expectedKey) {
+      this.abort(
+        'the session proved another key than the one its path was opened for',
+        new DialError('handshake', 'Another key answered than the one dialed: this is not the peer you asked for.'),
+      );
       return;
     }
     this.peerKey = sessionKey(toHex(remoteKey));

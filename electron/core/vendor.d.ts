@@ -53,3 +53,61 @@ declare module '@hyperswarm/secret-stream' {
   }
   export default NoiseSecretStream;
 }
+
+declare module 'hyperdht' {
+  import type { EventEmitter } from 'node:events';
+  import type NoiseSecretStream from '@hyperswarm/secret-stream';
+
+  interface KeyPair {
+    publicKey: Buffer;
+    secretKey: Buffer;
+  }
+  interface HostPort {
+    host: string;
+    port: number;
+  }
+  /** hyperdht's secret stream: NoiseSecretStream over a UDX stream, once the DHT has run the Noise handshake. */
+  type DhtStream = NoiseSecretStream & { rawStream: { remoteHost: string | null; remotePort: number } | null };
+  type CreateSecretStream = (isInitiator: boolean, rawStream: unknown, opts: object) => DhtStream;
+
+  interface ConnectOptions {
+    keyPair?: KeyPair;
+    createSecretStream?: CreateSecretStream;
+    /** Called only when the connection has to be hole-punched; false aborts the punch. */
+    holepunch?: (remoteFirewall: number, localFirewall: number, remoteAddresses: HostPort[], localAddresses: HostPort[]) => boolean;
+  }
+  interface ServerOptions {
+    createSecretStream?: CreateSecretStream;
+  }
+  class Server extends EventEmitter {
+    listen(keyPair: KeyPair): Promise<void>;
+    close(): Promise<void>;
+    address(): (HostPort & { publicKey: Buffer }) | null;
+  }
+  class HyperDHT extends EventEmitter {
+    constructor(opts?: { bootstrap?: string[] | HostPort[]; keyPair?: KeyPair; host?: string; port?: number; ephemeral?: boolean; firewalled?: boolean });
+    readonly firewalled: boolean;
+    readonly randomized: boolean;
+    readonly host: string | null;
+    readonly port: number;
+    readonly destroyed: boolean;
+    fullyBootstrapped(): Promise<void>;
+    remoteAddress(): HostPort | null;
+    createServer(opts: ServerOptions, onconnection: (stream: DhtStream) => void): Server;
+    connect(publicKey: Buffer, opts?: ConnectOptions): DhtStream;
+    destroy(opts?: { force?: boolean }): Promise<void>;
+    static keyPair(seed?: Buffer): KeyPair;
+  }
+  export default HyperDHT;
+  export type { DhtStream, HostPort, KeyPair };
+}
+
+declare module 'hyperdht/testnet.js' {
+  import type HyperDHT from 'hyperdht';
+  interface Testnet {
+    nodes: HyperDHT[];
+    bootstrap: { host: string; port: number }[];
+    destroy(): Promise<void>;
+  }
+  export default function createTestnet(size?: number, opts?: { host?: string; port?: number }): Promise<Testnet>;
+}

@@ -45,10 +45,15 @@ export function installGracefulQuit(
 export interface MainOptions {
   /** The TCP port to listen on: `--peerline-port=N` or `PEERLINE_PORT`; absent means the saved setting. */
   readonly port?: number;
+  /** `PEERLINE_DHT=off`: not reachable by key for this run, whatever the setting (tests, a machine kept off the DHT). */
+  readonly dhtOff?: boolean;
 }
 
 /** Reads main's own options from its command line and environment; a malformed value is an error, not ignored. */
 export function parseMainOptions(argv: readonly string[], env: NodeJS.ProcessEnv): MainOptions {
+  const dht = env.PEERLINE_DHT ?? '';
+  if (dht !== '' && dht !== 'off' && dht !== 'on') throw new Error(`PEERLINE_DHT is "off" or "on", not ${JSON.stringify(dht)}.`);
+  const dhtOff = dht === 'off' ? { dhtOff: true } : {};
   let raw: string | undefined = env.PEERLINE_PORT === '' ? undefined : env.PEERLINE_PORT;
   let from = 'PEERLINE_PORT';
   for (const arg of argv) {
@@ -58,8 +63,8 @@ export function parseMainOptions(argv: readonly string[], env: NodeJS.ProcessEnv
       from = '--peerline-port';
     }
   }
-  if (raw === undefined) return {};
+  if (raw === undefined) return dhtOff;
   const port = /^\d{1,5}$/.test(raw) ? Number(raw) : Number.NaN;
   if (!(port >= 0 && port <= 65535)) throw new Error(`${from} must be a port number from 0 to 65535, not ${JSON.stringify(raw)}.`);
-  return { port };
+  return { port, ...dhtOff };
 }

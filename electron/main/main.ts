@@ -84,7 +84,14 @@ function main(): void {
   // Everything Peerline writes (the store's files, the identity) is for this user alone: 0600 files, 0700 folders.
   if (process.platform !== 'win32') process.umask(0o077);
   app.whenReady().then(async () => {
-    service = AppService.open({ dataDir: app.getPath('userData'), appVersion: app.getVersion(), port: options.port });
+    // The app is reachable by key unless the person turns it off (Settings says what that reveals).
+    service = AppService.open({
+      dataDir: app.getPath('userData'),
+      appVersion: app.getVersion(),
+      port: options.port,
+      reachableByKeyDefault: true,
+      ...(options.dhtOff && { reachableByKey: false }),
+    });
     const opened = await service;
     // Handlers before the window, so the page's first invoke finds them.
     registerIpcHandlers(ipcMain, opened.handlers, createSenderCheck(getWindow, isAppUrl), log);

@@ -3,6 +3,7 @@ import { selectHasConversations, selectSelectedConversation, selectShownNotices,
 import { useStore } from '../state/store';
 import { Announcer } from './Announcer';
 import { ConnectDialog } from './ConnectDialog';
+import { ConnectivityDialog } from './ConnectivityDialog';
 import { ContactDialog, RemoveContactDialog } from './ContactDialog';
 import { ConversationView } from './ConversationView';
 import { GroupList, GroupView, NewGroupDialog } from './Groups';
@@ -129,6 +130,8 @@ function Dialogs() {
       return <RemoveContactDialog peer={dialog.peer} />;
     case 'new-group':
       return <NewGroupDialog />;
+    case 'connectivity':
+      return <ConnectivityDialog />;
   }
 }
 

@@ -1,15 +1,21 @@
 import { useId, useMemo, useRef, useState, type FormEvent } from 'react';
 import { formatAddress, parsePeerAddress } from '../../shared/address';
+import { parseDialTarget } from '../../shared/invite-link';
 import { DEFAULT_PORT } from '../../shared/protocol/limits';
 import { useStore } from '../state/store';
 import { useConnectAttempt } from './hooks';
+import { FormError } from './FormError';
 import { Modal } from './Modal';
 
 type Mode = 'secure' | 'plain';
 
-/** "Connect to a peer": an address, secure or plain, a cancellable pending state, and the backend's answer. */
+/**
+ * "Connect to a peer": an address, a key or a `peerline:` invite link (secure), or an address (plain), a
+ * cancellable pending state, and the backend's answer.
+ */
 export function ConnectDialog() {
   const connect = useStore((s) => s.connect);
+  const dial = useStore((s) => s.dial);
   const closeDialog = useStore((s) => s.closeDialog);
   const titleId = useId();
   const inputId = useId();
@@ -27,7 +33,16 @@ export function ConnectDialog() {
   const [notice, setNotice] = useState<string | null>(null);
   const attempt = useConnectAttempt();
 
-  const parsed = useMemo(() => parsePeerAddress(address), [address]);
+  const parsed = useMemo(() => {
+    if (mode === 'plain') {
+      const plain = parsePeerAddress(address);
+      return plain.ok ? { ok: true as const, shown: formatAddress(plain.host, plain.port) } : plain;
+    }
+    const target = parseDialTarget(address);
+    if (!target.ok) return target;
+    const { value } = target;
+    return { ok: true as const, shown: value.kind === 'key' ? `${value.invite.name ?? 'the key'} ${value.invite.key.slice(0, 12)}…` : formatAddress(value.host, value.port) };
+  }, [address, mode]);
   const fieldError = touched && !parsed.ok ? parsed.error : null;
 
   async function submit(event: FormEvent) {
@@ -38,10 +53,13 @@ export function ConnectDialog() {
       inputRef.current?.focus();
       return;
     }
-    setPending({ target: formatAddress(parsed.host, parsed.port) });
+    setPending({ target: parsed.shown });
     setError(null);
     setNotice(null);
-    const result = await attempt.run((id) => connect({ host: parsed.host, port: parsed.port, mode }, id));
+    const plain = parsePeerAddress(address);
+    const result = await attempt.run((id) =>
+      mode === 'plain' && plain.ok ? connect({ host: plain.host, port: plain.port, mode: 'plain' }, id) : dial(address, id),
+    );
     if (result === null) return; // cancelled, or the dialog is gone
     setPending(null);
     if (result.ok) {
@@ -69,7 +87,7 @@ export function ConnectDialog() {
         <h2 id={titleId} className="modal-title">
           Connect to a peer
         </h2>
-        <p className="modal-lead">Type the address the other person sees under “Others can connect to”.</p>
+        <p className="modal-lead">Type the address the other person sees under “Others can connect to”, or paste their invite link or key.</p>
 
         <div className="field">
           <label htmlFor={inputId}>Peer address</label>
@@ -98,7 +116,8 @@ export function ConnectDialog() {
             aria-describedby={describedBy}
           />
           <p id={hintId} className="hint">
-            <span className="mono">host:port</span>, <span className="mono">[IPv6]:port</span>, or just a host (port {DEFAULT_PORT}).
+            <span className="mono">host:port</span>, <span className="mono">[IPv6]:port</span>, just a host (port {DEFAULT_PORT}), a key, or a{' '}
+            <span className="mono">peerline:</span> link.
           </p>
           {fieldError !== null && (
             <p id={fieldErrorId} className="field-error">
@@ -140,11 +159,7 @@ export function ConnectDialog() {
           )}
           {pending === null && notice}
         </div>
-        {error !== null && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
+        <FormError error={error} />
 
         <div className="modal-actions">
           <button type="button" className="btn" onClick={pending !== null ? cancelAttempt : closeDialog}>

@@ -1,3 +1,4 @@
+import { pathLabel } from '../../shared/session-path';
 import { useId, useState } from 'react';
 import { selectPeerTyping, selectShownName } from '../state/selectors';
 import { useStore } from '../state/store';
@@ -48,7 +49,7 @@ function ConversationHeader({ peer, titleId }: { peer: string; titleId: string }
   const attempt = useConnectAttempt();
 
   if (conversation === undefined) return null;
-  const { address, fingerprint, state, mode, lastReason, peerName, nextRetryAt, verified, queued } = conversation;
+  const { address, fingerprint, state, mode, lastReason, peerName, nextRetryAt, verified, queued, path } = conversation;
   const ownName = ownNameIfRenamed(conversation);
 
   async function reconnect() {
@@ -125,6 +126,11 @@ function ConversationHeader({ peer, titleId }: { peer: string; titleId: string }
             </span>
           )}
           {verified && <VerifiedBadge />}
+          {state === 'online' && path !== undefined && (
+            <span className="badge" title="How this connection travels">
+              {pathLabel(path)}
+            </span>
+          )}
           <WaitingCount count={queued} />
         </p>
         {fingerprint !== undefined && (

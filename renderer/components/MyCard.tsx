@@ -2,13 +2,20 @@ import { useId } from 'react';
 import { useStore } from '../state/store';
 import { Avatar } from './Avatar';
 import { CopyButton } from './CopyButton';
+import { InviteQr } from './InviteQr';
 
-/** Who I am and where others can reach me: name, fingerprint, the addresses to dial, each with a copy button. */
+/**
+ * Who I am and where others can reach me: name, fingerprint, the addresses to dial, each with a copy button, and
+ * the invite link (key and addresses) to copy or show as a QR code.
+ */
 export function MyCard() {
   const identity = useStore((s) => s.identity);
   const node = useStore((s) => s.node);
+  const doctor = useStore((s) => s.doctor);
+  const openDialog = useStore((s) => s.openDialog);
   const headingId = useId();
   const addressesId = useId();
+  const linkId = useId();
   if (identity === null) return null;
 
   return (
@@ -42,6 +49,26 @@ export function MyCard() {
           ) : (
             <p className="hint">Port {node.port} on this computer’s addresses.</p>
           )}
+        </div>
+      )}
+      {doctor !== null && (
+        <div className="me-invite">
+          <p id={linkId} className="label">
+            Invite link {doctor.reachableByKey ? '(works over the internet)' : '(this network only: turn on “Reachable over the internet by my key” in Settings)'}
+          </p>
+          <p className="address">
+            <span className="mono address-text invite-link">
+              {doctor.link}
+            </span>
+            <CopyButton text={doctor.link} label="Copy invite link" />
+          </p>
+          <details className="invite-qr-box">
+            <summary>Show as QR code</summary>
+            <InviteQr link={doctor.link} />
+          </details>
+          <button type="button" className="btn link-btn" onClick={() => openDialog({ kind: 'connectivity' })}>
+            Check my connectivity
+          </button>
         </div>
       )}
       {node !== null && !node.listening && (

@@ -24,6 +24,7 @@ export function SettingsDialog() {
   const portErrorId = useId();
   const plainHintId = useId();
   const receiptsHintId = useId();
+  const reachHintId = useId();
   const noticesId = useId();
   const nameRef = useRef<HTMLInputElement>(null);
   const portRef = useRef<HTMLInputElement>(null);
@@ -32,6 +33,7 @@ export function SettingsDialog() {
   const [port, setPort] = useState(String(settings?.port ?? ''));
   const [allowPlain, setAllowPlain] = useState(settings?.allowPlain ?? true);
   const [readReceipts, setReadReceipts] = useState(settings?.readReceipts ?? false);
+  const [reachableByKey, setReachableByKey] = useState(settings?.reachableByKey ?? true);
   const [submitted, setSubmitted] = useState(false);
   const [saving, setSaving] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -49,6 +51,7 @@ export function SettingsDialog() {
     if (settings === null || Number(port) !== settings.port) changes.port = Number(port);
     if (settings === null || allowPlain !== settings.allowPlain) changes.allowPlain = allowPlain;
     if (settings === null || readReceipts !== settings.readReceipts) changes.readReceipts = readReceipts;
+    if (settings === null || reachableByKey !== settings.reachableByKey) changes.reachableByKey = reachableByKey;
     if (Object.keys(changes).length === 0) return closeDialog();
     setSaving(true);
     setError(null);
@@ -128,6 +131,16 @@ export function SettingsDialog() {
           </label>
           <p id={receiptsHintId} className="hint">
             People you chat with see when you have read their messages. Off: they see only that a message was delivered.
+          </p>
+        </div>
+
+        <div className="field">
+          <label className="check">
+            <input type="checkbox" checked={reachableByKey} onChange={(event) => setReachableByKey(event.target.checked)} aria-describedby={reachHintId} />
+            <span>Reachable over the internet by my key</span>
+          </label>
+          <p id={reachHintId} className="hint">
+            Contacts anywhere can connect with your key or invite link, through NATs. Anyone who knows your key can learn your IP address.
           </p>
         </div>
 

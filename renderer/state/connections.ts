@@ -18,6 +18,8 @@ export interface ConnectRequest {
 
 export interface ConnectionsSlice {
   connect(request: ConnectRequest, attempt: string): Promise<Result<Conversation>>;
+  /** Dials what the person typed or pasted: an address, a key or a `peerline:` link (secure). */
+  dial(target: string, attempt: string): Promise<Result<Conversation>>;
   cancelConnect(attempt: string): Promise<void>;
   /** Dials a conversation's peer again at its last address. */
   reconnect(peer: string, attempt: string): Promise<Result<Conversation>>;
@@ -41,6 +43,10 @@ export const connectionsSlice: SliceCreator<ConnectionsSlice> = ({ api, now }) =
       return afterConnect(await api.peer.connect({ ...request, attempt }));
     },
 
+    async dial(target, attempt) {
+      return afterConnect(await api.peer.dial({ target, attempt }));
+    },
+
     async cancelConnect(attempt) {
       await api.peer.cancelConnect({ attempt });
     },
@@ -48,6 +54,8 @@ export const connectionsSlice: SliceCreator<ConnectionsSlice> = ({ api, now }) =
     async reconnect(peer, attempt) {
       const conversation = get().conversations[peer];
       if (conversation === undefined) return { ok: false, error: { code: 'unknown-peer', message: 'This conversation is gone.' } };
+      // A contact met over the DHT is dialed back by its key: its address is a peerline: link.
+      if (conversation.mode === 'secure') return afterConnect(await api.peer.dial({ target: conversation.address, attempt }));
       const address = parsePeerAddress(conversation.address);
       if (!address.ok) return { ok: false, error: { code: 'invalid-request', message: address.error } };
       return afterConnect(await api.peer.connect({ host: address.host, port: address.port, mode: conversation.mode, attempt }));

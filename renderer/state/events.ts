@@ -24,7 +24,10 @@ export function connectEvents(api: Api, link: LinkSource, store: AppStore, wirin
     api.on('message:status-changed', (change) => store.setState((state) => messageStatusChanged(state, change))),
     api.on('message:removed', (change) => store.setState((state) => messageRemoved(state, change))),
     api.on('conversation:removed', ({ peer }) => store.setState((state) => conversationRemoved(state, peer))),
-    api.on('node:updated', (node) => store.setState((state) => nodeUpdated(state, node))),
+    api.on('node:updated', (node) => {
+      store.setState((state) => nodeUpdated(state, node));
+      void store.getState().loadDoctor();
+    }),
     api.on('group:updated', (group) => store.setState((state) => groupUpdated(state, group))),
     api.on('group:message-received', (message) => store.setState((state) => groupMessageReceived(state, message))),
     api.on('group:status-changed', (change) => store.setState((state) => groupStatusChanged(state, change))),

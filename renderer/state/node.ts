@@ -1,5 +1,5 @@
 /** This node: whether and where it listens, its settings, and the link from this window to the backend. */
-import type { NodeStatus, RequestOf, Settings } from '../../shared/ipc/contract';
+import type { DialBack, DoctorReport, NodeStatus, RequestOf, Settings } from '../../shared/ipc/contract';
 import type { Result } from '../../shared/ipc/result';
 import type { AppState, Change, LinkState, SliceCreator } from './types';
 
@@ -10,6 +10,11 @@ export interface NodeSlice {
   saveSettings(changes: RequestOf<'settings:set'>): Promise<Result<Settings>>;
   /** The person asks to try the link now; when it is open already, the first load is tried again. */
   retryLink(): void;
+  /** "My card" and "Check my connectivity": the invite link and what the DHT sees of us; null until loaded. */
+  doctor: DoctorReport | null;
+  loadDoctor(): Promise<void>;
+  /** Asks a connected contact to try to reach us, at our TCP address or by our key. */
+  dialBack(peer: string, via: 'tcp' | 'dht'): Promise<Result<DialBack>>;
 }
 
 export const nodeSlice: SliceCreator<NodeSlice> =
@@ -18,6 +23,7 @@ export const nodeSlice: SliceCreator<NodeSlice> =
     node: null,
     settings: null,
     link: { status: 'connecting', failures: 0, everOpened: false },
+    doctor: null,
 
     async saveSettings(changes) {
       const result = await api.settings.set(changes);
@@ -26,8 +32,17 @@ export const nodeSlice: SliceCreator<NodeSlice> =
       // A new port rebinds the listener; node:updated should follow, but ask so the real port shows at once.
       const node = await api.node.status();
       if (node.ok) set((state) => nodeUpdated(state, node.value));
+      // A new name, port or "reachable by key" changes the invite link.
+      await get().loadDoctor();
       return result;
     },
+
+    async loadDoctor() {
+      const result = await api.node.doctor();
+      if (result.ok) set({ doctor: result.value });
+    },
+
+    dialBack: (peer, via) => api.peer.dialBack({ peer, via }),
 
     retryLink() {
       link.retryNow();

@@ -45,6 +45,8 @@ export const startupSlice: SliceCreator<StartupSlice> = ({ api }) => (set, get) 
     for (const peer of before) if (get().conversations[peer] === undefined) set((state) => conversationRemoved(state, peer));
     set((state) => ({ ...settingsLoaded(state, settings.value), boot: { phase: 'ready' } }));
     await get().loadGroups();
+    // The invite link and what the DHT sees: "My card" shows it once it answers.
+    void get().loadDoctor();
     const selected = get().selectedPeer;
     if (selected !== null && get().conversations[selected] === undefined) set({ selectedPeer: null });
   }

@@ -93,7 +93,8 @@ export type Dialog =
   | { kind: 'open-link'; href: string }
   | { kind: 'contact'; peer: string }
   | { kind: 'remove-contact'; peer: string }
-  | { kind: 'new-group' };
+  | { kind: 'new-group' }
+  | { kind: 'connectivity' };
 
 export type ThemePreference = 'system' | 'light' | 'dark';
 

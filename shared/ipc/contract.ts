@@ -8,6 +8,8 @@ import { z } from 'zod';
 import { MESSAGE_EMPTY, MESSAGE_TOO_LONG, messageProblem, NAME_EMPTY, NAME_TOO_LONG, nameProblem } from '../validation';
 import type { EventChannel, InvokeChannel } from './channels';
 import { ERROR_CODES } from './result';
+import { MAX_INVITE_LINK_CHARS } from '../invite-link';
+import { SESSION_PATHS, type SessionPath } from '../session-path';
 
 const PeerKey = z.string().min(1).max(300);
 const MessageId = z.string().regex(/^[0-9a-f]{32}$/, 'a message id is 32 hex digits');
@@ -46,6 +48,42 @@ export const NodeStatusSchema = z.object({
   notices: z.array(z.string()),
 });
 
+/** How an online session's bytes travel (see shared/session-path.ts). */
+export const SessionPathSchema = z.enum(SESSION_PATHS as [SessionPath, ...SessionPath[]]);
+
+/** What "Check my connectivity" shows, and `peerline --json`'s `doctor` event. */
+export const DoctorReportSchema = z.object({
+  host: z.string(),
+  port: ListenPort,
+  /** `host:port` addresses others can dial on this network. */
+  addresses: z.array(z.string()),
+  /** "Reachable over the internet by my key" is on. */
+  reachableByKey: z.boolean(),
+  /** This peer's `peerline:` invite link: its key and its addresses. */
+  link: z.string(),
+  /** While reachable by key: what the DHT sees of us. */
+  dht: z
+    .object({
+      announced: z.boolean(),
+      /** Our address as the DHT's nodes see it, when they can reach us unasked; null behind a NAT or firewall. */
+      publicAddress: z.string().nullable(),
+      natType: z.enum(['open', 'consistent', 'random', 'unknown']),
+      /** A sentence on what the NAT type means for being reached. */
+      reachability: z.string(),
+      bootstrap: z.array(z.string()),
+    })
+    .nullable(),
+});
+
+/** A connected contact's answer to "can you reach me at X?". */
+export const DialBackSchema = z.object({
+  /** What was tried: our TCP address as the contact sees it, or our key over the DHT. */
+  tried: z.string(),
+  reachable: z.boolean(),
+  /** Why not, in words (the contact's doctor sentence), when unreachable. */
+  reason: z.string().optional(),
+});
+
 export const PeerStateSchema = z.enum(['connecting', 'online', 'offline']);
 
 /** A contact's key differs from the one pinned on first use (trust on first use, DESIGN §4). */
@@ -70,6 +108,8 @@ export const ConversationSchema = z.object({
   address: z.string(),
   fingerprint: z.string().optional(),
   state: PeerStateSchema,
+  /** Online only: how the session's bytes travel (direct TCP, over the DHT, hole-punched). */
+  path: SessionPathSchema.optional(),
   unread: z.number().int().min(0),
   lastMessage: z.object({ text: z.string(), at: z.number(), fromMe: z.boolean() }).optional(),
   typing: z.boolean(),
@@ -140,6 +180,11 @@ export const SettingsSchema = z.object({
   allowPlain: z.boolean(),
   /** Tell peers when we have read their messages. Off unless the person turns it on. */
   readReceipts: z.boolean(),
+  /**
+   * Announce our key on the DHT and accept sessions over it. Anyone who knows the key can then learn our IP
+   * address. On by default in the app; off in the command line unless `--dht`.
+   */
+  reachableByKey: z.boolean(),
 });
 
 const PeerRequest = z.object({ peer: PeerKey }).strict();
@@ -210,6 +255,22 @@ export const invokeContract = {
       .strict(),
     response: ConversationSchema,
   },
+  /** Connects to what the person typed or pasted: `host:port`, a public key, or a `peerline:` invite link. */
+  'peer:dial': {
+    request: z
+      .object({
+        target: z.string().trim().min(1, 'Type an address like 192.168.1.20:8000, a key, or a peerline: link.').max(MAX_INVITE_LINK_CHARS, 'That is too long for an address, a key or a link.'),
+        attempt: z.string().min(1).max(64).optional(),
+      })
+      .strict(),
+    response: ConversationSchema,
+  },
+  /** Asks a connected contact to try to reach us: at our TCP address as it sees us, or by our key over the DHT. */
+  'peer:dial-back': {
+    request: z.object({ peer: PeerKey, via: z.enum(['tcp', 'dht']) }).strict(),
+    response: DialBackSchema,
+  },
+  'node:doctor': { request: Empty, response: DoctorReportSchema },
   'peer:cancel-connect': { request: z.object({ attempt: z.string().min(1).max(64) }).strict(), response: z.null() },
   'peer:disconnect': { request: z.object({ peer: PeerKey }).strict(), response: z.null() },
   'peer:list': { request: Empty, response: z.array(ConversationSchema) },
@@ -285,7 +346,13 @@ export const invokeContract = {
   'settings:get': { request: Empty, response: SettingsSchema },
   'settings:set': {
     request: z
-      .object({ displayName: DisplayName.optional(), port: ListenPort.optional(), allowPlain: z.boolean().optional(), readReceipts: z.boolean().optional() })
+      .object({
+        displayName: DisplayName.optional(),
+        port: ListenPort.optional(),
+        allowPlain: z.boolean().optional(),
+        readReceipts: z.boolean().optional(),
+        reachableByKey: z.boolean().optional(),
+      })
       .strict(),
     response: SettingsSchema,
   },
@@ -320,6 +387,8 @@ export type Conversation = z.output<typeof ConversationSchema>;
 export type MessageStatus = z.output<typeof MessageStatusSchema>;
 export type Message = z.output<typeof MessageSchema>;
 export type Settings = z.output<typeof SettingsSchema>;
+export type DoctorReport = z.output<typeof DoctorReportSchema>;
+export type DialBack = z.output<typeof DialBackSchema>;
 export type MessageKind = z.output<typeof MessageKindSchema>;
 export type KeyChange = z.output<typeof KeyChangeSchema>;
 export type SearchResult = z.output<typeof SearchResultSchema>;

@@ -25,6 +25,9 @@ export const ERROR_CODES = [
   'dial-closed',
   'unknown-group',
   'group-refused',
+  'dial-not-on-dht',
+  'dial-unpunchable',
+  'dial-dht-off',
   'internal',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

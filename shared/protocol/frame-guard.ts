@@ -27,6 +27,11 @@ export interface FrameGuardOptions {
   isInitiator: boolean;
   /** Largest data frame body, encryption overhead included. Defaults to `MAX_ENCRYPTED_FRAME_BYTES`. */
   maxFrameBytes?: number;
+  /**
+   * The Noise handshake happened elsewhere (HyperDHT runs it over the DHT's own messages), so the stream starts
+   * at the header frame.
+   */
+  handshakeDone?: boolean;
 }
 
 export class FrameGuard {
@@ -40,7 +45,7 @@ export class FrameGuard {
   private rejection: ProtocolError | null = null;
 
   constructor(opts: FrameGuardOptions) {
-    this.handshakeFrames = opts.isInitiator ? 1 : 2;
+    this.handshakeFrames = opts.handshakeDone ? 0 : opts.isInitiator ? 1 : 2;
     this.maxDataFrameBytes = opts.maxFrameBytes ?? MAX_ENCRYPTED_FRAME_BYTES;
     const max = this.maxDataFrameBytes;
     const least = SECRET_STREAM_FRAME_OVERHEAD_BYTES;

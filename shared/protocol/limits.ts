@@ -133,6 +133,8 @@ export const RECONNECT_JITTER = 0.3;
 export interface PeerTimeouts {
   /** Dialing: TCP connect. */
   connectMs: number;
+  /** Dialing by key: DHT lookup, hole punching and the DHT's own handshake, up to an open stream. */
+  dhtConnectMs: number;
   /** Listener: how long the first bytes may take before a silent connection counts as a plain-text peer. */
   prefaceSniffMs: number;
   /** From accept (or connect) to an open session: preface, Noise handshake and hello. Fixed, not idle. */
@@ -157,6 +159,7 @@ export interface PeerTimeouts {
 
 export const DEFAULT_TIMEOUTS: Readonly<PeerTimeouts> = Object.freeze({
   connectMs: 10_000,
+  dhtConnectMs: 30_000,
   prefaceSniffMs: 1_500,
   handshakeMs: 10_000,
   keepAliveMs: 15_000,

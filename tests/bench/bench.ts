@@ -21,10 +21,15 @@
  * Then section 8, chat round trip under bulk (tests/bench/bulk-scenarios.ts): a chat round trip's p99 while the
  * same session carries a synthetic bulk channel at full speed, next to the same round trip on an idle session.
  *
+ * Then section 9, reach by key (tests/bench/dht-scenarios.ts): on HyperDHT's local testnet, connect by key beside
+ * connect by TCP, chat round trips over a DHT session beside a TCP one, bulk over a DHT session beside bare
+ * secret-stream over TCP.
+ *
  *   node out/bench/bench.js [store] [durable] [bulk] [--quick] [--receiver=thread|process]
  *     store: only section 6 (the message store), nothing over the network
  *     durable: only section 7 (durable chat, two ends; under 10 s here); with store: sections 6 and 7
  *     bulk: only section 8 (chat under bulk); with the others, those picked
+ *     dht: only section 9 (reach by key over the DHT's local testnet); with the others, those picked
  *     --quick: a fraction of the iterations, for trying the bench itself
  *     --receiver: where the receiving end of the two-end sections runs (default: thread)
  */
@@ -39,6 +44,7 @@ import { isReceiver, RemoteReceiver, serveReceiver, type ReceiverKind } from './
 import { countMessages, peerConnectTimes, peerRoundTrips, pumpChats, settleAcks, type ChatPumpResult } from './peer-scenarios';
 import { int, ms, ratio, renderTable, writeJson, type Row } from './report';
 import { runBulkSection } from './bulk-scenarios';
+import { runDhtSection } from './dht-scenarios';
 import { runDurableSection } from './durable-scenarios';
 import { runGroupSection } from './group-scenarios';
 import { runStoreSection } from './store-scenarios';
@@ -87,8 +93,9 @@ const picked = {
   durable: process.argv.slice(2).includes('durable'),
   bulk: process.argv.slice(2).includes('bulk'),
   groups: process.argv.slice(2).includes('groups'),
+  dht: process.argv.slice(2).includes('dht'),
 };
-const runAll = !picked.store && !picked.durable && !picked.bulk && !picked.groups;
+const runAll = !picked.store && !picked.durable && !picked.bulk && !picked.groups && !picked.dht;
 
 /** The receivers' limits for every capacity figure (sections 3, 4 and 7): high enough never to engage. */
 const liftedLimits = {
@@ -450,7 +457,7 @@ async function main(): Promise<void> {
   clearTimeout(watchdog); // sections 6 and 7 have their own
 }
 
-/** Sections 1–5, then 6, 7 and 8; or only those picked by `store`, `durable` and `bulk`. */
+/** Sections 1–5, then 6 to 10; or only those picked by `store`, `durable`, `bulk`, `groups` and `dht`. */
 async function runSections(): Promise<void> {
   if (CONFIG.receiver !== 'thread' && CONFIG.receiver !== 'process') throw new Error(`--receiver must be thread or process, not ${CONFIG.receiver}`);
   if (runAll) await main();
@@ -468,6 +475,7 @@ async function runSections(): Promise<void> {
   }
   if (runAll || picked.bulk) await runBulkSection({ quick, progress, outFile });
   if (runAll || picked.groups) await runGroupSection({ quick, progress, outFile });
+  if (runAll || picked.dht) await runDhtSection({ quick, progress, outFile });
 }
 
 if (isReceiver()) {

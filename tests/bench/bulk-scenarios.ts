@@ -23,7 +23,7 @@ export const BULK_CONFIG = {
 };
 
 /** A bulk channel as a later feature (files) has one: each message is a chunk of bytes, type code first. */
-const BULK_CHANNEL: ChannelSpec<Uint8Array> = {
+export const BULK_CHANNEL: ChannelSpec<Uint8Array> = {
   name: 'bench-bulk/1',
   codec: {
     encode: (chunk) => chunk,
@@ -34,8 +34,8 @@ const BULK_CHANNEL: ChannelSpec<Uint8Array> = {
   },
 };
 
-async function peerWithBulk(name: string, onChunk: (bytes: number) => void): Promise<TestPeer> {
-  const peer = await startPeer(name, { limits: { inboundMessagesPerSecond: 1_000_000_000, inboundMessageBurst: 1_000_000_000 } });
+export async function peerWithBulk(name: string, onChunk: (bytes: number) => void, opts: Parameters<typeof startPeer>[1] = {}): Promise<TestPeer> {
+  const peer = await startPeer(name, { ...opts, limits: { inboundMessagesPerSecond: 1_000_000_000, inboundMessageBurst: 1_000_000_000 } });
   peer.channel(BULK_CHANNEL, { message: (_session, chunk) => void onChunk(chunk.byteLength) });
   return peer;
 }

@@ -16,6 +16,7 @@ describe('parseCliArgs', () => {
       json: false,
       ui: false,
       uiPort: 0,
+      dht: false,
     });
     expect(DEFAULT_LISTEN_HOST).toBe('0.0.0.0');
     expect(DEFAULT_PORT).toBe(8000);
@@ -32,6 +33,7 @@ describe('parseCliArgs', () => {
       json: true,
       ui: true,
       uiPort: 9100,
+      dht: false,
     });
     expect(() => parse('--ui-port', 'x')).toThrow(new UsageError('--ui-port must be a number from 0 to 65535, not "x".'));
     expect(parse('--port=8123').port).toBe(8123);
@@ -87,5 +89,26 @@ describe('parseCliArgs', () => {
 
   it('an empty --name is a UsageError', () => {
     expect(() => parseCliArgs(['--name', '   '])).toThrow(new UsageError('--name cannot be empty.'));
+  });
+
+  it('--dht turns reaching by key on (off unless asked); --dht-bootstrap lists HOST:PORT nodes', () => {
+    expect(parse('--dht').dht).toBe(true);
+    expect(parse('--no-dht').dht).toBe(false);
+    expect(parse('--dht', '--dht-bootstrap', '127.0.0.1:49737, [::1]:5000,node.example:1').dhtBootstrap).toEqual([
+      { host: '127.0.0.1', port: 49737 },
+      { host: '::1', port: 5000 },
+      { host: 'node.example', port: 1 },
+    ]);
+    expect(parse('--dht').dhtBootstrap).toBeUndefined();
+  });
+
+  it('hostile --dht flags are UsageErrors with a sentence', () => {
+    expect(() => parse('--dht', '--no-dht')).toThrow(new UsageError('Give --dht or --no-dht, not both.'));
+    expect(() => parse('--dht-bootstrap', '')).toThrow(/needs HOST:PORT nodes/);
+    expect(() => parse('--dht-bootstrap', ',,,')).toThrow(/needs HOST:PORT nodes/);
+    expect(() => parse('--dht-bootstrap', '127.0.0.1')).toThrow(/needs a port/);
+    expect(() => parse('--dht-bootstrap', '127.0.0.1:99999')).toThrow(/Port must be/);
+    expect(() => parse('--dht-bootstrap', 'http://x:1')).toThrow(/--dht-bootstrap: Leave out/);
+    expect(() => parse('--dht-bootstrap', Array.from({ length: 17 }, (_, i) => `10.0.0.${i}:1`).join(','))).toThrow(/at most 16/);
   });
 });

@@ -23,7 +23,7 @@ describe('a classic socket client dials Peerline', () => {
     const peer = `plain:127.0.0.1:${client.localPort}`;
     client.write(GREETING);
 
-    expect(await connected).toEqual({ peer, mode: 'plain', direction: 'inbound', address: `127.0.0.1:${client.localPort}`, dialAddress: `127.0.0.1:${client.localPort}` });
+    expect(await connected).toEqual({ peer, mode: 'plain', direction: 'inbound', address: `127.0.0.1:${client.localPort}`, dialAddress: `127.0.0.1:${client.localPort}`, path: 'tcp' });
     const message = await gets;
     expect(message).toEqual({ peer, text: GREETING });
     expect(message.id).toBeUndefined();
@@ -48,7 +48,7 @@ describe('a classic socket client dials Peerline', () => {
 
     const connected = await cli.waitFor('connected');
     const address = `127.0.0.1:${client.localPort}`;
-    expect(connected).toEqual({ event: 'connected', peer, address, dialAddress: address, mode: 'plain' });
+    expect(connected).toEqual({ event: 'connected', peer, address, dialAddress: address, mode: 'plain', path: 'tcp' });
     // A plain-text line carries no id: it gets one of ours, the one `history` shows it under.
     expect(await cli.waitFor('message')).toEqual({ event: 'message', peer, id: expect.stringMatching(/^[0-9a-f]{32}$/), text: GREETING });
 
@@ -72,7 +72,7 @@ describe('Peerline dials a classic socket server', () => {
     const disconnected = nextEvent(alice, 'disconnected');
     const info = await alice.connect('127.0.0.1', server.port, 'plain');
     const peer = `plain:127.0.0.1:${server.port}`;
-    expect(info).toEqual({ peer, mode: 'plain', direction: 'outbound', address: `127.0.0.1:${server.port}`, dialAddress: `127.0.0.1:${server.port}` });
+    expect(info).toEqual({ peer, mode: 'plain', direction: 'outbound', address: `127.0.0.1:${server.port}`, dialAddress: `127.0.0.1:${server.port}`, path: 'tcp' });
 
     alice.send(peer, 'Hello from Peerline');
     expect(await disconnected).toEqual({ peer, reason: 'the peer closed the connection', byPeerUser: false });
@@ -99,7 +99,7 @@ describe('Peerline dials a classic socket server', () => {
     const peer = `plain:127.0.0.1:${server.port}`;
     cli.send({ cmd: 'connect', address: `127.0.0.1:${server.port}`, mode: 'plain' });
     const address = `127.0.0.1:${server.port}`;
-    expect(await cli.waitFor('connected')).toEqual({ event: 'connected', peer, address, dialAddress: address, mode: 'plain' });
+    expect(await cli.waitFor('connected')).toEqual({ event: 'connected', peer, address, dialAddress: address, mode: 'plain', path: 'tcp' });
 
     cli.send({ cmd: 'send', peer, text: 'Hello from the Peerline CLI' });
     const message = await cli.waitFor('message');
@@ -238,13 +238,13 @@ describe('a plain peer is never marked secure', () => {
     const client = await classicClient(port);
     client.write('hi\n');
     const connected = await cli.waitFor('connected');
-    expect(Object.keys(connected).sort()).toEqual(['address', 'dialAddress', 'event', 'mode', 'peer']);
+    expect(Object.keys(connected).sort()).toEqual(['address', 'dialAddress', 'event', 'mode', 'path', 'peer']);
     expect(connected.mode).toBe('plain');
     await cli.waitFor('message');
 
     cli.send({ cmd: 'peers' });
     const { peers } = await cli.waitFor('peers');
-    expect(peers).toEqual([{ peer: connected.peer, address: connected.address, dialAddress: connected.address, mode: 'plain' }]);
+    expect(peers).toEqual([{ peer: connected.peer, address: connected.address, dialAddress: connected.address, mode: 'plain', path: 'tcp' }]);
   });
 });
 

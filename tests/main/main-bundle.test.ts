@@ -32,7 +32,7 @@ function runMain(userData: string, opts: { env?: Record<string, string>; args?: 
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` first (\`npm test\` does).`);
   const child: ChildProcessWithoutNullStreams = spawn(process.execPath, ['--require', FAKE, MAIN, ...(opts.args ?? ['--peerline-port=0'])], {
     cwd: os.tmpdir(), // not the repository: main must find its files from its own location
-    env: { ...process.env, FAKE_USER_DATA: userData, PEERLINE_PORT: '', VITE_DEV_SERVER_URL: '', ...opts.env },
+    env: { ...process.env, FAKE_USER_DATA: userData, PEERLINE_PORT: '', VITE_DEV_SERVER_URL: '', PEERLINE_DHT: 'off', ...opts.env },
   });
   const seen: FakeEvent[] = [];
   const waiters: { match: (e: FakeEvent) => boolean; resolve: (e: FakeEvent) => void }[] = [];

@@ -95,4 +95,11 @@ describe('parseMainOptions', () => {
   it('refuses a malformed PEERLINE_PORT', () => {
     expect(() => parseMainOptions([], { PEERLINE_PORT: 'x' })).toThrow('PEERLINE_PORT must be a port number');
   });
+
+  it('PEERLINE_DHT=off keeps this run off the DHT; anything but off or on is refused', () => {
+    expect(parseMainOptions([], { PEERLINE_DHT: 'off' })).toEqual({ dhtOff: true });
+    expect(parseMainOptions(['--peerline-port=9002'], { PEERLINE_DHT: 'off' })).toEqual({ port: 9002, dhtOff: true });
+    expect(parseMainOptions([], { PEERLINE_DHT: 'on' })).toEqual({});
+    expect(() => parseMainOptions([], { PEERLINE_DHT: 'yes' })).toThrow('PEERLINE_DHT is "off" or "on", not "yes".');
+  });
 });

@@ -6,8 +6,9 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectNoViolations } from '../helpers/axe';
-import { pageProblems } from '../helpers/browser';
+import { connectTo, pageProblems } from '../helpers/browser';
 import { cleanUp } from '../helpers/peers';
+import { CAROL } from './renderer-fake-backend';
 import { CAFE_INDEX, fake, openApp, openConversation, rendererReady, startHarness, type Harness, type OpenOptions } from './renderer-harness';
 
 let harness: Harness;
@@ -56,6 +57,24 @@ describe.skipIf(!rendererReady).each<Theme>(['light', 'dark'])('axe finds no WCA
     // The choices are dimmed (inactive, exempt) only while the attempt runs.
     await expect.poll(() => dialog.getByRole('group').evaluate((fieldset) => (fieldset as unknown as { disabled: boolean }).disabled)).toBe(false);
     await scan(page, `Connect with an error (${theme})`);
+  });
+
+  it('Check my connectivity with a dial-back answer, and a contact reached by key showing its path', async () => {
+    const page = await open(theme);
+    await page.getByRole('button', { name: 'Check my connectivity' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Check my connectivity' });
+    await dialog.getByText(/Your key is announced on the DHT\. NAT: consistent/).waitFor();
+    await dialog.getByRole('button', { name: 'Test my key' }).click();
+    await dialog.getByText('Bob reached you at your key on the DHT.').waitFor();
+    await scan(page, `Check my connectivity (${theme})`);
+    await dialog.getByRole('button', { name: 'Test my address' }).click();
+    await dialog.getByText(/could not reach you at 203\.0\.113\.5:8000/).waitFor();
+    await dialog.getByRole('button', { name: 'Close' }).click();
+
+    // Carol, offline, reached by her key: her conversation header says the path.
+    await connectTo(page, CAROL);
+    await page.getByRole('heading', { name: 'Carol', level: 2 }).waitFor();
+    await page.getByText('hole-punched (UDP)').waitFor();
   });
 
   it('Settings', async () => {

@@ -130,7 +130,7 @@ export function installFakeBackend(options: FakeOptions): void {
   const fold = (text: string) => text.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase();
   const words = (text: string) => fold(text).match(/[\p{L}\p{N}]+/gu) ?? [];
 
-  const settings = { displayName: 'Me', port: 8000, allowPlain: true, readReceipts: false };
+  const settings = { displayName: 'Me', port: 8000, allowPlain: true, readReceipts: false, reachableByKey: true };
   const node = { listening: true, host: '0.0.0.0', port: 8000, addresses: ['127.0.0.1:8000'], allowPlain: true, notices: ['The message store was damaged; a copy was kept as store.damaged-1.'] };
   const identity = { id: 'f'.repeat(64), fingerprint: 'MEME 1234 5678', name: 'Me', nameChosen: options.firstRun !== true };
 
@@ -280,6 +280,32 @@ export function installFakeBackend(options: FakeOptions): void {
       updated(known.peer);
       return known;
     },
+    // Runs inside the page (serialized): no imports, so addresses and hex keys only, read the simple way.
+    'peer:dial': ({ target }) => {
+      const text = target.trim();
+      if (/^[0-9a-f]{64}$/i.test(text)) {
+        const known = conversations[text.toLowerCase()];
+        if (known === undefined) return { error: { code: 'dial-not-on-dht', message: `The key ${text.slice(0, 12)}… is not on the DHT.` } };
+        Object.assign(known, { state: 'online', path: 'holepunched' });
+        delete known.nextRetryAt;
+        updated(known.peer);
+        return known;
+      }
+      const colon = text.lastIndexOf(':');
+      const host = text.slice(0, colon).replace(/^\[|\]$/g, '');
+      return handlers['peer:connect']({ host, port: Number(text.slice(colon + 1)), mode: 'secure' });
+    },
+    'peer:dial-back': ({ via }) => ({ tried: via === 'tcp' ? '203.0.113.5:8000' : 'your key on the DHT', reachable: via === 'dht' }),
+    'node:doctor': () => ({
+      host: '0.0.0.0',
+      port: settings.port,
+      addresses: node.addresses,
+      reachableByKey: settings.reachableByKey,
+      link: `peerline:${'a'.repeat(52)}?n=${encodeURIComponent(identity.name)}`,
+      dht: settings.reachableByKey
+        ? { announced: true, publicAddress: null, natType: 'consistent' as const, reachability: 'You are behind a NAT that keeps your port.', bootstrap: [] }
+        : null,
+    }),
     'peer:cancel-connect': () => null,
     'peer:disconnect': () => null,
     'peer:list': () => Object.values(conversations),

@@ -280,12 +280,13 @@ describe('renderer actions', () => {
     expect(calls.at(-1)).toEqual(['peer:cancel-connect', { attempt }]);
   });
 
-  it('reconnects to a conversation at its last address, IPv6 included', async () => {
-    const { store, calls } = testStore({ 'peer:connect': () => fail('dial-refused', 'Nobody is listening at [fe80::1]:8001.') });
+  it('reconnects to a secure conversation at its last address (or link), IPv6 included', async () => {
+    const { store, calls } = testStore({ 'peer:dial': () => fail('dial-refused', 'Nobody is listening at [fe80::1]:8001.') });
     store.setState((s) => conversationUpserted(s, conversation({ address: '[fe80::1]:8001', state: 'offline' }), 0));
     const actions = store.getState();
     const result = await actions.reconnect(PEER, 'attempt-1');
-    expect(calls[0]).toEqual(['peer:connect', { host: 'fe80::1', port: 8001, mode: 'secure', attempt: 'attempt-1' }]);
+    // A secure contact is dialed by what is stored for it: an address, or a peerline: link for one met over the DHT.
+    expect(calls[0]).toEqual(['peer:dial', { target: '[fe80::1]:8001', attempt: 'attempt-1' }]);
     expect(result).toEqual(fail('dial-refused', 'Nobody is listening at [fe80::1]:8001.'));
   });
 

@@ -218,3 +218,16 @@ describe('FrameGuard', () => {
     expect(run(true, [concat(...toInitiator)]).rejection).toBeNull();
   });
 });
+
+describe('a stream whose handshake ran elsewhere (HyperDHT)', () => {
+  it('starts at the header frame and caps data frames from the first byte', () => {
+    const guard = new FrameGuard({ isInitiator: true, handshakeDone: true, maxFrameBytes: 1000 });
+    expect(() => guard.inspect(frame(56))).not.toThrow();
+    expect(() => guard.inspect(frame(1000))).not.toThrow();
+    expect(() => guard.inspect(lengthPrefix(1001))).toThrow(/exceeds the cap of 1000/);
+  });
+
+  it('refuses a first frame that is not the 56-byte header', () => {
+    expect(() => new FrameGuard({ isInitiator: false, handshakeDone: true }).inspect(lengthPrefix(96))).toThrow(/header frame of 96 bytes/);
+  });
+});

@@ -15,6 +15,7 @@ export const StoredSettingsSchema = z.object({
   port: z.number().int().min(0).max(65535).optional(),
   allowPlain: z.boolean().optional(),
   readReceipts: z.boolean().optional(),
+  reachableByKey: z.boolean().optional(),
 });
 
 export const SETTINGS_FILE = 'settings.json';

@@ -89,6 +89,7 @@ export interface StoredSettings {
   port?: number;
   allowPlain?: boolean;
   readReceipts?: boolean;
+  reachableByKey?: boolean;
 }
 
 export interface MessagePage {

@@ -1,15 +1,15 @@
 import type { ContractHandlers, Conversation } from '../../../../shared/ipc/contract';
 import { AppError } from '../../../../shared/ipc/result';
-import { parsePeerAddress } from '../../../../shared/address';
+import { parseDialTarget } from '../../../../shared/invite-link';
 import { notConnectedTo } from '../../../../shared/validation';
-import type { ConnectionMode } from '../../connection';
+import type { PeerInfo } from '../../peer-info';
 import { Reconnector } from '../../reconnector';
 import type { ContactDirectory } from '../contacts/directory';
 import type { FeatureContext } from '../context';
 import type { ConversationContext } from '../conversations/context';
 import { rethrowForPeople } from '../refusals';
 
-type ConnectionHandlers = Pick<ContractHandlers, 'peer:connect' | 'peer:cancel-connect' | 'peer:disconnect' | 'contact:reconnect'>;
+type ConnectionHandlers = Pick<ContractHandlers, 'peer:connect' | 'peer:dial' | 'peer:cancel-connect' | 'peer:disconnect' | 'contact:reconnect'>;
 
 /**
  * The reconnector that dials known contacts again by itself, with backoff, at their stored addresses. A dial
@@ -19,9 +19,17 @@ export function createReconnector(ctx: FeatureContext, directory: ContactDirecto
   const { node, steps } = ctx;
   return new Reconnector({
     dial: async (peer, address, signal) => {
-      const parsed = parsePeerAddress(address);
+      const parsed = parseDialTarget(address);
       if (!parsed.ok) throw new Error(parsed.error);
-      const info = await node.connect(parsed.host, parsed.port, 'secure', signal);
+      const target = parsed.value;
+      // A stored link (a contact met over the DHT) is dialed by key; a stored address races the DHT when it is on.
+      const key = directory.contactOf(peer).key;
+      const info =
+        target.kind === 'key'
+          ? await node.connectKey(target.invite.key, target.invite.addresses, signal)
+          : node.reachableByKey && key !== undefined
+            ? await node.connectKey(key, [address], signal)
+            : await node.connect(target.host, target.port, 'secure', signal);
       await steps.chain.settled(info.peer);
       // Someone else answers there now (another contact moved in): this contact is still to be found.
       if (directory.peerOf(info.peer) !== peer) throw new Error(`${address} is now another peer`);
@@ -42,7 +50,19 @@ export class ConnectionsFeature {
     private readonly ctx: ConversationContext,
   ) {
     this.handlers = {
-      'peer:connect': async ({ host, port, mode, attempt }) => this.connect(host, port, mode, attempt),
+      'peer:connect': async ({ host, port, mode, attempt }) => this.connect((signal) => this.ctx.node.connect(host, port, mode, signal), attempt),
+      'peer:dial': async ({ target, attempt }) => {
+        const parsed = parseDialTarget(target);
+        if (!parsed.ok) throw new AppError('invalid-request', parsed.error);
+        const { value } = parsed;
+        return this.connect(
+          (signal) =>
+            value.kind === 'key'
+              ? this.ctx.node.connectKey(value.invite.key, value.invite.addresses, signal)
+              : this.ctx.node.connect(value.host, value.port, 'secure', signal),
+          attempt,
+        );
+      },
       'peer:cancel-connect': async ({ attempt }) => {
         this.attempts.get(attempt)?.abort();
         return null;
@@ -70,11 +90,11 @@ export class ConnectionsFeature {
     for (const controller of this.attempts.values()) controller.abort();
   }
 
-  private async connect(host: string, port: number, mode: ConnectionMode, attempt?: string): Promise<Conversation> {
+  private async connect(dial: (signal: AbortSignal) => Promise<PeerInfo>, attempt?: string): Promise<Conversation> {
     const controller = new AbortController();
     if (attempt) this.attempts.set(attempt, controller);
     try {
-      const info = await this.ctx.node.connect(host, port, mode, controller.signal).catch(rethrowForPeople);
+      const info = await dial(controller.signal).catch(rethrowForPeople);
       await this.ctx.steps.chain.settled(info.peer);
       const peer = this.ctx.directory.peerOf(info.peer);
       this.ctx.reconnector.resume(peer);

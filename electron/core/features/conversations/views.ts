@@ -91,6 +91,7 @@ export class ConversationViews {
       address: contact.addresses[0] ?? '',
       ...(contact.mode === 'secure' && this.factsOf(shownKey)),
       state,
+      ...(online && { path: this.ctx.node.pathOf(presence.onlineKey!) ?? undefined }),
       unread: conversation?.unread ?? 0,
       ...(last && { lastMessage: { ...last, text: last.text.slice(0, PREVIEW_CHARS) } }),
       typing: presence?.typing ?? false,

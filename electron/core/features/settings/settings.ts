@@ -7,7 +7,7 @@ type SettingsHandlers = Pick<ContractHandlers, 'identity:get' | 'identity:set-na
 
 /**
  * Who we are and how the node runs: the display name, the listening port, plain-text peers allowed or not, read
- * receipts. Settings live in the store; a change takes effect on the node first, so a refused one stores nothing.
+ * receipts, reachable over the internet by key (the DHT). Settings live in the store; a change takes effect on the node first, so a refused one stores nothing.
  */
 export class SettingsFeature {
   readonly handlers: SettingsHandlers;
@@ -54,7 +54,13 @@ export class SettingsFeature {
 
   private current(): Settings {
     const { node, store } = this.ctx;
-    return { displayName: node.displayName, port: node.port, allowPlain: node.allowsPlain, readReceipts: store.settings().readReceipts ?? false };
+    return {
+      displayName: node.displayName,
+      port: node.port,
+      allowPlain: node.allowsPlain,
+      readReceipts: store.settings().readReceipts ?? false,
+      reachableByKey: node.reachableByKey,
+    };
   }
 
   private async change(change: Partial<Settings>): Promise<void> {
@@ -70,6 +76,13 @@ export class SettingsFeature {
     if (change.port !== undefined) {
       try {
         await node.relisten(change.port);
+      } catch (err) {
+        throw new AppError('listen-failed', (err as Error).message);
+      }
+    }
+    if (change.reachableByKey !== undefined) {
+      try {
+        await node.setReachableByKey(change.reachableByKey);
       } catch (err) {
         throw new AppError('listen-failed', (err as Error).message);
       }

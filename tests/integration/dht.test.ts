@@ -1,0 +1,156 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import HyperDHT from 'hyperdht';
+import { localTestnet } from '../helpers/dht';
+import { cleanUp, nextEvent, onCleanUp, startPeer, waitUntil } from '../helpers/peers';
+import { decodeInvite } from '../../shared/invite-link';
+
+afterEach(cleanUp);
+
+async function dhtPeer(name: string, bootstrap: { host: string; port: number }[]) {
+  const peer = await startPeer(name, { dhtBootstrap: bootstrap });
+  await peer.setReachableByKey(true);
+  return peer;
+}
+
+describe('reach by key over HyperDHT (local testnet)', () => {
+  it('dials a peer by its key alone, chats both ways, and says the path is over the DHT', async () => {
+    const bootstrap = await localTestnet();
+    const alice = await dhtPeer('Alice', bootstrap);
+    const bob = await dhtPeer('Bob', bootstrap);
+    const bobSeesAlice = nextEvent(bob, 'connected');
+    const info = await alice.connectKey(bob.id);
+    expect(info).toMatchObject({ peer: bob.id, name: 'Bob', mode: 'secure', direction: 'outbound' });
+    expect(['udp', 'holepunched']).toContain(info.path);
+    const seen = await bobSeesAlice;
+    expect(seen).toMatchObject({ peer: alice.id, direction: 'inbound', path: 'udp' });
+    // The way back to a peer met over the DHT is its key, not the UDP address it came from.
+    expect(decodeInvite(seen.dialAddress)).toEqual({ ok: true, value: { key: alice.id, addresses: [] } });
+
+    const bobGets = nextEvent(bob, 'message');
+    const delivered = nextEvent(alice, 'delivered');
+    const id = alice.send(bob.id, 'hello over the DHT');
+    expect(await bobGets).toMatchObject({ peer: alice.id, id, text: 'hello over the DHT' });
+    expect(await delivered).toEqual({ peer: bob.id, id });
+    const aliceGets = nextEvent(alice, 'message');
+    bob.send(alice.id, 'and back');
+    expect(await aliceGets).toMatchObject({ text: 'and back' });
+  });
+
+  it('says the key is not on the DHT when nobody announced it', async () => {
+    const bootstrap = await localTestnet();
+    const alice = await dhtPeer('Alice', bootstrap);
+    const nobody = HyperDHT.keyPair().publicKey.toString('hex');
+    await expect(alice.connectKey(nobody)).rejects.toMatchObject({ code: 'not-on-dht', message: expect.stringMatching(/is not on the DHT: the contact is offline/) });
+  });
+
+  it('refuses to dial by key while the DHT is off, in words', async () => {
+    const alice = await startPeer('Alice');
+    await expect(alice.connectKey('ab'.repeat(32))).rejects.toMatchObject({ code: 'dht-off' });
+  });
+
+  it('a peer that announces a key but cannot prove it in the session is refused (authenticated by the key dialed)', async () => {
+    const bootstrap = await localTestnet();
+    const alice = await dhtPeer('Alice', bootstrap);
+    const mallory = await startPeer('Mallory');
+    // Someone announces key K on the DHT and pipes the stream to a Peerline with another identity.
+    const dht = new HyperDHT({ bootstrap, host: '127.0.0.1' });
+    onCleanUp(() => dht.destroy());
+    const claimed = HyperDHT.keyPair();
+    const net = await import('node:net');
+    const server = dht.createServer({}, (stream) => {
+      const tcp = net.connect({ host: '127.0.0.1', port: mallory.port });
+      stream.on('error', () => tcp.destroy());
+      tcp.on('error', () => stream.destroy());
+      stream.pipe(tcp).pipe(stream);
+    });
+    await server.listen(claimed);
+    onCleanUp(() => server.close());
+    await expect(alice.connectKey(claimed.publicKey.toString('hex'))).rejects.toMatchObject({ code: 'handshake', message: /Another key answered/ });
+    expect(alice.peers()).toEqual([]);
+  });
+
+  it('racing the LAN address and the DHT for a known peer ends with one session on each side', async () => {
+    const bootstrap = await localTestnet();
+    const alice = await dhtPeer('Alice', bootstrap);
+    const bob = await dhtPeer('Bob', bootstrap);
+    const info = await alice.connectKey(bob.id, [`127.0.0.1:${bob.port}`]);
+    expect(info.peer).toBe(bob.id);
+    await waitUntil(() => bob.peers().length === 1, 'Bob has the session');
+    // Nothing else opens later: both keep the one session (no duplicate to break).
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(alice.peers()).toHaveLength(1);
+    expect(bob.peers()).toHaveLength(1);
+    expect(bob.peers()[0].path).toBe(info.path);
+  });
+
+  it('a peer reached by TCP and by the DHT at once ends with one session (the usual tie-break)', async () => {
+    const bootstrap = await localTestnet();
+    const alice = await dhtPeer('Alice', bootstrap);
+    const bob = await dhtPeer('Bob', bootstrap);
+    await Promise.allSettled([alice.connect('127.0.0.1', bob.port), bob.connectKey(alice.id)]);
+    await waitUntil(() => alice.peers().length === 1 && bob.peers().length === 1, 'both have one session');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(alice.peers()).toHaveLength(1);
+    expect(bob.peers()).toHaveLength(1);
+    expect(alice.peers()[0].path).toBe(bob.peers()[0].path);
+  });
+
+  it('stops announcing and closes the DHT sockets on close', async () => {
+    const bootstrap = await localTestnet();
+    const alice = await dhtPeer('Alice', bootstrap);
+    const bob = await dhtPeer('Bob', bootstrap);
+    await alice.connectKey(bob.id);
+    await bob.close();
+    expect(bob.reachableByKey).toBe(false);
+    await expect(alice.connectKey(bob.id)).rejects.toMatchObject({ code: 'not-on-dht' });
+  });
+
+  it('caps the frames of the DHT stream itself: a huge length prefix closes that stream before any allocation', async () => {
+    const bootstrap = await localTestnet();
+    const alice = await dhtPeer('Alice', bootstrap);
+    const logs: string[] = [];
+    alice.on('log', (line) => logs.push(line));
+    const dht = new HyperDHT({ bootstrap, host: '127.0.0.1' });
+    onCleanUp(() => dht.destroy());
+    const stream = dht.connect(Buffer.from(alice.id, 'hex'));
+    stream.on('error', () => {});
+    await new Promise<void>((resolve) => stream.once('open', () => resolve()));
+    // Past the DHT's handshake, the attacker writes a raw 24-bit length of 16 MiB under the secret stream.
+    (stream.rawStream as unknown as { write(bytes: Buffer): void }).write(Buffer.from([0xff, 0xff, 0xff]));
+    await new Promise<void>((resolve) => stream.once('close', () => resolve()));
+    await waitUntil(() => logs.some((line) => /exceeds the cap/.test(line)), 'Alice logs the capped frame');
+    expect(alice.peers()).toEqual([]);
+  });
+
+  it('DHT arrivals take the same pending slots as TCP ones: over the limit they are refused', async () => {
+    const bootstrap = await localTestnet();
+    const alice = await startPeer('Alice', { dhtBootstrap: bootstrap, limits: { maxPendingConnections: 1 } });
+    await alice.setReachableByKey(true);
+    const logs: string[] = [];
+    alice.on('log', (line) => logs.push(line));
+    const dht = new HyperDHT({ bootstrap, host: '127.0.0.1' });
+    onCleanUp(() => dht.destroy());
+    // Two silent streams (they never send the preface): the second finds the one pending slot taken.
+    for (let i = 0; i < 2; i++) {
+      const stream = dht.connect(Buffer.from(alice.id, 'hex'), { keyPair: HyperDHT.keyPair() });
+      stream.on('error', () => {});
+    }
+    await waitUntil(() => logs.some((line) => /refused a connection from 127\.0\.0\.1:\d+: too many connections still handshaking/.test(line)), 'Alice refuses the second');
+  });
+
+  it('bootstrap nodes that never answer: becoming reachable fails with a sentence, and the peer carries on over TCP', async () => {
+    // A UDP port on 127.0.0.1 that nobody reads: the DHT's bootstrap never answers.
+    const dgram = await import('node:dgram');
+    const silent = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => silent.bind(0, '127.0.0.1', () => resolve()));
+    onCleanUp(() => new Promise<void>((resolve) => silent.close(() => resolve())));
+    silent.on('message', () => {});
+    const alice = await startPeer('Alice', { dhtBootstrap: [{ host: '127.0.0.1', port: silent.address().port }] });
+    const { DhtTransport } = await import('../../electron/core/dht/dht-transport');
+    const transport = new DhtTransport({ identity: alice.identity, bootstrap: [{ host: '127.0.0.1', port: silent.address().port }], onConnection: () => {} });
+    await expect(transport.start(1_000)).rejects.toThrow(/did not answer within 1 s/);
+    await transport.stop();
+    const bob = await startPeer('Bob');
+    await expect(alice.connect('127.0.0.1', bob.port)).resolves.toMatchObject({ peer: bob.id, path: 'tcp' });
+  });
+});
