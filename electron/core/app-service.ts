@@ -11,6 +11,8 @@ import { ConnectionsFeature, createReconnector } from './features/connections/co
 import { ContactsFeature } from './features/contacts/contacts';
 import { ContactDirectory, type ContactSummary } from './features/contacts/directory';
 import { SessionIntake, type ContactSession, type SessionEvents } from './features/contacts/sessions';
+import { DiscoveryFeature } from './features/discovery/discovery';
+import type { DiscoveryTransport } from './features/discovery/transport';
 import { EventHub, SessionSteps, type FeatureContext } from './features/context';
 import type { ConversationContext } from './features/conversations/context';
 import { ConversationViews } from './features/conversations/views';
@@ -39,6 +41,12 @@ export interface AppServiceOptions {
   timeouts?: PeerNodeOptions['timeouts'];
   /** Message requests: `--accept-strangers`, and the quota (tests make it small). */
   requests?: RequestOptions;
+  /**
+   * Nearby peers: the transport (the app and the command give mDNS, tests an in-memory hub; absent: this run
+   * takes no part in discovery) and this run's choice for both switches, not stored (the command: off unless
+   * `--discover`; the app gives none, so the settings say, on by default).
+   */
+  discovery?: { transport: DiscoveryTransport; override?: boolean };
 }
 
 /**
@@ -49,7 +57,7 @@ export interface AppServiceOptions {
  *
  * The features depend one way only, in the order they are made here: presence and the contact directory; the
  * reconnector; the conversation views; the chat inbox, channel and ledger; session intake and the contacts'
- * handlers; connections; chat itself; settings. None imports this file.
+ * handlers; connections; chat itself; nearby discovery; settings. None imports this file.
  * Durability: a message is stored (queued) before it is handed to the chat channel, and a received one is
  * stored before it is acknowledged, so "delivered" means on the receiver's disk.
  */
@@ -63,6 +71,7 @@ export class AppService {
   private readonly reconnector: Reconnector;
   private readonly connections: ConnectionsFeature;
   private readonly chat: ChatFeature;
+  private readonly discovery: DiscoveryFeature;
   private closing: Promise<void> | null = null;
 
   private constructor(
@@ -71,6 +80,7 @@ export class AppService {
     private readonly notices: readonly string[],
     nameOverridden: boolean,
     requestOptions: RequestOptions = {},
+    discoveryOptions: AppServiceOptions['discovery'],
   ) {
     const ctx: FeatureContext = { store, node, events: new EventHub(), steps: new SessionSteps() };
     this.events = ctx.events;
@@ -89,9 +99,21 @@ export class AppService {
     this.connections = new ConnectionsFeature(conversationContext);
     this.chat = new ChatFeature(conversationContext, delivery, ledger, intake.sessions);
     const requests = new RequestsFeature(conversationContext, gate, ledger, intake);
-    const settings = new SettingsFeature(ctx, nameOverridden, notices);
+    this.discovery = new DiscoveryFeature(conversationContext, this.connections, {
+      transport: discoveryOptions?.transport ?? null,
+      override: discoveryOptions?.override,
+    });
+    const settings = new SettingsFeature(ctx, nameOverridden, notices, this.discovery);
     const chat = { ...this.chat.handlers, 'message:send': requests.replyAccepts(this.chat.handlers['message:send']) };
-    this.handlers = { ...settings.handlers, ...this.connections.handlers, ...views.handlers, ...contacts.handlers, ...requests.handlers, ...chat };
+    this.handlers = {
+      ...settings.handlers,
+      ...this.connections.handlers,
+      ...views.handlers,
+      ...contacts.handlers,
+      ...requests.handlers,
+      ...chat,
+      ...this.discovery.handlers,
+    };
   }
 
   static async open(opts: AppServiceOptions): Promise<AppService> {
@@ -113,7 +135,7 @@ export class AppService {
       // Contacts keep their connection slots when strangers crowd in.
       isContact: (key) => store.contactByKey(key) !== undefined,
     });
-    const service = new AppService(node, store, notices, opts.name !== undefined, opts.requests);
+    const service = new AppService(node, store, notices, opts.name !== undefined, opts.requests, opts.discovery);
     try {
       await node.listen();
     } catch (err) {
@@ -122,6 +144,7 @@ export class AppService {
     }
     await service.chat.resumeDelivery();
     service.dialKnownContacts();
+    service.discovery.start();
     return service;
   }
 
@@ -134,6 +157,7 @@ export class AppService {
     this.closing ??= (async () => {
       this.connections.close();
       this.presence.close();
+      await this.discovery.close();
       await this.node.close();
       await this.store.close();
     })();

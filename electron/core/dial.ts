@@ -12,6 +12,8 @@ export interface DialRequest {
   port: number;
   mode: ConnectionMode;
   signal?: AbortSignal;
+  /** The fingerprint the peer must show in the secure handshake (a nearby announcement's). */
+  expectFingerprint?: string;
   /** The node's dials still connecting: ours counts there (in the node's own budget) until TCP connects. */
   pending: Set<Socket>;
   sessionOptions: () => InboundOptions;
@@ -67,7 +69,7 @@ export function dial(request: DialRequest): Promise<Connection> {
       socket.off('close', onClose);
       clearTimeout(connectTimer);
       if (settled) return;
-      const connection = openSession(socket, mode, request.sessionOptions());
+      const connection = openSession(socket, mode, request.sessionOptions(), request.expectFingerprint);
       request.track(connection);
       const onOpen = () => settle(null, request.current(connection.peerKey!) ?? connection);
       if (connection.state === 'open') onOpen();
@@ -82,7 +84,7 @@ export function dial(request: DialRequest): Promise<Connection> {
   });
 }
 
-function openSession(socket: Socket, mode: ConnectionMode, opts: InboundOptions): Connection {
+function openSession(socket: Socket, mode: ConnectionMode, opts: InboundOptions, expectFingerprint?: string): Connection {
   if (mode === 'plain') return new PlainConnection(socket, 'outbound', { limits: opts.limits, timeouts: opts.timeouts, channels: opts.channels });
   return new SecureConnection(socket, {
     direction: 'outbound',
@@ -92,5 +94,6 @@ function openSession(socket: Socket, mode: ConnectionMode, opts: InboundOptions)
     limits: opts.limits,
     timeouts: opts.timeouts,
     deadlineAt: Date.now() + opts.timeouts.handshakeMs,
+    expectFingerprint,
   });
 }

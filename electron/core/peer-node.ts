@@ -178,8 +178,11 @@ export class PeerNode extends EventEmitter<NodeEvents> {
     return this.openConnection(peer) !== null;
   }
 
-  /** Dials `host:port`. Resolves once the session is open; rejects with a DialError a person can read. */
-  async connect(host: string, port: number, mode: ConnectionMode = 'secure', signal?: AbortSignal): Promise<PeerInfo> {
+  /**
+   * Dials `host:port`. Resolves once the session is open; rejects with a DialError a person can read. With
+   * `expectFingerprint`, a secure peer showing another key in the handshake is closed before its session opens.
+   */
+  async connect(host: string, port: number, mode: ConnectionMode = 'secure', signal?: AbortSignal, expectFingerprint?: string): Promise<PeerInfo> {
     if (this.closing) throw new DialError('closed', 'Peerline is shutting down.');
     const refusal = dialRefusal(this.dialing, this.connections, this.limits);
     if (refusal) throw new DialError('limit', refusal);
@@ -188,6 +191,7 @@ export class PeerNode extends EventEmitter<NodeEvents> {
       port,
       mode,
       signal,
+      expectFingerprint,
       pending: this.dialing,
       sessionOptions: () => this.sessionOptions(),
       track: (made) => this.track(made),

@@ -10,7 +10,7 @@ import type { ChannelRegistry } from './channels';
 import { Connection, type Direction } from './connection';
 import { DialError } from './errors';
 import { GuardedRawStream } from './guarded-raw-stream';
-import type { Identity } from './identity';
+import { fingerprintOf, type Identity } from './identity';
 import { InboundBudget } from './rate-limiter';
 import { SendScheduler } from './send-scheduler';
 import { SessionProtocol, type SessionAction } from './session-protocol';
@@ -28,6 +28,8 @@ export interface SecureConnectionOptions {
   deadlineAt: number;
   /** Inbound: the bytes that followed the dialer's preface, handed back to the stream. */
   leftover?: Uint8Array;
+  /** Outbound: the fingerprint the peer must show in the handshake (a nearby announcement's), or the dial fails. */
+  expectFingerprint?: string;
 }
 
 /**
@@ -96,6 +98,11 @@ export class SecureConnection extends Connection {
     const remoteKey = this.stream.remotePublicKey!;
     if (bytesEqual(remoteKey, this.opts.identity.publicKey)) {
       this.abort('connected to itself', new DialError('handshake', 'That address is this Peerline itself.'));
+      return;
+    }
+    const expected = this.opts.expectFingerprint;
+    if (expected !== undefined && fingerprintOf(remoteKey) !== expected) {
+      this.abort('not the key announced nearby', new DialError('unexpected-key', `The peer there is not the one announced nearby (its key is not ${expected}).`));
       return;
     }
     this.peerKey = sessionKey(toHex(remoteKey));

@@ -30,6 +30,8 @@ export const INVOKE_CHANNELS = [
   'contact:block',
   'settings:get',
   'settings:set',
+  'nearby:list',
+  'nearby:connect',
 ] as const;
 
 export const EVENT_CHANNELS = [
@@ -40,6 +42,7 @@ export const EVENT_CHANNELS = [
   'conversation:removed',
   'node:updated',
   'error:raised',
+  'nearby:updated',
 ] as const;
 
 export type InvokeChannel = (typeof INVOKE_CHANNELS)[number];

@@ -8,6 +8,8 @@ import { z } from 'zod';
 import { MESSAGE_EMPTY, MESSAGE_TOO_LONG, messageProblem, NAME_EMPTY, NAME_TOO_LONG, nameProblem } from '../validation';
 import type { EventChannel, InvokeChannel } from './channels';
 import { ERROR_CODES } from './result';
+import { parsePeerAddress } from '../address';
+import { MAX_PROBE_ADDRESSES } from '../protocol/limits';
 
 const PeerKey = z.string().min(1).max(300);
 const MessageId = z.string().regex(/^[0-9a-f]{32}$/, 'a message id is 32 hex digits');
@@ -134,12 +136,44 @@ export const SearchResultSchema = z.object({
   message: MessageSchema,
 });
 
+/** What a notification of a message shows (as Signal offers): its sender and text, the sender only, neither, or none at all. */
+export const NotificationContentSchema = z.enum(['name-and-message', 'name-only', 'neither', 'off']);
+
+/** A host in the manual list of addresses asked directly who is there (networks that drop multicast). */
+const ProbeHost = z
+  .string()
+  .trim()
+  .min(1, 'Type a host, like 192.168.1.20.')
+  .max(253)
+  .refine((host) => {
+    const parsed = parsePeerAddress(host);
+    return parsed.ok && parsed.host === host;
+  }, 'A probe address is a host without a port, like 192.168.1.20.');
+
+/** A Peerline heard on the local network: a hint until its handshake shows the announced key. */
+export const NearbyPeerSchema = z.object({
+  /** The fingerprint it announced. */
+  fingerprint: z.string(),
+  /** Where it was heard: the datagram's source address and the announced port. */
+  address: z.string(),
+  /** The contact whose key has this fingerprint, when there is one. */
+  contact: z.object({ peer: PeerKey, name: z.string() }).optional(),
+});
+export const NearbyListSchema = z.object({ peers: z.array(NearbyPeerSchema) });
+
 export const SettingsSchema = z.object({
   displayName: z.string(),
   port: ListenPort,
   allowPlain: z.boolean(),
   /** Tell peers when we have read their messages. Off unless the person turns it on. */
   readReceipts: z.boolean(),
+  /** "Let nearby devices see me": announce this Peerline on the local network. */
+  nearbyVisible: z.boolean(),
+  /** "Look for nearby devices": list the Peerlines announced on the local network. */
+  nearbyLook: z.boolean(),
+  /** Hosts asked directly who is there, for networks that drop multicast. */
+  probeAddresses: z.array(z.string()),
+  notifications: NotificationContentSchema,
 });
 
 const PeerRequest = z.object({ peer: PeerKey }).strict();
@@ -220,10 +254,23 @@ export const invokeContract = {
   'settings:get': { request: Empty, response: SettingsSchema },
   'settings:set': {
     request: z
-      .object({ displayName: DisplayName.optional(), port: ListenPort.optional(), allowPlain: z.boolean().optional(), readReceipts: z.boolean().optional() })
+      .object({
+        displayName: DisplayName.optional(),
+        port: ListenPort.optional(),
+        allowPlain: z.boolean().optional(),
+        readReceipts: z.boolean().optional(),
+        nearbyVisible: z.boolean().optional(),
+        nearbyLook: z.boolean().optional(),
+        probeAddresses: z.array(ProbeHost).max(MAX_PROBE_ADDRESSES, `At most ${MAX_PROBE_ADDRESSES} probe addresses.`).optional(),
+        notifications: NotificationContentSchema.optional(),
+      })
       .strict(),
     response: SettingsSchema,
   },
+  /** The Peerlines heard nearby, newest first. */
+  'nearby:list': { request: Empty, response: NearbyListSchema },
+  /** Dials a nearby peer; its handshake must show the announced fingerprint, or it is dropped from the list. */
+  'nearby:connect': { request: z.object({ fingerprint: z.string().min(1).max(64), address: z.string().min(1).max(300) }).strict(), response: ConversationSchema },
 } satisfies Record<InvokeChannel, { request: z.ZodType; response: z.ZodType }>;
 
 export const eventContract = {
@@ -236,6 +283,8 @@ export const eventContract = {
   'conversation:removed': z.object({ peer: PeerKey }),
   'node:updated': NodeStatusSchema,
   'error:raised': z.object({ code: z.enum(ERROR_CODES), message: z.string() }),
+  /** The nearby list changed: a peer heard, expired, or dropped for showing another key. */
+  'nearby:updated': NearbyListSchema,
 } satisfies Record<EventChannel, z.ZodType>;
 
 export type Identity = z.output<typeof IdentitySchema>;
@@ -248,6 +297,8 @@ export type Settings = z.output<typeof SettingsSchema>;
 export type MessageKind = z.output<typeof MessageKindSchema>;
 export type KeyChange = z.output<typeof KeyChangeSchema>;
 export type SearchResult = z.output<typeof SearchResultSchema>;
+export type NotificationContent = z.output<typeof NotificationContentSchema>;
+export type NearbyPeer = z.output<typeof NearbyPeerSchema>;
 
 /** What a caller sends (defaults may be left out). */
 export type RequestOf<C extends InvokeChannel> = z.input<(typeof invokeContract)[C]['request']>;

@@ -8,6 +8,8 @@ import { z } from 'zod';
 import type { Batch } from './group-commit';
 import { SETTINGS_KEY } from './layout';
 import type { StoredSettings } from './types';
+import { NotificationContentSchema } from '../../../shared/ipc/contract';
+import { MAX_PROBE_ADDRESSES } from '../../../shared/protocol/limits';
 
 /** What the person chose, kept across restarts. Absent fields fall back to the defaults of the day. */
 export const StoredSettingsSchema = z.object({
@@ -15,6 +17,10 @@ export const StoredSettingsSchema = z.object({
   port: z.number().int().min(0).max(65535).optional(),
   allowPlain: z.boolean().optional(),
   readReceipts: z.boolean().optional(),
+  nearbyVisible: z.boolean().optional(),
+  nearbyLook: z.boolean().optional(),
+  probeAddresses: z.array(z.string()).max(MAX_PROBE_ADDRESSES).optional(),
+  notifications: NotificationContentSchema.optional(),
 });
 
 export const SETTINGS_FILE = 'settings.json';

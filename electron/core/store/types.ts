@@ -3,7 +3,7 @@
  * directory on classic-level (LevelDB). Every promise that reports a state the person sees ("queued",
  * "received", "delivered") resolves only after that write is synced to disk.
  */
-import type { MessageKind, MessageStatus } from '../../../shared/ipc/contract';
+import type { MessageKind, MessageStatus, NotificationContent } from '../../../shared/ipc/contract';
 import type { ConnectionMode } from '../connection';
 import type { ContactId, ConversationId, SessionKey } from '../../../shared/ids';
 
@@ -89,6 +89,10 @@ export interface StoredSettings {
   port?: number;
   allowPlain?: boolean;
   readReceipts?: boolean;
+  nearbyVisible?: boolean;
+  nearbyLook?: boolean;
+  probeAddresses?: string[];
+  notifications?: NotificationContent;
 }
 
 export interface MessagePage {

@@ -42,7 +42,7 @@ export class ConnectionsFeature {
     private readonly ctx: ConversationContext,
   ) {
     this.handlers = {
-      'peer:connect': async ({ host, port, mode, attempt }) => this.connect(host, port, mode, attempt),
+      'peer:connect': async ({ host, port, mode, attempt }) => this.connect(host, port, mode, { attempt }),
       'peer:cancel-connect': async ({ attempt }) => {
         this.attempts.get(attempt)?.abort();
         return null;
@@ -70,11 +70,16 @@ export class ConnectionsFeature {
     for (const controller of this.attempts.values()) controller.abort();
   }
 
-  private async connect(host: string, port: number, mode: ConnectionMode, attempt?: string): Promise<Conversation> {
+  /**
+   * Dials `host:port` and answers with the conversation once the session is taken in. `attempt` names it for
+   * `peer:cancel-connect`; `fingerprint` is the key the peer must show (a nearby announcement's).
+   */
+  async connect(host: string, port: number, mode: ConnectionMode, opts: { attempt?: string; fingerprint?: string } = {}): Promise<Conversation> {
+    const { attempt, fingerprint } = opts;
     const controller = new AbortController();
     if (attempt) this.attempts.set(attempt, controller);
     try {
-      const info = await this.ctx.node.connect(host, port, mode, controller.signal).catch(rethrowForPeople);
+      const info = await this.ctx.node.connect(host, port, mode, controller.signal, fingerprint).catch(rethrowForPeople);
       await this.ctx.steps.chain.settled(info.peer);
       const peer = this.ctx.directory.peerOf(info.peer);
       this.ctx.reconnector.resume(peer);

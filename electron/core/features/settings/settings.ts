@@ -1,6 +1,7 @@
 import type { ContractHandlers, Identity, NodeStatus, Settings } from '../../../../shared/ipc/contract';
 import { AppError } from '../../../../shared/ipc/result';
 import type { FeatureContext } from '../context';
+import type { NearbySettings } from '../discovery/discovery';
 import { rethrowForPeople } from '../refusals';
 
 type SettingsHandlers = Pick<ContractHandlers, 'identity:get' | 'identity:set-name' | 'node:status' | 'settings:get' | 'settings:set'>;
@@ -18,6 +19,8 @@ export class SettingsFeature {
     private readonly nameOverridden: boolean,
     /** What went wrong while opening (a damaged file set aside), in sentences for the person. */
     private readonly startupNotices: readonly string[],
+    /** The nearby switches and probe list: the discovery feature's to apply. */
+    private readonly nearby: { settings(): NearbySettings; settingsChanged(change: Partial<Settings>): void },
   ) {
     this.handlers = {
       'identity:get': async () => this.identity(),
@@ -54,7 +57,15 @@ export class SettingsFeature {
 
   private current(): Settings {
     const { node, store } = this.ctx;
-    return { displayName: node.displayName, port: node.port, allowPlain: node.allowsPlain, readReceipts: store.settings().readReceipts ?? false };
+    const stored = store.settings();
+    return {
+      displayName: node.displayName,
+      port: node.port,
+      allowPlain: node.allowsPlain,
+      readReceipts: stored.readReceipts ?? false,
+      ...this.nearby.settings(),
+      notifications: stored.notifications ?? 'name-and-message',
+    };
   }
 
   private async change(change: Partial<Settings>): Promise<void> {
@@ -75,6 +86,7 @@ export class SettingsFeature {
       }
     }
     await store.updateSettings(change);
+    this.nearby.settingsChanged(change);
     if (change.port !== undefined || change.allowPlain !== undefined) events.emit('node:updated', this.nodeStatus());
   }
 }
