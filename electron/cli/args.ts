@@ -15,6 +15,8 @@ export interface CliOptions {
   /** Serve the UI to a local browser; the port of that web server (0 = any). */
   ui: boolean;
   uiPort: number;
+  /** Announce this peer on the local network and list the ones nearby (mDNS); off unless asked for. */
+  discover: boolean;
 }
 
 export const USAGE = `Usage: peerline [options]
@@ -28,6 +30,7 @@ Options:
   --data-dir DIR    where the identity, history and contacts live (default: ${defaultDataDir()})
   --no-plain        refuse plain-text (unencrypted) peers
   --accept-strangers  accept message requests at once (a bot that talks to anyone; rate budgets still apply)
+  --discover        let nearby devices see you and look for them (mDNS on the local network; off unless given)
   --json            newline-delimited JSON on stdin/stdout, for scripts and bots
   --ui              also serve the Peerline window to a browser on this machine (prints its address)
   --ui-port N       port of that local web page (default: any free port)
@@ -43,6 +46,8 @@ Interactive commands:
   /verify [yes|no]     the safety number to compare with the current contact; yes: they matched
   /approve             accept the current contact's changed key (messages to it wait until then)
   /send-held           send what was held since the current contact's key changed to its new key
+  /nearby              Peerlines heard on the local network (with --discover), numbered
+  /nearby N            connect to nearby peer N (its key must match what it announced)
   /requests            message requests (peers you have not accepted), numbered
   /accept N            accept request N (also /decline N, /block N); replying to a request accepts it
   /peers               list connected peers
@@ -69,6 +74,7 @@ export function parseCliArgs(argv: string[]): CliOptions | 'help' {
         'data-dir': { type: 'string' },
         'no-plain': { type: 'boolean' },
         'accept-strangers': { type: 'boolean' },
+        discover: { type: 'boolean' },
         json: { type: 'boolean' },
         ui: { type: 'boolean' },
         'ui-port': { type: 'string' },
@@ -94,6 +100,7 @@ export function parseCliArgs(argv: string[]): CliOptions | 'help' {
     json: values.json ?? false,
     ui: values.ui ?? false,
     uiPort,
+    discover: values.discover ?? false,
   };
 }
 

@@ -9,6 +9,7 @@ import type { ConnectionMode } from '../core/connection';
 import type { AppService } from '../core/app-service';
 import type { ContactSession } from '../core/app-service';
 import { USAGE } from './args';
+import { nearbyCommands } from './nearby';
 import { requestCommands } from './requests';
 import { terminalBlock, terminalLine } from './terminal';
 
@@ -273,12 +274,12 @@ export async function runInteractive(service: AppService, io: { input: Readable;
     const parsed = parsePeerAddress(argument);
     if (!parsed.ok) return print(`! ${parsed.error}`);
     print(`* connecting to ${terminalLine(argument.trim())}…`);
-    void call('peer:connect', { host: parsed.host, port: parsed.port, mode }).then((conversation) => {
-      if (conversation === null) return;
-      remember(conversation);
-      // The one the person dialed becomes current when nobody is.
-      if (current === null) talkTo(conversation.peer);
-    });
+    void call('peer:connect', { host: parsed.host, port: parsed.port, mode }).then((conversation) => conversation && dialed(conversation));
+  };
+  const dialed = (conversation: Conversation) => {
+    remember(conversation);
+    // The one the person dialed becomes current when nobody is.
+    if (current === null) talkTo(conversation.peer);
   };
 
   const verify = (argument: string) => {
@@ -309,6 +310,7 @@ export async function runInteractive(service: AppService, io: { input: Readable;
   };
 
   const requests = requestCommands(service.handlers, print);
+  const nearby = nearbyCommands(service.handlers, print, dialed);
   const command = (line: string) => {
     const [word = '', ...rest] = line.split(/\s+/);
     const argument = rest.join(' ');
@@ -326,6 +328,8 @@ export async function runInteractive(service: AppService, io: { input: Readable;
           if (shown.length === 0) print('* no contacts yet: /connect HOST:PORT to reach someone');
           else print(...shown.map(contactLine));
         });
+      case '/nearby':
+        return nearby(argument);
       case '/peers': {
         const peers = service.openSessions();
         if (peers.length === 0) return print('* no peers connected');
