@@ -11,6 +11,7 @@ import { ConnectionsFeature, createReconnector } from './features/connections/co
 import { ContactsFeature } from './features/contacts/contacts';
 import { ContactDirectory, type ContactSummary } from './features/contacts/directory';
 import { SessionIntake, type ContactSession, type SessionEvents } from './features/contacts/sessions';
+import { AttentionFeature } from './features/attention/attention';
 import { DiscoveryFeature } from './features/discovery/discovery';
 import type { DiscoveryTransport } from './features/discovery/transport';
 import { EventHub, SessionSteps, type FeatureContext } from './features/context';
@@ -57,7 +58,7 @@ export interface AppServiceOptions {
  *
  * The features depend one way only, in the order they are made here: presence and the contact directory; the
  * reconnector; the conversation views; the chat inbox, channel and ledger; session intake and the contacts'
- * handlers; connections; chat itself; nearby discovery; settings. None imports this file.
+ * handlers; connections; chat itself; nearby discovery; attention (notifications); settings. None imports this file.
  * Durability: a message is stored (queued) before it is handed to the chat channel, and a received one is
  * stored before it is acknowledged, so "delivered" means on the receiver's disk.
  */
@@ -103,6 +104,7 @@ export class AppService {
       transport: discoveryOptions?.transport ?? null,
       override: discoveryOptions?.override,
     });
+    const attention = new AttentionFeature(conversationContext);
     const settings = new SettingsFeature(ctx, nameOverridden, notices, this.discovery);
     const chat = { ...this.chat.handlers, 'message:send': requests.replyAccepts(this.chat.handlers['message:send']) };
     this.handlers = {
@@ -113,6 +115,7 @@ export class AppService {
       ...requests.handlers,
       ...chat,
       ...this.discovery.handlers,
+      ...attention.handlers,
     };
   }
 

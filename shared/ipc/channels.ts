@@ -32,6 +32,7 @@ export const INVOKE_CHANNELS = [
   'settings:set',
   'nearby:list',
   'nearby:connect',
+  'conversation:viewing',
 ] as const;
 
 export const EVENT_CHANNELS = [
@@ -43,6 +44,9 @@ export const EVENT_CHANNELS = [
   'node:updated',
   'error:raised',
   'nearby:updated',
+  'message:notify',
+  'settings:updated',
+  'conversation:open-requested',
 ] as const;
 
 export type InvokeChannel = (typeof INVOKE_CHANNELS)[number];

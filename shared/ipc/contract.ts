@@ -174,6 +174,10 @@ export const SettingsSchema = z.object({
   /** Hosts asked directly who is there, for networks that drop multicast. */
   probeAddresses: z.array(z.string()),
   notifications: NotificationContentSchema,
+  /** Desktop app: closing the window keeps Peerline running in the tray (on by default on Windows only). */
+  closeToTray: z.boolean(),
+  /** Desktop app: start (hidden) when the person logs in. Off unless turned on. */
+  startAtLogin: z.boolean(),
 });
 
 const PeerRequest = z.object({ peer: PeerKey }).strict();
@@ -263,6 +267,8 @@ export const invokeContract = {
         nearbyLook: z.boolean().optional(),
         probeAddresses: z.array(ProbeHost).max(MAX_PROBE_ADDRESSES, `At most ${MAX_PROBE_ADDRESSES} probe addresses.`).optional(),
         notifications: NotificationContentSchema.optional(),
+        closeToTray: z.boolean().optional(),
+        startAtLogin: z.boolean().optional(),
       })
       .strict(),
     response: SettingsSchema,
@@ -271,6 +277,11 @@ export const invokeContract = {
   'nearby:list': { request: Empty, response: NearbyListSchema },
   /** Dials a nearby peer; its handshake must show the announced fingerprint, or it is dropped from the list. */
   'nearby:connect': { request: z.object({ fingerprint: z.string().min(1).max(64), address: z.string().min(1).max(300) }).strict(), response: ConversationSchema },
+  /**
+   * The conversation the person is looking at now (the window focused and visible, that conversation open), or
+   * null: its messages raise no notification.
+   */
+  'conversation:viewing': { request: z.object({ peer: PeerKey.nullable() }).strict(), response: z.null() },
 } satisfies Record<InvokeChannel, { request: z.ZodType; response: z.ZodType }>;
 
 export const eventContract = {
@@ -285,6 +296,14 @@ export const eventContract = {
   'error:raised': z.object({ code: z.enum(ERROR_CODES), message: z.string() }),
   /** The nearby list changed: a peer heard, expired, or dropped for showing another key. */
   'nearby:updated': NearbyListSchema,
+  /**
+   * A message should be told to the person (see shared/notifications.ts): one notification per conversation,
+   * replacing the one before; `count` messages are unread there. Its text follows the notification setting.
+   */
+  'message:notify': z.object({ peer: PeerKey, title: z.string(), body: z.string(), count: z.number().int().min(1) }),
+  'settings:updated': SettingsSchema,
+  /** Desktop app: the person clicked a notification; the window shows this conversation. Sent by main, not the core. */
+  'conversation:open-requested': z.object({ peer: PeerKey }),
 } satisfies Record<EventChannel, z.ZodType>;
 
 export type Identity = z.output<typeof IdentitySchema>;

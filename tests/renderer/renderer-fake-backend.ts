@@ -138,7 +138,9 @@ export function installFakeBackend(options: FakeOptions): void {
     nearbyVisible: true,
     nearbyLook: true,
     probeAddresses: [] as string[],
-    notifications: 'name-and-message' as const,
+    notifications: 'name-and-message' as 'name-and-message' | 'name-only' | 'neither' | 'off',
+    closeToTray: false,
+    startAtLogin: false,
   };
   let nearby: Array<{ fingerprint: string; address: string; contact?: { peer: string; name: string } }> = [];
   const node = { listening: true, host: '0.0.0.0', port: 8000, addresses: ['127.0.0.1:8000'], allowPlain: true, notices: ['The message store was damaged; a copy was kept as store.damaged-1.'] };
@@ -168,6 +170,7 @@ export function installFakeBackend(options: FakeOptions): void {
     'settings:get': () => settings,
     'settings:set': (request) => Object.assign(settings, request),
     'nearby:list': () => ({ peers: nearby }),
+    'conversation:viewing': () => null,
     'nearby:connect': ({ fingerprint, address }) => {
       const heard = nearby.find((p) => p.fingerprint === fingerprint && p.address === address);
       if (!heard) return { error: { code: 'invalid-request', message: `${fingerprint} is no longer heard at ${address}.` } };

@@ -21,6 +21,8 @@ export const StoredSettingsSchema = z.object({
   nearbyLook: z.boolean().optional(),
   probeAddresses: z.array(z.string()).max(MAX_PROBE_ADDRESSES).optional(),
   notifications: NotificationContentSchema.optional(),
+  closeToTray: z.boolean().optional(),
+  startAtLogin: z.boolean().optional(),
 });
 
 export const SETTINGS_FILE = 'settings.json';

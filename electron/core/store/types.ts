@@ -93,6 +93,8 @@ export interface StoredSettings {
   nearbyLook?: boolean;
   probeAddresses?: string[];
   notifications?: NotificationContent;
+  closeToTray?: boolean;
+  startAtLogin?: boolean;
 }
 
 export interface MessagePage {

@@ -65,6 +65,9 @@ export class SettingsFeature {
       readReceipts: stored.readReceipts ?? false,
       ...this.nearby.settings(),
       notifications: stored.notifications ?? 'name-and-message',
+      // Windows has a tray people expect an app to live in; on Linux a tray may not show, so it is asked for.
+      closeToTray: stored.closeToTray ?? process.platform === 'win32',
+      startAtLogin: stored.startAtLogin ?? false,
     };
   }
 
@@ -88,5 +91,6 @@ export class SettingsFeature {
     await store.updateSettings(change);
     this.nearby.settingsChanged(change);
     if (change.port !== undefined || change.allowPlain !== undefined) events.emit('node:updated', this.nodeStatus());
+    events.emit('settings:updated', this.current());
   }
 }
