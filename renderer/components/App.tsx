@@ -7,6 +7,7 @@ import { ContactDialog, RemoveContactDialog } from './ContactDialog';
 import { ConversationView } from './ConversationView';
 import { AlertIcon, ChatIcon, CloseIcon, Logo, PlusIcon, SettingsIcon } from './icons';
 import { MyCard } from './MyCard';
+import { NearbyList } from './Nearby';
 import { OpenLinkDialog } from './OpenLinkDialog';
 import { SidebarList } from './Search';
 import { SettingsDialog } from './SettingsDialog';
@@ -63,6 +64,7 @@ function Shell() {
             <Shortcuts />
           </div>
           <SidebarList />
+          <NearbyList />
         </aside>
         <main className="pane">{peer !== null ? <ConversationView key={peer} peer={peer} /> : <NothingSelected />}</main>
       </div>

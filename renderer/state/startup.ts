@@ -44,6 +44,8 @@ export const startupSlice: SliceCreator<StartupSlice> = ({ api }) => (set, get) 
     // Contacts removed while the link was down.
     for (const peer of before) if (get().conversations[peer] === undefined) set((state) => conversationRemoved(state, peer));
     set((state) => ({ ...settingsLoaded(state, settings.value), boot: { phase: 'ready' } }));
+    // Not needed to start: the list fills in when it answers (and with each nearby:updated).
+    void get().loadNearby();
     const selected = get().selectedPeer;
     if (selected !== null && get().conversations[selected] === undefined) set({ selectedPeer: null });
   }

@@ -6,6 +6,7 @@ import type { ConnectionsSlice } from './connections';
 import type { ConversationsSlice } from './conversations';
 import type { IdentitySlice } from './identity';
 import type { MessagesSlice } from './messages';
+import type { NearbySlice } from './nearby';
 import type { NodeSlice } from './node';
 import type { RequestsSlice } from './requests';
 import type { SearchSlice } from './search';
@@ -138,6 +139,7 @@ export type AppState = StartupSlice &
   MessagesSlice &
   SendingSlice &
   SearchSlice &
+  NearbySlice &
   UiSlice;
 
 /** What a reducer returns: the changed part of the state. */

@@ -45,8 +45,9 @@ describe('nearby peers over an in-memory datagram network', () => {
     expect(alice.service.openSessions()).toEqual([]);
     const conversation = await alice.handlers['nearby:connect']({ fingerprint: heard!.fingerprint, address: heard!.address });
     expect(conversation).toMatchObject({ name: 'Bob', state: 'online', fingerprint: fingerprintOf(bob) });
-    // Now a contact: the list says so.
+    // Now a contact: the list says so, and the windows are told.
     expect(await nearbyOf(alice)).toEqual([{ ...heard, contact: { peer: conversation.peer, name: 'Bob' } }]);
+    expect(eventsOf(alice, 'nearby:updated').at(-1)).toEqual({ peers: [{ ...heard, contact: { peer: conversation.peer, name: 'Bob' } }] });
   });
 
   it('dials a known contact heard at a new address by itself, and stores that address', async () => {

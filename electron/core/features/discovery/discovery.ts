@@ -1,6 +1,7 @@
 import type { ContractHandlers, NearbyPeer, Settings } from '../../../../shared/ipc/contract';
 import { AppError } from '../../../../shared/ipc/result';
 import { fingerprintOf } from '../../identity';
+import type { ContactRecord } from '../../store/types';
 import { shownName } from '../../trust';
 import type { ConnectionsFeature } from '../connections/connections';
 import type { ConversationContext } from '../conversations/context';
@@ -38,6 +39,8 @@ export class DiscoveryFeature {
   /** The fingerprint of each contact key seen, so a heard fingerprint is matched without hashing every key again. */
   private readonly fingerprints = new Map<string, string>();
   private expiryTimer: NodeJS.Timeout | null = null;
+  /** The list as last told in `nearby:updated`. */
+  private lastTold = '[]';
   private closed = false;
 
   constructor(
@@ -48,6 +51,10 @@ export class DiscoveryFeature {
     this.now = opts.now ?? Date.now;
     this.table = new NearbyTable(this.now);
     this.override = opts.override === undefined ? {} : { nearbyVisible: opts.override, nearbyLook: opts.override };
+    // A contact made, renamed or removed changes what the list says of a peer heard.
+    ctx.events.subscribe((event) => {
+      if ((event === 'peer:updated' || event === 'conversation:removed') && this.table.size > 0) this.changed();
+    });
     this.handlers = {
       'nearby:list': async () => ({ peers: this.peers() }),
       'nearby:connect': async ({ fingerprint, address }) => {
@@ -83,8 +90,10 @@ export class DiscoveryFeature {
   }
 
   peers(): NearbyPeer[] {
-    return this.table.list().map((entry) => {
-      const contact = this.contactWith(entry.fingerprint);
+    const entries = this.table.list();
+    const contacts = entries.length > 0 ? this.contactsByFingerprint() : new Map<string, ContactRecord>();
+    return entries.map((entry) => {
+      const contact = contacts.get(entry.fingerprint);
       return { fingerprint: entry.fingerprint, address: entry.address, ...(contact && { contact: { peer: contact.id, name: shownName(contact) } }) };
     });
   }
@@ -149,7 +158,13 @@ export class DiscoveryFeature {
   }
 
   /** The accepted secure contact whose current key has this fingerprint. */
-  private contactWith(fingerprint: string) {
+  private contactWith(fingerprint: string): ContactRecord | undefined {
+    return this.contactsByFingerprint().get(fingerprint);
+  }
+
+  /** Accepted secure contacts by the fingerprint of their current key (each key hashed once per run). */
+  private contactsByFingerprint(): Map<string, ContactRecord> {
+    const byFingerprint = new Map<string, ContactRecord>();
     for (const contact of this.ctx.store.contacts()) {
       if (contact.mode !== 'secure' || contact.request || contact.blocked || contact.key === undefined) continue;
       let known = this.fingerprints.get(contact.key);
@@ -157,12 +172,17 @@ export class DiscoveryFeature {
         known = fingerprintOf(Buffer.from(contact.key, 'hex'));
         this.fingerprints.set(contact.key, known);
       }
-      if (known === fingerprint) return contact;
+      byFingerprint.set(known, contact);
     }
-    return undefined;
+    return byFingerprint;
   }
 
+  /** Tells the list when it differs from what was told last (a peer heard or gone, a contact made or removed). */
   private changed(): void {
-    this.ctx.events.emit('nearby:updated', { peers: this.peers() });
+    const peers = this.peers();
+    const told = JSON.stringify(peers);
+    if (told === this.lastTold) return;
+    this.lastTold = told;
+    this.ctx.events.emit('nearby:updated', { peers });
   }
 }

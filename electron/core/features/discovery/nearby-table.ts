@@ -63,6 +63,10 @@ export class NearbyTable {
     return [...this.entries.values()].reverse();
   }
 
+  get size(): number {
+    return this.entries.size;
+  }
+
   clear(): void {
     this.entries.clear();
   }
