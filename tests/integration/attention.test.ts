@@ -1,14 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { connectApps, eventsOf, openApp } from '../helpers/app';
+import { eventsOf, openApp, openPair } from '../helpers/app';
 import { cleanUp, waitUntil } from '../helpers/peers';
 
 afterEach(cleanUp);
 
-async function pair() {
-  const alice = await openApp({ name: 'Alice' });
-  const bob = await openApp({ name: 'Bob' });
-  return { alice, bob, ...(await connectApps(alice, bob)) };
-}
+const pair = openPair;
 
 describe('notifications decided in the core', () => {
   it('tells of messages into a conversation not in view, coalesced with the unread count; never of our own', async () => {

@@ -68,6 +68,16 @@ function runMain(userData: string, opts: { env?: Record<string, string>; args?: 
   return { child, next, invoke, command, exited, reported, stderr: () => stderr };
 }
 
+/** Main with its window, and Bob (a test peer) connected to it; resolves once the window heard of Bob. */
+async function mainWithBob() {
+  const main = runMain(await tempDir());
+  await main.next((e) => e.type === 'window', 'a window');
+  const { value: status } = await main.invoke('node:status', {});
+  const bob = await startPeer('Bob');
+  const session = await bob.connect('127.0.0.1', status.port);
+  const conversation = (await main.next((e) => e.type === 'sent' && e.channel === 'peer:updated', 'a peer:updated event')).payload as { peer: string };
+  return { main, bob, session, conversation };
+}
 
 const running: ChildProcessWithoutNullStreams[] = [];
 afterEach(async () => {
@@ -123,14 +133,9 @@ describe('the built main process (with a stand-in electron)', () => {
   });
 
   it('events reach the window; closing the last window says bye to peers, then the process exits 0', async () => {
-    const main = runMain(await tempDir());
-    await main.next((e) => e.type === 'window', 'a window');
-    const { value: status } = await main.invoke('node:status', {});
-    const bob = await startPeer('Bob');
-    const app = await bob.connect('127.0.0.1', status.port);
+    const { main, bob, session: app, conversation } = await mainWithBob();
     // The app told its window about the new peer.
-    const updated = await main.next((e) => e.type === 'sent' && e.channel === 'peer:updated', 'a peer:updated event');
-    expect(updated.payload).toMatchObject({ name: 'Bob', state: 'online' });
+    expect(conversation).toMatchObject({ name: 'Bob', state: 'online' });
 
     const gone = nextEvent(bob, 'disconnected', ({ peer }) => peer === app.peer);
     main.command('close-window'); // window-all-closed → app.quit() on Linux and Windows
@@ -142,20 +147,14 @@ describe('the built main process (with a stand-in electron)', () => {
   });
 
   it('a message from a peer: the badge counts it, a notification tells it, a click opens its conversation; reading clears both', async () => {
-    const main = runMain(await tempDir());
-    await main.next((e) => e.type === 'window', 'a window');
+    const { main, bob, session, conversation: peer } = await mainWithBob();
     expect(await main.next((e) => e.type === 'tray', 'the tray icon')).toEqual({ type: 'tray', image: 'png' });
     expect(await main.next((e) => e.type === 'tray-menu', 'the tray menu')).toMatchObject({ labels: ['No unread messages', '(separator)', 'Open Peerline', 'Quit'] });
-    const { value: status } = await main.invoke('node:status', {});
-    const bob = await startPeer('Bob');
-    const session = await bob.connect('127.0.0.1', status.port);
-    await main.next((e) => e.type === 'sent' && e.channel === 'peer:updated', 'Bob online');
     bob.send(session.peer, 'are you there?');
     expect(await main.next((e) => e.type === 'badge' && e.count === 1, 'the badge count')).toEqual({ type: 'badge', count: 1 });
     expect(await main.next((e) => e.type === 'tray-tooltip' && e.text !== 'Peerline', 'the tray count')).toEqual({ type: 'tray-tooltip', text: 'Peerline: 1 unread message' });
     const shown = await main.next((e) => e.type === 'notification', 'a notification');
     expect(shown).toMatchObject({ title: 'Bob', body: 'are you there?' });
-    const peer = (await main.next((e) => e.type === 'sent' && e.channel === 'message:received', 'the message')).payload as { peer: string };
     main.command('click-notification', { index: shown.index });
     expect(await main.next((e) => e.type === 'sent' && e.channel === 'conversation:open-requested', 'the conversation opened')).toMatchObject({ payload: { peer: peer.peer } });
     // A second message, read in the window: the badge goes to 0 and the notification is taken away.
@@ -167,12 +166,7 @@ describe('the built main process (with a stand-in electron)', () => {
   });
 
   it('the conversation in view raises no notification', async () => {
-    const main = runMain(await tempDir());
-    await main.next((e) => e.type === 'window', 'a window');
-    const { value: status } = await main.invoke('node:status', {});
-    const bob = await startPeer('Bob');
-    const session = await bob.connect('127.0.0.1', status.port);
-    const online = (await main.next((e) => e.type === 'sent' && e.channel === 'peer:updated', 'Bob online')).payload as { peer: string };
+    const { main, bob, session, conversation: online } = await mainWithBob();
     expect(await main.invoke('conversation:viewing', { peer: online.peer })).toMatchObject({ ok: true });
     bob.send(session.peer, 'seen at once');
     await main.next((e) => e.type === 'sent' && e.channel === 'message:received', 'the message');

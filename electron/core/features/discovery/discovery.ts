@@ -70,6 +70,9 @@ export class DiscoveryFeature {
     this.applyRole();
     this.expiryTimer = setInterval(() => {
       if (this.table.expire()) this.changed();
+      // The probe list is asked again each interval, as multicast queries are, so its peers do not expire.
+      const { nearbyLook, probeAddresses } = this.settings();
+      if (nearbyLook && probeAddresses.length > 0) this.opts.transport?.probe(probeAddresses);
     }, QUERY_INTERVAL_MS);
   }
 
