@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startJsonCli, stopAllClis, type CliEvent } from '../helpers/cli';
 import { makeNamespace, namespaceUnavailable } from '../helpers/netns';
@@ -12,6 +14,16 @@ const unavailable = namespaceUnavailable();
 if (unavailable !== null) console.log(`skipping the nearby-peers namespace test: ${unavailable}`);
 
 const nearbyPeers = (event: CliEvent) => event.peers as Array<{ fingerprint: string; address: string; contact?: string }>;
+const SENDER = fileURLToPath(new URL('../helpers/mdns-sender.cjs', import.meta.url));
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Sends hand-made mDNS datagrams from `source` inside the namespace (tests/helpers/mdns-sender.cjs). */
+function sendDatagrams(wrap: string[], source: string, datagrams: object[]): Promise<void> {
+  const child = spawn(wrap[0]!, [...wrap.slice(1), process.execPath, SENDER, source, JSON.stringify(datagrams)], { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve, reject) => child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`the sender failed (${code}): ${stderr}`)))));
+}
 
 describe.skipIf(unavailable !== null)('two peerline --json --discover in a network namespace', () => {
   it('find each other over mDNS and chat with no address typed', async () => {
@@ -42,5 +54,34 @@ describe.skipIf(unavailable !== null)('two peerline --json --discover in a netwo
     expect(alice.cli.all('nearby').flatMap(nearbyPeers).some((p) => p.address.endsWith(`:${carol.port}`))).toBe(false);
     carol.cli.send({ cmd: 'nearby' });
     expect(nearbyPeers(await carol.cli.waitFor('nearby'))).toEqual([]);
+  });
+
+  it('the real mDNS sockets drop an oversized datagram unread, hold a source to its rate, and list the source address', async () => {
+    const ns = await makeNamespace();
+    const alice = await startJsonCli({ name: 'Alice', dataDir: await tempDir(), args: ['--host', '0.0.0.0', '--discover'], wrap: ns.wrap });
+    const fingerprint = (letter: string, i = 0) => `${letter.repeat(12)}${String.fromCharCode(65 + (i % 26))}${String.fromCharCode(65 + Math.floor(i / 26))}AA`;
+    const heard = async () => {
+      const since = alice.cli.events.length;
+      alice.cli.send({ cmd: 'nearby' });
+      return nearbyPeers(await alice.cli.waitFor('nearby', { since }));
+    };
+    // A valid announcement one TXT string too long for the limit, garbage, then a valid one claiming another address.
+    await sendDatagrams(ns.wrap, '10.77.0.2', [
+      { fingerprint: fingerprint('A'), port: 9001, padBytes: 1500 },
+      { garbage: 300 },
+      { fingerprint: fingerprint('B'), port: 9002, address: '203.0.113.7' },
+    ]);
+    await alice.cli.waitFor((e) => e.event === 'nearby' && nearbyPeers(e).length > 0, { timeoutMs: 10_000 });
+    expect(await heard()).toEqual([{ fingerprint: `${'BBBB '.repeat(3)}AAAA`, address: '10.77.0.2:9002' }]);
+    // A flood of 200 distinct announcements from one source: only its burst (16 datagrams, 2 spent above) gets in.
+    await sendDatagrams(ns.wrap, '10.77.0.2', Array.from({ length: 200 }, (_, i) => ({ fingerprint: fingerprint('C', i), port: 9100 + i })));
+    await alice.cli.waitFor((e) => e.event === 'nearby' && nearbyPeers(e).length > 1, { timeoutMs: 10_000 });
+    // Settled: asked twice, the same list.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const listed = await heard();
+    expect(listed.length).toBeGreaterThan(1);
+    expect(listed.length).toBeLessThanOrEqual(16);
+    expect(listed.every((p) => p.address.startsWith('10.77.0.2:'))).toBe(true);
+    expect(alice.cli.all('nearby').flatMap(nearbyPeers).some((p) => p.fingerprint.startsWith('AAAA'))).toBe(false);
   });
 });
