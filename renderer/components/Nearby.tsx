@@ -4,8 +4,8 @@ import { useStore } from '../state/store';
 
 /**
  * Peerlines heard on the local network: fingerprint, address, and "your contact" when the key is one of them.
- * One click connects; the handshake must show the announced key, or the entry is dropped. Shown while the
- * person looks for nearby devices (Settings).
+ * One click connects (the handshake must show the announced key, or the entry is dropped), or opens the
+ * conversation of a contact online already. Shown while the person looks for nearby devices (Settings).
  */
 export function NearbyList() {
   const looking = useStore((s) => s.settings?.nearbyLook ?? false);
@@ -33,6 +33,9 @@ export function NearbyList() {
 
 function NearbyItem({ peer }: { peer: NearbyPeer }) {
   const connectNearby = useStore((s) => s.connectNearby);
+  const selectConversation = useStore((s) => s.selectConversation);
+  // A contact already online here is opened, not dialed again.
+  const online = useStore((s) => peer.contact !== undefined && s.conversations[peer.contact.peer]?.state === 'online');
   const [connecting, setConnecting] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const labelId = useId();
@@ -55,16 +58,22 @@ function NearbyItem({ peer }: { peer: NearbyPeer }) {
         <span className="nearby-address mono">{peer.address}</span>
         {peer.contact && <span className="nearby-known">Your contact</span>}
       </div>
-      <button
-        type="button"
-        className="btn small"
-        onClick={() => void connect()}
-        disabled={connecting}
-        aria-label={`Connect to ${who} at ${peer.address}`}
-        aria-describedby={error !== null ? errorId : undefined}
-      >
-        {connecting ? 'Connecting…' : 'Connect'}
-      </button>
+      {online ? (
+        <button type="button" className="btn small" onClick={() => selectConversation(peer.contact!.peer)} aria-label={`Open the conversation with ${who}`}>
+          Open
+        </button>
+      ) : (
+        <button
+          type="button"
+          className="btn small"
+          onClick={() => void connect()}
+          disabled={connecting}
+          aria-label={`Connect to ${who} at ${peer.address}`}
+          aria-describedby={error !== null ? errorId : undefined}
+        >
+          {connecting ? 'Connecting…' : 'Connect'}
+        </button>
+      )}
       {error !== null && (
         <p id={errorId} className="field-error nearby-error" role="alert">
           {error}

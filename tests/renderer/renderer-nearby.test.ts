@@ -29,9 +29,15 @@ describe.skipIf(!rendererReady)('nearby peers in the window', () => {
     await nearby.getByText('ABCD EFGH IJKL MNOP').waitFor();
     expect(await nearby.getByText('Your contact').count()).toBe(1);
     await expectNoViolations(page, 'the Nearby list');
-    await nearby.getByRole('button', { name: 'Connect to Bob at 192.168.1.20:8000' }).click();
+    // Bob is online already: his conversation opens, nothing is dialed.
+    await nearby.getByRole('button', { name: 'Open the conversation with Bob' }).click();
     await page.getByRole('heading', { name: 'Bob', level: 2 }).waitFor();
-    expect(await calls(page, 'nearby:connect')).toEqual([{ fingerprint: 'ABCD EFGH IJKL MNOP', address: '192.168.1.20:8000' }]);
+    expect(await calls(page, 'nearby:connect')).toEqual([]);
+    // Carol is offline: Connect dials her at the address heard.
+    await fake(page, (control) => control.setNearby([{ fingerprint: 'CCCC DDDD EEEE FFFF', address: '192.168.1.40:8000', contact: { peer: 'c'.repeat(64), name: 'Carol' } }, { fingerprint: 'QRST UVWX YZ23 4567', address: '192.168.1.31:8001' }]));
+    await nearby.getByRole('button', { name: 'Connect to Carol at 192.168.1.40:8000' }).click();
+    await page.getByRole('heading', { name: 'Carol', level: 2 }).waitFor();
+    expect(await calls(page, 'nearby:connect')).toEqual([{ fingerprint: 'CCCC DDDD EEEE FFFF', address: '192.168.1.40:8000' }]);
     // Gone from the list by the time of the click: the reason shows next to it.
     await fake(page, (control) => (control.failNext['nearby:connect'] = 'The peer there is not the one announced nearby.'));
     await nearby.getByRole('button', { name: 'Connect to QRST UVWX YZ23 4567 at 192.168.1.31:8001' }).click();
