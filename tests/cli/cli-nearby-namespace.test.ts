@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startJsonCli, stopAllClis, type CliEvent } from '../helpers/cli';
+import { startInteractiveCli, startJsonCli, stopAllClis, type CliEvent } from '../helpers/cli';
 import { makeNamespace, namespaceUnavailable } from '../helpers/netns';
 import { cleanUp, tempDir } from '../helpers/peers';
 
@@ -54,6 +54,30 @@ describe.skipIf(unavailable !== null)('two peerline --json --discover in a netwo
     expect(alice.cli.all('nearby').flatMap(nearbyPeers).some((p) => p.address.endsWith(`:${carol.port}`))).toBe(false);
     carol.cli.send({ cmd: 'nearby' });
     expect(nearbyPeers(await carol.cli.waitFor('nearby'))).toEqual([]);
+  });
+
+  it('interactive: /nearby lists the peers heard, /nearby N connects, and a line goes to that peer', async () => {
+    const ns = await makeNamespace();
+    const args = ['--host', '0.0.0.0', '--discover'];
+    const bob = await startJsonCli({ name: 'Bob', dataDir: await tempDir(), args, wrap: ns.wrap });
+    const alice = await startInteractiveCli({ name: 'Alice', dataDir: await tempDir(), args, wrap: ns.wrap });
+    const listed = new RegExp(`  1\\. ([A-Z2-7 ]{19}) at 10\\.77\\.0\\.[12]:${bob.port}\n`);
+    let fingerprint: string | undefined;
+    for (let tries = 0; fingerprint === undefined && tries < 40; tries++) {
+      const since = alice.cli.stdout.length;
+      alice.cli.send('/nearby');
+      const answer = (await alice.cli.waitForOutput(/\* (nobody heard nearby|\/nearby N connects)/, { since })) as RegExpExecArray;
+      fingerprint = listed.exec(alice.cli.stdout.slice(since))?.[1];
+      if (fingerprint === undefined && answer[1] !== 'nobody heard nearby') throw new Error(`/nearby listed something else:\n${alice.cli.stdout.slice(since)}`);
+      if (fingerprint === undefined) await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(fingerprint).toBeDefined();
+    alice.cli.send('/nearby 1');
+    await alice.cli.waitForOutput(`* connected: Bob`);
+    alice.cli.send('hello from the next desk');
+    await bob.cli.waitFor((e) => e.event === 'message' && e.text === 'hello from the next desk');
+    alice.cli.send('/nearby 9');
+    await alice.cli.waitForOutput('! /nearby N takes the number of a peer from /nearby.');
   });
 
   it('the real mDNS sockets drop an oversized datagram unread, hold a source to its rate, and list the source address', async () => {

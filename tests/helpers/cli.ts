@@ -206,8 +206,8 @@ export async function startJsonCli(opts: CliOptions): Promise<{ cli: CliProcess;
 
 /** Starts the interactive `peerline` (no --json) with piped stdin, and waits for its banner. */
 export async function startInteractiveCli(opts: CliOptions): Promise<{ cli: CliProcess; port: number; fingerprint: string }> {
-  const cli = new CliProcess(defaultArgs(opts));
-  const listening = (await cli.waitForOutput(/listening on 127\.0\.0\.1:(\d+)\n/)) as RegExpExecArray;
+  const cli = new CliProcess(defaultArgs(opts), opts.wrap);
+  const listening = (await cli.waitForOutput(/listening on [0-9.]+:(\d+)\n/)) as RegExpExecArray;
   const fingerprint = (await cli.waitForOutput(/your fingerprint: ([A-Z2-7]{4}(?: [A-Z2-7]{4}){3})\n/)) as RegExpExecArray;
   return { cli, port: Number(listening[1]), fingerprint: fingerprint[1]! };
 }
