@@ -95,6 +95,12 @@ describe('nearby peers and notifications in the --ui page', () => {
     await page.getByRole('heading', { name: 'Bob', level: 2 }).waitFor();
     await messageLog(page).getByText('Lunch at noon?').waitFor();
     await expect.poll(() => page.title()).toBe('Peerline');
+    // A browser page: no tray or login settings, and notifications already allowed (no button to ask).
+    await page.getByRole('button', { name: 'Settings' }).click();
+    const settings = page.getByRole('dialog', { name: 'Settings' });
+    await settings.getByRole('radio', { name: 'Name and message' }).waitFor();
+    expect(await settings.getByRole('checkbox', { name: 'Start Peerline when I log in' }).count()).toBe(0);
+    expect(await settings.getByRole('button', { name: 'Allow notifications in this browser' }).count()).toBe(0);
     expect(pageProblems(page)).toEqual([]);
   });
 });
