@@ -10,7 +10,7 @@ import Bonjour, { type Service, type ServiceConfig } from 'bonjour-service';
 import { announcementTxt, type Announcement, type Heard } from './announcement';
 import { DatagramGate } from './datagram-gate';
 import { eligibleInterfaces, type EligibleInterface } from './interfaces';
-import { INTERFACE_RESCAN_MS, QUERY_INTERVAL_MS, SERVICE_TYPE } from './limits';
+import { INTERFACE_RESCAN_MS, QUERY_INTERVAL_MS, SERVICE_TYPE, STOP_TIMEOUT_MS } from './limits';
 import { announcementsIn, SERVICE_NAME, type MdnsPacket } from './mdns-records';
 import type { DiscoveryRole, DiscoveryTransport } from './transport';
 
@@ -114,8 +114,17 @@ class InterfaceResponder {
     if (this.queryTimer) clearInterval(this.queryTimer);
     this.queryTimer = null;
     this.role = { announce: null, listen: false };
-    // Goodbye records go out first, then the socket closes.
-    return new Promise((resolve) => this.bonjour.unpublishAll(() => this.bonjour.destroy(() => resolve())));
+    // Goodbye records go out first, then the socket closes; a goodbye that cannot go does not hold the quit.
+    const goodbye = new Promise<void>((resolve) => this.bonjour.unpublishAll(() => resolve()));
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_TIMEOUT_MS)));
+    return Promise.race([goodbye, deadline]).then(
+      () =>
+        new Promise<void>((resolve) => {
+          clearTimeout(timer);
+          this.bonjour.destroy(() => resolve());
+        }),
+    );
   }
 
   private ask(): void {

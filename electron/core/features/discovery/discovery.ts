@@ -67,6 +67,7 @@ export class DiscoveryFeature {
 
   /** Starts announcing and listening as the settings say (once the node listens: the port is announced). */
   start(): void {
+    if (!this.opts.transport) return;
     this.applyRole();
     this.expiryTimer = setInterval(() => {
       if (this.table.expire()) this.changed();

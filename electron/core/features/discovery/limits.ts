@@ -22,3 +22,5 @@ export const NEARBY_EXPIRY_MS = 45_000;
 export const QUERY_INTERVAL_MS = 15_000;
 /** How often the network interfaces are read again (a laptop joins Wi-Fi, a cable is plugged in). */
 export const INTERFACE_RESCAN_MS = 30_000;
+/** Stopping sends goodbye records first; past this long the sockets close without waiting for them. */
+export const STOP_TIMEOUT_MS = 1000;
