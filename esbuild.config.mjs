@@ -1,6 +1,6 @@
 // Builds the Node-side programs into out/ (ignored). Dependencies stay external: native modules
 // (sodium-native) load from node_modules with their prebuilds.
-import { readFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { build } from 'esbuild';
 
 const { version, dependencies = {} } = JSON.parse(await readFile(new URL('./package.json', import.meta.url), 'utf8'));
@@ -22,3 +22,7 @@ await Promise.all([
   build({ ...electronMain, entryPoints: ['electron/main/main.ts'], outfile: 'out/main/main.cjs' }),
   build({ ...electronPreload, entryPoints: ['electron/preload/index.ts'], outfile: 'out/preload/preload.cjs' }),
 ]);
+
+// The tray icon, next to main (nativeImage reads PNG, not the page's SVG).
+await mkdir('out/main', { recursive: true });
+await copyFile('build/icons/32x32.png', 'out/main/tray.png');

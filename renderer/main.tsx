@@ -6,6 +6,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { connectBackend } from './api';
 import { App, NoToken } from './components/App';
+import { reportViewing, showWebNotification } from './lib/attention';
 import { applyThemePreference, readThemePreference } from './lib/theme';
 import { connectEvents } from './state/events';
 import { createAppStore, initAppStore } from './state/store';
@@ -24,11 +25,15 @@ if (backend.kind === 'no-token') {
     </StrictMode>,
   );
 } else {
-  const store = initAppStore(createAppStore({ api: backend.api, link: backend.link, theme }));
+  const store = initAppStore(createAppStore({ api: backend.api, link: backend.link, theme, desktop: backend.desktop }));
   store.subscribe((state, previous) => {
     if (state.theme !== previous.theme) applyThemePreference(state.theme);
   });
-  connectEvents(backend.api, backend.link, store, { onLinkRestored: () => void store.getState().refresh() });
+  connectEvents(backend.api, backend.link, store, {
+    onLinkRestored: () => void store.getState().refresh(),
+    notify: backend.desktop ? undefined : (notice) => showWebNotification(store, notice),
+  });
+  reportViewing(backend.api, store);
   void store.getState().loadInitial();
   root.render(
     <StrictMode>

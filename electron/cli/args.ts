@@ -20,6 +20,8 @@ export interface CliOptions {
   dht: boolean;
   /** `--dht-bootstrap`: the DHT's bootstrap nodes; absent: HyperDHT's public ones. */
   dhtBootstrap?: { host: string; port: number }[];
+  /** Announce this peer on the local network and list the ones nearby (mDNS); off unless asked for. */
+  discover: boolean;
 }
 
 /** Bootstrap nodes one `--dht-bootstrap` may list. */
@@ -36,6 +38,7 @@ Options:
   --data-dir DIR    where the identity, history and contacts live (default: ${defaultDataDir()})
   --no-plain        refuse plain-text (unencrypted) peers
   --accept-strangers  accept message requests at once (a bot that talks to anyone; rate budgets still apply)
+  --discover        let nearby devices see you and look for them (mDNS on the local network; off unless given)
   --json            newline-delimited JSON on stdin/stdout, for scripts and bots
   --ui              also serve the Peerline window to a browser on this machine (prints its address)
   --ui-port N       port of that local web page (default: any free port)
@@ -56,6 +59,8 @@ Interactive commands:
   /verify [yes|no]     the safety number to compare with the current contact; yes: they matched
   /approve             accept the current contact's changed key (messages to it wait until then)
   /send-held           send what was held since the current contact's key changed to its new key
+  /nearby              Peerlines heard on the local network (with --discover), numbered
+  /nearby N            connect to nearby peer N (its key must match what it announced)
   /requests            message requests (peers you have not accepted), numbered
   /accept N            accept request N (also /decline N, /block N); replying to a request accepts it
   /groups              your groups, their members and admins
@@ -88,6 +93,7 @@ export function parseCliArgs(argv: string[]): CliOptions | 'help' {
         'data-dir': { type: 'string' },
         'no-plain': { type: 'boolean' },
         'accept-strangers': { type: 'boolean' },
+        discover: { type: 'boolean' },
         json: { type: 'boolean' },
         ui: { type: 'boolean' },
         'ui-port': { type: 'string' },
@@ -120,6 +126,7 @@ export function parseCliArgs(argv: string[]): CliOptions | 'help' {
     uiPort,
     dht: values.dht ?? false,
     ...(dhtBootstrap && { dhtBootstrap }),
+    discover: values.discover ?? false,
   };
 }
 

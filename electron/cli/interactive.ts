@@ -12,6 +12,7 @@ import { pathLabel } from '../../shared/session-path';
 import { USAGE } from './args';
 import { groupCommands } from './groups';
 import { doctorLines } from './doctor';
+import { nearbyCommands } from './nearby';
 import { requestCommands } from './requests';
 import { terminalBlock, terminalLine } from './terminal';
 
@@ -297,12 +298,12 @@ export async function runInteractive(service: AppService, io: { input: Readable;
       dialing = call('peer:connect', { host: parsed.host, port: parsed.port, mode });
     }
     print(`* connecting to ${terminalLine(argument.trim())}…`);
-    void dialing.then((conversation) => {
-      if (conversation === null) return;
-      remember(conversation);
-      // The one the person dialed becomes current when nobody is.
-      if (current === null) talkTo(conversation.peer);
-    });
+    void dialing.then((conversation) => conversation && dialed(conversation));
+  };
+  const dialed = (conversation: Conversation) => {
+    remember(conversation);
+    // The one the person dialed becomes current when nobody is.
+    if (current === null) talkTo(conversation.peer);
   };
 
   const verify = (argument: string) => {
@@ -333,6 +334,7 @@ export async function runInteractive(service: AppService, io: { input: Readable;
   };
 
   const requests = requestCommands(service.handlers, print);
+  const nearby = nearbyCommands(service.handlers, print, dialed);
   const command = (line: string) => {
     const [word = '', ...rest] = line.split(/\s+/);
     const argument = rest.join(' ');
@@ -352,6 +354,8 @@ export async function runInteractive(service: AppService, io: { input: Readable;
           if (shown.length === 0) print('* no contacts yet: /connect HOST:PORT to reach someone');
           else print(...shown.map(contactLine));
         });
+      case '/nearby':
+        return nearby(argument);
       case '/peers': {
         const peers = service.openSessions();
         if (peers.length === 0) return print('* no peers connected');

@@ -1,10 +1,11 @@
 import type { Readable, Writable } from 'node:stream';
 import { parsePeerAddress } from '../../shared/address';
 import type { InvokeChannel } from '../../shared/ipc/channels';
-import type { Conversation, Message, RequestOf, ResponseOf } from '../../shared/ipc/contract';
+import type { Conversation, EventPayload, Message, RequestOf, ResponseOf } from '../../shared/ipc/contract';
 import { dispatch } from '../../shared/ipc/dispatch';
 import type { AppService } from '../core/app-service';
 import { groupJsonEvent, isGroupCommand, runGroupCommand } from './groups';
+import { nearbyJson } from './nearby';
 import { isRequestCommand, REQUEST_COMMANDS, requestEvents } from './requests';
 import type { ContactSession } from '../core/app-service';
 
@@ -59,6 +60,8 @@ export function runJsonMode(
     } else if (event === 'message:status-changed') {
       const { peer, id, status, failure } = payload as { peer: string; id: string; status: string; failure?: string };
       if (status !== 'queued') emit({ event: status, peer, id, ...(failure !== undefined && { reason: failure }) });
+    } else if (event === 'nearby:updated') {
+      emit(nearbyJson((payload as EventPayload<'nearby:updated'>).peers));
     } else if (event === 'error:raised') {
       emit({ event: 'error', message: (payload as { message: string }).message });
     }
@@ -172,6 +175,14 @@ export function runJsonMode(
               hasMore: page.hasMore,
             }),
           );
+        }
+        case 'nearby':
+          return call('nearby:list', {}, ({ peers }) => emit(nearbyJson(peers)));
+        case 'nearby-connect': {
+          const fingerprint = field('fingerprint');
+          const address = fingerprint === null ? null : field('address');
+          if (address === null) return;
+          return call('nearby:connect', { fingerprint: fingerprint!, address }, () => {});
         }
         case 'contacts':
           return emit({ event: 'contacts', contacts: service.contactSummaries() });

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AppService } from '../core/app-service';
+import { BonjourTransport } from '../core/features/discovery/bonjour-transport';
 import { parseCliArgs, USAGE, UsageError } from './args';
 import { runInteractive } from './interactive';
 import { runJsonMode } from './json-mode';
@@ -30,6 +31,7 @@ async function main(argv: string[]): Promise<number> {
 
   // Everything Peerline writes (the store's files, the identity) is for this user alone: 0600 files, 0700 folders.
   if (process.platform !== 'win32') process.umask(0o077);
+  const log = (line: string) => process.stderr.write(`peerline: ${line}\n`);
   // History, contacts and waiting messages live in the data directory's store, as in the app.
   const service = await AppService.open({
     dataDir: options.dataDir,
@@ -42,10 +44,11 @@ async function main(argv: string[]): Promise<number> {
     // The command line is reachable by key only when asked (--dht), whatever the app's setting says.
     reachableByKey: options.dht,
     dhtBootstrap: options.dhtBootstrap,
+    // Off unless --discover for this run; the person may still turn it on in the --ui settings.
+    discovery: { transport: new BonjourTransport({ log }), override: options.discover },
   });
   const ui = options.ui ? await startUiServer(service, { port: options.uiPort, staticDir: RENDERER_DIR }) : null;
 
-  const log = (line: string) => process.stderr.write(`peerline: ${line}\n`);
   const stop = () => void service.close().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

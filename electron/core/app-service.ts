@@ -11,6 +11,9 @@ import { ConnectionsFeature, createReconnector } from './features/connections/co
 import { ContactsFeature } from './features/contacts/contacts';
 import { ContactDirectory, type ContactSummary } from './features/contacts/directory';
 import { SessionIntake, type ContactSession, type SessionEvents } from './features/contacts/sessions';
+import { AttentionFeature } from './features/attention/attention';
+import { DiscoveryFeature } from './features/discovery/discovery';
+import type { DiscoveryTransport } from './features/discovery/transport';
 import { EventHub, SessionSteps, type FeatureContext } from './features/context';
 import type { ConversationContext } from './features/conversations/context';
 import { ConversationViews } from './features/conversations/views';
@@ -47,6 +50,12 @@ export interface AppServiceOptions {
   reachableByKeyDefault?: boolean;
   /** The DHT's bootstrap nodes (`--dht-bootstrap`); absent: HyperDHT's public ones. */
   dhtBootstrap?: { host: string; port: number }[];
+  /**
+   * Nearby peers: the transport (the app and the command give mDNS, tests an in-memory hub; absent: this run
+   * takes no part in discovery) and this run's choice for both switches, not stored (the command: off unless
+   * `--discover`; the app gives none, so the settings say, on by default).
+   */
+  discovery?: { transport: DiscoveryTransport; override?: boolean };
 }
 
 
@@ -58,7 +67,7 @@ export interface AppServiceOptions {
  *
  * The features depend one way only, in the order they are made here: presence and the contact directory; the
  * reconnector; the conversation views; the chat inbox, channel and ledger; session intake and the contacts'
- * handlers; connections; chat itself; settings. None imports this file.
+ * handlers; connections; chat itself; nearby discovery; attention (notifications); settings. None imports this file.
  * Durability: a message is stored (queued) before it is handed to the chat channel, and a received one is
  * stored before it is acknowledged, so "delivered" means on the receiver's disk.
  */
@@ -73,6 +82,7 @@ export class AppService {
   private readonly connections: ConnectionsFeature;
   private readonly chat: ChatFeature;
   private readonly groups: GroupsFeature;
+  private readonly discovery: DiscoveryFeature;
   private closing: Promise<void> | null = null;
 
   private constructor(
@@ -81,6 +91,7 @@ export class AppService {
     private readonly notices: string[],
     nameOverridden: boolean,
     requestOptions: RequestOptions = {},
+    discoveryOptions: AppServiceOptions['discovery'],
   ) {
     const ctx: FeatureContext = { store, node, events: new EventHub(), steps: new SessionSteps() };
     this.events = ctx.events;
@@ -99,11 +110,27 @@ export class AppService {
     this.connections = new ConnectionsFeature(conversationContext);
     this.chat = new ChatFeature(conversationContext, delivery, ledger, intake.sessions);
     const requests = new RequestsFeature(conversationContext, gate, ledger, intake);
-    const settings = new SettingsFeature(ctx, nameOverridden, notices);
+    this.discovery = new DiscoveryFeature(conversationContext, this.connections, {
+      transport: discoveryOptions?.transport ?? null,
+      override: discoveryOptions?.override,
+    });
+    const attention = new AttentionFeature(conversationContext);
+    const settings = new SettingsFeature(ctx, nameOverridden, notices, this.discovery);
     this.groups = new GroupsFeature(conversationContext, store.groups);
     const reach = new ReachFeature(conversationContext);
     const chat = { ...this.chat.handlers, 'message:send': requests.replyAccepts(this.chat.handlers['message:send']) };
-    this.handlers = { ...settings.handlers, ...reach.handlers, ...this.connections.handlers, ...views.handlers, ...contacts.handlers, ...requests.handlers, ...chat, ...this.groups.handlers };
+    this.handlers = {
+      ...settings.handlers,
+      ...reach.handlers,
+      ...this.connections.handlers,
+      ...views.handlers,
+      ...contacts.handlers,
+      ...requests.handlers,
+      ...chat,
+      ...this.groups.handlers,
+      ...this.discovery.handlers,
+      ...attention.handlers,
+    };
   }
 
   static async open(opts: AppServiceOptions): Promise<AppService> {
@@ -126,7 +153,7 @@ export class AppService {
       isContact: (key) => store.contactByKey(key) !== undefined,
       dhtBootstrap: opts.dhtBootstrap,
     });
-    const service = new AppService(node, store, notices, opts.name !== undefined, opts.requests);
+    const service = new AppService(node, store, notices, opts.name !== undefined, opts.requests, opts.discovery);
     await service.groups.start().catch(async (err: unknown) => {
       await store.close();
       throw err;
@@ -147,6 +174,7 @@ export class AppService {
     }
     await service.chat.resumeDelivery();
     service.dialKnownContacts();
+    service.discovery.start();
     return service;
   }
 
@@ -160,6 +188,7 @@ export class AppService {
       this.connections.close();
       this.presence.close();
       this.groups.close();
+      await this.discovery.close();
       await this.node.close();
       await this.store.close();
     })();

@@ -19,6 +19,8 @@ export interface Transport {
 }
 
 export interface SessionRequest {
+  /** The fingerprint the peer must show in the secure handshake (a nearby announcement's). */
+  expectFingerprint?: string;
   mode: ConnectionMode;
   signal?: AbortSignal;
   sessionOptions: () => InboundOptions;
@@ -152,7 +154,7 @@ function runSession(socket: Socket, transport: Transport, request: SessionReques
     };
     if (signal?.aborted) return onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
-    const connection = openSession(socket, request.mode, request.sessionOptions(), transport.expectedKey);
+    const connection = openSession(socket, request.mode, request.sessionOptions(), { key: transport.expectedKey, fingerprint: request.expectFingerprint });
     request.track(connection);
     const onOpen = () => settle(null, request.current(connection.peerKey!) ?? connection);
     if (connection.state === 'open') onOpen();
@@ -166,7 +168,7 @@ function runSession(socket: Socket, transport: Transport, request: SessionReques
   });
 }
 
-function openSession(socket: Socket, mode: ConnectionMode, opts: InboundOptions, expectedKey?: string): Connection {
+function openSession(socket: Socket, mode: ConnectionMode, opts: InboundOptions, expected: { key?: string; fingerprint?: string }): Connection {
   if (mode === 'plain') return new PlainConnection(socket, 'outbound', { limits: opts.limits, timeouts: opts.timeouts, channels: opts.channels });
   return new SecureConnection(socket, {
     direction: 'outbound',
@@ -176,6 +178,7 @@ function openSession(socket: Socket, mode: ConnectionMode, opts: InboundOptions,
     limits: opts.limits,
     timeouts: opts.timeouts,
     deadlineAt: Date.now() + opts.timeouts.handshakeMs,
-    expectedKey,
+    expectedKey: expected.key,
+    expectFingerprint: expected.fingerprint,
   });
 }

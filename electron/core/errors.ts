@@ -7,6 +7,7 @@ export type DialFailure =
   | 'not-peerline'
   | 'version'
   | 'handshake'
+  | 'unexpected-key'
   | 'cancelled'
   | 'limit'
   | 'closed'

@@ -189,10 +189,18 @@ export class PeerNode extends EventEmitter<NodeEvents> {
     return this.openConnection(peer) !== null;
   }
 
-  /** Dials `host:port`. Resolves once the session is open; rejects with a DialError a person can read. */
-  async connect(host: string, port: number, mode: ConnectionMode = 'secure', signal?: AbortSignal): Promise<PeerInfo> {
+  /**
+   * Dials `host:port`. Resolves once the session is open; rejects with a DialError a person can read. With
+   * `expectFingerprint`, a secure peer showing another key in the handshake is closed before its session opens.
+   */
+  async connect(host: string, port: number, mode: ConnectionMode = 'secure', signal?: AbortSignal, expectFingerprint?: string): Promise<PeerInfo> {
     this.checkDialAllowed();
-    const connection = await dial({ ...this.sessionRequest(mode, signal), transport: this.tcpTransport(host, port), pending: this.dialing });
+    const connection = await dial({
+      ...this.sessionRequest(mode, signal),
+      expectFingerprint,
+      transport: this.tcpTransport(host, port),
+      pending: this.dialing,
+    });
     return infoOf(connection);
   }
 

@@ -179,6 +179,11 @@ export class Reconnector extends EventEmitter<ReconnectorEvents> {
     for (const entry of this.tracked.values()) this.stop(entry);
   }
 
+  /** The person (or the peer's user) ended the contact's session: it is not dialed by itself until resumed. */
+  isPaused(peer: string): boolean {
+    return this.tracked.get(peer)?.paused ?? false;
+  }
+
   /** Offline and not paused, with nothing scheduled or under way: nothing would ever try again. */
   private idle(entry: Tracked): boolean {
     return !entry.online && !entry.paused && entry.timer === null && entry.attempt === null;

@@ -10,7 +10,7 @@ import type { ChannelRegistry } from './channels';
 import { Connection, type Direction } from './connection';
 import { DialError } from './errors';
 import { GuardedRawStream } from './guarded-raw-stream';
-import type { Identity } from './identity';
+import { fingerprintOf, type Identity } from './identity';
 import { InboundBudget } from './rate-limiter';
 import { SendScheduler } from './send-scheduler';
 import { SessionProtocol, type SessionAction } from './session-protocol';
@@ -30,6 +30,8 @@ export interface SecureConnectionOptions {
   leftover?: Uint8Array;
   /** The key this session must prove (hex): the key dialed, or the one the DHT's handshake proved. */
   expectedKey?: string;
+  /** Outbound: the fingerprint the peer must show in the handshake (a nearby announcement's), or the dial fails. */
+  expectFingerprint?: string;
 }
 
 /**
@@ -105,6 +107,14 @@ export class SecureConnection extends Connection {
       this.abort(
         'the session proved another key than the one its path was opened for',
         new DialError('handshake', 'Another key answered than the one dialed: this is not the peer you asked for.'),
+      );
+      return;
+    }
+    const { expectFingerprint } = this.opts;
+    if (expectFingerprint !== undefined && fingerprintOf(remoteKey) !== expectFingerprint) {
+      this.abort(
+        'not the key announced nearby',
+        new DialError('unexpected-key', `The peer there is not the one announced nearby (its key is not ${expectFingerprint}).`),
       );
       return;
     }

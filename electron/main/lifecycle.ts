@@ -47,6 +47,8 @@ export interface MainOptions {
   readonly port?: number;
   /** `PEERLINE_DHT=off`: not reachable by key for this run, whatever the setting (tests, a machine kept off the DHT). */
   readonly dhtOff?: boolean;
+  /** `PEERLINE_DISCOVERY=off`: this run takes no part in nearby discovery (no mDNS at all), whatever the settings say. */
+  readonly noDiscovery?: true;
 }
 
 /** Reads main's own options from its command line and environment; a malformed value is an error, not ignored. */
@@ -63,8 +65,13 @@ export function parseMainOptions(argv: readonly string[], env: NodeJS.ProcessEnv
       from = '--peerline-port';
     }
   }
-  if (raw === undefined) return dhtOff;
+  const discovery = env.PEERLINE_DISCOVERY;
+  if (discovery !== undefined && discovery !== '' && discovery !== 'off' && discovery !== 'on') {
+    throw new Error(`PEERLINE_DISCOVERY is "on" or "off", not ${JSON.stringify(discovery)}.`);
+  }
+  const noDiscovery = discovery === 'off' ? { noDiscovery: true as const } : {};
+  if (raw === undefined) return { ...dhtOff, ...noDiscovery };
   const port = /^\d{1,5}$/.test(raw) ? Number(raw) : Number.NaN;
   if (!(port >= 0 && port <= 65535)) throw new Error(`${from} must be a port number from 0 to 65535, not ${JSON.stringify(raw)}.`);
-  return { port, ...dhtOff };
+  return { port, ...dhtOff, ...noDiscovery };
 }

@@ -10,7 +10,8 @@ import { createWebSocketTransport, type SocketFactory } from './websocket-transp
 
 export type { Api } from '../../shared/ipc/client';
 
-export type Backend = { kind: 'ready'; api: Api; link: LinkSource } | { kind: 'no-token' };
+/** `desktop`: the Electron app (its main process shows notifications, and owns the tray and login settings). */
+export type Backend = { kind: 'ready'; api: Api; link: LinkSource; desktop: boolean } | { kind: 'no-token' };
 
 const browserSocket: SocketFactory = (url, handlers) => {
   const socket = new WebSocket(url);
@@ -32,7 +33,7 @@ function isTransport(value: unknown): value is Transport {
 
 export function connectBackend(): Backend {
   const preload = window.peerline;
-  if (isTransport(preload)) return { kind: 'ready', api: createApi(preload), link: ALWAYS_OPEN };
+  if (isTransport(preload)) return { kind: 'ready', api: createApi(preload), link: ALWAYS_OPEN, desktop: true };
 
   const token = takeUiToken({
     href: location.href,
@@ -51,7 +52,7 @@ export function connectBackend(): Backend {
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'visible') transport.reconnectNow();
   });
-  return { kind: 'ready', api: createApi(transport), link };
+  return { kind: 'ready', api: createApi(transport), link, desktop: false };
 }
 
 function safeSessionStorage(): Storage | null {

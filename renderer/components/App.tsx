@@ -9,6 +9,7 @@ import { ConversationView } from './ConversationView';
 import { GroupList, GroupView, NewGroupDialog } from './Groups';
 import { AlertIcon, ChatIcon, CloseIcon, Logo, PlusIcon, SettingsIcon } from './icons';
 import { MyCard } from './MyCard';
+import { NearbyList } from './Nearby';
 import { OpenLinkDialog } from './OpenLinkDialog';
 import { SidebarList } from './Search';
 import { SettingsDialog } from './SettingsDialog';
@@ -67,6 +68,7 @@ function Shell() {
           </div>
           <SidebarList />
           <GroupList />
+          <NearbyList />
         </aside>
         <main className="pane">
           {group !== null ? <GroupView key={group} group={group} /> : peer !== null ? <ConversationView key={peer} peer={peer} /> : <NothingSelected />}

@@ -1,13 +1,30 @@
 import { useId, useRef, useState, type FormEvent } from 'react';
-import type { RequestOf } from '../../shared/ipc/contract';
+import type { NotificationContent, RequestOf } from '../../shared/ipc/contract';
+import { webNotificationPermission } from '../lib/attention';
 import { nameProblem, portProblem } from '../lib/validation';
 import { useStore } from '../state/store';
 import type { ThemePreference } from '../state/types';
 import { Modal } from './Modal';
 
+/** The notification setting's choices, as Signal words them. */
+const NOTIFICATION_CHOICES: Array<[NotificationContent, string]> = [
+  ['name-and-message', 'Name and message'],
+  ['name-only', 'Name only'],
+  ['neither', 'No name or message'],
+  ['off', 'Off'],
+];
+
+/** The probe list as typed: one host per line (or separated by commas or spaces), blanks dropped. */
+function probeList(text: string): string[] {
+  return text
+    .split(/[\s,]+/)
+    .map((host) => host.trim())
+    .filter((host) => host !== '');
+}
+
 /**
- * Display name, listening port (rebinds the listener), plain-text peers, read receipts, the colour theme, and what
- * went wrong at start-up.
+ * Display name, listening port (rebinds the listener), plain-text peers, read receipts, nearby devices,
+ * notifications, the tray and start at login (desktop app), the colour theme, and what went wrong at start-up.
  */
 export function SettingsDialog() {
   const saveSettings = useStore((s) => s.saveSettings);
@@ -34,6 +51,18 @@ export function SettingsDialog() {
   const [allowPlain, setAllowPlain] = useState(settings?.allowPlain ?? true);
   const [readReceipts, setReadReceipts] = useState(settings?.readReceipts ?? false);
   const [reachableByKey, setReachableByKey] = useState(settings?.reachableByKey ?? true);
+  const [nearbyVisible, setNearbyVisible] = useState(settings?.nearbyVisible ?? true);
+  const [nearbyLook, setNearbyLook] = useState(settings?.nearbyLook ?? true);
+  const [probes, setProbes] = useState((settings?.probeAddresses ?? []).join('\n'));
+  const [notifications, setNotifications] = useState<NotificationContent>(settings?.notifications ?? 'name-and-message');
+  const [closeToTray, setCloseToTray] = useState(settings?.closeToTray ?? false);
+  const [startAtLogin, setStartAtLogin] = useState(settings?.startAtLogin ?? false);
+  const [permission, setPermission] = useState(webNotificationPermission);
+  const desktop = useStore((s) => s.desktop);
+  const probesId = useId();
+  const probesHintId = useId();
+  const nearbyHintId = useId();
+  const notificationsHintId = useId();
   const [submitted, setSubmitted] = useState(false);
   const [saving, setSaving] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -52,6 +81,13 @@ export function SettingsDialog() {
     if (settings === null || allowPlain !== settings.allowPlain) changes.allowPlain = allowPlain;
     if (settings === null || readReceipts !== settings.readReceipts) changes.readReceipts = readReceipts;
     if (settings === null || reachableByKey !== settings.reachableByKey) changes.reachableByKey = reachableByKey;
+    if (settings === null || nearbyVisible !== settings.nearbyVisible) changes.nearbyVisible = nearbyVisible;
+    if (settings === null || nearbyLook !== settings.nearbyLook) changes.nearbyLook = nearbyLook;
+    const probeAddresses = probeList(probes);
+    if (settings === null || probeAddresses.join('\n') !== settings.probeAddresses.join('\n')) changes.probeAddresses = probeAddresses;
+    if (settings === null || notifications !== settings.notifications) changes.notifications = notifications;
+    if (desktop && (settings === null || closeToTray !== settings.closeToTray)) changes.closeToTray = closeToTray;
+    if (desktop && (settings === null || startAtLogin !== settings.startAtLogin)) changes.startAtLogin = startAtLogin;
     if (Object.keys(changes).length === 0) return closeDialog();
     setSaving(true);
     setError(null);
@@ -143,6 +179,68 @@ export function SettingsDialog() {
             Contacts anywhere can connect with your key or invite link, through NATs. Anyone who knows your key can learn your IP address.
           </p>
         </div>
+        <fieldset className="field">
+          <legend>Nearby devices</legend>
+          <label className="check">
+            <input type="checkbox" checked={nearbyVisible} onChange={(event) => setNearbyVisible(event.target.checked)} aria-describedby={nearbyHintId} />
+            <span>Let nearby devices see me</span>
+          </label>
+          <label className="check">
+            <input type="checkbox" checked={nearbyLook} onChange={(event) => setNearbyLook(event.target.checked)} aria-describedby={nearbyHintId} />
+            <span>Look for nearby devices</span>
+          </label>
+          <p id={nearbyHintId} className="hint">
+            Peerlines on this network tell each other a short fingerprint and a port, never your name. A device listed as nearby is checked by its key when you connect.
+          </p>
+          <label htmlFor={probesId}>Addresses to ask directly</label>
+          <textarea
+            id={probesId}
+            className="input mono"
+            rows={2}
+            value={probes}
+            onChange={(event) => setProbes(event.target.value)}
+            aria-describedby={probesHintId}
+            spellCheck={false}
+          />
+          <p id={probesHintId} className="hint">
+            For networks that drop multicast: hosts (like 192.168.1.20), one a line, asked who is there.
+          </p>
+        </fieldset>
+
+        <fieldset className="field">
+          <legend>Notifications</legend>
+          <div className="segmented">
+            {NOTIFICATION_CHOICES.map(([value, label]) => (
+              <label key={value} className="segment">
+                <input type="radio" name="notifications" value={value} checked={notifications === value} onChange={() => setNotifications(value)} aria-describedby={notificationsHintId} />
+                <span>{label}</span>
+              </label>
+            ))}
+          </div>
+          <p id={notificationsHintId} className="hint">
+            What a notification of a new message shows. None comes for the conversation you are looking at.
+          </p>
+          {!desktop && permission === 'default' && (
+            <button type="button" className="btn small" onClick={() => void Notification.requestPermission().then(setPermission)}>
+              Allow notifications in this browser
+            </button>
+          )}
+          {!desktop && permission === 'denied' && <p className="hint">This browser blocks notifications from this page; its site settings can allow them.</p>}
+        </fieldset>
+
+        {desktop && (
+          <fieldset className="field">
+            <legend>Desktop</legend>
+            <label className="check">
+              <input type="checkbox" checked={closeToTray} onChange={(event) => setCloseToTray(event.target.checked)} />
+              <span>Keep running in the tray when the window is closed</span>
+            </label>
+            <label className="check">
+              <input type="checkbox" checked={startAtLogin} onChange={(event) => setStartAtLogin(event.target.checked)} />
+              <span>Start Peerline when I log in</span>
+            </label>
+          </fieldset>
+        )}
 
         <fieldset className="field theme-choice">
           <legend>Theme</legend>

@@ -3,7 +3,7 @@
  * started; a successful one opens its conversation.
  */
 import { parsePeerAddress } from '../../shared/address';
-import type { Conversation } from '../../shared/ipc/contract';
+import type { Conversation, NearbyPeer } from '../../shared/ipc/contract';
 import type { Result } from '../../shared/ipc/result';
 import { randomId } from '../lib/random';
 import { conversationUpserted } from './conversations';
@@ -27,6 +27,8 @@ export interface ConnectionsSlice {
   reconnectNow(peer: string): Promise<Result<null>>;
   disconnect(peer: string): Promise<Result<null>>;
   newAttemptId(): string;
+  /** Dials a peer heard nearby; its handshake must show the fingerprint it announced. */
+  connectNearby(peer: NearbyPeer): Promise<Result<Conversation>>;
 }
 
 export const connectionsSlice: SliceCreator<ConnectionsSlice> = ({ api, now }) => (set, get) => {
@@ -45,6 +47,10 @@ export const connectionsSlice: SliceCreator<ConnectionsSlice> = ({ api, now }) =
 
     async dial(target, attempt) {
       return afterConnect(await api.peer.dial({ target, attempt }));
+    },
+
+    async connectNearby({ fingerprint, address }) {
+      return afterConnect(await api.nearby.connect({ fingerprint, address }));
     },
 
     async cancelConnect(attempt) {

@@ -3,16 +3,20 @@
  * `setState` through the reducer of the slice that owns it.
  */
 import type { Api } from '../../shared/ipc/client';
+import type { EventPayload } from '../../shared/ipc/contract';
 import type { LinkSource } from '../api/link';
 import { conversationRemoved, conversationUpserted } from './conversations';
 import { groupMessageReceived, groupRemoved, groupStatusChanged, groupUpdated } from './groups';
 import { messageReceived, messageRemoved, messageStatusChanged } from './messages';
-import { linkChanged, nodeUpdated } from './node';
+import { nearbyUpdated } from './nearby';
+import { linkChanged, nodeUpdated, settingsLoaded } from './node';
 import type { AppStore } from './store';
 
 export interface EventWiring {
   /** The link came back after being lost (or after the first attempt failed): state may be stale. */
   onLinkRestored(): void;
+  /** A `--ui` page shows `message:notify` itself (Web Notification); the desktop app's main process does. */
+  notify?: (notice: EventPayload<'message:notify'>) => void;
   now?: () => number;
 }
 
@@ -33,6 +37,13 @@ export function connectEvents(api: Api, link: LinkSource, store: AppStore, wirin
     api.on('group:status-changed', (change) => store.setState((state) => groupStatusChanged(state, change))),
     api.on('group:removed', (removal) => store.setState((state) => groupRemoved(state, removal))),
     api.on('group:notice', ({ text }) => store.getState().pushToast('info', text)),
+    api.on('settings:updated', (settings) => store.setState((state) => settingsLoaded(state, settings))),
+    api.on('nearby:updated', ({ peers }) => store.setState((state) => nearbyUpdated(state, peers))),
+    // The desktop app: the person clicked a system notification.
+    api.on('conversation:open-requested', ({ peer }) => {
+      if (store.getState().conversations[peer] !== undefined) store.getState().selectConversation(peer);
+    }),
+    api.on('message:notify', (notice) => wiring.notify?.(notice)),
     api.on('error:raised', (error) => store.getState().pushToast('error', error.message)),
     link.subscribe((next) => {
       const previous = store.getState().link;

@@ -47,6 +47,8 @@ export const startupSlice: SliceCreator<StartupSlice> = ({ api }) => (set, get) 
     await get().loadGroups();
     // The invite link and what the DHT sees: "My card" shows it once it answers.
     void get().loadDoctor();
+    // Not needed to start: the list fills in when it answers (and with each nearby:updated).
+    void get().loadNearby();
     const selected = get().selectedPeer;
     if (selected !== null && get().conversations[selected] === undefined) set({ selectedPeer: null });
   }

@@ -14,6 +14,7 @@ import { groupsSlice } from './groups';
 import { HISTORY_CAP } from './history';
 import { identitySlice } from './identity';
 import { messagesSlice, PAGE_SIZE } from './messages';
+import { nearbySlice } from './nearby';
 import { nodeSlice } from './node';
 import { requestsSlice } from './requests';
 import { searchSlice } from './search';
@@ -33,6 +34,8 @@ export interface StoreOptions {
   cap?: number;
   /** Messages per page of history (`PAGE_SIZE`). */
   pageSize?: number;
+  /** The desktop app (settings for the tray and start at login show there only). */
+  desktop?: boolean;
 }
 
 export function createAppStore(options: StoreOptions): AppStore {
@@ -54,7 +57,8 @@ export function createAppStore(options: StoreOptions): AppStore {
     ...sendingSlice(context)(...args),
     ...searchSlice(context)(...args),
     ...groupsSlice(context)(...args),
-    ...uiSlice(options.theme ?? 'system')(...args),
+    ...nearbySlice(context)(...args),
+    ...uiSlice(options.theme ?? 'system', options.desktop ?? false)(...args),
   }));
 }
 

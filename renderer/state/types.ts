@@ -7,6 +7,7 @@ import type { ConversationsSlice } from './conversations';
 import type { GroupsSlice } from './groups';
 import type { IdentitySlice } from './identity';
 import type { MessagesSlice } from './messages';
+import type { NearbySlice } from './nearby';
 import type { NodeSlice } from './node';
 import type { RequestsSlice } from './requests';
 import type { SearchSlice } from './search';
@@ -142,6 +143,7 @@ export type AppState = StartupSlice &
   SendingSlice &
   SearchSlice &
   GroupsSlice &
+  NearbySlice &
   UiSlice;
 
 /** What a reducer returns: the changed part of the state. */

@@ -4,6 +4,8 @@ import type { Result } from '../../shared/ipc/result';
 import type { AppState, Dialog, ThemePreference, Toast } from './types';
 
 export interface UiSlice {
+  /** The desktop app, not a browser page of `peerline --ui`. */
+  desktop: boolean;
   selectedPeer: string | null;
   dialog: Dialog | null;
   theme: ThemePreference;
@@ -25,9 +27,10 @@ export interface UiSlice {
 /** At most this many toasts at once; the oldest goes first. */
 const TOAST_LIMIT = 4;
 
-export function uiSlice(initialTheme: ThemePreference): StateCreator<AppState, [], [], UiSlice> {
+export function uiSlice(initialTheme: ThemePreference, desktop: boolean): StateCreator<AppState, [], [], UiSlice> {
   let nextToastId = 1;
   return (set) => ({
+    desktop,
     selectedPeer: null,
     dialog: null,
     theme: initialTheme,

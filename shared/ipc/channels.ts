@@ -40,6 +40,9 @@ export const INVOKE_CHANNELS = [
   'group:list',
   'settings:get',
   'settings:set',
+  'nearby:list',
+  'nearby:connect',
+  'conversation:viewing',
 ] as const;
 
 export const EVENT_CHANNELS = [
@@ -56,6 +59,10 @@ export const EVENT_CHANNELS = [
   'group:removed',
   'group:notice',
   'error:raised',
+  'nearby:updated',
+  'message:notify',
+  'settings:updated',
+  'conversation:open-requested',
 ] as const;
 
 export type InvokeChannel = (typeof INVOKE_CHANNELS)[number];

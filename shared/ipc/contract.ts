@@ -8,8 +8,10 @@ import { z } from 'zod';
 import { MESSAGE_EMPTY, MESSAGE_TOO_LONG, messageProblem, NAME_EMPTY, NAME_TOO_LONG, nameProblem } from '../validation';
 import type { EventChannel, InvokeChannel } from './channels';
 import { ERROR_CODES } from './result';
+import { parsePeerAddress } from '../address';
 import { MAX_INVITE_LINK_CHARS } from '../invite-link';
 import { SESSION_PATHS, type SessionPath } from '../session-path';
+import { MAX_PROBE_ADDRESSES } from '../protocol/limits';
 
 const PeerKey = z.string().min(1).max(300);
 const MessageId = z.string().regex(/^[0-9a-f]{32}$/, 'a message id is 32 hex digits');
@@ -174,6 +176,31 @@ export const SearchResultSchema = z.object({
   message: MessageSchema,
 });
 
+/** What a notification of a message shows (as Signal offers): its sender and text, the sender only, neither, or none at all. */
+export const NotificationContentSchema = z.enum(['name-and-message', 'name-only', 'neither', 'off']);
+
+/** A host in the manual list of addresses asked directly who is there (networks that drop multicast). */
+const ProbeHost = z
+  .string()
+  .trim()
+  .min(1, 'Type a host, like 192.168.1.20.')
+  .max(253)
+  .refine((host) => {
+    const parsed = parsePeerAddress(host);
+    return parsed.ok && parsed.host === host;
+  }, 'A probe address is a host without a port, like 192.168.1.20.');
+
+/** A Peerline heard on the local network: a hint until its handshake shows the announced key. */
+export const NearbyPeerSchema = z.object({
+  /** The fingerprint it announced. */
+  fingerprint: z.string(),
+  /** Where it was heard: the datagram's source address and the announced port. */
+  address: z.string(),
+  /** The contact whose key has this fingerprint, when there is one. */
+  contact: z.object({ peer: PeerKey, name: z.string() }).optional(),
+});
+export const NearbyListSchema = z.object({ peers: z.array(NearbyPeerSchema) });
+
 export const SettingsSchema = z.object({
   displayName: z.string(),
   port: ListenPort,
@@ -185,6 +212,17 @@ export const SettingsSchema = z.object({
    * address. On by default in the app; off in the command line unless `--dht`.
    */
   reachableByKey: z.boolean(),
+  /** "Let nearby devices see me": announce this Peerline on the local network. */
+  nearbyVisible: z.boolean(),
+  /** "Look for nearby devices": list the Peerlines announced on the local network. */
+  nearbyLook: z.boolean(),
+  /** Hosts asked directly who is there, for networks that drop multicast. */
+  probeAddresses: z.array(z.string()),
+  notifications: NotificationContentSchema,
+  /** Desktop app: closing the window keeps Peerline running in the tray (on by default on Windows only). */
+  closeToTray: z.boolean(),
+  /** Desktop app: start (hidden) when the person logs in. Off unless turned on. */
+  startAtLogin: z.boolean(),
 });
 
 const PeerRequest = z.object({ peer: PeerKey }).strict();
@@ -352,10 +390,25 @@ export const invokeContract = {
         allowPlain: z.boolean().optional(),
         readReceipts: z.boolean().optional(),
         reachableByKey: z.boolean().optional(),
+        nearbyVisible: z.boolean().optional(),
+        nearbyLook: z.boolean().optional(),
+        probeAddresses: z.array(ProbeHost).max(MAX_PROBE_ADDRESSES, `At most ${MAX_PROBE_ADDRESSES} probe addresses.`).optional(),
+        notifications: NotificationContentSchema.optional(),
+        closeToTray: z.boolean().optional(),
+        startAtLogin: z.boolean().optional(),
       })
       .strict(),
     response: SettingsSchema,
   },
+  /** The Peerlines heard nearby, newest first. */
+  'nearby:list': { request: Empty, response: NearbyListSchema },
+  /** Dials a nearby peer; its handshake must show the announced fingerprint, or it is dropped from the list. */
+  'nearby:connect': { request: z.object({ fingerprint: z.string().min(1).max(64), address: z.string().min(1).max(300) }).strict(), response: ConversationSchema },
+  /**
+   * The conversation the person is looking at now (the window focused and visible, that conversation open), or
+   * null: its messages raise no notification.
+   */
+  'conversation:viewing': { request: z.object({ peer: PeerKey.nullable() }).strict(), response: z.null() },
 } satisfies Record<InvokeChannel, { request: z.ZodType; response: z.ZodType }>;
 
 export const eventContract = {
@@ -378,6 +431,16 @@ export const eventContract = {
   /** Something about a group the person should know: late arrivals, dropped envelopes. */
   'group:notice': z.object({ group: GroupId, text: z.string() }),
   'error:raised': z.object({ code: z.enum(ERROR_CODES), message: z.string() }),
+  /** The nearby list changed: a peer heard, expired, or dropped for showing another key. */
+  'nearby:updated': NearbyListSchema,
+  /**
+   * A message should be told to the person (see shared/notifications.ts): one notification per conversation,
+   * replacing the one before; `count` messages are unread there. Its text follows the notification setting.
+   */
+  'message:notify': z.object({ peer: PeerKey, title: z.string(), body: z.string(), count: z.number().int().min(1) }),
+  'settings:updated': SettingsSchema,
+  /** Desktop app: the person clicked a notification; the window shows this conversation. Sent by main, not the core. */
+  'conversation:open-requested': z.object({ peer: PeerKey }),
 } satisfies Record<EventChannel, z.ZodType>;
 
 export type Identity = z.output<typeof IdentitySchema>;
@@ -395,6 +458,8 @@ export type SearchResult = z.output<typeof SearchResultSchema>;
 export type Group = z.output<typeof GroupSchema>;
 export type GroupMember = z.output<typeof GroupMemberSchema>;
 export type GroupMessage = z.output<typeof GroupMessageSchema>;
+export type NotificationContent = z.output<typeof NotificationContentSchema>;
+export type NearbyPeer = z.output<typeof NearbyPeerSchema>;
 
 /** What a caller sends (defaults may be left out). */
 export type RequestOf<C extends InvokeChannel> = z.input<(typeof invokeContract)[C]['request']>;

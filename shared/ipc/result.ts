@@ -20,6 +20,7 @@ export const ERROR_CODES = [
   'dial-not-peerline',
   'dial-version',
   'dial-handshake',
+  'dial-unexpected-key',
   'dial-cancelled',
   'dial-limit',
   'dial-closed',

@@ -171,3 +171,6 @@ export const DEFAULT_TIMEOUTS: Readonly<PeerTimeouts> = Object.freeze({
   plainSilentMs: PLAIN_SILENT_MS,
   strangerIdleMs: STRANGER_IDLE_MS,
 });
+
+/** The most hosts in the manual list of addresses asked directly for nearby Peerlines. */
+export const MAX_PROBE_ADDRESSES = 32;

@@ -17,13 +17,14 @@ describe('parseCliArgs', () => {
       ui: false,
       uiPort: 0,
       dht: false,
+      discover: false,
     });
     expect(DEFAULT_LISTEN_HOST).toBe('0.0.0.0');
     expect(DEFAULT_PORT).toBe(8000);
   });
 
   it('takes every flag', () => {
-    expect(parse('--host', '127.0.0.1', '--port', '9001', '--name', '  Alice  ', '--data-dir', '/tmp/x', '--no-plain', '--accept-strangers', '--json', '--ui', '--ui-port', '9100')).toEqual({
+    expect(parse('--host', '127.0.0.1', '--port', '9001', '--name', '  Alice  ', '--data-dir', '/tmp/x', '--no-plain', '--accept-strangers', '--json', '--ui', '--ui-port', '9100', '--discover')).toEqual({
       host: '127.0.0.1',
       port: 9001,
       name: 'Alice',
@@ -34,6 +35,7 @@ describe('parseCliArgs', () => {
       ui: true,
       uiPort: 9100,
       dht: false,
+      discover: true,
     });
     expect(() => parse('--ui-port', 'x')).toThrow(new UsageError('--ui-port must be a number from 0 to 65535, not "x".'));
     expect(parse('--port=8123').port).toBe(8123);

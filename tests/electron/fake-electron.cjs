@@ -1,7 +1,7 @@
 // A stand-in for the `electron` module, so the BUILT main bundle (out/main/main.cjs) runs under plain Node where
 // no Electron binary exists: `node --require tests/electron/fake-electron.cjs out/main/main.cjs`. It answers
 // main's calls the way Electron documents them, reports what main did as `FAKE {json}` lines on stdout, and takes
-// commands on stdin (`invoke`, `close-window`, `activate`, `quit`). Used by tests/unit/main-bundle.test.ts.
+// commands on stdin (`invoke`, `close-window`, `activate`, `quit`, `click-notification`, `tray-menu`, `second-instance`). Used by tests/unit/main-bundle.test.ts.
 'use strict';
 const { EventEmitter } = require('node:events');
 const Module = require('node:module');
@@ -46,6 +46,12 @@ app.exit = (code = 0) => {
   report({ type: 'exit', code });
   process.exit(code);
 };
+app.setBadgeCount = (count) => {
+  report({ type: 'badge', count });
+  return true;
+};
+app.setAppUserModelId = (id) => report({ type: 'app-user-model-id', id });
+app.setLoginItemSettings = (settings) => report({ type: 'login-item', settings });
 setTimeout(() => {
   ready = true;
   app.emit('ready');
@@ -82,6 +88,7 @@ class BrowserWindow extends EventEmitter {
         report({ type: 'sent', window: id, channel, payload });
       },
       setWindowOpenHandler: (handler) => (contents.windowOpenHandler = handler),
+      isLoading: () => !win.loadedPage,
       session: {
         setPermissionRequestHandler: () => (sessionState.permissionRequest = true),
         setPermissionCheckHandler: () => (sessionState.permissionCheck = true),
@@ -105,9 +112,23 @@ class BrowserWindow extends EventEmitter {
   isMinimized() {
     return false;
   }
+  isFocused() {
+    return false;
+  }
   restore() {}
-  show() {}
+  show() {
+    report({ type: 'show', window: this.id });
+  }
+  hide() {
+    report({ type: 'hide', window: this.id });
+  }
   focus() {}
+  setOverlayIcon(image, description) {
+    report({ type: 'overlay', window: this.id, image: image === null ? null : image.kind, description });
+  }
+  flashFrame(flag) {
+    report({ type: 'flash', window: this.id, flag });
+  }
   async loadFile(file) {
     this.webContents.mainFrame.url = pathToFileURL(file).href;
     this.loaded();
@@ -128,10 +149,16 @@ class BrowserWindow extends EventEmitter {
       session: this.sessionState,
       handlers: [...handlers.keys()],
     });
+    this.loadedPage = true;
+    contents.emit('did-finish-load');
     this.emit('ready-to-show');
   }
+  /** Electron: 'close' first, which a listener may prevent; then the window goes. */
   close() {
     if (this.destroyed) return;
+    let prevented = false;
+    this.emit('close', { preventDefault: () => (prevented = true) });
+    if (prevented) return report({ type: 'close-prevented', window: this.id });
     this.destroyed = true;
     windows.delete(this);
     this.emit('closed');
@@ -139,8 +166,55 @@ class BrowserWindow extends EventEmitter {
   }
 }
 
+// ---- Notification, Tray, Menu, nativeImage ---------------------------------------------------------------
+const notifications = [];
+class Notification extends EventEmitter {
+  static isSupported() {
+    return true;
+  }
+  constructor(options) {
+    super();
+    this.options = options;
+  }
+  show() {
+    notifications.push(this);
+    report({ type: 'notification', index: notifications.length - 1, title: this.options.title, body: this.options.body });
+  }
+  close() {
+    report({ type: 'notification-closed', title: this.options.title, body: this.options.body });
+    this.emit('close');
+  }
+}
+let tray = null;
+class Tray extends EventEmitter {
+  constructor(image) {
+    super();
+    tray = this;
+    report({ type: 'tray', image: image.kind });
+  }
+  setToolTip(text) {
+    report({ type: 'tray-tooltip', text });
+  }
+  setContextMenu(menu) {
+    this.menu = menu;
+    report({ type: 'tray-menu', labels: menu.map((item) => item.label ?? `(${item.type})`) });
+  }
+  destroy() {
+    report({ type: 'tray-destroyed' });
+  }
+}
+const Menu = { buildFromTemplate: (template) => template };
+const nativeImage = {
+  createFromPath: (file) => ({ kind: require('node:fs').existsSync(file) ? 'png' : 'missing' }),
+  createFromBitmap: (buffer, size) => ({ kind: `bitmap ${size.width}x${size.height}` }),
+};
+
 const fake = {
   app,
+  Notification,
+  Tray,
+  Menu,
+  nativeImage,
   ipcMain,
   BrowserWindow,
   shell: { openExternal: async (url) => report({ type: 'open-external', url }) },
@@ -170,6 +244,12 @@ readline.createInterface({ input: process.stdin }).on('line', async (line) => {
     report({ type: 'result', tag: command.tag, result });
   } else if (command.cmd === 'close-window') {
     current()?.close();
+  } else if (command.cmd === 'click-notification') {
+    notifications[command.index].emit('click');
+  } else if (command.cmd === 'tray-menu') {
+    tray.menu.find((item) => item.label === command.label).click();
+  } else if (command.cmd === 'second-instance') {
+    app.emit('second-instance');
   } else if (command.cmd === 'activate') {
     app.emit('activate');
   } else if (command.cmd === 'quit') {

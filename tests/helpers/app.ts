@@ -39,3 +39,10 @@ export async function connectApps(alice: OpenedApp, bob: OpenedApp, { accept = t
   if (accept) await bob.handlers['request:accept']({ peer: aliceKey });
   return { bobKey: conversation.peer, aliceKey };
 }
+
+/** Alice and Bob, each opened fresh, connected (Bob accepted Alice's request): for tests of what happens between two. */
+export async function openPair() {
+  const alice = await openApp({ name: 'Alice' });
+  const bob = await openApp({ name: 'Bob' });
+  return { alice, bob, ...(await connectApps(alice, bob)) };
+}

@@ -39,9 +39,11 @@ export class CliProcess {
   private partial = '';
   private readonly waiters = new Set<() => void>();
 
-  constructor(args: string[]) {
+  /** `wrap`: a command the CLI runs under (`nsenter -t PID -n`: inside a test's network namespace). */
+  constructor(args: string[], wrap: string[] = []) {
     assertCliBuilt();
-    this.child = spawn(process.execPath, [CLI_PATH, ...args], { stdio: 'pipe', env: { ...process.env, NO_COLOR: '1' } });
+    const command = [...wrap, process.execPath, CLI_PATH, ...args];
+    this.child = spawn(command[0]!, command.slice(1), { stdio: 'pipe', env: { ...process.env, NO_COLOR: '1' } });
     running.add(this);
     this.child.stdout.setEncoding('utf8');
     this.child.stderr.setEncoding('utf8');
@@ -191,19 +193,21 @@ export interface CliOptions {
   args?: string[];
   /** Strangers are message requests, as for a person; by default they are accepted (`--accept-strangers`), since these peers chat. */
   requests?: boolean;
+  /** A command to run the CLI under (see CliProcess). */
+  wrap?: string[];
 }
 
 /** Starts `peerline --json` on 127.0.0.1, any port, and waits for its `listening` event. */
 export async function startJsonCli(opts: CliOptions): Promise<{ cli: CliProcess; port: number; id: string }> {
-  const cli = new CliProcess(['--json', ...defaultArgs(opts)]);
+  const cli = new CliProcess(['--json', ...defaultArgs(opts)], opts.wrap);
   const listening = await cli.waitFor('listening');
   return { cli, port: listening.port as number, id: listening.id as string };
 }
 
 /** Starts the interactive `peerline` (no --json) with piped stdin, and waits for its banner. */
 export async function startInteractiveCli(opts: CliOptions): Promise<{ cli: CliProcess; port: number; fingerprint: string }> {
-  const cli = new CliProcess(defaultArgs(opts));
-  const listening = (await cli.waitForOutput(/listening on 127\.0\.0\.1:(\d+)\n/)) as RegExpExecArray;
+  const cli = new CliProcess(defaultArgs(opts), opts.wrap);
+  const listening = (await cli.waitForOutput(/listening on [0-9.]+:(\d+)\n/)) as RegExpExecArray;
   const fingerprint = (await cli.waitForOutput(/your fingerprint: ([A-Z2-7]{4}(?: [A-Z2-7]{4}){3})\n/)) as RegExpExecArray;
   return { cli, port: Number(listening[1]), fingerprint: fingerprint[1]! };
 }

@@ -2,17 +2,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { dispatch } from '../../shared/ipc/dispatch';
-import { connectApps, eventsOf, openApp as open } from '../helpers/app';
+import { eventsOf, openApp as open, openPair } from '../helpers/app';
 import { freePort, rawServer } from '../helpers/net';
 import { cleanUp, onCleanUp, tempDir, waitUntil } from '../helpers/peers';
 
 afterEach(cleanUp);
 
-async function pair() {
-  const alice = await open({ name: 'Alice' });
-  const bob = await open({ name: 'Bob' });
-  return { alice, bob, ...(await connectApps(alice, bob)) };
-}
+const pair = openPair;
 
 describe('AppService', () => {
   it('connects, sends, receives, and reports delivery', async () => {

@@ -8,14 +8,14 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { INVOKE_CHANNELS } from '../../shared/ipc/channels';
-import { cleanUp, nextEvent, startPeer, tempDir } from '../helpers/peers';
+import { cleanUp, nextEvent, startPeer, tempDir, waitUntil } from '../helpers/peers';
 import { freePort } from '../helpers/net';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -32,7 +32,8 @@ function runMain(userData: string, opts: { env?: Record<string, string>; args?: 
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` first (\`npm test\` does).`);
   const child: ChildProcessWithoutNullStreams = spawn(process.execPath, ['--require', FAKE, MAIN, ...(opts.args ?? ['--peerline-port=0'])], {
     cwd: os.tmpdir(), // not the repository: main must find its files from its own location
-    env: { ...process.env, FAKE_USER_DATA: userData, PEERLINE_PORT: '', VITE_DEV_SERVER_URL: '', PEERLINE_DHT: 'off', ...opts.env },
+    // No mDNS and no DHT from tests on the host's network (discovery is tested in a namespace: tests/cli/cli-nearby-namespace.test.ts).
+    env: { ...process.env, FAKE_USER_DATA: userData, PEERLINE_PORT: '', VITE_DEV_SERVER_URL: '', PEERLINE_DISCOVERY: 'off', PEERLINE_DHT: 'off', ...opts.env },
   });
   const seen: FakeEvent[] = [];
   const waiters: { match: (e: FakeEvent) => boolean; resolve: (e: FakeEvent) => void }[] = [];
@@ -60,11 +61,23 @@ function runMain(userData: string, opts: { env?: Record<string, string>; args?: 
     child.stdin.write(`${JSON.stringify({ cmd: 'invoke', tag, channel, request, from })}\n`);
     return (await next((e) => e.type === 'result' && e.tag === tag, `the result of ${channel}`)).result as { ok: boolean; value?: any; error?: { code: string } };
   };
-  const command = (cmd: string) => child.stdin.write(`${JSON.stringify({ cmd })}\n`);
+  const command = (cmd: string, extra: Record<string, unknown> = {}) => child.stdin.write(`${JSON.stringify({ cmd, ...extra })}\n`);
   running.push(child);
-  return { child, next, invoke, command, exited, stderr: () => stderr };
+  /** Whether main reported such an event that no `next` has taken yet. */
+  const reported = (match: (e: FakeEvent) => boolean) => seen.some(match);
+  return { child, next, invoke, command, exited, reported, stderr: () => stderr };
 }
 
+/** Main with its window, and Bob (a test peer) connected to it; resolves once the window heard of Bob. */
+async function mainWithBob() {
+  const main = runMain(await tempDir());
+  await main.next((e) => e.type === 'window', 'a window');
+  const { value: status } = await main.invoke('node:status', {});
+  const bob = await startPeer('Bob');
+  const session = await bob.connect('127.0.0.1', status.port);
+  const conversation = (await main.next((e) => e.type === 'sent' && e.channel === 'peer:updated', 'a peer:updated event')).payload as { peer: string };
+  return { main, bob, session, conversation };
+}
 
 const running: ChildProcessWithoutNullStreams[] = [];
 afterEach(async () => {
@@ -120,14 +133,9 @@ describe('the built main process (with a stand-in electron)', () => {
   });
 
   it('events reach the window; closing the last window says bye to peers, then the process exits 0', async () => {
-    const main = runMain(await tempDir());
-    await main.next((e) => e.type === 'window', 'a window');
-    const { value: status } = await main.invoke('node:status', {});
-    const bob = await startPeer('Bob');
-    const app = await bob.connect('127.0.0.1', status.port);
+    const { main, bob, session: app, conversation } = await mainWithBob();
     // The app told its window about the new peer.
-    const updated = await main.next((e) => e.type === 'sent' && e.channel === 'peer:updated', 'a peer:updated event');
-    expect(updated.payload).toMatchObject({ name: 'Bob', state: 'online' });
+    expect(conversation).toMatchObject({ name: 'Bob', state: 'online' });
 
     const gone = nextEvent(bob, 'disconnected', ({ peer }) => peer === app.peer);
     main.command('close-window'); // window-all-closed → app.quit() on Linux and Windows
@@ -136,6 +144,78 @@ describe('the built main process (with a stand-in electron)', () => {
     expect(await main.next((e) => e.type === 'before-quit', 'the real quit')).toEqual({ type: 'before-quit', prevented: false });
     expect(await main.exited).toBe(0);
     expect(main.stderr()).not.toMatch(/destroyed|Error/);
+  });
+
+  it('a message from a peer: the badge counts it, a notification tells it, a click opens its conversation; reading clears both', async () => {
+    const { main, bob, session, conversation: peer } = await mainWithBob();
+    expect(await main.next((e) => e.type === 'tray', 'the tray icon')).toEqual({ type: 'tray', image: 'png' });
+    expect(await main.next((e) => e.type === 'tray-menu', 'the tray menu')).toMatchObject({ labels: ['No unread messages', '(separator)', 'Open Peerline', 'Quit'] });
+    bob.send(session.peer, 'are you there?');
+    expect(await main.next((e) => e.type === 'badge' && e.count === 1, 'the badge count')).toEqual({ type: 'badge', count: 1 });
+    expect(await main.next((e) => e.type === 'tray-tooltip' && e.text !== 'Peerline', 'the tray count')).toEqual({ type: 'tray-tooltip', text: 'Peerline: 1 unread message' });
+    const shown = await main.next((e) => e.type === 'notification', 'a notification');
+    expect(shown).toMatchObject({ title: 'Bob', body: 'are you there?' });
+    main.command('click-notification', { index: shown.index });
+    expect(await main.next((e) => e.type === 'sent' && e.channel === 'conversation:open-requested', 'the conversation opened')).toMatchObject({ payload: { peer: peer.peer } });
+    // A second message, read in the window: the badge goes to 0 and the notification is taken away.
+    bob.send(session.peer, 'hello?');
+    expect(await main.next((e) => e.type === 'notification', 'the next notification')).toMatchObject({ title: 'Bob', body: 'hello? (2 new messages)' });
+    expect(await main.invoke('conversation:mark-read', { peer: peer.peer })).toMatchObject({ ok: true });
+    expect(await main.next((e) => e.type === 'badge' && e.count === 0, 'the badge cleared')).toEqual({ type: 'badge', count: 0 });
+    expect(await main.next((e) => e.type === 'notification-closed', 'the notification taken away')).toMatchObject({ body: 'hello? (2 new messages)' });
+  });
+
+  it('the conversation in view raises no notification', async () => {
+    const { main, bob, session, conversation: online } = await mainWithBob();
+    expect(await main.invoke('conversation:viewing', { peer: online.peer })).toMatchObject({ ok: true });
+    bob.send(session.peer, 'seen at once');
+    await main.next((e) => e.type === 'sent' && e.channel === 'message:received', 'the message');
+    expect(await main.invoke('conversation:viewing', { peer: null })).toMatchObject({ ok: true });
+    bob.send(session.peer, 'now away');
+    expect(await main.next((e) => e.type === 'notification', 'a notification')).toMatchObject({ body: 'now away (2 new messages)' });
+  });
+
+  it('with close to tray, closing the window hides it; the tray opens it again, and Quit quits', async () => {
+    const main = runMain(await tempDir());
+    await main.next((e) => e.type === 'window', 'a window');
+    expect(await main.invoke('settings:set', { closeToTray: true })).toMatchObject({ ok: true, value: { closeToTray: true } });
+    main.command('close-window');
+    expect(await main.next((e) => e.type === 'close-prevented', 'the close held')).toMatchObject({ type: 'close-prevented' });
+    expect(await main.next((e) => e.type === 'hide', 'the window hidden')).toMatchObject({ type: 'hide' });
+    main.command('tray-menu', { label: 'Open Peerline' });
+    await main.next((e) => e.type === 'show', 'the window shown again');
+    main.command('tray-menu', { label: 'Quit' });
+    expect(await main.exited).toBe(0);
+  });
+
+  it('start at login is off by default; turned on, it is registered to start hidden, and off again removes it', async () => {
+    const configDir = await tempDir();
+    const main = runMain(await tempDir(), { env: { XDG_CONFIG_HOME: configDir } });
+    await main.next((e) => e.type === 'window', 'a window');
+    expect(await main.invoke('settings:get', {})).toMatchObject({ ok: true, value: { startAtLogin: false } });
+    expect(await main.invoke('settings:set', { startAtLogin: true })).toMatchObject({ ok: true });
+    const entry = path.join(configDir, 'autostart', 'peerline.desktop');
+    if (process.platform === 'linux') {
+      // Under the fake, main runs on this machine's platform: Linux gets an XDG autostart entry.
+      await waitUntil(() => existsSync(entry), 'the autostart entry');
+      expect(await readFile(entry, 'utf8')).toContain(`Exec="${process.execPath}" --hidden`);
+      await main.invoke('settings:set', { startAtLogin: false });
+      await waitUntil(() => !existsSync(entry), 'the autostart entry removed');
+    } else {
+      expect(await main.next((e) => e.type === 'login-item' && (e.settings as { openAtLogin: boolean }).openAtLogin, 'the login item')).toMatchObject({
+        settings: { openAtLogin: true, args: ['--hidden'] },
+      });
+    }
+  });
+
+  it('a login start (--hidden) shows no window until the person asks; a second launch shows it', async () => {
+    const main = runMain(await tempDir(), { args: ['--peerline-port=0', '--hidden'] });
+    await main.next((e) => e.type === 'window', 'a window');
+    await main.invoke('identity:get', {});
+    expect(main.reported((e) => e.type === 'show')).toBe(false);
+    main.command('second-instance');
+    const shown = await main.next((e) => e.type === 'show', 'the window shown');
+    expect(shown).toMatchObject({ type: 'show' });
   });
 
   it('a second instance on the same profile (lock taken) quits at once and opens nothing', async () => {

@@ -92,6 +92,12 @@ describe('parseMainOptions', () => {
     expect(() => parseMainOptions([`--peerline-port=${value}`], {})).toThrow(`--peerline-port must be a port number from 0 to 65535, not ${JSON.stringify(value)}.`);
   });
 
+  it('PEERLINE_DISCOVERY=off keeps this run out of nearby discovery; anything but on/off is refused', () => {
+    expect(parseMainOptions([], { PEERLINE_DISCOVERY: 'off' })).toEqual({ noDiscovery: true });
+    expect(parseMainOptions([], { PEERLINE_DISCOVERY: 'on', PEERLINE_PORT: '8001' })).toEqual({ port: 8001 });
+    expect(() => parseMainOptions([], { PEERLINE_DISCOVERY: 'no' })).toThrow('PEERLINE_DISCOVERY is "on" or "off", not "no".');
+  });
+
   it('refuses a malformed PEERLINE_PORT', () => {
     expect(() => parseMainOptions([], { PEERLINE_PORT: 'x' })).toThrow('PEERLINE_PORT must be a port number');
   });

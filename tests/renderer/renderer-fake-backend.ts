@@ -49,6 +49,8 @@ export interface FakeControl {
   hold(peer: string): void;
   /** `peer` becomes a message request with this much kept. */
   request(peer: string, messages: number, bytes: number): void;
+  /** The nearby list becomes `peers` (and the page is told). */
+  setNearby(peers: Array<{ fingerprint: string; address: string; contact?: { peer: string; name: string } }>): void;
   /** Milliseconds each call on a channel takes (5 unless set). */
   delays: Record<string, number>;
   /** Channels whose next call fails, with this message. */
@@ -130,7 +132,20 @@ export function installFakeBackend(options: FakeOptions): void {
   const fold = (text: string) => text.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase();
   const words = (text: string) => fold(text).match(/[\p{L}\p{N}]+/gu) ?? [];
 
-  const settings = { displayName: 'Me', port: 8000, allowPlain: true, readReceipts: false, reachableByKey: true };
+  const settings = {
+    displayName: 'Me',
+    port: 8000,
+    allowPlain: true,
+    readReceipts: false,
+    reachableByKey: true,
+    nearbyVisible: true,
+    nearbyLook: true,
+    probeAddresses: [] as string[],
+    notifications: 'name-and-message' as 'name-and-message' | 'name-only' | 'neither' | 'off',
+    closeToTray: false,
+    startAtLogin: false,
+  };
+  let nearby: Array<{ fingerprint: string; address: string; contact?: { peer: string; name: string } }> = [];
   const node = { listening: true, host: '0.0.0.0', port: 8000, addresses: ['127.0.0.1:8000'], allowPlain: true, notices: ['The message store was damaged; a copy was kept as store.damaged-1.'] };
   const identity = { id: 'f'.repeat(64), fingerprint: 'MEME 1234 5678', name: 'Me', nameChosen: options.firstRun !== true };
 
@@ -157,6 +172,13 @@ export function installFakeBackend(options: FakeOptions): void {
     'conversation:list': () => Object.values(conversations),
     'settings:get': () => settings,
     'settings:set': (request) => Object.assign(settings, request),
+    'nearby:list': () => ({ peers: nearby }),
+    'conversation:viewing': () => null,
+    'nearby:connect': ({ fingerprint, address }) => {
+      const heard = nearby.find((p) => p.fingerprint === fingerprint && p.address === address);
+      if (!heard) return { error: { code: 'invalid-request', message: `${fingerprint} is no longer heard at ${address}.` } };
+      return conversations[heard.contact?.peer ?? BOB];
+    },
     'conversation:mark-read': ({ peer }) => {
       conversations[peer].unread = 0;
       return null;
@@ -382,6 +404,10 @@ export function installFakeBackend(options: FakeOptions): void {
     request(peer: string, messages: number, bytes: number) {
       conversations[peer].request = { messages, bytes };
       updated(peer);
+    },
+    setNearby(peers: typeof nearby) {
+      nearby = peers;
+      emit('nearby:updated', { peers });
     },
   };
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { EVENT_CHANNELS } from '../../shared/ipc/channels';
 import { createApi } from '../../shared/ipc/client';
 import type { Message } from '../../shared/ipc/contract';
 import { fail, ok, type Result } from '../../shared/ipc/result';
@@ -127,6 +128,24 @@ describe('renderer events: written into the store in one place', () => {
     expect(store.getState().toasts.map((t) => [t.tone, t.text])).toEqual([['error', 'The disk is full.']]);
   });
 
+  it('the desktop events: nearby:updated fills the list, settings:updated the settings, a notification click opens its conversation; message:notify goes to the page notifier', () => {
+    const { transport, emit } = fakeTransport({});
+    const { store } = testStore();
+    const notified: unknown[] = [];
+    connectEvents(createApi(transport), fakeLink(), store, { onLinkRestored: () => {}, notify: (notice) => notified.push(notice), now: () => 42 });
+    const peers = [{ fingerprint: 'ABCD EFGH IJKL MNOP', address: '10.0.0.2:8000' }];
+    emit('nearby:updated', { peers });
+    expect(store.getState().nearby).toEqual(peers);
+    emit('peer:updated', conversation());
+    emit('conversation:open-requested', { peer: PEER });
+    expect(store.getState().selectedPeer).toBe(PEER);
+    // A conversation this window does not know (removed meanwhile) is not opened.
+    emit('conversation:open-requested', { peer: 'gone' });
+    expect(store.getState().selectedPeer).toBe(PEER);
+    emit('message:notify', { peer: PEER, title: 'Bob', body: 'hi', count: 1 });
+    expect(notified).toEqual([{ peer: PEER, title: 'Bob', body: 'hi', count: 1 }]);
+  });
+
   it('reports a restored link once, and not the first successful connection', () => {
     const { transport } = fakeTransport({});
     const { store } = testStore();
@@ -145,8 +164,8 @@ describe('renderer events: written into the store in one place', () => {
   it('unsubscribes everything', () => {
     const { transport, listeners } = fakeTransport({});
     const off = connectEvents(createApi(transport), fakeLink(), testStore().store, { onLinkRestored: () => {} });
-    // One per backend event the store takes: peer, message ×3, conversation, node, group ×5, error.
-    expect(listeners.size).toBe(12);
+    // One subscription per event of the contract.
+    expect(listeners.size).toBe(EVENT_CHANNELS.length);
     off();
     expect(listeners.size).toBe(0);
   });

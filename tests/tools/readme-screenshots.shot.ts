@@ -6,10 +6,13 @@ import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
+import { startUiServer } from '../../electron/cli/ui-server';
+import { MemoryDatagramHub } from '../../electron/core/features/discovery/memory-hub';
+import { openApp } from '../helpers/app';
 import { connectTo, launchBrowser, messageLog, openWindow, send, startUiPeer } from '../helpers/browser';
 import { stopAllClis } from '../helpers/cli';
 import { freePort } from '../helpers/net';
-import { cleanUp, tempDir } from '../helpers/peers';
+import { cleanUp, onCleanUp, tempDir } from '../helpers/peers';
 
 const PICTURES = fileURLToPath(new URL('../../.github/', import.meta.url));
 const WINDOW = { width: 920, height: 640 };
@@ -68,3 +71,24 @@ it('README pictures: a conversation in both themes, and messages waiting for an 
   await expect.poll(() => messageLog(a).getByText('delivered', { exact: true }).count(), { timeout: 15_000 }).toBe(5);
   await sideBySide(browser, waiting, await a.screenshot(), 'peerline-offline.png');
 }, 90_000);
+
+it('README picture: the Nearby list, a contact online and a stranger heard on the local network', async () => {
+  // Discovery over an in-memory datagram network (never multicast on this machine's network), in-process apps
+  // serving the real page with the command's UI server.
+  const hub = new MemoryDatagramHub();
+  const onHub = (name: string) => openApp({ name, discovery: { transport: hub.endpoint(name, { source: '192.0.2.10' }) } });
+  const alice = await openApp({ name: 'Alice', discovery: { transport: hub.endpoint('Alice', { source: '192.0.2.10' }) } });
+  const bob = await onHub('Bob');
+  await onHub('Carol');
+  await alice.handlers['peer:connect']({ host: '127.0.0.1', port: bob.service.node.port, mode: 'secure' });
+  await alice.handlers['contact:rename']({ peer: bob.service.node.id, name: 'Bob (laptop)' });
+  const ui = await startUiServer(alice.service, { port: 0, staticDir: fileURLToPath(new URL('../../out/renderer/', import.meta.url)), log: () => {} });
+  onCleanUp(() => ui.close());
+  const browser = await launchBrowser();
+  const page = await windowOf(browser, ui.url, 'light');
+  const nearby = page.getByRole('region', { name: 'Nearby' });
+  await nearby.getByText('Your contact').waitFor();
+  await nearby.getByRole('button', { name: 'Open the conversation with Bob (laptop)' }).waitFor();
+  await expect.poll(() => nearby.getByRole('button', { name: /^Connect to/ }).count()).toBe(1);
+  await writeFile(`${PICTURES}peerline-nearby.png`, await page.screenshot());
+}, 60_000);

@@ -8,6 +8,8 @@ import { z } from 'zod';
 import type { Batch } from './group-commit';
 import { SETTINGS_KEY } from './layout';
 import type { StoredSettings } from './types';
+import { NotificationContentSchema } from '../../../shared/ipc/contract';
+import { MAX_PROBE_ADDRESSES } from '../../../shared/protocol/limits';
 
 /** What the person chose, kept across restarts. Absent fields fall back to the defaults of the day. */
 export const StoredSettingsSchema = z.object({
@@ -16,6 +18,12 @@ export const StoredSettingsSchema = z.object({
   allowPlain: z.boolean().optional(),
   readReceipts: z.boolean().optional(),
   reachableByKey: z.boolean().optional(),
+  nearbyVisible: z.boolean().optional(),
+  nearbyLook: z.boolean().optional(),
+  probeAddresses: z.array(z.string()).max(MAX_PROBE_ADDRESSES).optional(),
+  notifications: NotificationContentSchema.optional(),
+  closeToTray: z.boolean().optional(),
+  startAtLogin: z.boolean().optional(),
 });
 
 export const SETTINGS_FILE = 'settings.json';

@@ -3,7 +3,7 @@
  * directory on classic-level (LevelDB). Every promise that reports a state the person sees ("queued",
  * "received", "delivered") resolves only after that write is synced to disk.
  */
-import type { MessageKind, MessageStatus } from '../../../shared/ipc/contract';
+import type { MessageKind, MessageStatus, NotificationContent } from '../../../shared/ipc/contract';
 import type { ConnectionMode } from '../connection';
 import type { ContactId, ConversationId, SessionKey } from '../../../shared/ids';
 
@@ -90,6 +90,12 @@ export interface StoredSettings {
   allowPlain?: boolean;
   readReceipts?: boolean;
   reachableByKey?: boolean;
+  nearbyVisible?: boolean;
+  nearbyLook?: boolean;
+  probeAddresses?: string[];
+  notifications?: NotificationContent;
+  closeToTray?: boolean;
+  startAtLogin?: boolean;
 }
 
 export interface MessagePage {

@@ -3,6 +3,7 @@ import { AppError } from '../../../../shared/ipc/result';
 import { parseDialTarget } from '../../../../shared/invite-link';
 import { notConnectedTo } from '../../../../shared/validation';
 import type { PeerInfo } from '../../peer-info';
+import type { ConnectionMode } from '../../connection';
 import { Reconnector } from '../../reconnector';
 import type { ContactDirectory } from '../contacts/directory';
 import type { FeatureContext } from '../context';
@@ -50,12 +51,12 @@ export class ConnectionsFeature {
     private readonly ctx: ConversationContext,
   ) {
     this.handlers = {
-      'peer:connect': async ({ host, port, mode, attempt }) => this.connect((signal) => this.ctx.node.connect(host, port, mode, signal), attempt),
+      'peer:connect': async ({ host, port, mode, attempt }) => this.connect(host, port, mode, { attempt }),
       'peer:dial': async ({ target, attempt }) => {
         const parsed = parseDialTarget(target);
         if (!parsed.ok) throw new AppError('invalid-request', parsed.error);
         const { value } = parsed;
-        return this.connect(
+        return this.connectBy(
           (signal) =>
             value.kind === 'key'
               ? this.ctx.node.connectKey(value.invite.key, value.invite.addresses, signal)
@@ -90,7 +91,16 @@ export class ConnectionsFeature {
     for (const controller of this.attempts.values()) controller.abort();
   }
 
-  private async connect(dial: (signal: AbortSignal) => Promise<PeerInfo>, attempt?: string): Promise<Conversation> {
+  /**
+   * Dials `host:port` and answers with the conversation once the session is taken in. `attempt` names it for
+   * `peer:cancel-connect`; `fingerprint` is the key the peer must show (a nearby announcement's).
+   */
+  connect(host: string, port: number, mode: ConnectionMode, opts: { attempt?: string; fingerprint?: string } = {}): Promise<Conversation> {
+    return this.connectBy((signal) => this.ctx.node.connect(host, port, mode, signal, opts.fingerprint), opts.attempt);
+  }
+
+  /** Runs `dial` (by address, key or link) and answers with the conversation once the session is taken in. */
+  private async connectBy(dial: (signal: AbortSignal) => Promise<PeerInfo>, attempt?: string): Promise<Conversation> {
     const controller = new AbortController();
     if (attempt) this.attempts.set(attempt, controller);
     try {

@@ -1,6 +1,7 @@
 import type { ContractHandlers, Identity, NodeStatus, Settings } from '../../../../shared/ipc/contract';
 import { AppError } from '../../../../shared/ipc/result';
 import type { FeatureContext } from '../context';
+import type { NearbySettings } from '../discovery/discovery';
 import { rethrowForPeople } from '../refusals';
 
 type SettingsHandlers = Pick<ContractHandlers, 'identity:get' | 'identity:set-name' | 'node:status' | 'settings:get' | 'settings:set'>;
@@ -18,6 +19,8 @@ export class SettingsFeature {
     private readonly nameOverridden: boolean,
     /** What went wrong while opening (a damaged file set aside), in sentences for the person. */
     private readonly startupNotices: readonly string[],
+    /** The nearby switches and probe list: the discovery feature's to apply. */
+    private readonly nearby: { settings(): NearbySettings; settingsChanged(change: Partial<Settings>): void },
   ) {
     this.handlers = {
       'identity:get': async () => this.identity(),
@@ -54,12 +57,18 @@ export class SettingsFeature {
 
   private current(): Settings {
     const { node, store } = this.ctx;
+    const stored = store.settings();
     return {
       displayName: node.displayName,
       port: node.port,
       allowPlain: node.allowsPlain,
-      readReceipts: store.settings().readReceipts ?? false,
+      readReceipts: stored.readReceipts ?? false,
       reachableByKey: node.reachableByKey,
+      ...this.nearby.settings(),
+      notifications: stored.notifications ?? 'name-and-message',
+      // Windows has a tray people expect an app to live in; on Linux a tray may not show, so it is asked for.
+      closeToTray: stored.closeToTray ?? process.platform === 'win32',
+      startAtLogin: stored.startAtLogin ?? false,
     };
   }
 
@@ -88,6 +97,8 @@ export class SettingsFeature {
       }
     }
     await store.updateSettings(change);
+    this.nearby.settingsChanged(change);
     if (change.port !== undefined || change.allowPlain !== undefined) events.emit('node:updated', this.nodeStatus());
+    events.emit('settings:updated', this.current());
   }
 }
