@@ -37,6 +37,8 @@ export function connectEvents(api: Api, link: LinkSource, store: AppStore, wirin
     api.on('group:status-changed', (change) => store.setState((state) => groupStatusChanged(state, change))),
     api.on('group:removed', (removal) => store.setState((state) => groupRemoved(state, removal))),
     api.on('group:notice', ({ text }) => store.getState().pushToast('info', text)),
+    // The group itself arrives with group:updated; this tells the person why it appeared.
+    api.on('group:joined', ({ name }) => store.getState().pushToast('info', `You were added to the group "${name}".`)),
     api.on('settings:updated', (settings) => store.setState((state) => settingsLoaded(state, settings))),
     api.on('nearby:updated', ({ peers }) => store.setState((state) => nearbyUpdated(state, peers))),
     // The desktop app: the person clicked a system notification.
