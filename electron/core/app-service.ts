@@ -12,6 +12,7 @@ import { ContactsFeature } from './features/contacts/contacts';
 import { ContactDirectory, type ContactSummary } from './features/contacts/directory';
 import { SessionIntake, type ContactSession, type SessionEvents } from './features/contacts/sessions';
 import { EventHub, SessionSteps, type FeatureContext } from './features/context';
+import { FilesFeature, type FilesOptions } from './features/files/files';
 import type { ConversationContext } from './features/conversations/context';
 import { ConversationViews } from './features/conversations/views';
 import { PresenceBoard } from './features/presence/presence';
@@ -39,6 +40,8 @@ export interface AppServiceOptions {
   timeouts?: PeerNodeOptions['timeouts'];
   /** Message requests: `--accept-strangers`, and the quota (tests make it small). */
   requests?: RequestOptions;
+  /** File transfer: where received files go, auto-accept, and (tests) the file layer. */
+  files?: FilesOptions;
 }
 
 /**
@@ -57,6 +60,8 @@ export class AppService {
   readonly handlers: ContractHandlers;
   /** For the command line: a session opened or ended, told once the contact is stored, so commands can follow. */
   readonly sessions: EventEmitter<SessionEvents>;
+  /** Sending and receiving files; the command line subscribes to its events. */
+  readonly files: FilesFeature;
   private readonly events: EventHub;
   private readonly presence: PresenceBoard;
   private readonly directory: ContactDirectory;
@@ -71,6 +76,7 @@ export class AppService {
     private readonly notices: readonly string[],
     nameOverridden: boolean,
     requestOptions: RequestOptions = {},
+    filesOptions: FilesOptions = {},
   ) {
     const ctx: FeatureContext = { store, node, events: new EventHub(), steps: new SessionSteps() };
     this.events = ctx.events;
@@ -90,6 +96,8 @@ export class AppService {
     this.chat = new ChatFeature(conversationContext, delivery, ledger, intake.sessions);
     const requests = new RequestsFeature(conversationContext, gate, ledger, intake);
     const settings = new SettingsFeature(ctx, nameOverridden, notices);
+    this.files = new FilesFeature({ store, node, directory: this.directory }, filesOptions);
+    this.files.on('log', (line) => node.emit('log', line));
     const chat = { ...this.chat.handlers, 'message:send': requests.replyAccepts(this.chat.handlers['message:send']) };
     this.handlers = { ...settings.handlers, ...this.connections.handlers, ...views.handlers, ...contacts.handlers, ...requests.handlers, ...chat };
   }
@@ -113,7 +121,8 @@ export class AppService {
       // Contacts keep their connection slots when strangers crowd in.
       isContact: (key) => store.contactByKey(key) !== undefined,
     });
-    const service = new AppService(node, store, notices, opts.name !== undefined, opts.requests);
+    const service = new AppService(node, store, notices, opts.name !== undefined, opts.requests, opts.files);
+    await service.files.load();
     try {
       await node.listen();
     } catch (err) {
@@ -135,6 +144,7 @@ export class AppService {
       this.connections.close();
       this.presence.close();
       await this.node.close();
+      await this.files.close();
       await this.store.close();
     })();
     return this.closing;

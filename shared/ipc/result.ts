@@ -23,6 +23,9 @@ export const ERROR_CODES = [
   'dial-cancelled',
   'dial-limit',
   'dial-closed',
+  'file-invalid',
+  'unknown-transfer',
+  'disk-full',
   'internal',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
