@@ -65,7 +65,7 @@ export async function digestsUnder(root: string): Promise<Map<string, string>> {
 }
 
 export async function waitForTransfer(app: FilesApp, transfer: string, status: string, timeoutMs?: number): Promise<void> {
-  await waitUntil(() => app.service.files.list().some((t) => t.transfer === transfer && t.status === status), `${app.service.node.name}: transfer ${status}`, timeoutMs);
+  await waitUntil(() => app.service.files.list().some((t) => t.transfer === transfer && t.status === status), `transfer ${status}`, timeoutMs);
 }
 
 export async function waitForOffer(app: FilesApp): Promise<string> {

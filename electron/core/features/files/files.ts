@@ -217,6 +217,12 @@ export class FilesFeature extends EventEmitter<FileEvents> {
     return this.view(transfer);
   }
 
+  /** Bytes of an outgoing transfer handed to the bulk lane since this process started (the bench counts re-sent bytes by it). */
+  sentBytes(id: string): number {
+    const transfer = this.get(id);
+    return transfer.direction === 'out' ? transfer.sentBytes : 0;
+  }
+
   list(): TransferView[] {
     return [...this.transfers.values()].sort((a, b) => b.record.createdAt - a.record.createdAt).map((t) => this.view(t));
   }
@@ -331,10 +337,11 @@ export class FilesFeature extends EventEmitter<FileEvents> {
       paused: [],
       createdAt: Date.now(),
     };
-    await this.table.save(record);
-    const transfer = await IncomingTransfer.load(record, this.incomingHost);
+    // Counted at once (before the write), so a flood of offers in one burst meets the limit too.
+    const transfer = IncomingTransfer.create(record, this.incomingHost);
     transfer.session = session;
     this.transfers.set(id, transfer);
+    await this.table.save(record);
     const freeBytes = await this.disk.freeBytes(this.downloadDir).catch(() => undefined);
     this.emit('offer', { peer, transfer: id, items: record.items.map((item) => ({ name: item.path, size: item.size })), total: record.totalBytes, ...(freeBytes !== undefined && { freeBytes }) });
     this.emit('updated', this.view(transfer));

@@ -59,12 +59,17 @@ export class IncomingTransfer {
 
   /** The runtime of a stored transfer: what was verified and finished before is read back, never hashed again. */
   static async load(record: TransferRecord, host: IncomingHost): Promise<IncomingTransfer> {
-    const plan = new ReceivePlan(record.items, record.blockBytes);
+    const transfer = IncomingTransfer.create(record, host);
     if (record.state === 'accepted') {
-      for (const { item, block, digest } of await host.table.blocks(record.id)) plan.restoreBlock(item, block, digest);
-      for (const { item } of await host.table.doneItems(record.id)) plan.markDone(item);
+      for (const { item, block, digest } of await host.table.blocks(record.id)) transfer.plan.restoreBlock(item, block, digest);
+      for (const { item } of await host.table.doneItems(record.id)) transfer.plan.markDone(item);
     }
-    return new IncomingTransfer(record, plan, host);
+    return transfer;
+  }
+
+  /** A new transfer, nothing received yet. */
+  static create(record: TransferRecord, host: IncomingHost): IncomingTransfer {
+    return new IncomingTransfer(record, new ReceivePlan(record.items, record.blockBytes), host);
   }
 
   get id(): string {
