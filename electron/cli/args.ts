@@ -15,6 +15,10 @@ export interface CliOptions {
   /** Serve the UI to a local browser; the port of that web server (0 = any). */
   ui: boolean;
   uiPort: number;
+  /** Where received files go (absent: the system's Downloads folder, `Peerline` inside it). */
+  downloadDir?: string;
+  /** Accept file offers from contacts up to this many bytes without asking (absent: always ask). */
+  autoAcceptBytes?: number;
 }
 
 export const USAGE = `Usage: peerline [options]
@@ -31,6 +35,8 @@ Options:
   --json            newline-delimited JSON on stdin/stdout, for scripts and bots
   --ui              also serve the Peerline window to a browser on this machine (prints its address)
   --ui-port N       port of that local web page (default: any free port)
+  --download-dir DIR  where received files go (default: your Downloads folder, in Peerline)
+  --auto-accept BYTES accept file offers from contacts up to BYTES in all without asking (default: always ask)
   --help            show this help
 
 Interactive commands:
@@ -45,6 +51,9 @@ Interactive commands:
   /send-held           send what was held since the current contact's key changed to its new key
   /requests            message requests (peers you have not accepted), numbered
   /accept N            accept request N (also /decline N, /block N); replying to a request accepts it
+  /send PATH           send a file or a folder to the current contact (now, or when it is back)
+  /accept, /decline    answer the newest file offer
+  /transfers           file transfers, numbered, with progress; /pause N, /resume N, /cancel N
   /peers               list connected peers
   /quit                say goodbye to everyone and exit
   anything else        goes to the current contact; if it is offline, when it is back
@@ -72,6 +81,8 @@ export function parseCliArgs(argv: string[]): CliOptions | 'help' {
         json: { type: 'boolean' },
         ui: { type: 'boolean' },
         'ui-port': { type: 'string' },
+        'download-dir': { type: 'string' },
+        'auto-accept': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -84,6 +95,9 @@ export function parseCliArgs(argv: string[]): CliOptions | 'help' {
   const uiPort = parsePort('--ui-port', values['ui-port'], 0);
   const name = values.name?.trim();
   if (name === '') throw new UsageError('--name cannot be empty.');
+  const autoAccept = values['auto-accept'];
+  if (autoAccept !== undefined && !/^[0-9]{1,15}$/.test(autoAccept)) throw new UsageError(`--auto-accept takes a number of bytes, not "${autoAccept}".`);
+  if (values['download-dir'] === '') throw new UsageError('--download-dir cannot be empty.');
   return {
     host: values.host ?? DEFAULT_LISTEN_HOST,
     port,
@@ -94,6 +108,8 @@ export function parseCliArgs(argv: string[]): CliOptions | 'help' {
     json: values.json ?? false,
     ui: values.ui ?? false,
     uiPort,
+    ...(values['download-dir'] !== undefined && { downloadDir: values['download-dir'] }),
+    ...(autoAccept !== undefined && { autoAcceptBytes: Number(autoAccept) }),
   };
 }
 

@@ -9,6 +9,7 @@ import type { ConnectionMode } from '../core/connection';
 import type { AppService } from '../core/app-service';
 import type { ContactSession } from '../core/app-service';
 import { USAGE } from './args';
+import { fileCommands } from './files';
 import { requestCommands } from './requests';
 import { terminalBlock, terminalLine } from './terminal';
 
@@ -309,9 +310,11 @@ export async function runInteractive(service: AppService, io: { input: Readable;
   };
 
   const requests = requestCommands(service.handlers, print);
+  const files = fileCommands(service.files, print, (peer) => nameOf(peer));
   const command = (line: string) => {
     const [word = '', ...rest] = line.split(/\s+/);
     const argument = rest.join(' ');
+    if (files.handles(word, argument)) return files.run(word, argument, current);
     if (requests.handles(word)) return requests.run(word, argument);
     switch (word) {
       case '/connect':

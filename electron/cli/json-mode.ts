@@ -4,6 +4,7 @@ import type { InvokeChannel } from '../../shared/ipc/channels';
 import type { Conversation, Message, RequestOf, ResponseOf } from '../../shared/ipc/contract';
 import { dispatch } from '../../shared/ipc/dispatch';
 import type { AppService } from '../core/app-service';
+import { fileJsonEvents, isFileCommand, runFileCommand } from './files';
 import { isRequestCommand, REQUEST_COMMANDS, requestEvents } from './requests';
 import type { ContactSession } from '../core/app-service';
 
@@ -46,6 +47,7 @@ export function runJsonMode(
   service.sessions.on('disconnected', ({ peer, reason }) => emit({ event: 'disconnected', peer, reason }));
   node.on('log', io.log);
   const requests = requestEvents(emit);
+  fileJsonEvents(service.files, emit);
   service.subscribe((event, payload) => {
     if (event === 'peer:updated') requests.updated(payload as Conversation);
     else if (event === 'conversation:removed') requests.removed((payload as { peer: string }).peer);
@@ -106,6 +108,7 @@ export function runJsonMode(
         fail(`"${cmd}" needs the string field "${name}".`);
         return null;
       };
+      if (isFileCommand(cmd)) return runFileCommand(service.files, cmd, own, emit, fail);
       if (isRequestCommand(cmd)) {
         const peer = field('peer');
         if (peer !== null) call(REQUEST_COMMANDS[cmd], { peer }, () => {});

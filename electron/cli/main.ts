@@ -39,6 +39,7 @@ async function main(argv: string[]): Promise<number> {
     name: options.name,
     allowPlain: options.allowPlain,
     requests: { acceptStrangers: options.acceptStrangers },
+    files: { downloadDir: options.downloadDir, autoAcceptBytes: options.autoAcceptBytes },
   });
   const ui = options.ui ? await startUiServer(service, { port: options.uiPort, staticDir: RENDERER_DIR }) : null;
 

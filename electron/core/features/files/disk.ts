@@ -49,9 +49,12 @@ export function partPathOf(finalPath: string): string {
 /**
  * Puts a finished part file in place under `finalPath`, or `name (1).ext` and so on if that is taken: never over
  * an existing file. A hard link cannot replace anything (EEXIST), so the check and the move are one step; on a
- * file system without hard links, a rename after a check. The part file is synced before and the folder after.
+ * file system without hard links, a rename after a check. The part file is synced first; once linked and the
+ * folder synced, `placed` records where it went, and only then is the part file's name removed — so a crash at
+ * any point leaves either the part to finish again or a file recorded in place. A name taken by the very same
+ * file (linked before a crash, not yet recorded) is that file.
  */
-export async function putInPlace(handle: FileHandle, partPath: string, finalPath: string, syncDir: (dir: string) => Promise<void>): Promise<string> {
+export async function putInPlace(handle: FileHandle, partPath: string, finalPath: string, syncDir: (dir: string) => Promise<void>, placed: (file: string) => Promise<void>): Promise<string> {
   await handle.sync();
   await handle.close();
   const dir = path.dirname(finalPath);
@@ -62,21 +65,31 @@ export async function putInPlace(handle: FileHandle, partPath: string, finalPath
       await fs.link(partPath, target);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') continue;
-      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EXDEV') throw err;
-      if (await exists(target)) continue;
-      await fs.rename(partPath, target);
-      await syncDir(dir);
-      return target;
+      if (code === 'EEXIST') {
+        if (!(await sameFile(partPath, target))) continue;
+      } else if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EXDEV') {
+        if (await exists(target)) continue;
+        await fs.rename(partPath, target);
+        await syncDir(dir);
+        await placed(target);
+        return target;
+      } else throw err;
     }
-    await fs.unlink(partPath);
     await syncDir(dir);
+    await placed(target);
+    await fs.unlink(partPath);
     return target;
   }
   throw new Error(`every name like ${name} is taken in ${dir}`);
 }
 
-async function exists(file: string): Promise<boolean> {
+/** Whether two names are links to one file. */
+export async function sameFile(a: string, b: string): Promise<boolean> {
+  const [x, y] = await Promise.all([fs.lstat(a), fs.lstat(b)]).catch(() => [null, null]);
+  return x !== null && y !== null && x.isFile() && x.ino === y.ino && x.dev === y.dev;
+}
+
+export async function exists(file: string): Promise<boolean> {
   return fs.lstat(file).then(
     () => true,
     () => false,

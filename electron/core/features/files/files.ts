@@ -345,9 +345,13 @@ export class FilesFeature extends EventEmitter<FileEvents> {
     const freeBytes = await this.disk.freeBytes(this.downloadDir).catch(() => undefined);
     this.emit('offer', { peer, transfer: id, items: record.items.map((item) => ({ name: item.path, size: item.size })), total: record.totalBytes, ...(freeBytes !== undefined && { freeBytes }) });
     this.emit('updated', this.view(transfer));
-    if (this.options.autoAcceptBytes !== undefined && record.totalBytes <= this.options.autoAcceptBytes) {
-      await this.accept(id).catch((err: unknown) => this.emit('log', `files: could not accept ${id} by itself: ${(err as Error).message}`));
-    }
+    await this.autoAccept(transfer);
+  }
+
+  /** Accepts an offer without asking when it is within the size the person set (also one offered again after a restart). */
+  private async autoAccept(transfer: IncomingTransfer): Promise<void> {
+    if (this.options.autoAcceptBytes === undefined || transfer.record.totalBytes > this.options.autoAcceptBytes) return;
+    await this.accept(transfer.id).catch((err: unknown) => this.emit('log', `files: could not accept ${transfer.id} by itself: ${(err as Error).message}`));
   }
 
   /** An offer we know already (the sender restarted, or replays it): answered from what we recorded. */
@@ -362,7 +366,7 @@ export class FilesFeature extends EventEmitter<FileEvents> {
         return void session.send({ type: 'done', transfer: id });
       case 'offered':
         transfer.session = session;
-        return;
+        return void this.autoAccept(transfer);
       default:
         return this.refuse(session, id, transfer.record.reason ?? transfer.record.state, transfer.record.state === 'declined' ? 'decline' : 'cancel');
     }

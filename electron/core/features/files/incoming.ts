@@ -9,7 +9,7 @@ import path from 'node:path';
 import { DISK_FULL_RETRY_MS, MAX_STALLS, STALL_MS, SYNC_EVERY_BYTES } from '../../../../shared/files/limits';
 import type { ChannelSession } from '../../channels';
 import type { FilesTable, PauseHolder, TransferRecord } from '../../store/files';
-import { partPathOf, putInPlace, type Disk, type FolderSyncs } from './disk';
+import { exists, partPathOf, putInPlace, sameFile, type Disk, type FolderSyncs } from './disk';
 import type { FilesMessage, WantRange } from './messages';
 import { blockCountOf, ReceivePlan } from './receive-plan';
 
@@ -60,9 +60,22 @@ export class IncomingTransfer {
   /** The runtime of a stored transfer: what was verified and finished before is read back, never hashed again. */
   static async load(record: TransferRecord, host: IncomingHost): Promise<IncomingTransfer> {
     const transfer = IncomingTransfer.create(record, host);
-    if (record.state === 'accepted') {
-      for (const { item, block, digest } of await host.table.blocks(record.id)) transfer.plan.restoreBlock(item, block, digest);
-      for (const { item } of await host.table.doneItems(record.id)) transfer.plan.markDone(item);
+    if (record.state !== 'accepted') return transfer;
+    const withBlocks = new Set<number>();
+    for (const { item, block, digest } of await host.table.blocks(record.id)) {
+      transfer.plan.restoreBlock(item, block, digest);
+      withBlocks.add(item);
+    }
+    for (const { item, path: file } of await host.table.doneItems(record.id)) {
+      transfer.plan.markDone(item);
+      withBlocks.delete(item);
+      // Recorded in place, and the crash came before the part's name was removed: it is a second name of the file.
+      const part = partPathOf(transfer.finalPathOf(item));
+      if (await sameFile(part, file)) await unlink(part);
+    }
+    // Verified blocks are only as good as the part file that holds them: one gone (removed by hand) starts over.
+    for (const item of withBlocks) {
+      if (!(await exists(partPathOf(transfer.finalPathOf(item))))) transfer.plan.forget(item);
     }
     return transfer;
   }
@@ -180,8 +193,8 @@ export class IncomingTransfer {
       await this.flush();
       const part = this.partOf(item);
       this.parts.delete(item);
-      const file = await putInPlace(await part.handle, part.partPath, part.finalPath, this.host.folderSyncs.sync);
-      await this.host.table.recordDone(this.id, item, file, blockCountOf(this.record.items[item]!.size, this.record.blockBytes));
+      const blocks = blockCountOf(this.record.items[item]!.size, this.record.blockBytes);
+      const file = await putInPlace(await part.handle, part.partPath, part.finalPath, this.host.folderSyncs.sync, (placed) => this.host.table.recordDone(this.id, item, placed, blocks));
       this.plan.markDone(item);
       this.host.fileDone(this, item, file, digest);
       if (this.plan.complete) {

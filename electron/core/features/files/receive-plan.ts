@@ -77,6 +77,13 @@ export class ReceivePlan {
     this.verifiedBytes += this.blockSize(item, block);
   }
 
+  /** Forgets the blocks restored for a file (its part file is gone): it is received again from its start. */
+  forget(item: number): void {
+    this.verifiedBytes -= this.verifiedBytesOf(item);
+    this.digests[item] = new Array(this.digests[item]!.length);
+    this.verifiedCount[item] = 0;
+  }
+
   /** A file finished in an earlier run (or just now). */
   markDone(item: number): void {
     if (this.done[item]) return;
@@ -122,7 +129,10 @@ export class ReceivePlan {
         continue;
       }
       this.cursor = { item, block: block + 1 };
-      if (digests[block] !== undefined) continue;
+      // Every block verified and the file not in place (a restart came between): its last block is asked for
+      // again, so that its digest and the file's come once more.
+      const lastOfComplete = block === digests.length - 1 && this.verifiedCount[item] === digests.length;
+      if (digests[block] !== undefined && !lastOfComplete) continue;
       this.ask(ranges, item, block);
     }
     return ranges;
@@ -178,10 +188,12 @@ export class ReceivePlan {
       this.outstanding.push({ item, block });
       return { kind: 'retry', item, block, reason: `block ${block + 1} of ${this.nameOf(item)} did not match its digest: asked again` };
     }
-    this.digests[item]![block] = actual;
-    this.verifiedCount[item]!++;
     const bytes = assembly.end - assembly.start;
-    this.verifiedBytes += bytes;
+    if (this.digests[item]![block] === undefined) {
+      this.digests[item]![block] = actual;
+      this.verifiedCount[item]!++;
+      this.verifiedBytes += bytes;
+    }
     return { kind: 'verified', item, block, digest: actual, bytes };
   }
 
