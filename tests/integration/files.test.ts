@@ -198,19 +198,28 @@ describe('files between two contacts over 127.0.0.1', () => {
 
   it('pause and resume by the person, and cancel: the peer is told each time', async () => {
     const { alice, bob, bobKey } = await filesPair();
-    const { transfer } = await alice.service.files.send(bobKey, await fileOf(randomBytes(64 * 1024 * 1024), 'big.bin'));
+    const bytes = randomBytes(16 * 1024 * 1024);
+    const first = await alice.service.files.send(bobKey, await fileOf(bytes, 'big.bin'));
     await waitForOffer(bob);
-    await bob.service.files.accept(transfer);
-    await waitUntil(() => (bob.service.files.list()[0]!.bytes as number) > 0, 'under way', 30_000);
-    await alice.service.files.pause(transfer);
-    await waitForTransfer(bob, transfer, 'paused');
-    await alice.service.files.resume(transfer);
-    await waitForTransfer(bob, transfer, 'receiving');
-    await bob.service.files.cancel(transfer);
-    await waitForTransfer(alice, transfer, 'cancelled');
+    await alice.service.files.pause(first.transfer); // paused before a byte went
+    await bob.service.files.accept(first.transfer);
+    await waitForTransfer(bob, first.transfer, 'paused');
+    expect(bob.service.files.list()[0]).toMatchObject({ paused: ['peer'], bytes: 0 });
+    await alice.service.files.resume(first.transfer);
+    await waitForTransfer(bob, first.transfer, 'done', 30_000);
+    expect(await fileSha256(path.join(bob.downloads, 'big.bin'))).toBe(sha256(bytes));
+
+    const second = await alice.service.files.send(bobKey, await fileOf(bytes, 'other.bin'));
+    await waitUntil(() => fileEventsOf(bob, 'offer').length === 2, 'the second offer');
+    await bob.service.files.accept(second.transfer);
+    await bob.service.files.pause(second.transfer);
+    await waitForTransfer(alice, second.transfer, 'paused');
+    expect(alice.service.files.list().find((t) => t.transfer === second.transfer)!.paused).toEqual(['peer']);
+    await bob.service.files.cancel(second.transfer);
+    await waitForTransfer(alice, second.transfer, 'cancelled');
     await waitUntil(() => fileEventsOf(alice, 'failed').length > 0, 'Alice is told');
     expect(fileEventsOf(alice, 'failed')[0]!.reason).toMatch(/the receiver cancelled/);
-    expect((await readdir(bob.downloads)).filter((n) => n.endsWith('.peerline-part'))).toEqual([]);
+    expect((await readdir(bob.downloads)).sort()).toEqual(['big.bin']); // the cancelled part file is removed
   });
 });
 

@@ -101,7 +101,16 @@ export class IncomingTransfer {
   start(session: ChannelSession<FilesMessage>): void {
     this.session = session;
     if (!this.active) return;
+    // The peer tells its pause again on every session: one it held on the last session is forgotten.
+    if (this.record.paused.includes('peer')) {
+      this.record = { ...this.record, paused: this.record.paused.filter((holder) => holder !== 'peer') };
+      void this.host.changed(this);
+    }
     session.send({ type: 'accept', transfer: this.transferId });
+    // A pause of ours (the person's, a full disk's) is told again on a new session.
+    for (const holder of this.record.paused) {
+      if (holder !== 'peer') session.send({ type: 'pause', transfer: this.transferId, paused: true, reason: holder === 'disk' ? 'the disk is full' : 'paused by the receiver' });
+    }
     this.askAnew();
     this.watch();
   }

@@ -65,7 +65,18 @@ export class OutgoingTransfer {
     this.session = session;
     this.queue = new SendQueue(this.sizes, this.record.blockBytes);
     if (!this.active) return;
+    // The peer tells its pause again on every session: one it held on the last session is forgotten.
+    if (this.record.paused.includes('peer')) {
+      this.record = { ...this.record, paused: this.record.paused.filter((holder) => holder !== 'peer') };
+      void this.host.changed(this);
+    }
     for (const part of this.offerParts()) session.send(part);
+    this.tellPaused();
+  }
+
+  /** A pause of ours is told again on a new session, and once the receiver accepts (it ignores one before). */
+  private tellPaused(): void {
+    if (this.record.paused.includes('me')) this.session?.send({ type: 'pause', transfer: this.transferId, paused: true, reason: 'paused by the sender' });
   }
 
   /** The offer, cut into parts under the message cap; sent back to back, with no answer between them. */
@@ -96,6 +107,7 @@ export class OutgoingTransfer {
   accepted(): Promise<void> | undefined {
     if (this.record.state !== 'offered') return undefined;
     this.record = { ...this.record, state: 'accepted' };
+    this.tellPaused();
     return this.host.changed(this);
   }
 
