@@ -96,10 +96,10 @@ export class AppService {
     this.chat = new ChatFeature(conversationContext, delivery, ledger, intake.sessions);
     const requests = new RequestsFeature(conversationContext, gate, ledger, intake);
     const settings = new SettingsFeature(ctx, nameOverridden, notices);
-    this.files = new FilesFeature({ store, node, directory: this.directory }, filesOptions);
+    this.files = new FilesFeature({ store, node, directory: this.directory, events: ctx.events }, filesOptions);
     this.files.on('log', (line) => node.emit('log', line));
     const chat = { ...this.chat.handlers, 'message:send': requests.replyAccepts(this.chat.handlers['message:send']) };
-    this.handlers = { ...settings.handlers, ...this.connections.handlers, ...views.handlers, ...contacts.handlers, ...requests.handlers, ...chat };
+    this.handlers = { ...settings.handlers, ...this.connections.handlers, ...views.handlers, ...contacts.handlers, ...requests.handlers, ...chat, ...this.files.handlers };
   }
 
   static async open(opts: AppServiceOptions): Promise<AppService> {

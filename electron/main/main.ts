@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { app, BrowserWindow, dialog, ipcMain, shell } from 'electron';
 import { AppService } from '../core/app-service';
+import { desktopFileHandlers } from './files';
 import { createSenderCheck, forwardEvents, registerIpcHandlers } from './ipc';
 import { installGracefulQuit, parseMainOptions, type MainOptions } from './lifecycle';
 import { appUrlMatcher, contentSecurityPolicy, devServerUrl, isAllowedExternalUrl, type AppLocation } from './urls';
@@ -87,7 +88,8 @@ function main(): void {
     service = AppService.open({ dataDir: app.getPath('userData'), appVersion: app.getVersion(), port: options.port });
     const opened = await service;
     // Handlers before the window, so the page's first invoke finds them.
-    registerIpcHandlers(ipcMain, opened.handlers, createSenderCheck(getWindow, isAppUrl), log);
+    const handlers = { ...opened.handlers, ...desktopFileHandlers(opened.handlers, { dialog, shell }, getWindow) };
+    registerIpcHandlers(ipcMain, handlers, createSenderCheck(getWindow, isAppUrl), log);
     forwardEvents(opened, getWindow);
     started = true;
     createWindow();

@@ -28,6 +28,15 @@ export const INVOKE_CHANNELS = [
   'request:accept',
   'request:decline',
   'contact:block',
+  'file:send',
+  'file:choose',
+  'file:accept',
+  'file:decline',
+  'file:cancel',
+  'file:pause',
+  'file:resume',
+  'file:list',
+  'file:show',
   'settings:get',
   'settings:set',
 ] as const;
@@ -40,6 +49,8 @@ export const EVENT_CHANNELS = [
   'conversation:removed',
   'node:updated',
   'error:raised',
+  'file:offered',
+  'file:updated',
 ] as const;
 
 export type InvokeChannel = (typeof INVOKE_CHANNELS)[number];

@@ -13,12 +13,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { BLOCK_BYTES, FREE_SPACE_MARGIN_BYTES, MAX_PENDING_OFFERS_PER_PEER, PROGRESS_PER_SECOND } from '../../../../shared/files/limits';
 import { contactId, type SessionKey } from '../../../../shared/ids';
+import type { ContractHandlers, Transfer as TransferShape } from '../../../../shared/ipc/contract';
 import { AppError } from '../../../../shared/ipc/result';
+import { isDangerousName } from '../../../../shared/files/names';
 import type { ChannelSession } from '../../channels';
 import type { PeerNode } from '../../peer-node';
-import { FilesTable, type PauseHolder, type TransferRecord } from '../../store/files';
+import { FilesTable, type TransferRecord } from '../../store/files';
 import type { Store } from '../../store/store';
 import type { ContactDirectory } from '../contacts/directory';
+import type { EventHub } from '../context';
 import { FILES_CHANNEL } from './codec';
 import { FolderSyncs, makeFreshFolder, nodeDisk, type Disk } from './disk';
 import { IncomingTransfer, type IncomingHost } from './incoming';
@@ -28,27 +31,10 @@ import { OutgoingTransfer, type OutgoingHost } from './outgoing';
 import { scanSource } from './source';
 import { SpeedMeter } from './speed';
 
-export type TransferStatus = 'waiting' | 'offered' | 'sending' | 'receiving' | 'paused' | 'stalled' | 'done' | 'failed' | 'cancelled' | 'declined';
+export type TransferView = TransferShape;
 
-/** A transfer as the UIs and scripts see it. */
-export interface TransferView {
-  transfer: string;
-  peer: string;
-  direction: 'in' | 'out';
-  status: TransferStatus;
-  /** The first item's top-level name (a file or a folder), and how many files in all. */
-  name: string;
-  files: number;
-  total: number;
-  bytes: number;
-  bytesPerSecond: number;
-  /** Seconds left at the current speed, when it moves. */
-  etaSeconds?: number;
-  paused: PauseHolder[];
-  reason?: string;
-  /** Incoming, once accepted: the folder the files go to. */
-  directory?: string;
-}
+/** The files of an offer told to the window: the first ones (a folder of 10,000 is summed up by its count). */
+const OFFER_ITEMS_SHOWN = 100;
 
 export interface FileEvents {
   /** A contact offers files: accept or decline. */
@@ -90,7 +76,7 @@ export class FilesFeature extends EventEmitter<FileEvents> {
   private readonly outgoingHost: OutgoingHost;
 
   constructor(
-    private readonly ctx: { store: Store; node: PeerNode; directory: ContactDirectory },
+    private readonly ctx: { store: Store; node: PeerNode; directory: ContactDirectory; events: EventHub },
     private readonly options: FilesOptions = {},
   ) {
     super();
@@ -111,6 +97,8 @@ export class FilesFeature extends EventEmitter<FileEvents> {
       log: (line) => this.emit('log', line),
     };
     this.outgoingHost = shared;
+    this.on('updated', (view) => ctx.events.emit('file:updated', view));
+    this.on('offer', (offer) => ctx.events.emit('file:offered', { ...offer, files: offer.items.length, items: offer.items.slice(0, OFFER_ITEMS_SHOWN) }));
     ctx.node.channel(FILES_CHANNEL, {
       opened: (session) => this.opened(session),
       message: (session, message) => this.receive(session, message),
@@ -133,6 +121,32 @@ export class FilesFeature extends EventEmitter<FileEvents> {
       else transfer.stop();
     }
     await this.table.flush();
+  }
+
+  /** This feature's part of the contract's handlers (the desktop app replaces `file:choose` and adds to `file:show`). */
+  get handlers(): Pick<ContractHandlers, 'file:send' | 'file:choose' | 'file:accept' | 'file:decline' | 'file:cancel' | 'file:pause' | 'file:resume' | 'file:list' | 'file:show'> {
+    return {
+      'file:send': ({ peer, path: local }) => this.send(peer, local),
+      'file:choose': async () => {
+        throw new AppError('invalid-request', 'There is no file chooser here: the page picks the files itself.');
+      },
+      'file:accept': ({ transfer }) => this.accept(transfer),
+      'file:decline': ({ transfer }) => this.decline(transfer),
+      'file:cancel': ({ transfer }) => this.cancel(transfer),
+      'file:pause': ({ transfer }) => this.pause(transfer),
+      'file:resume': ({ transfer }) => this.resume(transfer),
+      'file:list': async () => this.list(),
+      'file:show': async ({ transfer }) => ({ path: this.placeOf(transfer) }),
+    };
+  }
+
+  /** Where a received transfer's files are: the file itself for one file, else its folder. */
+  placeOf(id: string): string {
+    const transfer = this.incoming(id);
+    const { directory, items, topFolders } = transfer.record;
+    if (directory === undefined) throw new AppError('unknown-transfer', 'That transfer has not been accepted: nothing is on disk yet.');
+    const first = items[0]!.path.split('/')[0]!;
+    return items.length === 1 && !items[0]!.path.includes('/') ? transfer.finalPathOf(0) : path.join(directory, topFolders?.[first] ?? first);
   }
 
   // The person's actions ---------------------------------------------------------------------------------------
@@ -422,6 +436,7 @@ export class FilesFeature extends EventEmitter<FileEvents> {
     const bytes = this.bytesOf(transfer);
     if (!meter.sample(bytes, Date.now()) && !final) return;
     this.emit('progress', { transfer: transfer.id, bytes, total: transfer.record.totalBytes, bytesPerSecond: Math.round(meter.bytesPerSecond) });
+    if (!final) this.ctx.events.emit('file:updated', this.view(transfer));
     if (final) this.meters.delete(transfer.id);
   }
 
@@ -448,10 +463,11 @@ export class FilesFeature extends EventEmitter<FileEvents> {
       paused: [...record.paused],
       ...(record.reason !== undefined && { reason: record.reason }),
       ...(record.directory !== undefined && { directory: record.directory }),
+      dangerous: record.items.some((item) => isDangerousName(item.path)),
     };
   }
 
-  private statusOf(transfer: Transfer): TransferStatus {
+  private statusOf(transfer: Transfer): TransferView['status'] {
     const { record } = transfer;
     const online = transfer.session?.open === true;
     switch (record.state) {
