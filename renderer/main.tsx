@@ -24,7 +24,7 @@ if (backend.kind === 'no-token') {
     </StrictMode>,
   );
 } else {
-  const store = initAppStore(createAppStore({ api: backend.api, link: backend.link, theme }));
+  const store = initAppStore(createAppStore({ api: backend.api, link: backend.link, theme, upload: backend.upload }));
   store.subscribe((state, previous) => {
     if (state.theme !== previous.theme) applyThemePreference(state.theme);
   });

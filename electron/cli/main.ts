@@ -41,7 +41,7 @@ async function main(argv: string[]): Promise<number> {
     requests: { acceptStrangers: options.acceptStrangers },
     files: { downloadDir: options.downloadDir, autoAcceptBytes: options.autoAcceptBytes },
   });
-  const ui = options.ui ? await startUiServer(service, { port: options.uiPort, staticDir: RENDERER_DIR }) : null;
+  const ui = options.ui ? await startUiServer(service, { port: options.uiPort, staticDir: RENDERER_DIR, uploadDir: path.join(options.dataDir, 'uploads') }) : null;
 
   const log = (line: string) => process.stderr.write(`peerline: ${line}\n`);
   const stop = () => void service.close().then(() => process.exit(0));

@@ -5,6 +5,7 @@
 import type { Api } from '../../shared/ipc/client';
 import type { LinkSource } from '../api/link';
 import { conversationRemoved, conversationUpserted } from './conversations';
+import { fileOffered, transferUpdated } from './files';
 import { messageReceived, messageRemoved, messageStatusChanged } from './messages';
 import { linkChanged, nodeUpdated } from './node';
 import type { AppStore } from './store';
@@ -25,6 +26,8 @@ export function connectEvents(api: Api, link: LinkSource, store: AppStore, wirin
     api.on('conversation:removed', ({ peer }) => store.setState((state) => conversationRemoved(state, peer))),
     api.on('node:updated', (node) => store.setState((state) => nodeUpdated(state, node))),
     api.on('error:raised', (error) => store.getState().pushToast('error', error.message)),
+    api.on('file:offered', (offer) => store.setState((state) => fileOffered(state, offer))),
+    api.on('file:updated', (transfer) => store.setState((state) => transferUpdated(state, transfer))),
     link.subscribe((next) => {
       const previous = store.getState().link;
       store.setState((state) => linkChanged(state, next));

@@ -44,6 +44,7 @@ export const startupSlice: SliceCreator<StartupSlice> = ({ api }) => (set, get) 
     // Contacts removed while the link was down.
     for (const peer of before) if (get().conversations[peer] === undefined) set((state) => conversationRemoved(state, peer));
     set((state) => ({ ...settingsLoaded(state, settings.value), boot: { phase: 'ready' } }));
+    await get().loadTransfers();
     const selected = get().selectedPeer;
     if (selected !== null && get().conversations[selected] === undefined) set({ selectedPeer: null });
   }

@@ -10,6 +10,7 @@ import type { Api } from '../../shared/ipc/client';
 import type { LinkSource } from '../api/link';
 import { connectionsSlice } from './connections';
 import { conversationsSlice } from './conversations';
+import { filesSlice, type Upload } from './files';
 import { HISTORY_CAP } from './history';
 import { identitySlice } from './identity';
 import { messagesSlice, PAGE_SIZE } from './messages';
@@ -32,6 +33,8 @@ export interface StoreOptions {
   cap?: number;
   /** Messages per page of history (`PAGE_SIZE`). */
   pageSize?: number;
+  /** A browser page's way to hand files to its local Peerline (files.ts); absent in the desktop app. */
+  upload?: Upload;
 }
 
 export function createAppStore(options: StoreOptions): AppStore {
@@ -52,6 +55,7 @@ export function createAppStore(options: StoreOptions): AppStore {
     ...messagesSlice(context)(...args),
     ...sendingSlice(context)(...args),
     ...searchSlice(context)(...args),
+    ...filesSlice(options.upload)(context)(...args),
     ...uiSlice(options.theme ?? 'system')(...args),
   }));
 }

@@ -4,6 +4,7 @@ import type { Message, MessageStatus, SearchResult } from '../../shared/ipc/cont
 import type { LinkSource, LinkState } from '../api/link';
 import type { ConnectionsSlice } from './connections';
 import type { ConversationsSlice } from './conversations';
+import type { FilesSlice } from './files';
 import type { IdentitySlice } from './identity';
 import type { MessagesSlice } from './messages';
 import type { NodeSlice } from './node';
@@ -138,6 +139,7 @@ export type AppState = StartupSlice &
   MessagesSlice &
   SendingSlice &
   SearchSlice &
+  FilesSlice &
   UiSlice;
 
 /** What a reducer returns: the changed part of the state. */
