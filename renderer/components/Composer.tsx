@@ -5,7 +5,7 @@ import { MAX_TEXT_BYTES } from '../../shared/protocol/limits';
 import { createTypingNotifier } from '../state/typing';
 import { selectTypingReachesPeer } from '../state/selectors';
 import { useStore } from '../state/store';
-import { SendIcon } from './icons';
+import { PaperclipIcon, SendIcon } from './icons';
 
 /** The counter appears once a message gets this close to the limit. */
 const COUNTER_FROM = MAX_TEXT_BYTES * 0.9;
@@ -100,7 +100,7 @@ export function Composer({ peer }: { peer: string }) {
       {secure && (
         <>
           <button type="button" className="btn icon-btn attach-btn" aria-label="Send files" title="Send files" onClick={attach}>
-            <span aria-hidden="true">📎</span>
+            <PaperclipIcon />
           </button>
           {picksFiles && (
             <input

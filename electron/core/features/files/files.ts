@@ -356,10 +356,18 @@ export class FilesFeature extends EventEmitter<FileEvents> {
     transfer.session = session;
     this.transfers.set(id, transfer);
     await this.table.save(record);
-    const freeBytes = await this.disk.freeBytes(this.downloadDir).catch(() => undefined);
+    const freeBytes = await this.freeSpace();
     this.emit('offer', { peer, transfer: id, items: record.items.map((item) => ({ name: item.path, size: item.size })), total: record.totalBytes, ...(freeBytes !== undefined && { freeBytes }) });
     this.emit('updated', this.view(transfer));
     await this.autoAccept(transfer);
+  }
+
+  /** Free bytes where received files go (the download folder may not exist yet: its nearest existing parent). */
+  private async freeSpace(): Promise<number | undefined> {
+    for (let dir = this.downloadDir; ; dir = path.dirname(dir)) {
+      const free = await this.disk.freeBytes(dir).catch(() => undefined);
+      if (free !== undefined || path.dirname(dir) === dir) return free;
+    }
   }
 
   /** Accepts an offer without asking when it is within the size the person set (also one offered again after a restart). */
