@@ -96,7 +96,7 @@ export function parseCliArgs(argv: string[]): CliOptions | 'help' {
   const name = values.name?.trim();
   if (name === '') throw new UsageError('--name cannot be empty.');
   const autoAccept = values['auto-accept'];
-  if (autoAccept !== undefined && !/^[0-9]{1,15}$/.test(autoAccept)) throw new UsageError(`--auto-accept takes a number of bytes, not "${autoAccept}".`);
+  if (autoAccept !== undefined && !(/^[0-9]{1,16}$/.test(autoAccept) && Number.isSafeInteger(Number(autoAccept)))) throw new UsageError(`--auto-accept takes a number of bytes, not "${autoAccept}".`);
   if (values['download-dir'] === '') throw new UsageError('--download-dir cannot be empty.');
   return {
     host: values.host ?? DEFAULT_LISTEN_HOST,

@@ -25,6 +25,7 @@
  *     store: only section 6 (the message store), nothing over the network
  *     durable: only section 7 (durable chat, two ends; under 10 s here); with store: sections 6 and 7
  *     bulk: only section 8 (chat under bulk); with the others, those picked
+ *     files: only section 9 (file transfer, tests/bench/files-scenarios.ts)
  *     --quick: a fraction of the iterations, for trying the bench itself
  *     --receiver: where the receiving end of the two-end sections runs (default: thread)
  */
@@ -40,6 +41,7 @@ import { countMessages, peerConnectTimes, peerRoundTrips, pumpChats, settleAcks,
 import { int, ms, ratio, renderTable, writeJson, type Row } from './report';
 import { runBulkSection } from './bulk-scenarios';
 import { runDurableSection } from './durable-scenarios';
+import { runFilesSection } from './files-scenarios';
 import { runStoreSection } from './store-scenarios';
 import { fastest, mbPerSecond, messagesPerSecond, nowMs, summarize, withCpu, withTimeout, type Transfer } from './stats';
 
@@ -85,8 +87,9 @@ const picked = {
   store: process.argv.slice(2).includes('store'),
   durable: process.argv.slice(2).includes('durable'),
   bulk: process.argv.slice(2).includes('bulk'),
+  files: process.argv.slice(2).includes('files'),
 };
-const runAll = !picked.store && !picked.durable && !picked.bulk;
+const runAll = !picked.store && !picked.durable && !picked.bulk && !picked.files;
 
 /** The receivers' limits for every capacity figure (sections 3, 4 and 7): high enough never to engage. */
 const liftedLimits = {
@@ -448,7 +451,7 @@ async function main(): Promise<void> {
   clearTimeout(watchdog); // sections 6 and 7 have their own
 }
 
-/** Sections 1–5, then 6, 7 and 8; or only those picked by `store`, `durable` and `bulk`. */
+/** Sections 1–5, then 6, 7, 8 and 9; or only those picked by `store`, `durable`, `bulk` and `files`. */
 async function runSections(): Promise<void> {
   if (CONFIG.receiver !== 'thread' && CONFIG.receiver !== 'process') throw new Error(`--receiver must be thread or process, not ${CONFIG.receiver}`);
   if (runAll) await main();
@@ -465,6 +468,7 @@ async function runSections(): Promise<void> {
     });
   }
   if (runAll || picked.bulk) await runBulkSection({ quick, progress, outFile });
+  if (runAll || picked.files) await runFilesSection({ quick, progress, outFile });
 }
 
 if (isReceiver()) {

@@ -44,6 +44,7 @@ export class IncomingTransfer {
   private unsyncedBytes = 0;
   private readonly dirty = new Set<number>();
   private flushing: Promise<void> = Promise.resolve();
+  private syncing = false;
   /** Writes of the block being received: its digest is judged once they are on the file. */
   private writes: Array<Promise<void>> = [];
   private completions = 0;
@@ -172,7 +173,17 @@ export class IncomingTransfer {
     this.unsyncedBytes += verdict.bytes;
     this.host.progressed(this);
     this.topUp();
-    if (this.unsyncedBytes >= SYNC_EVERY_BYTES) await this.flush();
+    if (this.unsyncedBytes < SYNC_EVERY_BYTES) return;
+    // The sync runs beside the transfer; only when a second one is due before the first is done does the
+    // sender wait (its credit comes back after it), so a crash loses at most about two sync steps.
+    if (this.syncing) {
+      if (this.unsyncedBytes >= 2 * SYNC_EVERY_BYTES) await this.flushing;
+      return;
+    }
+    this.syncing = true;
+    void this.flush()
+      .catch((err: unknown) => this.writeFailed(verdict.item, err))
+      .finally(() => (this.syncing = false));
   }
 
   end(msg: Extract<FilesMessage, { type: 'end' }>): void {
@@ -189,7 +200,8 @@ export class IncomingTransfer {
     this.unsynced = [];
     this.unsyncedBytes = 0;
     this.dirty.clear();
-    this.flushing = this.flushing.then(async () => {
+    // Chained after the previous sync whatever became of it: one failure (told where it happened) does not fail every later one.
+    this.flushing = this.flushing.catch(() => {}).then(async () => {
       await Promise.all(dirty.map(async (handle) => handle && this.host.disk.sync(await handle)));
       if (blocks.length > 0) await this.host.table.recordBlocks(this.id, blocks);
     });
