@@ -23,8 +23,12 @@ export const DIGEST_BYTES = 32;
 /** Data bytes per chunk frame on the bulk lane (a frame stays well under the protocol's message cap). */
 export const CHUNK_BYTES = 64 * 1024;
 
-/** Blocks the receiver asks for ahead of what it has verified, over all files of a transfer. */
-export const WANT_AHEAD_BLOCKS = 8;
+/**
+ * What the receiver asks for ahead of what it has verified, over all files of a transfer: this many bytes, and at
+ * most this many blocks (a folder of small files keeps many files on the way, so their syncs overlap).
+ */
+export const WANT_AHEAD_BYTES = 8 * 1024 * 1024;
+export const MAX_WANT_AHEAD_BLOCKS = 256;
 /** Verified blocks are synced and recorded once this many bytes wait, so a crash re-sends at most about this much. */
 export const SYNC_EVERY_BYTES = 4 * 1024 * 1024;
 /** A block whose digest does not match is asked for again this many times before its file is failed. */

@@ -54,7 +54,7 @@ async function pair(): Promise<{ alice: AppService; bob: AppService; bobKey: str
   const alice = await openApp('Alice');
   const bob = await openApp('Bob', { downloadDir: downloads, autoAccept: true });
   const conversation = await alice.handlers['peer:connect']({ host: '127.0.0.1', port: bob.node.port, mode: 'secure' });
-  while (!bob.contactSummaries().some((c) => c.peer === alice.node.id)) await sleep(5);
+  while (!bob.contactSummaries().some((c) => c.peer === String(alice.node.id))) await sleep(5);
   await bob.handlers['request:accept']({ peer: alice.node.id });
   return { alice, bob, bobKey: conversation.peer, downloads };
 }

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_BLOCK_RETRIES, WANT_AHEAD_BLOCKS } from '../../shared/files/limits';
+import { MAX_BLOCK_RETRIES, MAX_WANT_AHEAD_BLOCKS, WANT_AHEAD_BYTES } from '../../shared/files/limits';
 import { ProtocolError } from '../../shared/protocol/wire';
 import { decodeFiles, encodeFiles } from '../../electron/core/features/files/codec';
 import type { FilesMessage } from '../../electron/core/features/files/messages';
@@ -93,9 +93,9 @@ describe('receive plan: blocks, digests and the want window', () => {
     const file = randomBytes(BLOCK * 20 + 17);
     const plan = new ReceivePlan([{ path: 'f', size: file.length }], BLOCK);
     const first = plan.restart();
-    expect(first.ranges).toEqual([{ item: 0, block: 0, count: WANT_AHEAD_BLOCKS }]);
+    expect(first.ranges).toEqual([{ item: 0, block: 0, count: 21 }]); // 21 blocks of 1 KiB: all within the window
     const log = serve(plan, [file], first.ranges);
-    expect(log.every((kind) => kind === 'verified')).toBe(true);
+    expect(log).toEqual([...Array(21).fill('verified'), 'complete']);
     let more = plan.more();
     while (more.length > 0) {
       serve(plan, [file], more);
@@ -106,11 +106,18 @@ describe('receive plan: blocks, digests and the want window', () => {
   });
 
   it('many small files go in one want, with no round trip per file', () => {
-    const files = Array.from({ length: 50 }, (_, i) => randomBytes(i));
+    const files = Array.from({ length: MAX_WANT_AHEAD_BLOCKS + 50 }, (_, i) => randomBytes(i % 100));
     const plan = new ReceivePlan(files.map((f, i) => ({ path: `d/${i}`, size: f.length })), BLOCK);
     const { ranges } = plan.restart();
-    expect(ranges).toHaveLength(WANT_AHEAD_BLOCKS);
-    expect(ranges.map((r) => r.item)).toEqual([...Array(WANT_AHEAD_BLOCKS).keys()]);
+    expect(ranges).toHaveLength(MAX_WANT_AHEAD_BLOCKS);
+    expect(ranges.map((r) => r.item)).toEqual([...Array(MAX_WANT_AHEAD_BLOCKS).keys()]);
+  });
+
+  it('a big file is asked for WANT_AHEAD_BYTES ahead, and more as blocks verify', () => {
+    const big = 1024 * 1024;
+    const plan = new ReceivePlan([{ path: 'f', size: big * 40 }], big);
+    expect(plan.restart().ranges).toEqual([{ item: 0, block: 0, count: WANT_AHEAD_BYTES / big }]);
+    expect(plan.more()).toEqual([]);
   });
 
   it('a block whose bytes do not match its digest is asked again, and fails the file after the retries', () => {

@@ -16,6 +16,11 @@ import { blockCountOf, ReceivePlan } from './receive-plan';
 /** Files being put in place at once; beyond it no more blocks are asked for until some are done. */
 const MAX_PENDING_COMPLETIONS = 64;
 
+/** A part file put in place (so synced and closed) while a sync of it was on its way: nothing left to sync. */
+function closedMeanwhile(err: unknown): void {
+  if ((err as NodeJS.ErrnoException).code !== 'EBADF') throw err;
+}
+
 export interface IncomingHost {
   readonly table: FilesTable;
   readonly disk: Disk;
@@ -202,7 +207,7 @@ export class IncomingTransfer {
     this.dirty.clear();
     // Chained after the previous sync whatever became of it: one failure (told where it happened) does not fail every later one.
     this.flushing = this.flushing.catch(() => {}).then(async () => {
-      await Promise.all(dirty.map(async (handle) => handle && this.host.disk.sync(await handle)));
+      await Promise.all(dirty.map(async (handle) => handle && this.host.disk.sync(await handle).catch(closedMeanwhile)));
       if (blocks.length > 0) await this.host.table.recordBlocks(this.id, blocks);
     });
     return this.flushing;
@@ -211,7 +216,10 @@ export class IncomingTransfer {
   private async complete(item: number, digest: Uint8Array): Promise<void> {
     this.completions++;
     try {
-      await this.flush();
+      // The file's own blocks need no record: it is synced and recorded done below, which supersedes them; and it
+      // does not wait for the other files' sync, so many small files are put in place side by side.
+      this.unsynced = this.unsynced.filter((entry) => entry.item !== item);
+      this.dirty.delete(item);
       const part = this.partOf(item);
       this.parts.delete(item);
       const blocks = blockCountOf(this.record.items[item]!.size, this.record.blockBytes);

@@ -9,7 +9,7 @@
  * sender and fails the transfer with a sentence; anything from an older epoch is dropped unread.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { MAX_BLOCK_RETRIES, WANT_AHEAD_BLOCKS } from '../../../../shared/files/limits';
+import { MAX_BLOCK_RETRIES, MAX_WANT_AHEAD_BLOCKS, WANT_AHEAD_BYTES } from '../../../../shared/files/limits';
 import type { WantRange } from './messages';
 
 export interface PlanItem {
@@ -53,6 +53,7 @@ export class ReceivePlan {
   private readonly verifiedCount: number[];
   /** Blocks asked for in this epoch and not yet received, in the order the sender serves them. */
   private outstanding: Array<{ item: number; block: number }> = [];
+  private outstandingBytes = 0;
   private cursor = { item: 0, block: 0 };
   private assembly: Assembly | null = null;
   private readonly retries = new Map<string, number>();
@@ -112,16 +113,17 @@ export class ReceivePlan {
   restart(): { epoch: number; ranges: WantRange[] } {
     this.epoch++;
     this.outstanding = [];
+    this.outstandingBytes = 0;
     this.assembly = null;
     this.lastBlockOf = null;
     this.cursor = { item: 0, block: 0 };
     return { epoch: this.epoch, ranges: this.more() };
   }
 
-  /** More blocks to ask for in the current epoch, keeping WANT_AHEAD_BLOCKS asked for ahead of what came. */
+  /** More blocks to ask for in the current epoch, keeping WANT_AHEAD_BYTES (at most MAX_WANT_AHEAD_BLOCKS) asked for ahead of what came. */
   more(): WantRange[] {
     const ranges: WantRange[] = [];
-    while (this.outstanding.length < WANT_AHEAD_BLOCKS && this.cursor.item < this.items.length) {
+    while (this.outstandingBytes < WANT_AHEAD_BYTES && this.outstanding.length < MAX_WANT_AHEAD_BLOCKS && this.cursor.item < this.items.length) {
       const { item, block } = this.cursor;
       const digests = this.digests[item]!;
       if (this.done[item] || block >= digests.length) {
@@ -140,6 +142,7 @@ export class ReceivePlan {
 
   private ask(ranges: WantRange[], item: number, block: number): void {
     this.outstanding.push({ item, block });
+    this.outstandingBytes += this.blockSize(item, block);
     const last = ranges[ranges.length - 1];
     if (last && last.item === item && last.block + last.count === block) last.count++;
     else ranges.push({ item, block, count: 1 });
@@ -177,6 +180,7 @@ export class ReceivePlan {
     const assembly = this.assemblyOf(item, block);
     if (assembly.next !== assembly.end) return { kind: 'fail', reason: `the digest of block ${block + 1} of ${this.nameOf(item)} before all its bytes` };
     this.outstanding.shift();
+    this.outstandingBytes -= this.blockSize(item, block);
     this.assembly = null;
     this.lastBlockOf = block === this.digests[item]!.length - 1 ? item : null;
     const actual = assembly.hash.digest();
@@ -186,6 +190,7 @@ export class ReceivePlan {
       this.retries.set(key, tries);
       if (tries > MAX_BLOCK_RETRIES) return { kind: 'fail', reason: `block ${block + 1} of ${this.nameOf(item)} did not match its digest ${tries} times; the partial file is kept` };
       this.outstanding.push({ item, block });
+      this.outstandingBytes += this.blockSize(item, block);
       return { kind: 'retry', item, block, reason: `block ${block + 1} of ${this.nameOf(item)} did not match its digest: asked again` };
     }
     const bytes = assembly.end - assembly.start;
