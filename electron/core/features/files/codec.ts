@@ -22,15 +22,13 @@ import { DIGEST_BYTES, MAX_PATH_BYTES } from '../../../../shared/files/limits';
 import type { ChannelSpec } from '../../channels';
 import { FilesType, type FilesMessage, type OfferItem } from './messages';
 
-export const FILES_CHANNEL_NAME = 'files/1';
-export const TRANSFER_ID_BYTES = 16;
+const FILES_CHANNEL_NAME = 'files/1';
+const TRANSFER_ID_BYTES = 16;
 
 const ALGORITHM: TextField = { label: 'offer algorithm', maxBytes: 64, lengthPrefixBytes: 1 };
 const PATH: TextField = { label: 'offer path', maxBytes: MAX_PATH_BYTES, lengthPrefixBytes: 2 };
 const REASON: TextField = { label: 'files reason', maxBytes: MAX_REASON_BYTES, lengthPrefixBytes: 2 };
 const WANT_RANGE_BYTES = 12;
-/** Bytes of a chunk message before its data: what a sender subtracts from the frame it fills. */
-export const CHUNK_HEADER_BYTES = TYPE_BYTES + TRANSFER_ID_BYTES + 4 + 4 + 8;
 const ITEM_FIXED_BYTES = 1 + 8;
 
 /** The encoded size of one offer item: the sender packs items into parts by it. */
@@ -54,8 +52,15 @@ function withReason(type: FilesType, transfer: Uint8Array, reason: string, prefi
   return writer.bytes;
 }
 
-function checkDigest(digest: Uint8Array): void {
-  if (digest.byteLength !== DIGEST_BYTES) throw new RangeError(`digest has ${digest.byteLength} bytes, not ${DIGEST_BYTES}`);
+/** `block` and `end`: the epoch, the item, for a block its index, then the digest. */
+function digestMessage(type: FilesType, msg: { transfer: Uint8Array; epoch: number; item: number; digest: Uint8Array }, block?: number): Uint8Array {
+  if (msg.digest.byteLength !== DIGEST_BYTES) throw new RangeError(`digest has ${msg.digest.byteLength} bytes, not ${DIGEST_BYTES}`);
+  const writer = transferWriter(4 + 4 + (block === undefined ? 0 : 4) + DIGEST_BYTES, type, msg.transfer);
+  writer.u32(msg.epoch);
+  writer.u32(msg.item);
+  if (block !== undefined) writer.u32(block);
+  writer.raw(msg.digest);
+  return writer.bytes;
 }
 
 export function encodeFiles(msg: FilesMessage): Uint8Array {
@@ -113,23 +118,10 @@ export function encodeFiles(msg: FilesMessage): Uint8Array {
       writer.raw(msg.data);
       return writer.bytes;
     }
-    case 'block': {
-      checkDigest(msg.digest);
-      const writer = transferWriter(4 + 4 + 4 + DIGEST_BYTES, FilesType.Block, msg.transfer);
-      writer.u32(msg.epoch);
-      writer.u32(msg.item);
-      writer.u32(msg.block);
-      writer.raw(msg.digest);
-      return writer.bytes;
-    }
-    case 'end': {
-      checkDigest(msg.digest);
-      const writer = transferWriter(4 + 4 + DIGEST_BYTES, FilesType.End, msg.transfer);
-      writer.u32(msg.epoch);
-      writer.u32(msg.item);
-      writer.raw(msg.digest);
-      return writer.bytes;
-    }
+    case 'block':
+      return digestMessage(FilesType.Block, msg, msg.block);
+    case 'end':
+      return digestMessage(FilesType.End, msg);
   }
 }
 

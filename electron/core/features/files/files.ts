@@ -58,7 +58,7 @@ export interface FilesOptions {
   disk?: Disk;
 }
 
-export function defaultDownloadDir(): string {
+function defaultDownloadDir(): string {
   return path.join(os.homedir(), 'Downloads', 'Peerline');
 }
 

@@ -8,8 +8,8 @@ import { checkOfferPaths } from '../../../../shared/files/names';
 import type { OfferItem, OfferPart } from './messages';
 
 /** Block sizes a receiver takes: the digest of a block is checked as it streams, so only the bounds matter. */
-export const MIN_BLOCK_BYTES = 1024;
-export const MAX_BLOCK_BYTES = 16 * 1024 * 1024;
+const MIN_BLOCK_BYTES = 1024;
+const MAX_BLOCK_BYTES = 16 * 1024 * 1024;
 
 /** An offer being put together from its parts. */
 export interface OfferAssembly {
