@@ -99,7 +99,7 @@ export function Composer({ peer }: { peer: string }) {
     >
       {secure && (
         <>
-          <button type="button" className="btn icon-btn attach-btn" aria-label="Send files" title="Send files" onClick={attach}>
+          <button type="button" className="btn icon-btn attach-btn" aria-label="Attach files" title="Attach files" onClick={attach}>
             <PaperclipIcon />
           </button>
           {picksFiles && (

@@ -35,7 +35,7 @@ describe('files in the browser window', () => {
     const file = path.join(await tempDir(), 'holiday photos.zip');
     await writeFile(file, bytes);
     const chooser = a.waitForEvent('filechooser');
-    await a.getByRole('button', { name: 'Send files' }).click();
+    await a.getByRole('button', { name: 'Attach files' }).click();
     await (await chooser).setFiles(file);
 
     const bobsTransfers = b.getByRole('region', { name: 'File transfers' });

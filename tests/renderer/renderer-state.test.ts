@@ -1,3 +1,4 @@
+import { EVENT_CHANNELS } from '../../shared/ipc/channels';
 import { describe, expect, it } from 'vitest';
 import { createApi } from '../../shared/ipc/client';
 import type { Message } from '../../shared/ipc/contract';
@@ -145,7 +146,7 @@ describe('renderer events: written into the store in one place', () => {
   it('unsubscribes everything', () => {
     const { transport, listeners } = fakeTransport({});
     const off = connectEvents(createApi(transport), fakeLink(), testStore().store, { onLinkRestored: () => {} });
-    expect(listeners.size).toBe(7);
+    expect(listeners.size).toBe(EVENT_CHANNELS.length); // one listener per event channel
     off();
     expect(listeners.size).toBe(0);
   });
