@@ -31,6 +31,11 @@ export const WANT_AHEAD_BYTES = 8 * 1024 * 1024;
 export const MAX_WANT_AHEAD_BLOCKS = 256;
 /** Verified blocks are synced and recorded once this many bytes wait, so a crash re-sends at most about this much. */
 export const SYNC_EVERY_BYTES = 4 * 1024 * 1024;
+/**
+ * Received bytes handed to the disk and not yet written, per transfer, before the sender's credit waits for the
+ * disk: enough to keep the disk busy while the next chunks come, small enough to bound memory.
+ */
+export const MAX_UNWRITTEN_BYTES = 4 * 1024 * 1024;
 /** A block whose digest does not match is asked for again this many times before its file is failed. */
 export const MAX_BLOCK_RETRIES = 3;
 

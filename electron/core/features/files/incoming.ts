@@ -6,7 +6,7 @@
  */
 import { unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { DISK_FULL_RETRY_MS, MAX_STALLS, STALL_MS, SYNC_EVERY_BYTES } from '../../../../shared/files/limits';
+import { DISK_FULL_RETRY_MS, MAX_STALLS, MAX_UNWRITTEN_BYTES, STALL_MS, SYNC_EVERY_BYTES } from '../../../../shared/files/limits';
 import type { ChannelSession } from '../../channels';
 import type { FilesTable, PauseHolder, TransferRecord } from '../../store/files';
 import { exists, partPathOf, putInPlace, sameFile, type Disk, type FolderSyncs } from './disk';
@@ -53,6 +53,8 @@ export class IncomingTransfer {
   /** Writes of the block being received: its digest is judged once they are on the file. */
   private writes: Array<Promise<void>> = [];
   private completions = 0;
+  /** Bytes handed to the disk and not yet written. */
+  private unwritten = 0;
   private lastByteAt = Date.now();
   private stalls = 0;
   private timer: NodeJS.Timeout | null = null;
@@ -157,7 +159,11 @@ export class IncomingTransfer {
       .handle.then((handle) => this.host.disk.write(handle, msg.data, msg.offset))
       .catch((err: unknown) => this.writeFailed(msg.item, err));
     this.writes.push(written);
-    return written;
+    // The credit comes back at once while little waits for the disk; past MAX_UNWRITTEN_BYTES it waits for this
+    // write, so the sender never runs further ahead of the disk than that and a credit window.
+    this.unwritten += msg.data.byteLength;
+    void written.then(() => (this.unwritten -= msg.data.byteLength));
+    return this.unwritten > MAX_UNWRITTEN_BYTES ? written : undefined;
   }
 
   async block(msg: Extract<FilesMessage, { type: 'block' }>): Promise<void> {
