@@ -16,7 +16,7 @@ afterEach(async () => {
   await cleanUp();
 });
 
-const FILES = 24;
+const FILES = 60;
 const KILLS = 4;
 
 interface Side {
@@ -62,10 +62,12 @@ describe('files across crashes', () => {
     const offered = await alice.cli.waitFor('file-offered');
     expect(offered.files, context).toBe(total);
 
-    // Kill points: after a random number of files is in place (increasing, never all), then a random few ms more,
+    // Kill points: after a random number of files is in place (increasing), then a random few ms more,
     // so that a kill lands while blocks are in flight, being synced, or a file is being put in place.
     const bobLives = [bob.cli];
-    const points = Array.from({ length: KILLS }, () => 1 + Math.floor(next() * (total - 2))).sort((a, b) => a - b);
+    // Each kill in its own stretch of the first half of the files, so that every one lands mid-transfer.
+    const stretch = Math.floor(total / 2 / KILLS);
+    const points = Array.from({ length: KILLS }, (_, k) => 1 + k * stretch + Math.floor(next() * stretch));
     for (let kill = 0; kill < KILLS; kill++) {
       await waitUntil(() => filesDone(bobLives) >= points[kill]!, `${points[kill]} files in place ${context}`, 60_000);
       await new Promise((resolve) => setTimeout(resolve, next() * 30));
