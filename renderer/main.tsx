@@ -25,7 +25,7 @@ if (backend.kind === 'no-token') {
     </StrictMode>,
   );
 } else {
-  const store = initAppStore(createAppStore({ api: backend.api, link: backend.link, theme, desktop: backend.desktop }));
+  const store = initAppStore(createAppStore({ api: backend.api, link: backend.link, theme, desktop: backend.desktop, upload: backend.upload }));
   store.subscribe((state, previous) => {
     if (state.theme !== previous.theme) applyThemePreference(state.theme);
   });

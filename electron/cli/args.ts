@@ -22,6 +22,10 @@ export interface CliOptions {
   dhtBootstrap?: { host: string; port: number }[];
   /** Announce this peer on the local network and list the ones nearby (mDNS); off unless asked for. */
   discover: boolean;
+  /** Where received files go (absent: the system's Downloads folder, `Peerline` inside it). */
+  downloadDir?: string;
+  /** Accept file offers from contacts up to this many bytes without asking (absent: always ask). */
+  autoAcceptBytes?: number;
 }
 
 /** Bootstrap nodes one `--dht-bootstrap` may list. */
@@ -46,6 +50,8 @@ Options:
                     then learn your IP address. Off unless given
   --no-dht          not reachable by key (the default)
   --dht-bootstrap HOST:PORT,...  the DHT's bootstrap nodes (default: HyperDHT's public ones)
+  --download-dir DIR  where received files go (default: your Downloads folder, in Peerline)
+  --auto-accept BYTES accept file offers from contacts up to BYTES in all without asking (default: always ask)
   --help            show this help
 
 Interactive commands:
@@ -68,6 +74,9 @@ Interactive commands:
   /group add|remove M  add or remove a member of the current group (admins only)
   /group leave         leave the current group
   /to GROUP            write to the group named GROUP
+  /send PATH           send a file or a folder to the current contact (now, or when it is back)
+  /accept, /decline    answer the newest file offer
+  /transfers           file transfers, numbered, with progress; /pause N, /resume N, /cancel N
   /peers               list connected peers
   /doctor              your connectivity: addresses, port, the DHT's view of you, your invite link
   /quit                say goodbye to everyone and exit
@@ -100,6 +109,8 @@ export function parseCliArgs(argv: string[]): CliOptions | 'help' {
         dht: { type: 'boolean' },
         'no-dht': { type: 'boolean' },
         'dht-bootstrap': { type: 'string' },
+        'download-dir': { type: 'string' },
+        'auto-accept': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -114,6 +125,9 @@ export function parseCliArgs(argv: string[]): CliOptions | 'help' {
   if (name === '') throw new UsageError('--name cannot be empty.');
   if (values.dht && values['no-dht']) throw new UsageError('Give --dht or --no-dht, not both.');
   const dhtBootstrap = values['dht-bootstrap'] === undefined ? undefined : parseBootstrap(values['dht-bootstrap']);
+  const autoAccept = values['auto-accept'];
+  if (autoAccept !== undefined && !(/^[0-9]{1,16}$/.test(autoAccept) && Number.isSafeInteger(Number(autoAccept)))) throw new UsageError(`--auto-accept takes a number of bytes, not "${autoAccept}".`);
+  if (values['download-dir'] === '') throw new UsageError('--download-dir cannot be empty.');
   return {
     host: values.host ?? DEFAULT_LISTEN_HOST,
     port,
@@ -127,6 +141,8 @@ export function parseCliArgs(argv: string[]): CliOptions | 'help' {
     dht: values.dht ?? false,
     ...(dhtBootstrap && { dhtBootstrap }),
     discover: values.discover ?? false,
+    ...(values['download-dir'] !== undefined && { downloadDir: values['download-dir'] }),
+    ...(autoAccept !== undefined && { autoAcceptBytes: Number(autoAccept) }),
   };
 }
 

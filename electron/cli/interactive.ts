@@ -13,6 +13,7 @@ import { USAGE } from './args';
 import { groupCommands } from './groups';
 import { doctorLines } from './doctor';
 import { nearbyCommands } from './nearby';
+import { fileCommands } from './files';
 import { requestCommands } from './requests';
 import { terminalBlock, terminalLine } from './terminal';
 
@@ -335,9 +336,11 @@ export async function runInteractive(service: AppService, io: { input: Readable;
 
   const requests = requestCommands(service.handlers, print);
   const nearby = nearbyCommands(service.handlers, print, dialed);
+  const files = fileCommands(service.files, print, (peer) => nameOf(peer));
   const command = (line: string) => {
     const [word = '', ...rest] = line.split(/\s+/);
     const argument = rest.join(' ');
+    if (files.handles(word, argument)) return files.run(word, argument, current);
     if (requests.handles(word)) return requests.run(word, argument);
     switch (word) {
       case '/connect':

@@ -6,6 +6,7 @@ import { dispatch } from '../../shared/ipc/dispatch';
 import type { AppService } from '../core/app-service';
 import { groupJsonEvent, isGroupCommand, runGroupCommand } from './groups';
 import { nearbyJson } from './nearby';
+import { fileJsonEvents, isFileCommand, runFileCommand } from './files';
 import { isRequestCommand, REQUEST_COMMANDS, requestEvents } from './requests';
 import type { ContactSession } from '../core/app-service';
 
@@ -49,6 +50,7 @@ export function runJsonMode(
   service.sessions.on('disconnected', ({ peer, reason }) => emit({ event: 'disconnected', peer, reason }));
   node.on('log', io.log);
   const requests = requestEvents(emit);
+  fileJsonEvents(service.files, emit);
   service.subscribe((event, payload) => {
     if (groupJsonEvent(event, payload, emit)) return;
     if (event === 'peer:updated') requests.updated(payload as Conversation);
@@ -113,6 +115,7 @@ export function runJsonMode(
         return null;
       };
       if (isGroupCommand(cmd)) return runGroupCommand(cmd, own, call, emit, fail);
+      if (isFileCommand(cmd)) return runFileCommand(service.files, cmd, own, emit, fail);
       if (isRequestCommand(cmd)) {
         const peer = field('peer');
         if (peer !== null) call(REQUEST_COMMANDS[cmd], { peer }, () => {});

@@ -46,8 +46,9 @@ async function main(argv: string[]): Promise<number> {
     dhtBootstrap: options.dhtBootstrap,
     // Off unless --discover for this run; the person may still turn it on in the --ui settings.
     discovery: { transport: new BonjourTransport({ log }), override: options.discover },
+    files: { downloadDir: options.downloadDir, autoAcceptBytes: options.autoAcceptBytes },
   });
-  const ui = options.ui ? await startUiServer(service, { port: options.uiPort, staticDir: RENDERER_DIR }) : null;
+  const ui = options.ui ? await startUiServer(service, { port: options.uiPort, staticDir: RENDERER_DIR, uploadDir: path.join(options.dataDir, 'uploads') }) : null;
 
   const stop = () => void service.close().then(() => process.exit(0));
   process.once('SIGINT', stop);

@@ -1,6 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
@@ -8,6 +9,7 @@ import { z } from 'zod';
 import { dispatch } from '../../shared/ipc/dispatch';
 import { fail } from '../../shared/ipc/result';
 import type { AppService } from '../core/app-service';
+import { UPLOAD_PATH, UPLOAD_TOKEN_HEADER, uploads } from './ui-upload';
 
 /** The browser UI is served on loopback only: the token and the Host/Origin checks guard the rest. */
 const UI_HOST = '127.0.0.1';
@@ -63,7 +65,7 @@ export interface UiServer {
  */
 export async function startUiServer(
   service: AppService,
-  opts: { port: number; staticDir: string; log?: (line: string) => void; maxClientBufferedBytes?: number },
+  opts: { port: number; staticDir: string; log?: (line: string) => void; maxClientBufferedBytes?: number; uploadDir?: string },
 ): Promise<UiServer> {
   const staticDir = path.resolve(opts.staticDir);
   const log = opts.log ?? ((line: string) => process.stderr.write(`peerline: ${line}\n`));
@@ -71,6 +73,13 @@ export async function startUiServer(
     throw new Error(`The UI is not built (no ${path.join(staticDir, 'index.html')}): run npm run build.`);
   });
   const token = randomBytes(24).toString('hex');
+  // Uploaded files wait here until their transfer ends (the command line puts them in its data directory).
+  const upload = uploads(service.files, opts.uploadDir ?? path.join(os.tmpdir(), `peerline-uploads-${token.slice(0, 12)}`));
+  const tokenMatches = (presented: string | undefined) => {
+    const given = Buffer.from(presented ?? '');
+    const expected = Buffer.from(token);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  };
   let origins: Set<string> = new Set();
   /** Exactly one Host header, naming this very loopback address. */
   const allowedHost = (request: http.IncomingMessage) => {
@@ -87,6 +96,12 @@ export async function startUiServer(
     };
     try {
       if (!allowedHost(request)) return refuse(response, 421, 'This address does not serve Peerline.');
+      if (request.method === 'POST' && request.url?.startsWith(`${UPLOAD_PATH}?`)) {
+        const origin = request.headers.origin;
+        const presented = request.headersDistinct[UPLOAD_TOKEN_HEADER];
+        if (origin === undefined || !origins.has(origin) || presented?.length !== 1 || !tokenMatches(presented[0])) return refuse(response, 403, 'Forbidden.');
+        return void upload(request, response, new URLSearchParams(request.url.slice(UPLOAD_PATH.length + 1))).catch(failed);
+      }
       if (request.method !== 'GET' && request.method !== 'HEAD') return refuse(response, 405, 'Method not allowed.');
       const pathname = pathOf(request.url);
       if (pathname === null) return refuse(response, 400, 'Bad request.');
@@ -103,10 +118,7 @@ export async function startUiServer(
       const target = request.url ?? '';
       const query = target.startsWith(`${API_PATH}?`) ? new URLSearchParams(target.slice(API_PATH.length + 1)) : null;
       const origin = request.headers.origin;
-      const presented = Buffer.from(query?.get('token') ?? '');
-      const expected = Buffer.from(token);
-      const tokenMatches = presented.length === expected.length && timingSafeEqual(presented, expected);
-      if (query === null || !allowedHost(request) || origin === undefined || !origins.has(origin) || !tokenMatches) {
+      if (query === null || !allowedHost(request) || origin === undefined || !origins.has(origin) || !tokenMatches(query.get('token') ?? '')) {
         socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
         return;
       }

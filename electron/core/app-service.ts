@@ -15,6 +15,7 @@ import { AttentionFeature } from './features/attention/attention';
 import { DiscoveryFeature } from './features/discovery/discovery';
 import type { DiscoveryTransport } from './features/discovery/transport';
 import { EventHub, SessionSteps, type FeatureContext } from './features/context';
+import { FilesFeature, type FilesOptions } from './features/files/files';
 import type { ConversationContext } from './features/conversations/context';
 import { ConversationViews } from './features/conversations/views';
 import { GroupsFeature } from './features/groups/groups';
@@ -56,6 +57,8 @@ export interface AppServiceOptions {
    * `--discover`; the app gives none, so the settings say, on by default).
    */
   discovery?: { transport: DiscoveryTransport; override?: boolean };
+  /** File transfer: where received files go, auto-accept, and (tests) the file layer. */
+  files?: FilesOptions;
 }
 
 
@@ -75,6 +78,8 @@ export class AppService {
   readonly handlers: ContractHandlers;
   /** For the command line: a session opened or ended, told once the contact is stored, so commands can follow. */
   readonly sessions: EventEmitter<SessionEvents>;
+  /** Sending and receiving files; the command line subscribes to its events. */
+  readonly files: FilesFeature;
   private readonly events: EventHub;
   private readonly presence: PresenceBoard;
   private readonly directory: ContactDirectory;
@@ -92,6 +97,7 @@ export class AppService {
     nameOverridden: boolean,
     requestOptions: RequestOptions = {},
     discoveryOptions: AppServiceOptions['discovery'],
+    filesOptions: FilesOptions = {},
   ) {
     const ctx: FeatureContext = { store, node, events: new EventHub(), steps: new SessionSteps() };
     this.events = ctx.events;
@@ -116,6 +122,8 @@ export class AppService {
     });
     const attention = new AttentionFeature(conversationContext);
     const settings = new SettingsFeature(ctx, nameOverridden, notices, this.discovery);
+    this.files = new FilesFeature({ store, node, directory: this.directory, events: ctx.events }, filesOptions);
+    this.files.on('log', (line) => node.emit('log', line));
     this.groups = new GroupsFeature(conversationContext, store.groups);
     const reach = new ReachFeature(conversationContext);
     const chat = { ...this.chat.handlers, 'message:send': requests.replyAccepts(this.chat.handlers['message:send']) };
@@ -130,6 +138,7 @@ export class AppService {
       ...this.groups.handlers,
       ...this.discovery.handlers,
       ...attention.handlers,
+      ...this.files.handlers,
     };
   }
 
@@ -153,7 +162,8 @@ export class AppService {
       isContact: (key) => store.contactByKey(key) !== undefined,
       dhtBootstrap: opts.dhtBootstrap,
     });
-    const service = new AppService(node, store, notices, opts.name !== undefined, opts.requests, opts.discovery);
+    const service = new AppService(node, store, notices, opts.name !== undefined, opts.requests, opts.discovery, opts.files);
+    await service.files.load();
     await service.groups.start().catch(async (err: unknown) => {
       await store.close();
       throw err;
@@ -190,6 +200,7 @@ export class AppService {
       this.groups.close();
       await this.discovery.close();
       await this.node.close();
+      await this.files.close();
       await this.store.close();
     })();
     return this.closing;

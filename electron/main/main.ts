@@ -11,6 +11,7 @@ import { AppService } from '../core/app-service';
 import { BonjourTransport } from '../core/features/discovery/bonjour-transport';
 import { BadgeService, dotBitmap } from './badge';
 import { DesktopShell } from './desktop';
+import { desktopFileHandlers } from './files';
 import { createSenderCheck, forwardEvents, registerIpcHandlers } from './ipc';
 import { installGracefulQuit, parseMainOptions, type MainOptions } from './lifecycle';
 import { LoginItemService, startsHidden } from './login';
@@ -159,7 +160,8 @@ function main(): void {
     });
     const opened = await service;
     // Handlers before the window, so the page's first invoke finds them.
-    registerIpcHandlers(ipcMain, opened.handlers, createSenderCheck(getWindow, isAppUrl), log);
+    const handlers = { ...opened.handlers, ...desktopFileHandlers(opened.handlers, { dialog, shell }, getWindow) };
+    registerIpcHandlers(ipcMain, handlers, createSenderCheck(getWindow, isAppUrl), log);
     forwardEvents(opened, getWindow);
     await new DesktopShell(opened, { notifications, badge, tray, login, log }).start();
     started = true;

@@ -4,14 +4,33 @@
  * `peerline --ui` it is the WebSocket transport back to the server that served the page.
  */
 import { createApi, type Api, type Transport } from '../../shared/ipc/client';
+import type { Transfer } from '../../shared/ipc/contract';
+import { fail, type Result } from '../../shared/ipc/result';
+import type { Upload } from '../state/files';
 import { ALWAYS_OPEN, type LinkSource } from './link';
 import { apiSocketUrl, takeUiToken } from './ui-token';
 import { createWebSocketTransport, type SocketFactory } from './websocket-transport';
 
 export type { Api } from '../../shared/ipc/client';
 
-/** `desktop`: the Electron app (its main process shows notifications, and owns the tray and login settings). */
-export type Backend = { kind: 'ready'; api: Api; link: LinkSource; desktop: boolean } | { kind: 'no-token' };
+/**
+ * `desktop`: the Electron app (its main process shows notifications, and owns the tray and login settings);
+ * `upload`: a browser page's way to hand files to its local Peerline.
+ */
+export type Backend = { kind: 'ready'; api: Api; link: LinkSource; desktop: boolean; upload?: Upload } | { kind: 'no-token' };
+
+/** The page's files go to its own local Peerline (`peerline --ui`), which offers them onward (electron/cli/ui-upload.ts). */
+function uploadTo(token: string): Upload {
+  return async (peer, file) => {
+    try {
+      const response = await fetch(`/upload?${new URLSearchParams({ peer, name: file.name })}`, { method: 'POST', headers: { 'x-peerline-token': token }, body: file });
+      if (!response.ok) return fail('internal', `Peerline refused the upload (${response.status}).`);
+      return (await response.json()) as Result<Transfer>;
+    } catch (err) {
+      return fail('internal', `The file could not reach Peerline: ${(err as Error).message}`);
+    }
+  };
+}
 
 const browserSocket: SocketFactory = (url, handlers) => {
   const socket = new WebSocket(url);
@@ -52,7 +71,7 @@ export function connectBackend(): Backend {
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'visible') transport.reconnectNow();
   });
-  return { kind: 'ready', api: createApi(transport), link, desktop: false };
+  return { kind: 'ready', api: createApi(transport), link, desktop: false, upload: uploadTo(token) };
 }
 
 function safeSessionStorage(): Storage | null {

@@ -5,7 +5,7 @@ import { MAX_TEXT_BYTES } from '../../shared/protocol/limits';
 import { createTypingNotifier } from '../state/typing';
 import { selectTypingReachesPeer } from '../state/selectors';
 import { useStore } from '../state/store';
-import { SendIcon } from './icons';
+import { PaperclipIcon, SendIcon } from './icons';
 
 /** The counter appears once a message gets this close to the limit. */
 const COUNTER_FROM = MAX_TEXT_BYTES * 0.9;
@@ -19,6 +19,11 @@ export function Composer({ peer }: { peer: string }) {
   const name = useStore((s) => s.conversations[peer]?.name ?? '');
   const canType = useStore((s) => selectTypingReachesPeer(s, peer));
   const textareaRef = useRef<HTMLTextAreaElement>(null);
+  const fileInputRef = useRef<HTMLInputElement>(null);
+  const picksFiles = useStore((s) => s.picksFiles);
+  const chooseFiles = useStore((s) => s.chooseFiles);
+  const sendFiles = useStore((s) => s.sendFiles);
+  const secure = useStore((s) => s.conversations[peer]?.mode === 'secure');
   const errorId = useId();
   const counterId = useId();
 
@@ -66,8 +71,52 @@ export function Composer({ peer }: { peer: string }) {
 
   const describedBy = [tooLong ? errorId : null, bytes >= COUNTER_FROM ? counterId : null].filter(Boolean).join(' ') || undefined;
 
+  function attach() {
+    if (picksFiles) fileInputRef.current?.click();
+    else void chooseFiles(peer);
+  }
+
+  /** Files dropped on the composer or pasted into it go to the contact like attached ones. */
+  function takeFiles(files: FileList | null | undefined): boolean {
+    if (!secure || !files || files.length === 0) return false;
+    void sendFiles(peer, [...files]);
+    return true;
+  }
+
   return (
-    <form className="composer" onSubmit={onSubmit}>
+    <form
+      className={`composer${secure ? ' with-attach' : ''}`}
+      onSubmit={onSubmit}
+      onDragOver={(event) => {
+        if (secure && event.dataTransfer.types.includes('Files')) event.preventDefault();
+      }}
+      onDrop={(event) => {
+        if (takeFiles(event.dataTransfer.files)) event.preventDefault();
+      }}
+      onPaste={(event) => {
+        if (takeFiles(event.clipboardData.files)) event.preventDefault();
+      }}
+    >
+      {secure && (
+        <>
+          <button type="button" className="btn icon-btn attach-btn" aria-label="Attach files" title="Attach files" onClick={attach}>
+            <PaperclipIcon />
+          </button>
+          {picksFiles && (
+            <input
+              ref={fileInputRef}
+              type="file"
+              multiple
+              hidden
+              aria-label="Files to send"
+              onChange={(event) => {
+                takeFiles(event.target.files);
+                event.target.value = '';
+              }}
+            />
+          )}
+        </>
+      )}
       <div className="composer-box">
         <textarea
           ref={textareaRef}

@@ -9,6 +9,7 @@ import { BackIcon, InfoIcon, LockIcon, LockOpenIcon } from './icons';
 import { KeyChangeBanner } from './KeyChangeBanner';
 import { RequestBanner } from './RequestBanner';
 import { MessageList } from './MessageList';
+import { Transfers } from './Transfers';
 import { ownNameIfRenamed, Presence, VerifiedBadge, WaitingCount } from './PeerBits';
 
 /** One conversation: header, key-change warning, history, typing indicator and composer. */
@@ -30,6 +31,7 @@ export function ConversationView({ peer }: { peer: string }) {
         </p>
       )}
       <MessageList peer={peer} />
+      <Transfers peer={peer} />
       <TypingIndicator peer={peer} />
       <Composer peer={peer} />
     </section>

@@ -7,6 +7,7 @@ import type { EventPayload } from '../../shared/ipc/contract';
 import type { LinkSource } from '../api/link';
 import { conversationRemoved, conversationUpserted } from './conversations';
 import { groupMessageReceived, groupRemoved, groupStatusChanged, groupUpdated } from './groups';
+import { fileOffered, transferUpdated } from './files';
 import { messageReceived, messageRemoved, messageStatusChanged } from './messages';
 import { nearbyUpdated } from './nearby';
 import { linkChanged, nodeUpdated, settingsLoaded } from './node';
@@ -47,6 +48,8 @@ export function connectEvents(api: Api, link: LinkSource, store: AppStore, wirin
     }),
     api.on('message:notify', (notice) => wiring.notify?.(notice)),
     api.on('error:raised', (error) => store.getState().pushToast('error', error.message)),
+    api.on('file:offered', (offer) => store.setState((state) => fileOffered(state, offer))),
+    api.on('file:updated', (transfer) => store.setState((state) => transferUpdated(state, transfer))),
     link.subscribe((next) => {
       const previous = store.getState().link;
       store.setState((state) => linkChanged(state, next));

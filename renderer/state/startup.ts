@@ -49,6 +49,7 @@ export const startupSlice: SliceCreator<StartupSlice> = ({ api }) => (set, get) 
     void get().loadDoctor();
     // Not needed to start: the list fills in when it answers (and with each nearby:updated).
     void get().loadNearby();
+    await get().loadTransfers();
     const selected = get().selectedPeer;
     if (selected !== null && get().conversations[selected] === undefined) set({ selectedPeer: null });
   }

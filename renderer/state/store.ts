@@ -11,6 +11,7 @@ import type { LinkSource } from '../api/link';
 import { connectionsSlice } from './connections';
 import { conversationsSlice } from './conversations';
 import { groupsSlice } from './groups';
+import { filesSlice, type Upload } from './files';
 import { HISTORY_CAP } from './history';
 import { identitySlice } from './identity';
 import { messagesSlice, PAGE_SIZE } from './messages';
@@ -36,6 +37,8 @@ export interface StoreOptions {
   pageSize?: number;
   /** The desktop app (settings for the tray and start at login show there only). */
   desktop?: boolean;
+  /** A browser page's way to hand files to its local Peerline (files.ts); absent in the desktop app. */
+  upload?: Upload;
 }
 
 export function createAppStore(options: StoreOptions): AppStore {
@@ -58,6 +61,7 @@ export function createAppStore(options: StoreOptions): AppStore {
     ...searchSlice(context)(...args),
     ...groupsSlice(context)(...args),
     ...nearbySlice(context)(...args),
+    ...filesSlice(options.upload)(context)(...args),
     ...uiSlice(options.theme ?? 'system', options.desktop ?? false)(...args),
   }));
 }

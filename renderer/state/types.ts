@@ -5,6 +5,7 @@ import type { LinkSource, LinkState } from '../api/link';
 import type { ConnectionsSlice } from './connections';
 import type { ConversationsSlice } from './conversations';
 import type { GroupsSlice } from './groups';
+import type { FilesSlice } from './files';
 import type { IdentitySlice } from './identity';
 import type { MessagesSlice } from './messages';
 import type { NearbySlice } from './nearby';
@@ -144,6 +145,7 @@ export type AppState = StartupSlice &
   SearchSlice &
   GroupsSlice &
   NearbySlice &
+  FilesSlice &
   UiSlice;
 
 /** What a reducer returns: the changed part of the state. */

@@ -38,6 +38,15 @@ export const INVOKE_CHANNELS = [
   'group:send',
   'group:history',
   'group:list',
+  'file:send',
+  'file:choose',
+  'file:accept',
+  'file:decline',
+  'file:cancel',
+  'file:pause',
+  'file:resume',
+  'file:list',
+  'file:show',
   'settings:get',
   'settings:set',
   'nearby:list',
@@ -63,6 +72,8 @@ export const EVENT_CHANNELS = [
   'message:notify',
   'settings:updated',
   'conversation:open-requested',
+  'file:offered',
+  'file:updated',
 ] as const;
 
 export type InvokeChannel = (typeof INVOKE_CHANNELS)[number];

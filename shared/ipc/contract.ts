@@ -226,6 +226,30 @@ export const SettingsSchema = z.object({
 });
 
 const PeerRequest = z.object({ peer: PeerKey }).strict();
+
+/** A file transfer as the UIs show it (features/files). */
+export const TransferStatusSchema = z.enum(['waiting', 'offered', 'sending', 'receiving', 'paused', 'stalled', 'done', 'failed', 'cancelled', 'declined']);
+export const TransferSchema = z.object({
+  transfer: z.string(),
+  peer: PeerKey,
+  direction: z.enum(['in', 'out']),
+  status: TransferStatusSchema,
+  /** The first item's top-level name (a file or a folder), and how many files in all. */
+  name: z.string(),
+  files: z.number().int(),
+  total: z.number(),
+  bytes: z.number(),
+  bytesPerSecond: z.number(),
+  etaSeconds: z.number().optional(),
+  /** Who holds it paused: the person here, the peer, a full disk here. */
+  paused: z.array(z.enum(['me', 'peer', 'disk'])),
+  reason: z.string().optional(),
+  /** Incoming, once accepted: the folder the files go to. */
+  directory: z.string().optional(),
+  /** A name in it runs code when opened: the UI warns before opening. */
+  dangerous: z.boolean(),
+});
+const TransferRequest = z.object({ transfer: z.string().regex(/^[0-9a-f]{32}$/, 'A transfer id is 32 hex digits.') }).strict();
 const MessageRef = z.object({ peer: PeerKey, id: MessageId }).strict();
 
 const GroupId = z.string().regex(/^[0-9a-f]{64}$/, 'a group id is 64 hex digits');
@@ -381,6 +405,18 @@ export const invokeContract = {
     response: z.object({ messages: z.array(GroupMessageSchema), hasMore: z.boolean() }),
   },
   'group:list': { request: Empty, response: z.array(GroupSchema) },
+  /** Offers a file or folder on this machine to a contact (now, or when it is back). */
+  'file:send': { request: z.object({ peer: PeerKey, path: z.string().min(1).max(4096) }).strict(), response: TransferSchema },
+  /** The desktop app: picks files with the system's chooser and offers them (elsewhere: refused, the page uploads). */
+  'file:choose': { request: PeerRequest, response: z.array(TransferSchema) },
+  'file:accept': { request: TransferRequest, response: TransferSchema },
+  'file:decline': { request: TransferRequest, response: TransferSchema },
+  'file:cancel': { request: TransferRequest, response: TransferSchema },
+  'file:pause': { request: TransferRequest, response: TransferSchema },
+  'file:resume': { request: TransferRequest, response: TransferSchema },
+  'file:list': { request: Empty, response: z.array(TransferSchema) },
+  /** Where a received transfer's files are; the desktop app also shows them in the file manager. Nothing is opened. */
+  'file:show': { request: TransferRequest, response: z.object({ path: z.string() }) },
   'settings:get': { request: Empty, response: SettingsSchema },
   'settings:set': {
     request: z
@@ -441,6 +477,10 @@ export const eventContract = {
   'settings:updated': SettingsSchema,
   /** Desktop app: the person clicked a notification; the window shows this conversation. Sent by main, not the core. */
   'conversation:open-requested': z.object({ peer: PeerKey }),
+  /** A contact offers files: what, how much, and the free space where they would go. */
+  'file:offered': z.object({ peer: PeerKey, transfer: z.string(), items: z.array(z.object({ name: z.string(), size: z.number() })), files: z.number(), total: z.number(), freeBytes: z.number().optional() }),
+  /** A transfer changed: its status, or its progress (at most four times a second). */
+  'file:updated': TransferSchema,
 } satisfies Record<EventChannel, z.ZodType>;
 
 export type Identity = z.output<typeof IdentitySchema>;
@@ -460,6 +500,7 @@ export type GroupMember = z.output<typeof GroupMemberSchema>;
 export type GroupMessage = z.output<typeof GroupMessageSchema>;
 export type NotificationContent = z.output<typeof NotificationContentSchema>;
 export type NearbyPeer = z.output<typeof NearbyPeerSchema>;
+export type Transfer = z.output<typeof TransferSchema>;
 
 /** What a caller sends (defaults may be left out). */
 export type RequestOf<C extends InvokeChannel> = z.input<(typeof invokeContract)[C]['request']>;

@@ -29,6 +29,9 @@ export const ERROR_CODES = [
   'dial-not-on-dht',
   'dial-unpunchable',
   'dial-dht-off',
+  'file-invalid',
+  'unknown-transfer',
+  'disk-full',
   'internal',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -29,7 +29,8 @@
  *     store: only section 6 (the message store), nothing over the network
  *     durable: only section 7 (durable chat, two ends; under 10 s here); with store: sections 6 and 7
  *     bulk: only section 8 (chat under bulk); with the others, those picked
- *     dht: only section 9 (reach by key over the DHT's local testnet); with the others, those picked
+ *     dht: only section 10 (reach by key over the DHT's local testnet); with the others, those picked
+ *     files: only section 11 (file transfer, tests/bench/files-scenarios.ts)
  *     --quick: a fraction of the iterations, for trying the bench itself
  *     --receiver: where the receiving end of the two-end sections runs (default: thread)
  */
@@ -47,6 +48,7 @@ import { runBulkSection } from './bulk-scenarios';
 import { runDhtSection } from './dht-scenarios';
 import { runDurableSection } from './durable-scenarios';
 import { runGroupSection } from './group-scenarios';
+import { runFilesSection } from './files-scenarios';
 import { runStoreSection } from './store-scenarios';
 import { fastest, mbPerSecond, messagesPerSecond, nowMs, summarize, withCpu, withTimeout, type Transfer } from './stats';
 
@@ -94,8 +96,9 @@ const picked = {
   bulk: process.argv.slice(2).includes('bulk'),
   groups: process.argv.slice(2).includes('groups'),
   dht: process.argv.slice(2).includes('dht'),
+  files: process.argv.slice(2).includes('files'),
 };
-const runAll = !picked.store && !picked.durable && !picked.bulk && !picked.groups && !picked.dht;
+const runAll = !picked.store && !picked.durable && !picked.bulk && !picked.groups && !picked.dht && !picked.files;
 
 /** The receivers' limits for every capacity figure (sections 3, 4 and 7): high enough never to engage. */
 const liftedLimits = {
@@ -457,7 +460,7 @@ async function main(): Promise<void> {
   clearTimeout(watchdog); // sections 6 and 7 have their own
 }
 
-/** Sections 1–5, then 6 to 10; or only those picked by `store`, `durable`, `bulk`, `groups` and `dht`. */
+/** Sections 1–5, then 6 to 11; or only those picked by `store`, `durable`, `bulk`, `groups`, `dht` and `files`. */
 async function runSections(): Promise<void> {
   if (CONFIG.receiver !== 'thread' && CONFIG.receiver !== 'process') throw new Error(`--receiver must be thread or process, not ${CONFIG.receiver}`);
   if (runAll) await main();
@@ -476,6 +479,7 @@ async function runSections(): Promise<void> {
   if (runAll || picked.bulk) await runBulkSection({ quick, progress, outFile });
   if (runAll || picked.groups) await runGroupSection({ quick, progress, outFile });
   if (runAll || picked.dht) await runDhtSection({ quick, progress, outFile });
+  if (runAll || picked.files) await runFilesSection({ quick, progress, outFile });
 }
 
 if (isReceiver()) {

@@ -179,6 +179,16 @@ export function installFakeBackend(options: FakeOptions): void {
       if (!heard) return { error: { code: 'invalid-request', message: `${fingerprint} is no longer heard at ${address}.` } };
       return conversations[heard.contact?.peer ?? BOB];
     },
+    // File transfer is tested against real peers (tests/e2e/files-in-the-browser.test.ts); here it has none.
+    'file:list': () => [],
+    'file:send': () => ({ error: { code: 'file-invalid', message: 'No files in the fake backend.' } }),
+    'file:choose': () => [],
+    'file:accept': () => ({ error: { code: 'unknown-transfer', message: 'There is no such transfer.' } }),
+    'file:decline': () => ({ error: { code: 'unknown-transfer', message: 'There is no such transfer.' } }),
+    'file:cancel': () => ({ error: { code: 'unknown-transfer', message: 'There is no such transfer.' } }),
+    'file:pause': () => ({ error: { code: 'unknown-transfer', message: 'There is no such transfer.' } }),
+    'file:resume': () => ({ error: { code: 'unknown-transfer', message: 'There is no such transfer.' } }),
+    'file:show': () => ({ error: { code: 'unknown-transfer', message: 'There is no such transfer.' } }),
     'conversation:mark-read': ({ peer }) => {
       conversations[peer].unread = 0;
       return null;

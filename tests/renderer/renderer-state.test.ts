@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import { EVENT_CHANNELS } from '../../shared/ipc/channels';
+import { describe, expect, it } from 'vitest';
 import { createApi } from '../../shared/ipc/client';
 import type { Message } from '../../shared/ipc/contract';
 import { fail, ok, type Result } from '../../shared/ipc/result';

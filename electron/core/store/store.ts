@@ -20,7 +20,7 @@ import { promises as fs } from 'node:fs';
 import { ContactsTable } from './contacts';
 import { GroupsTable } from './groups';
 import { ConversationsTable, type Numbered } from './conversations';
-import type { Batch } from './group-commit';
+import { GroupCommit, type Batch } from './group-commit';
 import { StoreIo } from './io';
 import { COUNTERS_KEY, removalKey, type Db } from './layout';
 import { loadState, type LoadedState } from './load';
@@ -45,6 +45,11 @@ export { MAX_LAST_MESSAGE_SCAN, MAX_NEWEST_INCOMING_SCAN } from './messaging';
 /** The record of the direct conversation a new contact starts with. */
 function directConversation(contact: ContactRecord): ConversationRecord {
   return { id: directConversationId(contact.id), kind: 'direct', members: [contact.id], unread: 0, lastActivity: contact.firstSeen };
+}
+
+export interface FeatureTable {
+  readonly db: Db;
+  readonly commit: GroupCommit;
 }
 
 export class Store {
@@ -288,6 +293,18 @@ export class Store {
   /** Batches written and operations in them since open (for the bench and tests). */
   get commitStats(): { batches: number; ops: number } {
     return { ...this.io.commit.stats };
+  }
+
+  // Tables of features -----------------------------------------------------------------------------------------
+
+  /**
+   * A feature's own table: a sublevel of the store's database (its keys can never meet the core tables' or
+   * another feature's), with a group commit of its own. The feature flushes it before the store closes.
+   */
+  table(name: string): FeatureTable {
+    this.io.assertOpen();
+    const db = this.io.db.sublevel<string, string>(name, {}) as unknown as Db;
+    return { db, commit: new GroupCommit(db) };
   }
 
   // Internals --------------------------------------------------------------------------------------------------

@@ -1,0 +1,493 @@
+/**
+ * The files feature: sending files and folders to contacts, on the `files/1` channel, durable across restarts of
+ * either side. An offer to a contact who is offline is stored and goes when a session opens; an accepted
+ * transfer asks again for what it misses whenever a session opens, stalls, or comes back from a pause.
+ *
+ * It gets the store, the node and the contact directory from the facade (never importing it), registers its
+ * channel, and offers the person's actions (`send`, `accept`, …) and its events to the UIs and the command line.
+ */
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { mkdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { BLOCK_BYTES, FREE_SPACE_MARGIN_BYTES, MAX_PENDING_OFFERS_PER_PEER, PROGRESS_PER_SECOND } from '../../../../shared/files/limits';
+import { contactId, type SessionKey } from '../../../../shared/ids';
+import type { ContractHandlers, Transfer as TransferShape } from '../../../../shared/ipc/contract';
+import { AppError } from '../../../../shared/ipc/result';
+import { isDangerousName } from '../../../../shared/files/names';
+import type { ChannelSession } from '../../channels';
+import type { PeerNode } from '../../peer-node';
+import { FilesTable, type TransferRecord } from '../../store/files';
+import type { Store } from '../../store/store';
+import type { ContactDirectory } from '../contacts/directory';
+import type { EventHub } from '../context';
+import { FILES_CHANNEL } from './codec';
+import { FolderSyncs, makeFreshFolder, nodeDisk, type Disk } from './disk';
+import { IncomingTransfer, type IncomingHost } from './incoming';
+import type { FilesMessage, OfferPart } from './messages';
+import { addOfferPart, judgeOffer, type OfferAssembly } from './offer-rules';
+import { OutgoingTransfer, type OutgoingHost } from './outgoing';
+import { scanSource } from './source';
+import { SpeedMeter } from './speed';
+
+export type TransferView = TransferShape;
+
+/** The files of an offer told to the window: the first ones (a folder of 10,000 is summed up by its count). */
+const OFFER_ITEMS_SHOWN = 100;
+
+export interface FileEvents {
+  /** A contact offers files: accept or decline. */
+  offer: [{ peer: string; transfer: string; items: Array<{ name: string; size: number }>; total: number; freeBytes?: number }];
+  /** At most PROGRESS_PER_SECOND per transfer. */
+  progress: [{ transfer: string; bytes: number; total: number; bytesPerSecond: number }];
+  /** One file of an incoming transfer is in place: where, and its digest (SHA-256 over its blocks' SHA-256s). */
+  'file-done': [{ transfer: string; path: string; sha256: string }];
+  failed: [{ transfer: string; reason: string }];
+  /** The status changed (offered, accepted, paused, stalled, done, …). */
+  updated: [TransferView];
+  log: [string];
+}
+
+export interface FilesOptions {
+  /** Where received files go; default the system's Downloads folder, `Peerline` inside it. */
+  downloadDir?: string;
+  /** Offers of at most this many bytes from a contact are accepted without asking (default: never). */
+  autoAcceptBytes?: number;
+  /** The file layer (tests make writes fail with ENOSPC). */
+  disk?: Disk;
+}
+
+function defaultDownloadDir(): string {
+  return path.join(os.homedir(), 'Downloads', 'Peerline');
+}
+
+type Transfer = IncomingTransfer | OutgoingTransfer;
+
+export class FilesFeature extends EventEmitter<FileEvents> {
+  readonly downloadDir: string;
+  private readonly table: FilesTable;
+  private readonly disk: Disk;
+  private readonly transfers = new Map<string, Transfer>();
+  /** Offers whose parts are still coming, per session. */
+  private readonly assembling = new WeakMap<ChannelSession<FilesMessage>, Map<string, OfferAssembly>>();
+  private readonly meters = new Map<string, SpeedMeter>();
+  private readonly incomingHost: IncomingHost;
+  private readonly outgoingHost: OutgoingHost;
+
+  constructor(
+    private readonly ctx: { store: Store; node: PeerNode; directory: ContactDirectory; events: EventHub },
+    private readonly options: FilesOptions = {},
+  ) {
+    super();
+    this.downloadDir = path.resolve(options.downloadDir ?? defaultDownloadDir());
+    this.table = new FilesTable(ctx.store.table('files'));
+    this.disk = options.disk ?? nodeDisk;
+    const shared = {
+      changed: (t: Transfer) => this.changed(t),
+      progressed: (t: Transfer) => this.progressed(t),
+      fail: (t: Transfer, reason: string) => void this.fail(t, reason, true),
+    };
+    this.incomingHost = {
+      ...shared,
+      table: this.table,
+      disk: this.disk,
+      folderSyncs: new FolderSyncs(),
+      fileDone: (t, _item, file, digest) => this.emit('file-done', { transfer: t.id, path: file, sha256: Buffer.from(digest).toString('hex') }),
+      log: (line) => this.emit('log', line),
+    };
+    this.outgoingHost = shared;
+    this.on('updated', (view) => ctx.events.emit('file:updated', view));
+    this.on('offer', (offer) => ctx.events.emit('file:offered', { ...offer, files: offer.items.length, items: offer.items.slice(0, OFFER_ITEMS_SHOWN) }));
+    ctx.node.channel(FILES_CHANNEL, {
+      opened: (session) => this.opened(session),
+      message: (session, message) => this.receive(session, message),
+      closing: (session) => this.closing(session),
+    });
+  }
+
+  /** Reads the transfers kept in the store (before the node listens). */
+  async load(): Promise<void> {
+    for (const record of await this.table.transfers()) {
+      const transfer = record.direction === 'in' ? await IncomingTransfer.load(record, this.incomingHost) : new OutgoingTransfer(record, this.outgoingHost);
+      this.transfers.set(record.id, transfer);
+    }
+  }
+
+  /** Everything verified so far is on disk, part files are closed. */
+  async close(): Promise<void> {
+    for (const transfer of this.transfers.values()) {
+      if (transfer.direction === 'in') await transfer.finish(false);
+      else transfer.stop();
+    }
+    await this.table.flush();
+  }
+
+  /** This feature's part of the contract's handlers (the desktop app replaces `file:choose` and adds to `file:show`). */
+  get handlers(): Pick<ContractHandlers, 'file:send' | 'file:choose' | 'file:accept' | 'file:decline' | 'file:cancel' | 'file:pause' | 'file:resume' | 'file:list' | 'file:show'> {
+    return {
+      'file:send': ({ peer, path: local }) => this.send(peer, local),
+      'file:choose': async () => {
+        throw new AppError('invalid-request', 'There is no file chooser here: the page picks the files itself.');
+      },
+      'file:accept': ({ transfer }) => this.accept(transfer),
+      'file:decline': ({ transfer }) => this.decline(transfer),
+      'file:cancel': ({ transfer }) => this.cancel(transfer),
+      'file:pause': ({ transfer }) => this.pause(transfer),
+      'file:resume': ({ transfer }) => this.resume(transfer),
+      'file:list': async () => this.list(),
+      'file:show': async ({ transfer }) => ({ path: this.placeOf(transfer) }),
+    };
+  }
+
+  /** Where a received transfer's files are: the file itself for one file, else its folder. */
+  placeOf(id: string): string {
+    const transfer = this.incoming(id);
+    const { directory, items, topFolders } = transfer.record;
+    if (directory === undefined) throw new AppError('unknown-transfer', 'That transfer has not been accepted: nothing is on disk yet.');
+    const first = items[0]!.path.split('/')[0]!;
+    return items.length === 1 && !items[0]!.path.includes('/') ? transfer.finalPathOf(0) : path.join(directory, topFolders?.[first] ?? first);
+  }
+
+  // The person's actions ---------------------------------------------------------------------------------------
+
+  /** Offers a file or a folder to a contact, at once if it is online, else when it is back. */
+  async send(peer: string, local: string): Promise<TransferView> {
+    const contact = this.ctx.store.contact(contactId(peer));
+    if (!contact || contact.mode !== 'secure' || contact.request || contact.blocked) {
+      throw new AppError('unknown-peer', 'Files go only to contacts over an encrypted connection.');
+    }
+    const scanned = await scanSource(local);
+    const record: TransferRecord = {
+      id: randomBytes(16).toString('hex'),
+      direction: 'out',
+      peer: contact.id,
+      items: scanned.items.map(({ path, size }) => ({ path, size })),
+      sources: scanned.items.map((item) => item.source),
+      totalBytes: scanned.totalBytes,
+      blockBytes: BLOCK_BYTES,
+      state: 'offered',
+      paused: [],
+      createdAt: Date.now(),
+    };
+    await this.table.save(record);
+    const transfer = new OutgoingTransfer(record, this.outgoingHost);
+    this.transfers.set(record.id, transfer);
+    const session = this.sessionOf(contact.id);
+    if (session) transfer.start(session);
+    this.emit('updated', this.view(transfer));
+    return this.view(transfer);
+  }
+
+  /** Accepts an offer: checks the free space, makes the folders, and asks for the first blocks. */
+  async accept(id: string): Promise<TransferView> {
+    const transfer = this.incoming(id);
+    if (transfer.record.state !== 'offered') throw new AppError('unknown-transfer', `That transfer is ${this.view(transfer).status}, not waiting for an answer.`);
+    const directory = this.downloadDir;
+    await mkdir(directory, { recursive: true, mode: 0o700 });
+    const free = await this.disk.freeBytes(directory);
+    if (free < transfer.record.totalBytes + FREE_SPACE_MARGIN_BYTES) {
+      throw new AppError('disk-full', `There is not enough space in ${directory}: the files need ${transfer.record.totalBytes} bytes, ${free} are free.`);
+    }
+    const topFolders: Record<string, string> = {};
+    for (const item of transfer.record.items) {
+      const segments = item.path.split('/');
+      if (segments.length > 1 && topFolders[segments[0]!] === undefined) topFolders[segments[0]!] = await makeFreshFolder(directory, segments[0]!);
+    }
+    transfer.record = { ...transfer.record, state: 'accepted', directory, topFolders };
+    await this.changed(transfer);
+    const session = this.sessionOf(transfer.record.peer);
+    if (session) transfer.start(session);
+    return this.view(transfer);
+  }
+
+  async decline(id: string): Promise<TransferView> {
+    const transfer = this.incoming(id);
+    if (transfer.record.state !== 'offered') throw new AppError('unknown-transfer', `That transfer is ${this.view(transfer).status}, not waiting for an answer.`);
+    transfer.record = { ...transfer.record, state: 'declined', reason: 'declined' };
+    await this.changed(transfer);
+    this.sessionOf(transfer.record.peer)?.send({ type: 'decline', transfer: transfer.transferId, reason: 'declined' });
+    return this.view(transfer);
+  }
+
+  async cancel(id: string): Promise<TransferView> {
+    const transfer = this.get(id);
+    if (!this.isOpen(transfer)) throw new AppError('unknown-transfer', `That transfer is ${this.view(transfer).status} already.`);
+    await this.end(transfer, 'cancelled', 'cancelled');
+    this.sessionOf(transfer.record.peer)?.send({ type: 'cancel', transfer: transfer.transferId, reason: 'cancelled' });
+    return this.view(transfer);
+  }
+
+  async pause(id: string): Promise<TransferView> {
+    const transfer = this.get(id);
+    if (!transfer.active) throw new AppError('unknown-transfer', `That transfer is ${this.view(transfer).status}: there is nothing to pause.`);
+    await transfer.pause('me', 'paused by the person');
+    return this.view(transfer);
+  }
+
+  async resume(id: string): Promise<TransferView> {
+    const transfer = this.get(id);
+    await transfer.resume('me');
+    return this.view(transfer);
+  }
+
+  /** Bytes of an outgoing transfer handed to the bulk lane since this process started (the bench counts re-sent bytes by it). */
+  sentBytes(id: string): number {
+    const transfer = this.get(id);
+    return transfer.direction === 'out' ? transfer.sentBytes : 0;
+  }
+
+  list(): TransferView[] {
+    return [...this.transfers.values()].sort((a, b) => b.record.createdAt - a.record.createdAt).map((t) => this.view(t));
+  }
+
+  // The channel ------------------------------------------------------------------------------------------------
+
+  private opened(session: ChannelSession<FilesMessage>): void {
+    const peer = this.trustedPeer(session.key);
+    if (peer === null) return;
+    for (const transfer of this.transfers.values()) {
+      if (transfer.record.peer === peer && transfer.active) transfer.start(session);
+    }
+  }
+
+  private closing(session: ChannelSession<FilesMessage>): void {
+    for (const transfer of this.transfers.values()) if (transfer.session === session) transfer.session = null;
+  }
+
+  /** The contact a session key speaks for, unless it is a key awaiting approval (told nothing of ours). */
+  private trustedPeer(key: SessionKey): string | null {
+    return this.ctx.directory.unapprovedKeys.has(key) ? null : this.ctx.directory.peerOf(key);
+  }
+
+  private sessionOf(peer: string): ChannelSession<FilesMessage> | null {
+    const key = this.ctx.directory.trustedSessionKey(contactId(peer));
+    return key === null ? null : this.ctx.node.session(key, FILES_CHANNEL);
+  }
+
+  private receive(session: ChannelSession<FilesMessage>, message: FilesMessage): Promise<unknown> | void {
+    const peer = this.trustedPeer(session.key);
+    if (peer === null) return;
+    if (message.type === 'offer') return this.offerPart(session, peer, message);
+    const id = Buffer.from(message.transfer).toString('hex');
+    const transfer = this.transfers.get(id);
+    // Not ours, or another peer's: dropped, and said so in the log (its credit comes back all the same).
+    if (transfer === undefined || transfer.record.peer !== peer) return this.emit('log', `files: a ${message.type} for a transfer ${peer.slice(0, 8)} does not share with us`), undefined;
+    if (transfer.direction === 'in') return this.receiveIncoming(transfer, message);
+    return this.receiveOutgoing(transfer, message);
+  }
+
+  private receiveIncoming(transfer: IncomingTransfer, message: FilesMessage): Promise<unknown> | void {
+    switch (message.type) {
+      case 'chunk':
+        return transfer.chunk(message);
+      case 'block':
+        return transfer.block(message);
+      case 'end':
+        return transfer.end(message);
+      case 'cancel':
+        if (this.isOpen(transfer)) return this.end(transfer, 'cancelled', `the sender cancelled: ${message.reason}`);
+        return;
+      case 'pause':
+        return message.paused ? transfer.pause('peer', message.reason) : transfer.resume('peer');
+      default:
+        return this.emit('log', `files: the sender of ${transfer.id} sent a ${message.type}, which only a receiver sends`), undefined;
+    }
+  }
+
+  private receiveOutgoing(transfer: OutgoingTransfer, message: FilesMessage): Promise<unknown> | void {
+    switch (message.type) {
+      case 'accept':
+        return transfer.accepted();
+      case 'want':
+        return transfer.want(message);
+      case 'done':
+        if (transfer.active) return this.end(transfer, 'done');
+        return;
+      case 'decline':
+        if (transfer.record.state === 'offered') return this.end(transfer, 'declined', message.reason);
+        return;
+      case 'cancel':
+        if (transfer.active) return this.end(transfer, 'cancelled', `the receiver cancelled: ${message.reason}`);
+        return;
+      case 'pause':
+        return message.paused ? transfer.pause('peer', message.reason) : transfer.resume('peer');
+      default:
+        return this.emit('log', `files: the receiver of ${transfer.id} sent a ${message.type}, which only a sender sends`), undefined;
+    }
+  }
+
+  /** A part of an offer; once the last is in, the offer is judged, stored and shown (or declined with a reason). */
+  private async offerPart(session: ChannelSession<FilesMessage>, peer: string, part: OfferPart): Promise<void> {
+    const id = Buffer.from(part.transfer).toString('hex');
+    const known = this.transfers.get(id);
+    if (known !== undefined) return this.offeredAgain(session, peer, known);
+    let pending = this.assembling.get(session);
+    if (pending === undefined) this.assembling.set(session, (pending = new Map()));
+    const before = pending.get(id);
+    if (before === undefined && pending.size >= MAX_PENDING_OFFERS_PER_PEER) return this.refuse(session, part.transfer, 'too many offers are being sent at once');
+    const verdict = addOfferPart(before, part);
+    if (verdict.kind === 'refuse') {
+      pending.delete(id);
+      return this.refuse(session, part.transfer, verdict.reason);
+    }
+    if (verdict.kind === 'more') return void pending.set(id, verdict.assembly);
+    pending.delete(id);
+    const contact = this.ctx.store.contact(contactId(peer));
+    if (!contact || contact.request || contact.blocked) return this.refuse(session, part.transfer, 'only contacts can send files; accept the request first');
+    const waiting = [...this.transfers.values()].filter((t) => t.direction === 'in' && t.record.peer === peer && t.record.state === 'offered').length;
+    if (waiting >= MAX_PENDING_OFFERS_PER_PEER) return this.refuse(session, part.transfer, `${waiting} offers already wait for an answer`);
+    const problem = judgeOffer(verdict.assembly);
+    if (problem !== null) return this.refuse(session, part.transfer, problem);
+    const { header, items } = verdict.assembly;
+    const record: TransferRecord = {
+      id,
+      direction: 'in',
+      peer,
+      items: items.map(({ path, size }) => ({ path, size })),
+      totalBytes: header.totalBytes,
+      blockBytes: header.blockBytes,
+      state: 'offered',
+      paused: [],
+      createdAt: Date.now(),
+    };
+    // Counted at once (before the write), so a flood of offers in one burst meets the limit too.
+    const transfer = IncomingTransfer.create(record, this.incomingHost);
+    transfer.session = session;
+    this.transfers.set(id, transfer);
+    await this.table.save(record);
+    const freeBytes = await this.freeSpace();
+    this.emit('offer', { peer, transfer: id, items: record.items.map((item) => ({ name: item.path, size: item.size })), total: record.totalBytes, ...(freeBytes !== undefined && { freeBytes }) });
+    this.emit('updated', this.view(transfer));
+    await this.autoAccept(transfer);
+  }
+
+  /** Free bytes where received files go (the download folder may not exist yet: its nearest existing parent). */
+  private async freeSpace(): Promise<number | undefined> {
+    for (let dir = this.downloadDir; ; dir = path.dirname(dir)) {
+      const free = await this.disk.freeBytes(dir).catch(() => undefined);
+      if (free !== undefined || path.dirname(dir) === dir) return free;
+    }
+  }
+
+  /** Accepts an offer without asking when it is within the size the person set (also one offered again after a restart). */
+  private async autoAccept(transfer: IncomingTransfer): Promise<void> {
+    if (this.options.autoAcceptBytes === undefined || transfer.record.totalBytes > this.options.autoAcceptBytes) return;
+    await this.accept(transfer.id).catch((err: unknown) => this.emit('log', `files: could not accept ${transfer.id} by itself: ${(err as Error).message}`));
+  }
+
+  /** An offer we know already (the sender restarted, or replays it): answered from what we recorded. */
+  private offeredAgain(session: ChannelSession<FilesMessage>, peer: string, transfer: Transfer): void {
+    const id = transfer.transferId;
+    if (transfer.direction !== 'in' || transfer.record.peer !== peer) return this.refuse(session, id, 'that transfer id is taken');
+    switch (transfer.record.state) {
+      case 'accepted':
+        if (transfer.session !== session || !transfer.running) transfer.start(session);
+        return;
+      case 'done':
+        return void session.send({ type: 'done', transfer: id });
+      case 'offered':
+        transfer.session = session;
+        return void this.autoAccept(transfer);
+      default:
+        return this.refuse(session, id, transfer.record.reason ?? transfer.record.state, transfer.record.state === 'declined' ? 'decline' : 'cancel');
+    }
+  }
+
+  private refuse(session: ChannelSession<FilesMessage>, transfer: Uint8Array, reason: string, type: 'decline' | 'cancel' = 'decline'): void {
+    this.emit('log', `files: refused an offer: ${reason}`);
+    session.send({ type, transfer, reason });
+  }
+
+  // State ------------------------------------------------------------------------------------------------------
+
+  private get(id: string): Transfer {
+    const transfer = this.transfers.get(id);
+    if (transfer === undefined) throw new AppError('unknown-transfer', 'There is no such transfer.');
+    return transfer;
+  }
+
+  private incoming(id: string): IncomingTransfer {
+    const transfer = this.get(id);
+    if (transfer.direction !== 'in') throw new AppError('unknown-transfer', 'That transfer is one you send.');
+    return transfer;
+  }
+
+  private isOpen(transfer: Transfer): boolean {
+    return transfer.record.state === 'offered' || transfer.record.state === 'accepted';
+  }
+
+  /** Fails a transfer: kept partial files stay, the peer is told why (`tellPeer`). */
+  private async fail(transfer: Transfer, reason: string, tellPeer: boolean): Promise<void> {
+    if (!this.isOpen(transfer)) return;
+    await this.end(transfer, 'failed', reason);
+    if (tellPeer) transfer.session?.send({ type: 'cancel', transfer: transfer.transferId, reason });
+  }
+
+  private async end(transfer: Transfer, state: 'done' | 'failed' | 'cancelled' | 'declined', reason?: string): Promise<void> {
+    transfer.record = { ...transfer.record, state, paused: [], ...(reason !== undefined && { reason }) };
+    if (transfer.direction === 'in') await transfer.finish(state === 'cancelled');
+    else transfer.stop();
+    await this.changed(transfer);
+    if (state === 'failed' || state === 'cancelled' || state === 'declined') this.emit('failed', { transfer: transfer.id, reason: reason ?? state });
+  }
+
+  private async changed(transfer: Transfer): Promise<void> {
+    await this.table.save(transfer.record);
+    if (transfer.record.state === 'done') this.progressed(transfer, true);
+    this.emit('updated', this.view(transfer));
+  }
+
+  private progressed(transfer: Transfer, final = false): void {
+    let meter = this.meters.get(transfer.id);
+    if (meter === undefined) this.meters.set(transfer.id, (meter = new SpeedMeter(1000 / PROGRESS_PER_SECOND)));
+    const bytes = this.bytesOf(transfer);
+    if (!meter.sample(bytes, Date.now()) && !final) return;
+    this.emit('progress', { transfer: transfer.id, bytes, total: transfer.record.totalBytes, bytesPerSecond: Math.round(meter.bytesPerSecond) });
+    if (!final) this.ctx.events.emit('file:updated', this.view(transfer));
+    if (final) this.meters.delete(transfer.id);
+  }
+
+  private bytesOf(transfer: Transfer): number {
+    if (transfer.record.state === 'done') return transfer.record.totalBytes;
+    return transfer.direction === 'in' ? transfer.plan.verifiedBytes : Math.min(transfer.sentBytes, transfer.record.totalBytes);
+  }
+
+  view(transfer: Transfer): TransferView {
+    const { record } = transfer;
+    const bytes = this.bytesOf(transfer);
+    const bytesPerSecond = Math.round(this.meters.get(record.id)?.bytesPerSecond ?? 0);
+    return {
+      transfer: record.id,
+      peer: record.peer,
+      direction: record.direction,
+      status: this.statusOf(transfer),
+      name: record.items[0]?.path.split('/')[0] ?? '',
+      files: record.items.length,
+      total: record.totalBytes,
+      bytes,
+      bytesPerSecond,
+      ...(bytesPerSecond > 0 && this.isOpen(transfer) && { etaSeconds: Math.ceil((record.totalBytes - bytes) / bytesPerSecond) }),
+      paused: [...record.paused],
+      ...(record.reason !== undefined && { reason: record.reason }),
+      ...(record.directory !== undefined && { directory: record.directory }),
+      dangerous: record.items.some((item) => isDangerousName(item.path)),
+    };
+  }
+
+  private statusOf(transfer: Transfer): TransferView['status'] {
+    const { record } = transfer;
+    const online = transfer.session?.open === true;
+    switch (record.state) {
+      case 'offered':
+        return online ? 'offered' : 'waiting';
+      case 'accepted':
+        if (record.paused.length > 0) return 'paused';
+        if (!online) return 'waiting';
+        if (transfer.direction === 'in' && transfer.stalled) return 'stalled';
+        return transfer.direction === 'in' ? 'receiving' : 'sending';
+      default:
+        return record.state;
+    }
+  }
+}
