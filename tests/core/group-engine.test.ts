@@ -84,14 +84,19 @@ describe('group envelope accept rule', () => {
     expect(() => b.writeText('still here?', bob)).toThrow(/not a member/);
   });
 
-  it('replays change nothing; a second message with the same number (a fork) is dropped', () => {
+  it('replays change nothing; a second message with the same number (a fork) is kept beside the first, and offered at every sync', () => {
     const { alice, a } = group();
     const { envelope } = a.writeText('one', alice);
     const before = a.size;
     expect(a.receive(encodeCarried(envelope, true))).toMatchObject({ accepted: [], shown: [], notices: [] });
     const fork = sealEnvelope({ group: a.groupId, seq: envelope.seq, prev: envelope.prev, clock: { ms: time + 1, counter: 9 }, parents: envelope.parents }, { kind: 'text', text: 'two' }, alice, sodiumGroupCrypto);
-    expect(a.receive(encodeCarried(fork, true)).notices[0]!.reason).toBe('fork');
-    expect(a.size).toBe(before);
+    expect(a.receive(encodeCarried(fork, true)).accepted.map((entry) => entry.envelope.id)).toEqual([fork.id]);
+    expect(a.size).toBe(before + 1);
+    expect(a.latestSeqs().get(keyOf(alice))).toBe(envelope.seq);
+    // Someone who holds the author's number already still gets the other branch: the number cannot tell which it holds.
+    const offered = a.lackingFor(a.latestSeqs(), keyOf(alice), 100).map((outgoing) => outgoing.id);
+    expect(offered).toEqual([fork.id]);
+    expect(a.receive(encodeCarried(fork, true)).accepted).toEqual([]);
   });
 
   it('refuses a clock that is not ahead of its links, or far in the future', () => {

@@ -8,6 +8,11 @@
  * are asked for; its sequence number follows the author's previous; its clock is ahead of every link and not far
  * in the future; its author was a member where it was written (an admin, for what only admins may do). Anything
  * else is dropped with a notice and never stored, so never forwarded. A replay changes nothing.
+ *
+ * A fork (an author signing two different messages with one sequence number) is kept, both branches: members
+ * cannot know which one others got first, so keeping only the first would let the author make them disagree.
+ * Every member keeps every validly signed branch, offers them at every sync (a "latest sequence" cannot say which
+ * branch one holds), and so all converge on the same set; order and membership are functions of that set.
  */
 import { toHex } from '../../../../../shared/bytes';
 import { compareClocks, maxClock, tick, ZERO_CLOCK, type Clock } from './clock';
@@ -44,7 +49,7 @@ export interface Shown {
   late: boolean;
 }
 
-export type DropReason = 'malformed' | 'forged' | 'other-group' | 'sequence' | 'fork' | 'clock' | 'not-member' | 'not-allowed' | 'missing-link' | 'waiting-full';
+export type DropReason = 'malformed' | 'forged' | 'other-group' | 'sequence' | 'clock' | 'not-member' | 'not-allowed' | 'missing-link' | 'waiting-full';
 
 export interface Notice {
   reason: DropReason;
@@ -87,8 +92,10 @@ export class GroupEngine {
   private readonly ops = new Map<string, OpRecord>();
   private readonly sets = new Map<string, OpSet>([[EMPTY_KEY, { key: EMPTY_KEY, ids: new Set() }]]);
   private readonly resolver = new MembershipResolver((id) => this.ops.get(id));
-  /** author → seq → id. Accepted sequences are 1..n with no gap, since each links its previous. */
+  /** author → seq → id (the first branch accepted). Accepted sequences are 1..n with no gap, since each links its previous. */
   private readonly chains = new Map<string, string[]>();
+  /** Messages accepted at a sequence number already taken by another of the same author: the other branches of forks. */
+  private readonly forks = new Set<string>();
   private readonly heads = new Set<string>();
   private readonly waiting = new Map<string, Waiting>();
   private readonly waitingByAuthor = new Map<string, number>();
@@ -158,6 +165,11 @@ export class GroupEngine {
     const out = new Map<string, number>();
     for (const [author, chain] of this.chains) out.set(author, chain.length);
     return out;
+  }
+
+  /** Ids accepted as another branch of a fork by their author. */
+  forkedIds(): ReadonlySet<string> {
+    return this.forks;
   }
 
   /** Which links a waiting envelope lacks, for asking again. */
@@ -286,9 +298,6 @@ export class GroupEngine {
 
   private check(envelope: Envelope): Notice | null {
     const refuse = (reason: DropReason, detail: string) => notice(reason, detail, envelope);
-    const chain = this.chains.get(envelope.author);
-    const existing = chain?.[envelope.seq - 1];
-    if (existing !== undefined && existing !== envelope.id) return refuse('fork', `the author already wrote another message number ${envelope.seq}`);
     if (envelope.prev !== null) {
       const previous = this.entries.get(envelope.prev)!;
       if (previous.envelope.author !== envelope.author || previous.envelope.seq !== envelope.seq - 1) {
@@ -346,7 +355,8 @@ export class GroupEngine {
     this.entries.set(envelope.id, entry);
     let chain = this.chains.get(envelope.author);
     if (!chain) this.chains.set(envelope.author, (chain = []));
-    chain[envelope.seq - 1] = envelope.id;
+    if (chain[envelope.seq - 1] === undefined) chain[envelope.seq - 1] = envelope.id;
+    else this.forks.add(envelope.id);
     for (const link of linksOf(envelope)) this.heads.delete(link);
     this.heads.add(envelope.id);
     this.latestClock = maxClock(this.latestClock, envelope.clock);
@@ -465,13 +475,15 @@ export class GroupEngine {
 
   /**
    * What `member` lacks, given its latest sequence per author, and may have: membership operations first, then
-   * the rest in causal order; at most `limit`.
+   * the rest in causal order; at most `limit`. The other branches of forks always go along: a sequence number
+   * cannot tell which branch the member holds.
    */
   lackingFor(theirs: ReadonlyMap<string, number>, member: string, limit: number): Outgoing[] {
     const lacking: GroupEntry[] = [];
     for (const [author, chain] of this.chains) {
       for (let seq = (theirs.get(author) ?? 0) + 1; seq <= chain.length; seq++) lacking.push(this.entries.get(chain[seq - 1]!)!);
     }
+    for (const id of this.forks) lacking.push(this.entries.get(id)!);
     lacking.sort((a, b) => (b.envelope.bodyKind - a.envelope.bodyKind) || compareEnvelopes(a.envelope, b.envelope));
     const out: Outgoing[] = [];
     for (const entry of lacking) {
