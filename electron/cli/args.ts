@@ -61,6 +61,8 @@ Interactive commands:
   /groups              your groups, their members and admins
   /group new NAME M…   a group named NAME with contacts M… (numbers or names); it becomes current
   /group add|remove M  add or remove a member of the current group (admins only)
+  /group promote M     make a member of the current group an admin (admins only)
+  /group rename NAME   rename the current group (admins only)
   /group leave         leave the current group
   /to GROUP            write to the group named GROUP
   /peers               list connected peers

@@ -1,6 +1,6 @@
 /**
  * Groups in the command line. `--json` mode: the commands `group-create`, `group-add`, `group-remove`,
- * `group-leave`, `group-send`, `group-history`, `groups`, and the events they and the group feature produce.
+ * `group-promote`, `group-rename`, `group-leave`, `group-send`, `group-history`, `groups`, and the events they and the group feature produce.
  */
 import type { EventChannel, InvokeChannel } from '../../shared/ipc/channels';
 import type { ContractHandlers, EventPayload, Group, GroupMessage, RequestOf, ResponseOf } from '../../shared/ipc/contract';
@@ -10,7 +10,7 @@ import { terminalBlock, terminalLine } from './terminal';
 type Emit = (event: Record<string, unknown>) => void;
 type Call = <C extends InvokeChannel>(channel: C, request: RequestOf<C>, then: (value: ResponseOf<C>) => void) => void;
 
-export const GROUP_COMMANDS = ['group-create', 'group-add', 'group-remove', 'group-leave', 'group-send', 'group-history', 'groups'] as const;
+export const GROUP_COMMANDS = ['group-create', 'group-add', 'group-remove', 'group-promote', 'group-rename', 'group-leave', 'group-send', 'group-history', 'groups'] as const;
 type GroupCommand = (typeof GROUP_COMMANDS)[number];
 
 export function isGroupCommand(cmd: string): cmd is GroupCommand {
@@ -50,9 +50,15 @@ export function runGroupCommand(cmd: GroupCommand, own: (name: string) => unknow
       if (member !== null) call('group:add', { group, member, ...(role !== undefined && { role }) }, () => {});
       return;
     }
-    case 'group-remove': {
+    case 'group-remove':
+    case 'group-promote': {
       const member = text('member');
-      if (member !== null) call('group:remove', { group, member }, () => {});
+      if (member !== null) call(cmd === 'group-remove' ? 'group:remove' : 'group:promote', { group, member }, () => {});
+      return;
+    }
+    case 'group-rename': {
+      const name = text('name');
+      if (name !== null) call('group:rename', { group, name }, () => {});
       return;
     }
     case 'group-leave':
@@ -114,8 +120,8 @@ export function groupJsonEvent<E extends EventChannel>(event: E, payload: EventP
 
 /**
  * Groups in the interactive terminal: `/groups` lists them, `/group new NAME MEMBER…` creates one from contacts
- * (by number or name, as `/to` picks them), `/group add MEMBER`, `/group remove MEMBER` and `/group leave` act on
- * the current group, and `/to NAME` picks a group by name. Lines typed while a group is current go to it.
+ * (by number or name, as `/to` picks them), `/group add MEMBER`, `/group remove MEMBER`, `/group promote MEMBER`,
+ * `/group rename NAME` and `/group leave` act on the current group, and `/to NAME` picks a group by name. Lines typed while a group is current go to it.
  */
 export function groupCommands(
   handlers: ContractHandlers,
@@ -206,19 +212,29 @@ export function groupCommands(
         if (group) void call('group:leave', { group: group.id });
         return;
       }
-      if (verb === 'add' || verb === 'remove') {
+      const printMembers = (updated: Group | null) => {
+        if (updated) print(`* ${terminalLine(updated.name)}: ${updated.members.map((m) => `${terminalLine(m.name)}${m.role === 'admin' ? ' (admin)' : ''}`).join(', ')}`);
+      };
+      if (verb === 'add' || verb === 'remove' || verb === 'promote') {
         const group = currentGroup();
         if (!group) return;
         const who = rest.join(' ');
         const inGroup = group.members.find((m) => m.name.toLowerCase() === who.toLowerCase());
-        const member = verb === 'remove' && inGroup ? inGroup.id : pickContact(who);
+        const member = verb !== 'add' && inGroup ? inGroup.id : pickContact(who);
         if (member === null) return;
-        void call(verb === 'add' ? 'group:add' : 'group:remove', { group: group.id, member }).then((updated) => {
-          if (updated) print(`* ${terminalLine(updated.name)}: ${updated.members.map((m) => terminalLine(m.name)).join(', ')}`);
-        });
+        const channel = verb === 'add' ? 'group:add' : verb === 'remove' ? 'group:remove' : 'group:promote';
+        void call(channel, { group: group.id, member }).then(printMembers);
         return;
       }
-      print('! /group new NAME MEMBER…, /group add MEMBER, /group remove MEMBER, /group leave');
+      if (verb === 'rename') {
+        const group = currentGroup();
+        const name = rest.join(' ');
+        if (!group) return;
+        if (name === '') return print('! /group rename NAME');
+        void call('group:rename', { group: group.id, name }).then(printMembers);
+        return;
+      }
+      print('! /group new NAME MEMBER…, /group add MEMBER, /group remove MEMBER, /group promote MEMBER, /group rename NAME, /group leave');
     },
   };
 }

@@ -105,6 +105,7 @@ export function GroupView({ group }: { group: string }) {
   const messages = useStore((s) => s.groupMessages[group]);
   const leaveGroup = useStore((s) => s.leaveGroup);
   const removeFromGroup = useStore((s) => s.removeFromGroup);
+  const promoteInGroup = useStore((s) => s.promoteInGroup);
   const titleId = useId();
   const membersId = useId();
   if (info === undefined) return null;
@@ -131,6 +132,11 @@ export function GroupView({ group }: { group: string }) {
               {member.name}
               {member.me && ' (you)'} <span className="badge badge-muted">{member.role}</span>
               {!member.me && <span className="hint">{member.online ? ' online' : ' offline'}</span>}
+              {admin && info.isMember && !member.me && member.role === 'member' && (
+                <button type="button" className="btn" aria-label={`Make ${member.name} an admin`} onClick={() => void promoteInGroup(group, member.id)}>
+                  Make admin
+                </button>
+              )}
               {admin && info.isMember && !member.me && (
                 <button type="button" className="btn" aria-label={`Remove ${member.name}`} onClick={() => void removeFromGroup(group, member.id)}>
                   Remove
@@ -140,6 +146,7 @@ export function GroupView({ group }: { group: string }) {
           ))}
         </ul>
         {admin && info.isMember && <AddMember group={group} />}
+        {admin && info.isMember && <RenameGroup group={group} name={info.name} />}
         {!info.isMember && <p className="notice">You are no longer in this group.</p>}
         {info.waiting > 0 && <p className="hint">{info.waiting} messages wait for earlier ones to arrive.</p>}
       </section>
@@ -183,6 +190,29 @@ function AddMember({ group }: { group: string }) {
       </label>{' '}
       <button type="submit" className="btn" disabled={picked === ''}>
         Add
+      </button>
+    </form>
+  );
+}
+
+/** An admin renames the group: a signed operation every member applies. */
+function RenameGroup({ group, name }: { group: string; name: string }) {
+  const renameGroup = useStore((s) => s.renameGroup);
+  const [value, setValue] = useState('');
+  return (
+    <form
+      className="group-rename"
+      onSubmit={(event) => {
+        event.preventDefault();
+        if (value.trim() !== '' && value.trim() !== name) void renameGroup(group, value.trim()).then((result) => result.ok && setValue(''));
+      }}
+    >
+      <label>
+        <span>New name </span>
+        <input value={value} onChange={(event) => setValue(event.target.value)} placeholder={name} />
+      </label>{' '}
+      <button type="submit" className="btn" disabled={value.trim() === ''}>
+        Rename group
       </button>
     </form>
   );

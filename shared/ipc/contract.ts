@@ -335,6 +335,10 @@ export const invokeContract = {
   /** Adds a contact (an admin's right). `member`: a contact id, or a member key. */
   'group:add': { request: z.object({ group: GroupId, member: PeerKey, role: GroupRoleSchema.default('member') }).strict(), response: GroupSchema },
   'group:remove': { request: z.object({ group: GroupId, member: PeerKey }).strict(), response: GroupSchema },
+  /** Makes a member an admin (an admin's right). `member`: a member key, or a contact id. */
+  'group:promote': { request: z.object({ group: GroupId, member: PeerKey }).strict(), response: GroupSchema },
+  /** Renames the group (an admin's right). */
+  'group:rename': { request: z.object({ group: GroupId, name: DisplayName }).strict(), response: GroupSchema },
   'group:leave': { request: GroupRequest, response: z.null() },
   'group:send': { request: z.object({ group: GroupId, text: MessageText }).strict(), response: GroupMessageSchema },
   /** The group's messages in display order (clock, author, id), oldest first, a page back from `before`. */

@@ -332,6 +332,17 @@ export function installFakeBackend(options: FakeOptions): void {
       emit('group:updated', groups[group]);
       return groups[group]!;
     },
+    'group:promote': ({ group, member }) => {
+      const target = groups[group]!.members.find((m) => m.id === member.padStart(64, '0').slice(0, 64));
+      if (target) target.role = 'admin';
+      emit('group:updated', groups[group]);
+      return groups[group]!;
+    },
+    'group:rename': ({ group, name }) => {
+      groups[group]!.name = name;
+      emit('group:updated', groups[group]);
+      return groups[group]!;
+    },
     'group:leave': ({ group }) => {
       groups[group]!.isMember = false;
       emit('group:removed', { group, by: groups[group]!.joinedBy });

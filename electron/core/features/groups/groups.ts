@@ -37,7 +37,7 @@ const PUSH_BATCH_BYTES = 96 * 1024;
 /** The most envelopes one answer to "latest sequence per author" sends; the next sync sends the rest. */
 const MAX_SYNC_ANSWER = 50_000;
 
-type GroupHandlers = Pick<ContractHandlers, 'group:create' | 'group:add' | 'group:remove' | 'group:leave' | 'group:send' | 'group:history' | 'group:list'>;
+type GroupHandlers = Pick<ContractHandlers, 'group:create' | 'group:add' | 'group:remove' | 'group:promote' | 'group:rename' | 'group:leave' | 'group:send' | 'group:history' | 'group:list'>;
 
 interface GroupState {
   record: GroupRecord;
@@ -90,6 +90,8 @@ export class GroupsFeature {
       'group:create': async ({ name, members }) => this.create(name, members),
       'group:add': async ({ group, member, role }) => this.change(group, () => ({ op: 'add', member: this.memberKey(member), role, record: this.recordOf(member) })),
       'group:remove': async ({ group, member }) => this.change(group, () => ({ op: 'remove', member: this.memberKey(member) })),
+      'group:promote': async ({ group, member }) => this.change(group, () => ({ op: 'promote', member: this.memberKey(member) })),
+      'group:rename': async ({ group, name }) => this.change(group, () => ({ op: 'rename', name })),
       'group:leave': async ({ group }) => {
         await this.change(group, () => ({ op: 'leave' }));
         return null;
