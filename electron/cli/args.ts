@@ -20,7 +20,12 @@ export interface CliOptions {
   dht: boolean;
   /** `--dht-bootstrap`: the DHT's bootstrap nodes; absent: HyperDHT's public ones. */
   dhtBootstrap?: { host: string; port: number }[];
+  /** `--group-links N`: sessions to a group's members kept by dialing from their records; absent: the default. */
+  groupLinks?: number;
 }
+
+/** The most sessions `--group-links` may ask to keep per group (a group has at most 50 members). */
+const MAX_GROUP_LINKS = 49;
 
 /** Bootstrap nodes one `--dht-bootstrap` may list. */
 const MAX_BOOTSTRAP_NODES = 16;
@@ -43,6 +48,8 @@ Options:
                     then learn your IP address. Off unless given
   --no-dht          not reachable by key (the default)
   --dht-bootstrap HOST:PORT,...  the DHT's bootstrap nodes (default: HyperDHT's public ones)
+  --group-links N   keep sessions to N members of each group, dialing them from their signed records
+                    (default 3; 0: only the sessions you open)
   --help            show this help
 
 Interactive commands:
@@ -96,6 +103,7 @@ export function parseCliArgs(argv: string[]): CliOptions | 'help' {
         dht: { type: 'boolean' },
         'no-dht': { type: 'boolean' },
         'dht-bootstrap': { type: 'string' },
+        'group-links': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -110,6 +118,10 @@ export function parseCliArgs(argv: string[]): CliOptions | 'help' {
   if (name === '') throw new UsageError('--name cannot be empty.');
   if (values.dht && values['no-dht']) throw new UsageError('Give --dht or --no-dht, not both.');
   const dhtBootstrap = values['dht-bootstrap'] === undefined ? undefined : parseBootstrap(values['dht-bootstrap']);
+  const groupLinks = values['group-links'];
+  if (groupLinks !== undefined && !(/^[0-9]{1,2}$/.test(groupLinks) && Number(groupLinks) <= MAX_GROUP_LINKS)) {
+    throw new UsageError(`--group-links must be a number from 0 to ${MAX_GROUP_LINKS}, not "${groupLinks}".`);
+  }
   return {
     host: values.host ?? DEFAULT_LISTEN_HOST,
     port,
@@ -122,6 +134,7 @@ export function parseCliArgs(argv: string[]): CliOptions | 'help' {
     uiPort,
     dht: values.dht ?? false,
     ...(dhtBootstrap && { dhtBootstrap }),
+    ...(groupLinks !== undefined && { groupLinks: Number(groupLinks) }),
   };
 }
 

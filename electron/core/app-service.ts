@@ -47,6 +47,8 @@ export interface AppServiceOptions {
   reachableByKeyDefault?: boolean;
   /** The DHT's bootstrap nodes (`--dht-bootstrap`); absent: HyperDHT's public ones. */
   dhtBootstrap?: { host: string; port: number }[];
+  /** Live sessions to a group's members each member keeps by dialing from their records (`--group-links`; 0: none). */
+  groupLinks?: number;
 }
 
 
@@ -81,6 +83,7 @@ export class AppService {
     private readonly notices: string[],
     nameOverridden: boolean,
     requestOptions: RequestOptions = {},
+    groupLinks?: number,
   ) {
     const ctx: FeatureContext = { store, node, events: new EventHub(), steps: new SessionSteps() };
     this.events = ctx.events;
@@ -100,7 +103,7 @@ export class AppService {
     this.chat = new ChatFeature(conversationContext, delivery, ledger, intake.sessions);
     const requests = new RequestsFeature(conversationContext, gate, ledger, intake);
     const settings = new SettingsFeature(ctx, nameOverridden, notices);
-    this.groups = new GroupsFeature(conversationContext, store.groups);
+    this.groups = new GroupsFeature(conversationContext, store.groups, Date.now, groupLinks);
     const reach = new ReachFeature(conversationContext);
     const chat = { ...this.chat.handlers, 'message:send': requests.replyAccepts(this.chat.handlers['message:send']) };
     this.handlers = { ...settings.handlers, ...reach.handlers, ...this.connections.handlers, ...views.handlers, ...contacts.handlers, ...requests.handlers, ...chat, ...this.groups.handlers };
@@ -126,7 +129,7 @@ export class AppService {
       isContact: (key) => store.contactByKey(key) !== undefined,
       dhtBootstrap: opts.dhtBootstrap,
     });
-    const service = new AppService(node, store, notices, opts.name !== undefined, opts.requests);
+    const service = new AppService(node, store, notices, opts.name !== undefined, opts.requests, opts.groupLinks);
     await service.groups.start().catch(async (err: unknown) => {
       await store.close();
       throw err;
@@ -145,6 +148,7 @@ export class AppService {
       // The app's setting: the window does not wait for the DHT (its bootstrap nodes may be slow to answer).
       void node.setReachableByKey(true).catch((err: Error) => service.events.emit('error:raised', { code: 'listen-failed', message: err.message }));
     }
+    await service.groups.publishRecords();
     await service.chat.resumeDelivery();
     service.dialKnownContacts();
     return service;

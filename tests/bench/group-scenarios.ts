@@ -56,7 +56,8 @@ async function openApp(name: string): Promise<GroupApp> {
   const dataDir = await tempDir(TEMP_PREFIX);
   // Every peer dials from 127.0.0.1: a mesh of 20 needs more than the default connections per address.
   const limits = { maxConnectionsPerAddress: MESH_CONNECTIONS_PER_ADDRESS };
-  const service = await AppService.open({ dataDir, appVersion: 'bench', host: HOST, port: 0, name, limits, requests: { acceptStrangers: true } });
+  // The topology is the bench's (a line, meshes, a partition): members do not dial each other from their records.
+  const service = await AppService.open({ dataDir, appVersion: 'bench', host: HOST, port: 0, name, limits, requests: { acceptStrangers: true }, groupLinks: 0 });
   onCleanUp(() => service.close());
   const waiters = new Map<string, (at: number) => void>();
   const shownTexts = new Map<string, number>();

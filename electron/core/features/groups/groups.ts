@@ -23,7 +23,8 @@ import type { ConversationContext } from '../conversations/context';
 import { GROUP_CHANNEL, MAX_RECEIPTS, MAX_WANTS, type GroupChannelMessage, type Receipt } from './codec';
 import { sodiumGroupCrypto, sodiumSigner } from './crypto';
 import { GroupEngine, GroupRefusal, type GroupEntry, type Notice, type ReceiveResult } from './engine/engine';
-import { encodeCarried, MAX_GROUP_TEXT_BYTES, type GroupSigner, type MembershipOp } from './engine/envelope';
+import { encodeCarried, MAX_ADDRESS_BYTES, MAX_GROUP_TEXT_BYTES, MAX_MEMBER_ADDRESSES, type GroupSigner, type MemberRecord, type MembershipOp } from './engine/envelope';
+import { GroupMesh, MESH_CHECK_MS, MESH_TARGET_SESSIONS } from './mesh';
 
 /** How often connected members compare what they hold, besides at every new session. */
 export const SYNC_INTERVAL_MS = 15_000;
@@ -36,6 +37,10 @@ const PUSH_BATCH_COUNT = 256;
 const PUSH_BATCH_BYTES = 96 * 1024;
 /** The most envelopes one answer to "latest sequence per author" sends; the next sync sends the rest. */
 const MAX_SYNC_ANSWER = 50_000;
+/** A dial to a member from its record gives up after this long. */
+const MESH_DIAL_MS = 10_000;
+/** The name a member gives itself in its record, at most (the rest of a long name is cut). */
+const RECORD_NAME_CHARS = 64;
 
 type GroupHandlers = Pick<ContractHandlers, 'group:create' | 'group:add' | 'group:remove' | 'group:promote' | 'group:rename' | 'group:leave' | 'group:send' | 'group:history' | 'group:list'>;
 
@@ -67,19 +72,35 @@ export class GroupsFeature {
   private timer: NodeJS.Timeout | null = null;
   private receiptFlush = new Set<string>();
   private receiptTimer: NodeJS.Timeout | null = null;
+  private meshTimer: NodeJS.Timeout | null = null;
+  private readonly mesh: GroupMesh;
 
+  /** `meshTarget`: live sessions to a group's members each member keeps by dialing from records (0: none). */
   constructor(
     private readonly ctx: ConversationContext,
     private readonly table: GroupsTable,
     private readonly now: () => number = Date.now,
+    private readonly meshTarget: number = MESH_TARGET_SESSIONS,
   ) {
     const { identity } = ctx.node;
     ctx.node.on('disconnected', ({ peer }) => {
+      let member = false;
       for (const state of this.groups.values()) {
         state.links.delete(peer);
-        if (state.engine.membership.members.has(peer)) this.tellLinks(state);
+        if (!state.engine.membership.members.has(peer)) continue;
+        member = true;
+        this.tellLinks(state);
       }
+      if (member) this.keepMesh();
     });
+    this.mesh = new GroupMesh({
+      me: identity.id,
+      now,
+      isConnected: (key) => ctx.node.isConnected(sessionKey(key)),
+      dial: async (key, addresses) => (await ctx.node.connectKey(key, [...addresses], AbortSignal.timeout(MESH_DIAL_MS))).peer,
+      wrongPeer: (expected, answered) => ctx.node.emit('log', `group member ${expected.slice(0, 8)}'s record led to ${answered.slice(0, 8)}, who is not that member`),
+      log: (line) => ctx.node.emit('log', line),
+    }, meshTarget);
     this.signer = sodiumSigner(identity.publicKey, identity.secretKey);
     this.me = identity.id;
     ctx.node.channel(GROUP_CHANNEL, {
@@ -113,9 +134,25 @@ export class GroupsFeature {
     }
     this.timer = setInterval(() => this.syncAll(), SYNC_INTERVAL_MS);
     this.timer.unref();
+    if (this.meshTarget > 0) {
+      this.meshTimer = setInterval(() => this.keepMesh(), MESH_CHECK_MS);
+      this.meshTimer.unref();
+    }
+  }
+
+  /**
+   * Once we listen: our record in each group we are in says where we are now (a changed address or name is a
+   * new signed record), so the others can dial us.
+   */
+  async publishRecords(): Promise<void> {
+    for (const state of this.groups.values()) {
+      if (this.isMember(state)) await this.chain.run(state.record.id, async () => void (await this.publishRecord(state)));
+    }
   }
 
   close(): void {
+    if (this.meshTimer) clearInterval(this.meshTimer);
+    this.meshTimer = null;
     if (this.timer) clearInterval(this.timer);
     if (this.receiptTimer) clearTimeout(this.receiptTimer);
     this.timer = null;
@@ -133,6 +170,8 @@ export class GroupsFeature {
       const { envelope } = engine.writeOp({ op: 'add', member: key, role: 'member', record: this.recordOf(key) }, this.signer);
       stored.push(encodeCarried(envelope, true));
     }
+    const own = this.ownRecord();
+    if (own.addresses.length > 0) stored.push(encodeCarried(engine.writeOp({ op: 'profile', record: own }, this.signer).envelope, true));
     await this.table.saveGroup(record);
     await this.table.append(record.id, stored);
     const state = this.stateOf(record, engine);
@@ -145,12 +184,41 @@ export class GroupsFeature {
   private async change(group: string, op: () => MembershipOp): Promise<Group> {
     const state = this.stateFor(group);
     return this.chain.run(group, async () => {
-      const entry = this.write(state, op());
-      await this.table.append(group, [encodeCarried(entry.envelope, true)]);
-      this.push(state, [entry.envelope.id], null);
-      this.afterAccepting(state, [entry]);
+      await this.writeOp(state, op());
       return this.view(state);
     });
+  }
+
+  /** Writes, stores and pushes a membership operation of ours (inside the group's chain). */
+  private async writeOp(state: GroupState, op: MembershipOp): Promise<void> {
+    const entry = this.write(state, op);
+    await this.table.append(state.record.id, [encodeCarried(entry.envelope, true)]);
+    this.push(state, [entry.envelope.id], null);
+    this.afterAccepting(state, [entry]);
+  }
+
+  /** Writes our record anew where it does not say what `ownRecord` says (inside the group's chain). */
+  private async publishRecord(state: GroupState): Promise<void> {
+    const own = this.ownRecord();
+    const current = state.engine.membership.members.get(this.me)?.record;
+    if (own.addresses.length === 0 || (current && current.name === own.name && sameList(current.addresses, own.addresses))) return;
+    await this.writeOp(state, { op: 'profile', record: own });
+  }
+
+  /** Our record: our name and the addresses we listen on, as far as a record holds them. */
+  private ownRecord(): MemberRecord {
+    const { node } = this.ctx;
+    const addresses = node.port > 0 ? node.dialableAddresses().filter((a) => new TextEncoder().encode(a).length <= MAX_ADDRESS_BYTES).slice(0, MAX_MEMBER_ADDRESSES) : [];
+    return { name: node.displayName.slice(0, RECORD_NAME_CHARS), addresses };
+  }
+
+  /** Each group we are in: if we have too few sessions to its members, dial some from their records. */
+  private keepMesh(): void {
+    if (this.meshTarget <= 0) return;
+    for (const state of this.groups.values()) {
+      if (!this.isMember(state)) continue;
+      this.mesh.check([...state.engine.membership.members].map(([key, member]) => ({ key, addresses: member.record?.addresses ?? [] })));
+    }
   }
 
   private async send(group: string, text: string): Promise<GroupMessage> {
@@ -260,6 +328,8 @@ export class GroupsFeature {
     this.push(state, accepted.map((entry) => entry.envelope.id), session.key);
     this.afterAccepting(state, accepted);
     this.sendHeads(state, session);
+    // (Already inside the group's chain: this message's turn.)
+    await this.publishRecord(state);
   }
 
   private async takeEnvelopes(state: GroupState, session: ChannelSession<GroupChannelMessage>, items: Uint8Array[]): Promise<void> {
@@ -573,6 +643,10 @@ export class GroupsFeature {
   private adderOf(engine: GroupEngine): string | null {
     return engine.membership.members.get(this.me)?.addedBy ?? null;
   }
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((item, i) => item === b[i]);
 }
 
 function batches(items: Uint8Array[]): Uint8Array[][] {
