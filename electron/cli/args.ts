@@ -70,6 +70,7 @@ Interactive commands:
   /group add|remove M  add or remove a member of the current group (admins only)
   /group promote M     make a member of the current group an admin (admins only)
   /group rename NAME   rename the current group (admins only)
+  /group status        who of the current group is online or when last seen, who lacks your last message, gaps
   /group leave         leave the current group
   /to GROUP            write to the group named GROUP
   /peers               list connected peers

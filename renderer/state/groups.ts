@@ -107,7 +107,7 @@ export function groupStatusChanged(state: AppState, change: EventPayload<'group:
   return {
     groupMessages: {
       ...state.groupMessages,
-      [change.group]: loaded.map((message) => (message.id === change.id ? { ...message, status: change.status, delivered: change.delivered, members: change.members } : message)),
+      [change.group]: loaded.map((message) => (message.id === change.id ? { ...message, status: change.status, delivered: change.delivered, members: change.members, pending: change.pending } : message)),
     },
   };
 }

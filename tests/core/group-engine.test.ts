@@ -99,6 +99,29 @@ describe('group envelope accept rule', () => {
     expect(a.receive(encodeCarried(fork, true)).accepted).toEqual([]);
   });
 
+  it('says what hidden messages wait for: how many earlier messages of which author, and links it cannot attribute', () => {
+    const { alice, bob, a, b } = group();
+    a.writeOp({ op: 'add', member: keyOf(bob), role: 'member', record: record('Bob') }, alice);
+    sync(a, b, keyOf(bob));
+    expect(b.gaps()).toEqual({ byAuthor: new Map(), other: 0 });
+    const written = [1, 2, 3, 4, 5].map((i) => a.writeText(`m${i}`, alice).envelope);
+    // Bob gets the 4th and 5th first: Alice's 3 before them are missing.
+    b.receive(encodeCarried(written[3]!, true));
+    b.receive(encodeCarried(written[4]!, true));
+    expect(b.gaps().byAuthor.get(keyOf(alice))).toBe(3);
+    b.receive(encodeCarried(written[0]!, true));
+    expect(b.gaps().byAuthor.get(keyOf(alice))).toBe(2);
+    // A member who holds only Bob's first message: nothing of Bob's is missing, but its links are only ids.
+    const fromBob = b.writeText('reply', bob).envelope;
+    const c = new GroupEngine(a.groupId, sodiumGroupCrypto, now);
+    c.receive(encodeCarried(fromBob, true));
+    const gaps = c.gaps();
+    expect(gaps.byAuthor.get(keyOf(bob))).toBe(undefined);
+    expect(gaps.other).toBeGreaterThan(0);
+    sync(a, b, keyOf(bob));
+    expect(b.gaps()).toEqual({ byAuthor: new Map(), other: 0 });
+  });
+
   it('refuses a clock that is not ahead of its links, or far in the future', () => {
     const { alice, a } = group();
     const { envelope } = a.writeText('one', alice);

@@ -11,7 +11,7 @@
  * Anything the engine refuses is dropped (never stored, so never forwarded) and counted in a notice.
  */
 import { distinctNames } from '../../../../shared/names';
-import type { ContractHandlers, Group, GroupMessage } from '../../../../shared/ipc/contract';
+import type { ContractHandlers, Group, GroupMessage, GroupPending } from '../../../../shared/ipc/contract';
 import { AppError } from '../../../../shared/ipc/result';
 import { sessionKey, type SessionKey } from '../../../../shared/ids';
 import type { ChannelSession } from '../../channels';
@@ -74,6 +74,8 @@ export class GroupsFeature {
   private receiptTimer: NodeJS.Timeout | null = null;
   private meshTimer: NodeJS.Timeout | null = null;
   private readonly mesh: GroupMesh;
+  /** member key → when we last had a session with it, heard from it, or heard it took messages. */
+  private readonly lastSeen = new Map<string, number>();
 
   /** `meshTarget`: live sessions to a group's members each member keeps by dialing from records (0: none). */
   constructor(
@@ -89,6 +91,7 @@ export class GroupsFeature {
         state.links.delete(peer);
         if (!state.engine.membership.members.has(peer)) continue;
         member = true;
+        this.lastSeen.set(peer, this.now());
         this.tellLinks(state);
       }
       if (member) this.keepMesh();
@@ -261,6 +264,7 @@ export class GroupsFeature {
   private opened(session: ChannelSession<GroupChannelMessage>): void {
     for (const state of this.groups.values()) {
       if (!this.isMember(state) || !state.engine.membership.members.has(session.key)) continue;
+      this.lastSeen.set(session.key, this.now());
       this.sendHeads(state, session);
       this.sendReceipts(state, session, this.allReceipts(state));
       this.tellLinks(state);
@@ -275,6 +279,7 @@ export class GroupsFeature {
     // Only members (now, or at some point: a removed one may still hand us its last words) are heard.
     const { members, removed } = state.engine.membership;
     if (!members.has(from) && !removed.has(from)) return;
+    this.lastSeen.set(from, this.now());
     switch (message.type) {
       case 'envelopes':
         return this.takeEnvelopes(state, session, message.items);
@@ -333,6 +338,7 @@ export class GroupsFeature {
   }
 
   private async takeEnvelopes(state: GroupState, session: ChannelSession<GroupChannelMessage>, items: Uint8Array[]): Promise<void> {
+    const waitingBefore = state.engine.waitingCount;
     const accepted: GroupEntry[] = [];
     const notices: Notice[] = [];
     let missing = false;
@@ -353,6 +359,8 @@ export class GroupsFeature {
       this.ctx.events.emit('group:notice', { group: state.record.id, text: `${late.size} earlier message${late.size === 1 ? '' : 's'} arrived.` });
     }
     this.afterAccepting(state, accepted, late);
+    // What is hidden, and what it waits for, is part of the group's view.
+    if (state.engine.waitingCount !== waitingBefore && !accepted.some((entry) => entry.envelope.bodyKind === 1)) this.ctx.events.emit('group:updated', this.view(state));
     if (missing) this.sendHeads(state, session);
   }
 
@@ -428,8 +436,8 @@ export class GroupsFeature {
     const entry = state.engine.entry(id);
     if (!entry || entry.envelope.author !== this.me || entry.body?.kind !== 'text' || state.sent.has(id)) return;
     state.sent.add(id);
-    const { delivered, members } = this.deliveryOf(state, entry.envelope.seq);
-    if (delivered === 0) this.ctx.events.emit('group:status-changed', { group: state.record.id, id, status: 'sent', delivered, members });
+    const { delivered, members, pending } = this.deliveryOf(state, entry.envelope.seq);
+    if (delivered === 0) this.ctx.events.emit('group:status-changed', { group: state.record.id, id, status: 'sent', delivered, members, pending: this.pendingView(state, pending) });
   }
 
   private sendBatches(group: string, session: ChannelSession<GroupChannelMessage>, items: Uint8Array[]): void {
@@ -484,6 +492,8 @@ export class GroupsFeature {
     if (!held) state.receipts.set(receipt.member, (held = new Map()));
     if ((held.get(receipt.author) ?? 0) >= receipt.seq) return false;
     held.set(receipt.author, receipt.seq);
+    // It took something new: it was there since we last heard of it.
+    if (receipt.member !== this.me) this.lastSeen.set(receipt.member, this.now());
     state.news.set(`${receipt.member}:${receipt.author}`, { receipt, from });
     return true;
   }
@@ -519,24 +529,33 @@ export class GroupsFeature {
     for (let i = 0; i < receipts.length; i += MAX_RECEIPTS) session.send({ type: 'receipts', group: state.record.id, receipts: receipts.slice(i, i + MAX_RECEIPTS) });
   }
 
-  private deliveryOf(state: GroupState, seq: number): { delivered: number; members: number } {
+  /** How many of the other members hold our message number `seq`, and which do not. */
+  private deliveryOf(state: GroupState, seq: number): { delivered: number; members: number; pending: string[] } {
     let delivered = 0;
     let members = 0;
+    const pending: string[] = [];
     for (const member of state.engine.membership.members.keys()) {
       if (member === this.me) continue;
       members++;
       if ((state.receipts.get(member)?.get(this.me) ?? 0) >= seq) delivered++;
+      else pending.push(member);
     }
-    return { delivered, members };
+    return { delivered, members, pending };
+  }
+
+  private pendingView(state: GroupState, pending: string[], names = this.names(state)): GroupPending[] {
+    return pending.map((id) => ({ id, name: names.get(id) ?? id.slice(0, 8), lastSeen: this.lastSeen.get(id) ?? null }));
   }
 
   private updateStatuses(state: GroupState): void {
+    let names: Map<string, string> | undefined;
     for (const [seq, id] of state.undelivered) {
-      const { delivered, members } = this.deliveryOf(state, seq);
+      const { delivered, members, pending } = this.deliveryOf(state, seq);
       if (state.told.get(id) === delivered) continue;
       state.told.set(id, delivered);
       if (delivered === 0) continue;
-      this.ctx.events.emit('group:status-changed', { group: state.record.id, id, status: 'delivered', delivered, members });
+      names ??= this.names(state);
+      this.ctx.events.emit('group:status-changed', { group: state.record.id, id, status: 'delivered', delivered, members, pending: this.pendingView(state, pending, names) });
       if (delivered >= members) {
         state.undelivered.delete(seq);
         state.told.delete(id);
@@ -605,15 +624,19 @@ export class GroupsFeature {
   private view(state: GroupState): Group {
     const names = this.names(state);
     const { members } = state.engine.membership;
+    const gaps = state.engine.gaps();
     return {
       id: state.record.id,
       name: state.engine.membership.name || state.record.name,
       members: [...members].map(([id, member]) => ({
         id, name: names.get(id) ?? id.slice(0, 8), role: member.role, me: id === this.me, online: id === this.me || this.ctx.node.isConnected(sessionKey(id)),
+        lastSeen: id === this.me ? this.now() : this.lastSeen.get(id) ?? null,
       })),
       isMember: members.has(this.me),
       joinedBy: state.record.joinedBy,
       waiting: state.engine.waitingCount,
+      gaps: [...gaps.byAuthor].map(([author, missing]) => ({ author, name: names.get(author) ?? this.nameOf(author), missing })),
+      otherMissing: gaps.other,
     };
   }
 
@@ -625,9 +648,9 @@ export class GroupsFeature {
       text: entry.body?.kind === 'text' ? entry.body.text : '', sentAt: clock.ms, counter: clock.counter, late,
     };
     if (!fromMe) return base;
-    const { delivered, members } = this.deliveryOf(state, seq);
+    const { delivered, members, pending } = this.deliveryOf(state, seq);
     const status = delivered > 0 ? 'delivered' : state.sent.has(id) ? 'sent' : 'queued';
-    return { ...base, status, delivered, members };
+    return { ...base, status, delivered, members, pending: this.pendingView(state, pending) };
   }
 
   private emitPresence(key: SessionKey): void {

@@ -172,6 +172,30 @@ export class GroupEngine {
     return this.forks;
   }
 
+  /**
+   * What the hidden messages wait for, by author: how many of an author's messages are missing below the
+   * ones of its that wait (its chain has a hole there); `other`: links to messages of authors we cannot tell
+   * (a missing parent is just an id until it arrives).
+   */
+  gaps(): { byAuthor: Map<string, number>; other: number } {
+    const waitingSeqs = new Map<string, number[]>();
+    const otherLinks = new Set<string>();
+    for (const { envelope, missing } of this.waiting.values()) {
+      let seqs = waitingSeqs.get(envelope.author);
+      if (!seqs) waitingSeqs.set(envelope.author, (seqs = []));
+      seqs.push(envelope.seq);
+      for (const link of missing) if (link !== envelope.prev && !this.waiting.has(link)) otherLinks.add(link);
+    }
+    const byAuthor = new Map<string, number>();
+    for (const [author, seqs] of waitingSeqs) {
+      const held = this.chains.get(author)?.length ?? 0;
+      const highest = Math.max(...seqs);
+      const lacking = highest - held - new Set(seqs.filter((seq) => seq > held)).size;
+      if (lacking > 0) byAuthor.set(author, lacking);
+    }
+    return { byAuthor, other: otherLinks.size };
+  }
+
   /** Which links a waiting envelope lacks, for asking again. */
   missingLinks(): string[] {
     const out: string[] = [];
