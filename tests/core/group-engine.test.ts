@@ -99,6 +99,30 @@ describe('group envelope accept rule', () => {
     expect(a.receive(encodeCarried(fork, true)).accepted).toEqual([]);
   });
 
+  it('a copy of what it holds changes nothing and is not verified again; a tampered copy is still refused; a copy with the body a bare header lacked reveals it', () => {
+    const { alice, bob, carol, a } = group();
+    a.writeOp({ op: 'add', member: keyOf(bob), role: 'member', record: record('Bob') }, alice);
+    const { envelope } = a.writeText('once', alice);
+    let verified = 0;
+    const counting = { ...sodiumGroupCrypto, verify: (...args: Parameters<typeof sodiumGroupCrypto.verify>) => (verified++, sodiumGroupCrypto.verify(...args)) };
+    const b = new GroupEngine(a.groupId, counting, now);
+    sync(a, b, keyOf(bob));
+    const before = verified;
+    expect(b.receive(encodeCarried(envelope, true))).toMatchObject({ accepted: [], shown: [], notices: [] });
+    expect(verified).toBe(before);
+    const tampered = encodeCarried(envelope, true);
+    tampered[40] ^= 1;
+    expect(b.receive(tampered).notices[0]!.reason).toBe('forged');
+    // Carol, added after Alice's text, holds its header only; the body arriving later (from a member who may
+    // share it with her) is taken, though the signed bytes are a copy.
+    a.writeOp({ op: 'add', member: keyOf(carol), role: 'member', record: record('Carol') }, alice);
+    const c = new GroupEngine(a.groupId, sodiumGroupCrypto, now);
+    sync(a, c, keyOf(carol));
+    expect(c.entry(envelope.id)!.body).toBeNull();
+    expect(c.receive(encodeCarried(envelope, false)).shown).toEqual([]);
+    expect(c.receive(encodeCarried(envelope, true)).shown.map((s) => s.text)).toEqual(['once']);
+  });
+
   it('says what hidden messages wait for: how many earlier messages of which author, and links it cannot attribute', () => {
     const { alice, bob, a, b } = group();
     a.writeOp({ op: 'add', member: keyOf(bob), role: 'member', record: record('Bob') }, alice);

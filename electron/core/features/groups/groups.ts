@@ -37,6 +37,13 @@ const PUSH_BATCH_COUNT = 256;
 const PUSH_BATCH_BYTES = 96 * 1024;
 /** The most envelopes one answer to "latest sequence per author" sends; the next sync sends the rest. */
 const MAX_SYNC_ANSWER = 50_000;
+/**
+ * A batch that makes us accept more than this many envelopes is a catch-up (a sync answer, a healed partition),
+ * not live traffic: its forwarding waits CATCH_UP_FORWARD_DELAY_MS, for the receipts of members who caught up
+ * the same way meanwhile, so each gets what it still lacks rather than a copy from every neighbour.
+ */
+const LIVE_BATCH_MAX = 16;
+const CATCH_UP_FORWARD_DELAY_MS = 3 * RECEIPT_FLUSH_MS;
 /** A dial to a member from its record gives up after this long. */
 const MESH_DIAL_MS = 10_000;
 /** The name a member gives itself in its record, at most (the rest of a long name is cut). */
@@ -73,6 +80,7 @@ export class GroupsFeature {
   private receiptFlush = new Set<string>();
   private receiptTimer: NodeJS.Timeout | null = null;
   private meshTimer: NodeJS.Timeout | null = null;
+  private readonly forwardTimers = new Set<NodeJS.Timeout>();
   private readonly mesh: GroupMesh;
   /** member key → when we last had a session with it, heard from it, or heard it took messages. */
   private readonly lastSeen = new Map<string, number>();
@@ -156,6 +164,8 @@ export class GroupsFeature {
   close(): void {
     if (this.meshTimer) clearInterval(this.meshTimer);
     this.meshTimer = null;
+    for (const timer of this.forwardTimers) clearTimeout(timer);
+    this.forwardTimers.clear();
     if (this.timer) clearInterval(this.timer);
     if (this.receiptTimer) clearTimeout(this.receiptTimer);
     this.timer = null;
@@ -256,7 +266,8 @@ export class GroupsFeature {
       if (end < 0) throw new AppError('unknown-message', 'That message is not in this group.');
     }
     const start = Math.max(0, end - limit);
-    return { messages: ordered.slice(start, end).map((entry) => this.messageOf(state, entry, false)), hasMore: start > 0 };
+    const names = this.names(state);
+    return { messages: ordered.slice(start, end).map((entry) => this.messageOf(state, entry, false, names)), hasMore: start > 0 };
   }
 
   // ---- the channel ----
@@ -351,8 +362,10 @@ export class GroupsFeature {
       for (const shown of result.shown) if (shown.late) late.add(shown.id);
     }
     // Passed on at once, checked as it is: what we pass on needs no disk of ours (a member who lacks it later gets
-    // it by sync). Our receipts, and the UI, wait for our store.
-    this.push(state, accepted.map((entry) => entry.envelope.id), session.key);
+    // it by sync). Our receipts, and the UI, wait for our store. A catch-up is passed on a little later.
+    const ids = accepted.map((entry) => entry.envelope.id);
+    if (ids.length <= LIVE_BATCH_MAX) this.push(state, ids, session.key);
+    else this.pushLater(state, ids, session.key);
     if (accepted.length > 0) await this.table.append(state.record.id, accepted.map((entry) => encodeCarried(entry.envelope, entry.body !== null)));
     if (notices.length > 0) this.tellDropped(state, session.key, notices);
     if (late.size > 0) {
@@ -375,10 +388,16 @@ export class GroupsFeature {
   private afterAccepting(state: GroupState, accepted: GroupEntry[], late: ReadonlySet<string> = new Set()): void {
     if (accepted.length === 0) return;
     let membershipChanged = false;
+    // Names once for the batch: telling look-alike names apart hashes every member's key.
+    let names: Map<string, string> | undefined;
     for (const entry of accepted) {
-      if (entry.envelope.bodyKind === 1) membershipChanged = true;
+      if (entry.envelope.bodyKind === 1) {
+        membershipChanged = true;
+        names = undefined;
+      }
       if (entry.body?.kind === 'text' && entry.envelope.author !== this.me) {
-        this.ctx.events.emit('group:message-received', this.messageOf(state, entry, late.has(entry.envelope.id)));
+        names ??= this.names(state);
+        this.ctx.events.emit('group:message-received', this.messageOf(state, entry, late.has(entry.envelope.id), names));
       }
     }
     if (membershipChanged) this.membershipChanged(state);
@@ -430,6 +449,14 @@ export class GroupsFeature {
       this.sendBatches(state.record.id, session, items);
       for (const id of ids) this.markSent(state, id);
     }
+  }
+
+  private pushLater(state: GroupState, ids: string[], except: SessionKey): void {
+    const timer = setTimeout(() => {
+      this.forwardTimers.delete(timer);
+      if (this.groups.get(state.record.id) === state) this.push(state, ids, except);
+    }, CATCH_UP_FORWARD_DELAY_MS);
+    this.forwardTimers.add(timer);
   }
 
   private markSent(state: GroupState, id: string): void {
@@ -640,17 +667,17 @@ export class GroupsFeature {
     };
   }
 
-  private messageOf(state: GroupState, entry: GroupEntry, late: boolean): GroupMessage {
+  private messageOf(state: GroupState, entry: GroupEntry, late: boolean, names = this.names(state)): GroupMessage {
     const { id, author, clock, seq } = entry.envelope;
     const fromMe = author === this.me;
     const base = {
-      group: state.record.id, id, from: author, fromName: this.names(state).get(author) ?? author.slice(0, 8), fromMe,
+      group: state.record.id, id, from: author, fromName: names.get(author) ?? author.slice(0, 8), fromMe,
       text: entry.body?.kind === 'text' ? entry.body.text : '', sentAt: clock.ms, counter: clock.counter, late,
     };
     if (!fromMe) return base;
     const { delivered, members, pending } = this.deliveryOf(state, seq);
     const status = delivered > 0 ? 'delivered' : state.sent.has(id) ? 'sent' : 'queued';
-    return { ...base, status, delivered, members, pending: this.pendingView(state, pending) };
+    return { ...base, status, delivered, members, pending: this.pendingView(state, pending, names) };
   }
 
   private emitPresence(key: SessionKey): void {

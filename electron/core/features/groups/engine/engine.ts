@@ -14,10 +14,10 @@
  * Every member keeps every validly signed branch, offers them at every sync (a "latest sequence" cannot say which
  * branch one holds), and so all converge on the same set; order and membership are functions of that set.
  */
-import { toHex } from '../../../../../shared/bytes';
+import { bytesEqual, toHex } from '../../../../../shared/bytes';
 import { compareClocks, maxClock, tick, ZERO_CLOCK, type Clock } from './clock';
 import {
-  compareEnvelopes, decodeBody, encodeCarried, GroupEnvelopeError, MAX_PARENTS, openEnvelope, sealEnvelope,
+  compareEnvelopes, decodeBody, encodeCarried, GroupEnvelopeError, MAX_PARENTS, openEnvelope, sealEnvelope, signedPartOf,
   type Body, type Envelope, type GroupCrypto, type GroupSigner, type MembershipOp,
 } from './envelope';
 import { MembershipResolver, refuseOp, type Membership, type OpRecord, type OpSet } from './membership';
@@ -98,6 +98,8 @@ export class GroupEngine {
   private readonly forks = new Set<string>();
   private readonly heads = new Set<string>();
   private readonly waiting = new Map<string, Waiting>();
+  /** The signature (the start of it, hex) of each envelope held or waiting → its id: to know a copy without hashing it. */
+  private readonly bySignature = new Map<string, string>();
   private readonly waitingByAuthor = new Map<string, number>();
   private readonly waitingOn = new Map<string, Set<string>>();
   /** Entries held without their body (headers of what came before we joined, or a body still to come). */
@@ -213,6 +215,7 @@ export class GroupEngine {
 
   /** Takes one carried envelope, from anyone. Never throws for bad input: it says why in `notices`. */
   receive(bytes: Uint8Array): ReceiveResult {
+    if (this.isCopy(bytes)) return emptyResult();
     let envelope: Envelope;
     try {
       envelope = openEnvelope(bytes, this.crypto, (id) => this.entries.has(id) || this.waiting.has(id));
@@ -222,6 +225,20 @@ export class GroupEngine {
       return { ...emptyResult(), notices: [{ reason, detail: err.message }] };
     }
     return this.receiveEnvelope(envelope);
+  }
+
+  /**
+   * Whether `bytes` carry exactly the signed bytes of an envelope we hold (or keep waiting) and nothing it lacks:
+   * a copy (members pass on what they take, so copies are most of what arrives after a partition heals) changes
+   * nothing, and is known without hashing or verifying. The signature picks the candidate; the signed bytes
+   * must then be equal, so a tampered copy still goes through every check.
+   */
+  private isCopy(bytes: Uint8Array): boolean {
+    const part = signedPartOf(bytes);
+    if (!part) return false;
+    const id = this.bySignature.get(signatureKeyOf(part.signature));
+    const held = id === undefined ? undefined : this.entries.get(id)?.envelope ?? this.waiting.get(id)?.envelope;
+    return held !== undefined && (held.body !== null || !part.hasBody) && bytesEqual(held.signed, part.signed);
   }
 
   private receiveEnvelope(envelope: Envelope): ReceiveResult {
@@ -258,6 +275,7 @@ export class GroupEngine {
       return;
     }
     this.waiting.set(envelope.id, { envelope, missing: new Set(missing) });
+    this.bySignature.set(signatureKey(envelope), envelope.id);
     this.waitingByAuthor.set(envelope.author, authorCount + 1);
     for (const link of missing) {
       let dependents = this.waitingOn.get(link);
@@ -295,6 +313,8 @@ export class GroupEngine {
   }
 
   private unwait(id: string, author: string) {
+    const waiting = this.waiting.get(id);
+    if (waiting) this.bySignature.delete(signatureKey(waiting.envelope));
     this.waiting.delete(id);
     const count = (this.waitingByAuthor.get(author) ?? 1) - 1;
     if (count <= 0) this.waitingByAuthor.delete(author);
@@ -377,6 +397,7 @@ export class GroupEngine {
     const body = envelope.body ? decodeBody(envelope) : null;
     const entry: GroupEntry = { envelope, body, past };
     this.entries.set(envelope.id, entry);
+    this.bySignature.set(signatureKey(envelope), envelope.id);
     let chain = this.chains.get(envelope.author);
     if (!chain) this.chains.set(envelope.author, (chain = []));
     if (chain[envelope.seq - 1] === undefined) chain[envelope.seq - 1] = envelope.id;
@@ -534,6 +555,17 @@ export class GroupEngine {
 
 export class GroupRefusal extends Error {
   override name = 'GroupRefusal';
+}
+
+/** The first bytes of a signature name it well enough to find a candidate; the signed bytes are compared after. */
+const SIGNATURE_KEY_BYTES = 16;
+
+function signatureKeyOf(signature: Uint8Array): string {
+  return toHex(signature.subarray(0, SIGNATURE_KEY_BYTES));
+}
+
+function signatureKey(envelope: Envelope): string {
+  return signatureKeyOf(envelope.signed.subarray(envelope.headerLength));
 }
 
 function linksOf(envelope: Envelope): string[] {
