@@ -1,5 +1,5 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { assertCliBuilt, startJsonCli, stopAllClis, type CliProcess } from '../helpers/cli';
+import { assertCliBuilt, connectJsonCli, startJsonCli, stopAllClis, type CliProcess } from '../helpers/cli';
 import { cleanUp, tempDir } from '../helpers/peers';
 
 beforeAll(assertCliBuilt);
@@ -23,11 +23,7 @@ describe('group members keep sessions to each other from their signed records', 
     const creator = await startJsonCli({ name: 'Creator', dataDir: await tempDir(), requests: true });
     const others = [];
     for (const name of ['B', 'C', 'D', 'E']) others.push(await startJsonCli({ name, dataDir: await tempDir(), requests: true }));
-    for (const peer of others) {
-      const mark = creator.cli.mark;
-      creator.cli.send({ cmd: 'connect', address: `127.0.0.1:${peer.port}` });
-      await creator.cli.waitFor((e) => e.event === 'connected' && e.peer === peer.id, { since: mark });
-    }
+    for (const peer of others) await connectJsonCli(creator.cli, peer);
     // Nobody but the creator knows anyone: each member's only session is the creator's.
     for (const peer of others) expect(await connectedPeers(peer.cli)).toEqual([creator.id]);
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { assertCliBuilt, startInteractiveCli, startJsonCli, stopAllClis, type CliProcess } from '../helpers/cli';
+import { assertCliBuilt, connectJsonCli, startJsonCli, stopAllClis, type CliProcess } from '../helpers/cli';
 import { cleanUp, tempDir } from '../helpers/peers';
 
 beforeAll(assertCliBuilt);
@@ -21,11 +21,7 @@ describe('group roles and names over peerline --json', () => {
     const alice = await startJsonCli({ name: 'Alice', dataDir: await tempDir() });
     const bob = await startJsonCli({ name: 'Bob', dataDir: await tempDir() });
     const carol = await startJsonCli({ name: 'Carol', dataDir: await tempDir() });
-    for (const peer of [bob, carol]) {
-      const mark = peer.cli.mark;
-      peer.cli.send({ cmd: 'connect', address: `127.0.0.1:${alice.port}` });
-      await peer.cli.waitFor((e) => e.event === 'connected' && e.peer === alice.id, { since: mark });
-    }
+    for (const peer of [bob, carol]) await connectJsonCli(peer.cli, alice);
     alice.cli.send({ cmd: 'group-create', name: 'team', members: [bob.id, carol.id] });
     const group = (await alice.cli.waitFor('group-created')).group as string;
     await Promise.all([bob, carol].map((peer) => peer.cli.waitFor((e) => e.event === 'group-joined' && e.group === group, { timeoutMs: 15_000 })));
@@ -55,22 +51,5 @@ describe('group roles and names over peerline --json', () => {
     const seen = listed.find((g) => g.id === group)!;
     expect(seen.name).toBe('squad');
     expect(seen.members.filter((m) => m.role === 'admin').map((m) => m.id).sort()).toEqual([alice.id, bob.id].sort());
-  });
-
-  it('/group promote and /group rename in the interactive terminal', async () => {
-    const alice = await startInteractiveCli({ name: 'Alice', dataDir: await tempDir() });
-    const bob = await startJsonCli({ name: 'Bob', dataDir: await tempDir() });
-    alice.cli.send(`/connect 127.0.0.1:${bob.port}`);
-    await alice.cli.waitForOutput(/connected: Bob/);
-    alice.cli.send('/group new team Bob');
-    await alice.cli.waitForOutput(/writing to the group team/);
-    const joined = await bob.cli.waitFor('group-joined');
-    alice.cli.send('/group rename');
-    await alice.cli.waitForOutput(/! \/group rename NAME/);
-    alice.cli.send('/group promote Bob');
-    await alice.cli.waitForOutput(/\* team: Alice \(admin\), Bob \(admin\)/);
-    alice.cli.send('/group rename the crew');
-    await alice.cli.waitForOutput(/\* the crew: Alice \(admin\), Bob \(admin\)/);
-    await bob.cli.waitFor((e) => e.event === 'group-members' && e.group === joined.group && e.name === 'the crew');
   });
 });

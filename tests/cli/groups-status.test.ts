@@ -1,5 +1,5 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { assertCliBuilt, startJsonCli, stopAllClis } from '../helpers/cli';
+import { assertCliBuilt, connectJsonCli, startJsonCli, stopAllClis } from '../helpers/cli';
 import { sessionKey } from '../../shared/ids';
 import { GROUP_CHANNEL } from '../../electron/core/features/groups/codec';
 import { sodiumGroupCrypto, sodiumSigner } from '../../electron/core/features/groups/crypto';
@@ -20,11 +20,7 @@ describe('honest group status over peerline --json', () => {
     const bob = await startJsonCli({ name: 'Bob', dataDir: await tempDir(), args: ['--group-links', '0'] });
     const carolDir = await tempDir();
     const carol = await startJsonCli({ name: 'Carol', dataDir: carolDir, args: ['--group-links', '0'] });
-    for (const peer of [bob, carol]) {
-      const mark = peer.cli.mark;
-      peer.cli.send({ cmd: 'connect', address: `127.0.0.1:${alice.port}` });
-      await peer.cli.waitFor((e) => e.event === 'connected' && e.peer === alice.id, { since: mark });
-    }
+    for (const peer of [bob, carol]) await connectJsonCli(peer.cli, alice);
     alice.cli.send({ cmd: 'group-create', name: 'status', members: [bob.id, carol.id] });
     const group = (await alice.cli.waitFor('group-created')).group as string;
     await Promise.all([bob, carol].map((peer) => peer.cli.waitFor((e) => e.event === 'group-joined' && e.group === group, { timeoutMs: 15_000 })));
@@ -58,9 +54,7 @@ describe('honest group status over peerline --json', () => {
     const captured: Uint8Array[] = [];
     mallory.channel(GROUP_CHANNEL, { message: (_session, message) => void (message.type === 'envelopes' && captured.push(...message.items)) });
     await mallory.connect('127.0.0.1', alice.port);
-    const mark = bob.cli.mark;
-    bob.cli.send({ cmd: 'connect', address: `127.0.0.1:${alice.port}` });
-    await bob.cli.waitFor((e) => e.event === 'connected' && e.peer === alice.id, { since: mark });
+    await connectJsonCli(bob.cli, alice);
     alice.cli.send({ cmd: 'group-create', name: 'gaps', members: [bob.id, mallory.id] });
     const group = (await alice.cli.waitFor('group-created')).group as string;
     await bob.cli.waitFor((e) => e.event === 'group-joined' && e.group === group, { timeoutMs: 15_000 });
