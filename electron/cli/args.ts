@@ -26,7 +26,12 @@ export interface CliOptions {
   downloadDir?: string;
   /** Accept file offers from contacts up to this many bytes without asking (absent: always ask). */
   autoAcceptBytes?: number;
+  /** `--group-links N`: sessions to a group's members kept by dialing from their records; absent: the default. */
+  groupLinks?: number;
 }
+
+/** The most sessions `--group-links` may ask to keep per group (a group has at most 50 members). */
+const MAX_GROUP_LINKS = 49;
 
 /** Bootstrap nodes one `--dht-bootstrap` may list. */
 const MAX_BOOTSTRAP_NODES = 16;
@@ -52,6 +57,8 @@ Options:
   --dht-bootstrap HOST:PORT,...  the DHT's bootstrap nodes (default: HyperDHT's public ones)
   --download-dir DIR  where received files go (default: your Downloads folder, in Peerline)
   --auto-accept BYTES accept file offers from contacts up to BYTES in all without asking (default: always ask)
+  --group-links N   keep sessions to N members of each group, dialing them from their signed records
+                    (default 3; 0: only the sessions you open)
   --help            show this help
 
 Interactive commands:
@@ -72,6 +79,9 @@ Interactive commands:
   /groups              your groups, their members and admins
   /group new NAME M…   a group named NAME with contacts M… (numbers or names); it becomes current
   /group add|remove M  add or remove a member of the current group (admins only)
+  /group promote M     make a member of the current group an admin (admins only)
+  /group rename NAME   rename the current group (admins only)
+  /group status        who of the current group is online or when last seen, who lacks your last message, gaps
   /group leave         leave the current group
   /to GROUP            write to the group named GROUP
   /send PATH           send a file or a folder to the current contact (now, or when it is back)
@@ -111,6 +121,7 @@ export function parseCliArgs(argv: string[]): CliOptions | 'help' {
         'dht-bootstrap': { type: 'string' },
         'download-dir': { type: 'string' },
         'auto-accept': { type: 'string' },
+        'group-links': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -128,6 +139,10 @@ export function parseCliArgs(argv: string[]): CliOptions | 'help' {
   const autoAccept = values['auto-accept'];
   if (autoAccept !== undefined && !(/^[0-9]{1,16}$/.test(autoAccept) && Number.isSafeInteger(Number(autoAccept)))) throw new UsageError(`--auto-accept takes a number of bytes, not "${autoAccept}".`);
   if (values['download-dir'] === '') throw new UsageError('--download-dir cannot be empty.');
+  const groupLinks = values['group-links'];
+  if (groupLinks !== undefined && !(/^[0-9]{1,2}$/.test(groupLinks) && Number(groupLinks) <= MAX_GROUP_LINKS)) {
+    throw new UsageError(`--group-links must be a number from 0 to ${MAX_GROUP_LINKS}, not "${groupLinks}".`);
+  }
   return {
     host: values.host ?? DEFAULT_LISTEN_HOST,
     port,
@@ -143,6 +158,7 @@ export function parseCliArgs(argv: string[]): CliOptions | 'help' {
     discover: values.discover ?? false,
     ...(values['download-dir'] !== undefined && { downloadDir: values['download-dir'] }),
     ...(autoAccept !== undefined && { autoAcceptBytes: Number(autoAccept) }),
+    ...(groupLinks !== undefined && { groupLinks: Number(groupLinks) }),
   };
 }
 

@@ -1,21 +1,25 @@
 /**
  * Groups in the command line. `--json` mode: the commands `group-create`, `group-add`, `group-remove`,
- * `group-leave`, `group-send`, `group-history`, `groups`, and the events they and the group feature produce.
+ * `group-promote`, `group-rename`, `group-leave`, `group-send`, `group-history`, `groups`, and the events they and the group feature produce.
  */
 import type { EventChannel, InvokeChannel } from '../../shared/ipc/channels';
 import type { ContractHandlers, EventPayload, Group, GroupMessage, RequestOf, ResponseOf } from '../../shared/ipc/contract';
 import { dispatch } from '../../shared/ipc/dispatch';
+import { gapsText, lastSeenText, pendingText } from '../../shared/group-status';
 import { terminalBlock, terminalLine } from './terminal';
 
 type Emit = (event: Record<string, unknown>) => void;
 type Call = <C extends InvokeChannel>(channel: C, request: RequestOf<C>, then: (value: ResponseOf<C>) => void) => void;
 
-export const GROUP_COMMANDS = ['group-create', 'group-add', 'group-remove', 'group-leave', 'group-send', 'group-history', 'groups'] as const;
+export const GROUP_COMMANDS = ['group-create', 'group-add', 'group-remove', 'group-promote', 'group-rename', 'group-leave', 'group-send', 'group-history', 'groups'] as const;
 type GroupCommand = (typeof GROUP_COMMANDS)[number];
 
 export function isGroupCommand(cmd: string): cmd is GroupCommand {
   return (GROUP_COMMANDS as readonly string[]).includes(cmd);
 }
+
+/** Messages `/group status` looks back through for the person's last one. */
+const STATUS_HISTORY = 200;
 
 const historyItem = (message: GroupMessage) => ({ id: message.id, from: message.from, text: message.text, sentAt: message.sentAt });
 
@@ -50,9 +54,15 @@ export function runGroupCommand(cmd: GroupCommand, own: (name: string) => unknow
       if (member !== null) call('group:add', { group, member, ...(role !== undefined && { role }) }, () => {});
       return;
     }
-    case 'group-remove': {
+    case 'group-remove':
+    case 'group-promote': {
       const member = text('member');
-      if (member !== null) call('group:remove', { group, member }, () => {});
+      if (member !== null) call(cmd === 'group-remove' ? 'group:remove' : 'group:promote', { group, member }, () => {});
+      return;
+    }
+    case 'group-rename': {
+      const name = text('name');
+      if (name !== null) call('group:rename', { group, name }, () => {});
       return;
     }
     case 'group-leave':
@@ -79,7 +89,11 @@ export function groupJsonEvent<E extends EventChannel>(event: E, payload: EventP
   switch (event) {
     case 'group:updated': {
       const group = payload as EventPayload<'group:updated'>;
-      emit({ event: 'group-members', group: group.id, name: group.name, members: group.members.map(({ id, name, role }) => ({ id, name, role })) });
+      emit({
+        event: 'group-members', group: group.id, name: group.name, members: group.members.map(({ id, name, role, lastSeen }) => ({ id, name, role, lastSeen })),
+        waiting: group.waiting, gaps: group.gaps, otherMissing: group.otherMissing,
+        ...(gapsText(group.gaps, group.otherMissing) !== null && { gapsText: gapsText(group.gaps, group.otherMissing) }),
+      });
       return true;
     }
     case 'group:joined': {
@@ -93,8 +107,8 @@ export function groupJsonEvent<E extends EventChannel>(event: E, payload: EventP
       return true;
     }
     case 'group:status-changed': {
-      const { group, id, status, delivered, members } = payload as EventPayload<'group:status-changed'>;
-      emit({ event: 'group-status', group, id, status, delivered, members });
+      const { group, id, status, delivered, members, pending } = payload as EventPayload<'group:status-changed'>;
+      emit({ event: 'group-status', group, id, status, delivered, members, pending: pending.map(({ id: member, name, lastSeen }) => ({ member, name, lastSeen })) });
       return true;
     }
     case 'group:removed': {
@@ -114,8 +128,8 @@ export function groupJsonEvent<E extends EventChannel>(event: E, payload: EventP
 
 /**
  * Groups in the interactive terminal: `/groups` lists them, `/group new NAME MEMBER…` creates one from contacts
- * (by number or name, as `/to` picks them), `/group add MEMBER`, `/group remove MEMBER` and `/group leave` act on
- * the current group, and `/to NAME` picks a group by name. Lines typed while a group is current go to it.
+ * (by number or name, as `/to` picks them), `/group add MEMBER`, `/group remove MEMBER`, `/group promote MEMBER`,
+ * `/group rename NAME` and `/group leave` act on the current group, and `/to NAME` picks a group by name. Lines typed while a group is current go to it.
  */
 export function groupCommands(
   handlers: ContractHandlers,
@@ -139,7 +153,12 @@ export function groupCommands(
     return group ?? null;
   };
   const events: { [E in EventChannel]?: (payload: EventPayload<E>) => void } = {
-    'group:updated': (group) => void groups.set(group.id, group),
+    'group:updated': (group) => {
+      const before = groups.get(group.id);
+      groups.set(group.id, group);
+      const waitingFor = gapsText(group.gaps, group.otherMissing);
+      if (waitingFor !== null && waitingFor !== (before && gapsText(before.gaps, before.otherMissing))) print(terminalBlock(`* ${nameOf(group.id)}: `, waitingFor));
+    },
     'group:joined': ({ group, name, by }) => print(`* ${memberName(group, by)} added you to the group "${terminalLine(name)}": /to ${terminalLine(name)} to write there`),
     'group:message-received': (message) =>
       print(terminalBlock(`[${nameOf(message.group)}] ${terminalLine(message.fromName)}${message.late ? ' (arrived late, earlier in the order)' : ''}: `, message.text)),
@@ -201,24 +220,50 @@ export function groupCommands(
           this.talkTo(group.id);
         });
       }
+      if (verb === 'status') {
+        const group = currentGroup();
+        if (!group) return;
+        return void call('group:history', { group: group.id, limit: STATUS_HISTORY }).then((page) => {
+          const now = Date.now();
+          const lines = group.members.filter((m) => !m.me).map((m) => `  ${terminalLine(m.name)}: ${m.online ? 'online' : `last seen ${lastSeenText(m.lastSeen, now)}`}`);
+          const waitingFor = gapsText(group.gaps, group.otherMissing);
+          if (waitingFor !== null) lines.push(`  ${terminalLine(waitingFor)}`);
+          const mine = page?.messages.filter((m) => m.fromMe).at(-1);
+          if (mine?.pending) {
+            lines.push(`  your last message: ${mine.status === 'delivered' ? `delivered ${mine.delivered}/${mine.members}` : mine.status}`);
+            lines.push(...pendingText(mine.pending, now).map((line) => `    ${terminalLine(line)}`));
+          }
+          print(`* ${terminalLine(group.name)}:`, ...lines);
+        });
+      }
       if (verb === 'leave') {
         const group = currentGroup();
         if (group) void call('group:leave', { group: group.id });
         return;
       }
-      if (verb === 'add' || verb === 'remove') {
+      const printMembers = (updated: Group | null) => {
+        if (updated) print(`* ${terminalLine(updated.name)}: ${updated.members.map((m) => `${terminalLine(m.name)}${m.role === 'admin' ? ' (admin)' : ''}`).join(', ')}`);
+      };
+      if (verb === 'add' || verb === 'remove' || verb === 'promote') {
         const group = currentGroup();
         if (!group) return;
         const who = rest.join(' ');
         const inGroup = group.members.find((m) => m.name.toLowerCase() === who.toLowerCase());
-        const member = verb === 'remove' && inGroup ? inGroup.id : pickContact(who);
+        const member = verb !== 'add' && inGroup ? inGroup.id : pickContact(who);
         if (member === null) return;
-        void call(verb === 'add' ? 'group:add' : 'group:remove', { group: group.id, member }).then((updated) => {
-          if (updated) print(`* ${terminalLine(updated.name)}: ${updated.members.map((m) => terminalLine(m.name)).join(', ')}`);
-        });
+        const channel = verb === 'add' ? 'group:add' : verb === 'remove' ? 'group:remove' : 'group:promote';
+        void call(channel, { group: group.id, member }).then(printMembers);
         return;
       }
-      print('! /group new NAME MEMBER…, /group add MEMBER, /group remove MEMBER, /group leave');
+      if (verb === 'rename') {
+        const group = currentGroup();
+        const name = rest.join(' ');
+        if (!group) return;
+        if (name === '') return print('! /group rename NAME');
+        void call('group:rename', { group: group.id, name }).then(printMembers);
+        return;
+      }
+      print('! /group new NAME MEMBER…, /group add MEMBER, /group remove MEMBER, /group promote MEMBER, /group rename NAME, /group status, /group leave');
     },
   };
 }

@@ -47,6 +47,7 @@ async function main(argv: string[]): Promise<number> {
     // Off unless --discover for this run; the person may still turn it on in the --ui settings.
     discovery: { transport: new BonjourTransport({ log }), override: options.discover },
     files: { downloadDir: options.downloadDir, autoAcceptBytes: options.autoAcceptBytes },
+    groupLinks: options.groupLinks,
   });
   const ui = options.ui ? await startUiServer(service, { port: options.uiPort, staticDir: RENDERER_DIR, uploadDir: path.join(options.dataDir, 'uploads') }) : null;
 

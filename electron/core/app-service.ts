@@ -59,6 +59,8 @@ export interface AppServiceOptions {
   discovery?: { transport: DiscoveryTransport; override?: boolean };
   /** File transfer: where received files go, auto-accept, and (tests) the file layer. */
   files?: FilesOptions;
+  /** Live sessions to a group's members each member keeps by dialing from their records (`--group-links`; 0: none). */
+  groupLinks?: number;
 }
 
 
@@ -98,6 +100,7 @@ export class AppService {
     requestOptions: RequestOptions = {},
     discoveryOptions: AppServiceOptions['discovery'],
     filesOptions: FilesOptions = {},
+    groupLinks?: number,
   ) {
     const ctx: FeatureContext = { store, node, events: new EventHub(), steps: new SessionSteps() };
     this.events = ctx.events;
@@ -124,7 +127,7 @@ export class AppService {
     const settings = new SettingsFeature(ctx, nameOverridden, notices, this.discovery);
     this.files = new FilesFeature({ store, node, directory: this.directory, events: ctx.events }, filesOptions);
     this.files.on('log', (line) => node.emit('log', line));
-    this.groups = new GroupsFeature(conversationContext, store.groups);
+    this.groups = new GroupsFeature(conversationContext, store.groups, Date.now, groupLinks);
     const reach = new ReachFeature(conversationContext);
     const chat = { ...this.chat.handlers, 'message:send': requests.replyAccepts(this.chat.handlers['message:send']) };
     this.handlers = {
@@ -162,7 +165,7 @@ export class AppService {
       isContact: (key) => store.contactByKey(key) !== undefined,
       dhtBootstrap: opts.dhtBootstrap,
     });
-    const service = new AppService(node, store, notices, opts.name !== undefined, opts.requests, opts.discovery, opts.files);
+    const service = new AppService(node, store, notices, opts.name !== undefined, opts.requests, opts.discovery, opts.files, opts.groupLinks);
     await service.files.load();
     await service.groups.start().catch(async (err: unknown) => {
       await store.close();
@@ -182,6 +185,7 @@ export class AppService {
       // The app's setting: the window does not wait for the DHT (its bootstrap nodes may be slow to answer).
       void node.setReachableByKey(true).catch((err: Error) => service.events.emit('error:raised', { code: 'listen-failed', message: err.message }));
     }
+    await service.groups.publishRecords();
     await service.chat.resumeDelivery();
     service.dialKnownContacts();
     service.discovery.start();

@@ -1,4 +1,5 @@
 import { useId, useState, type FormEvent } from 'react';
+import { gapsText, lastSeenText, pendingText } from '../../shared/group-status';
 import type { GroupMessage } from '../../shared/ipc/contract';
 import { useStore } from '../state/store';
 import { Modal } from './Modal';
@@ -105,6 +106,7 @@ export function GroupView({ group }: { group: string }) {
   const messages = useStore((s) => s.groupMessages[group]);
   const leaveGroup = useStore((s) => s.leaveGroup);
   const removeFromGroup = useStore((s) => s.removeFromGroup);
+  const promoteInGroup = useStore((s) => s.promoteInGroup);
   const titleId = useId();
   const membersId = useId();
   if (info === undefined) return null;
@@ -130,7 +132,12 @@ export function GroupView({ group }: { group: string }) {
             <li key={member.id}>
               {member.name}
               {member.me && ' (you)'} <span className="badge badge-muted">{member.role}</span>
-              {!member.me && <span className="hint">{member.online ? ' online' : ' offline'}</span>}
+              {!member.me && <span className="hint">{member.online ? ' online' : ` offline — last seen ${lastSeenText(member.lastSeen, Date.now())}`}</span>}
+              {admin && info.isMember && !member.me && member.role === 'member' && (
+                <button type="button" className="btn" aria-label={`Make ${member.name} an admin`} onClick={() => void promoteInGroup(group, member.id)}>
+                  Make admin
+                </button>
+              )}
               {admin && info.isMember && !member.me && (
                 <button type="button" className="btn" aria-label={`Remove ${member.name}`} onClick={() => void removeFromGroup(group, member.id)}>
                   Remove
@@ -140,8 +147,13 @@ export function GroupView({ group }: { group: string }) {
           ))}
         </ul>
         {admin && info.isMember && <AddMember group={group} />}
+        {admin && info.isMember && <RenameGroup group={group} name={info.name} />}
         {!info.isMember && <p className="notice">You are no longer in this group.</p>}
-        {info.waiting > 0 && <p className="hint">{info.waiting} messages wait for earlier ones to arrive.</p>}
+        {info.waiting > 0 && (
+          <p className="hint" role="status">
+            {info.waiting} message{info.waiting === 1 ? '' : 's'} hidden. {gapsText(info.gaps, info.otherMissing)}
+          </p>
+        )}
       </section>
       <ol className="group-messages" role="log" aria-label={`Messages in ${info.name}`}>
         {(messages ?? []).map((message) => (
@@ -188,6 +200,29 @@ function AddMember({ group }: { group: string }) {
   );
 }
 
+/** An admin renames the group: a signed operation every member applies. */
+function RenameGroup({ group, name }: { group: string; name: string }) {
+  const renameGroup = useStore((s) => s.renameGroup);
+  const [value, setValue] = useState('');
+  return (
+    <form
+      className="group-rename"
+      onSubmit={(event) => {
+        event.preventDefault();
+        if (value.trim() !== '' && value.trim() !== name) void renameGroup(group, value.trim()).then((result) => result.ok && setValue(''));
+      }}
+    >
+      <label>
+        <span>New name </span>
+        <input value={value} onChange={(event) => setValue(event.target.value)} placeholder={name} />
+      </label>{' '}
+      <button type="submit" className="btn" disabled={value.trim() === ''}>
+        Rename group
+      </button>
+    </form>
+  );
+}
+
 function GroupMessageRow({ message }: { message: GroupMessage }) {
   return (
     <li className={`group-message${message.fromMe ? ' mine' : ''}`}>
@@ -200,6 +235,16 @@ function GroupMessageRow({ message }: { message: GroupMessage }) {
         <span className="group-status hint">
           {message.status === 'delivered' ? `delivered ${message.delivered}/${message.members}` : message.status}
         </span>
+      )}
+      {message.fromMe && message.pending !== undefined && message.pending.length > 0 && (
+        <details className="group-pending">
+          <summary>Who does not have it yet</summary>
+          <ul>
+            {pendingText(message.pending, Date.now()).map((line) => (
+              <li key={line}>{line}</li>
+            ))}
+          </ul>
+        </details>
       )}
     </li>
   );

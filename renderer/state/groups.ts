@@ -18,6 +18,8 @@ export interface GroupsSlice {
   sendToGroup(group: string, text: string): Promise<Result<GroupMessage>>;
   addToGroup(group: string, member: string): Promise<Result<Group>>;
   removeFromGroup(group: string, member: string): Promise<Result<Group>>;
+  promoteInGroup(group: string, member: string): Promise<Result<Group>>;
+  renameGroup(group: string, name: string): Promise<Result<Group>>;
   leaveGroup(group: string): Promise<Result<null>>;
 }
 
@@ -64,6 +66,12 @@ export const groupsSlice: SliceCreator<GroupsSlice> = ({ api }) => (set, get) =>
     async removeFromGroup(group, member) {
       return updated(await api.group.remove({ group, member }));
     },
+    async promoteInGroup(group, member) {
+      return updated(await api.group.promote({ group, member }));
+    },
+    async renameGroup(group, name) {
+      return updated(await api.group.rename({ group, name }));
+    },
     async leaveGroup(group) {
       const result = await api.group.leave({ group });
       failed(result);
@@ -99,7 +107,7 @@ export function groupStatusChanged(state: AppState, change: EventPayload<'group:
   return {
     groupMessages: {
       ...state.groupMessages,
-      [change.group]: loaded.map((message) => (message.id === change.id ? { ...message, status: change.status, delivered: change.delivered, members: change.members } : message)),
+      [change.group]: loaded.map((message) => (message.id === change.id ? { ...message, status: change.status, delivered: change.delivered, members: change.members, pending: change.pending } : message)),
     },
   };
 }

@@ -34,6 +34,8 @@ export const INVOKE_CHANNELS = [
   'group:create',
   'group:add',
   'group:remove',
+  'group:promote',
+  'group:rename',
   'group:leave',
   'group:send',
   'group:history',

@@ -268,7 +268,15 @@ export const GroupMemberSchema = z.object({
   me: z.boolean(),
   /** Connected to us now (a group message may also reach it through other members). */
   online: z.boolean(),
+  /** When we last had a session with it or heard (first hand or passed on) that it took messages; null: never. */
+  lastSeen: z.number().nullable(),
 });
+
+/** A member who does not hold a message yet, and when it was last seen. */
+export const GroupPendingSchema = z.object({ id: MemberKey, name: z.string(), lastSeen: z.number().nullable() });
+
+/** Messages hidden because earlier ones they follow have not arrived: `missing` of them are `author`'s. */
+export const GroupGapSchema = z.object({ author: MemberKey, name: z.string(), missing: z.number().int().min(1) });
 
 export const GroupSchema = z.object({
   id: GroupId,
@@ -279,6 +287,10 @@ export const GroupSchema = z.object({
   joinedBy: MemberKey,
   /** Messages held back until earlier ones they follow arrive. */
   waiting: z.number().int().min(0),
+  /** What they wait for, by author ("waiting for 2 earlier messages from Bob")... */
+  gaps: z.array(GroupGapSchema),
+  /** ...and earlier messages they link whose author cannot be told until they arrive. */
+  otherMissing: z.number().int().min(0),
 });
 
 export const GroupMessageStatusSchema = z.enum(['queued', 'sent', 'delivered']);
@@ -299,6 +311,8 @@ export const GroupMessageSchema = z.object({
   status: GroupMessageStatusSchema.optional(),
   delivered: z.number().int().min(0).optional(),
   members: z.number().int().min(0).optional(),
+  /** Ours: the members who do not hold it yet. */
+  pending: z.array(GroupPendingSchema).optional(),
 });
 
 export const invokeContract = {
@@ -397,6 +411,10 @@ export const invokeContract = {
   /** Adds a contact (an admin's right). `member`: a contact id, or a member key. */
   'group:add': { request: z.object({ group: GroupId, member: PeerKey, role: GroupRoleSchema.default('member') }).strict(), response: GroupSchema },
   'group:remove': { request: z.object({ group: GroupId, member: PeerKey }).strict(), response: GroupSchema },
+  /** Makes a member an admin (an admin's right). `member`: a member key, or a contact id. */
+  'group:promote': { request: z.object({ group: GroupId, member: PeerKey }).strict(), response: GroupSchema },
+  /** Renames the group (an admin's right). */
+  'group:rename': { request: z.object({ group: GroupId, name: DisplayName }).strict(), response: GroupSchema },
   'group:leave': { request: GroupRequest, response: z.null() },
   'group:send': { request: z.object({ group: GroupId, text: MessageText }).strict(), response: GroupMessageSchema },
   /** The group's messages in display order (clock, author, id), oldest first, a page back from `before`. */
@@ -461,7 +479,11 @@ export const eventContract = {
   /** Someone added us to a group. */
   'group:joined': z.object({ group: GroupId, name: z.string(), by: MemberKey }),
   'group:message-received': GroupMessageSchema,
-  'group:status-changed': z.object({ group: GroupId, id: GroupMessageId, status: GroupMessageStatusSchema, delivered: z.number().int().min(0), members: z.number().int().min(0) }),
+  'group:status-changed': z.object({
+    group: GroupId, id: GroupMessageId, status: GroupMessageStatusSchema, delivered: z.number().int().min(0), members: z.number().int().min(0),
+    /** The members who do not hold it yet, with when each was last seen. */
+    pending: z.array(GroupPendingSchema),
+  }),
   /** We left, or were removed from, a group. */
   'group:removed': z.object({ group: GroupId, by: MemberKey }),
   /** Something about a group the person should know: late arrivals, dropped envelopes. */
@@ -497,6 +519,7 @@ export type KeyChange = z.output<typeof KeyChangeSchema>;
 export type SearchResult = z.output<typeof SearchResultSchema>;
 export type Group = z.output<typeof GroupSchema>;
 export type GroupMember = z.output<typeof GroupMemberSchema>;
+export type GroupPending = z.output<typeof GroupPendingSchema>;
 export type GroupMessage = z.output<typeof GroupMessageSchema>;
 export type NotificationContent = z.output<typeof NotificationContentSchema>;
 export type NearbyPeer = z.output<typeof NearbyPeerSchema>;

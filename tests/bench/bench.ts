@@ -31,6 +31,7 @@
  *     bulk: only section 8 (chat under bulk); with the others, those picked
  *     dht: only section 10 (reach by key over the DHT's local testnet); with the others, those picked
  *     files: only section 11 (file transfer, tests/bench/files-scenarios.ts)
+ *     groups: only the group section; --groups-only=partition (or line, mesh, catch-up): only those scenarios
  *     --quick: a fraction of the iterations, for trying the bench itself
  *     --receiver: where the receiving end of the two-end sections runs (default: thread)
  */
@@ -477,7 +478,8 @@ async function runSections(): Promise<void> {
     });
   }
   if (runAll || picked.bulk) await runBulkSection({ quick, progress, outFile });
-  if (runAll || picked.groups) await runGroupSection({ quick, progress, outFile });
+  const groupsOnly = process.argv.find((arg) => arg.startsWith('--groups-only='))?.slice('--groups-only='.length).split(',');
+  if (runAll || picked.groups) await runGroupSection({ quick, progress, outFile, ...(groupsOnly && { only: groupsOnly }) });
   if (runAll || picked.dht) await runDhtSection({ quick, progress, outFile });
   if (runAll || picked.files) await runFilesSection({ quick, progress, outFile });
 }

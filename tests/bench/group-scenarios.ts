@@ -56,7 +56,8 @@ async function openApp(name: string): Promise<GroupApp> {
   const dataDir = await tempDir(TEMP_PREFIX);
   // Every peer dials from 127.0.0.1: a mesh of 20 needs more than the default connections per address.
   const limits = { maxConnectionsPerAddress: MESH_CONNECTIONS_PER_ADDRESS };
-  const service = await AppService.open({ dataDir, appVersion: 'bench', host: HOST, port: 0, name, limits, requests: { acceptStrangers: true } });
+  // The topology is the bench's (a line, meshes, a partition): members do not dial each other from their records.
+  const service = await AppService.open({ dataDir, appVersion: 'bench', host: HOST, port: 0, name, limits, requests: { acceptStrangers: true }, groupLinks: 0 });
   onCleanUp(() => service.close());
   const waiters = new Map<string, (at: number) => void>();
   const shownTexts = new Map<string, number>();
@@ -147,7 +148,13 @@ async function until(condition: () => boolean, timeoutMs: number, what: string):
   }
 }
 
-export async function runGroupSection(opts: { quick: boolean; progress(text: string): void; outFile: string }): Promise<void> {
+/** The scenarios, in the order they run; `only` picks some (catch-up includes the forged flood, which reuses its apps). */
+const SCENARIOS = ['line', 'mesh', 'partition', 'catch-up'] as const;
+
+export async function runGroupSection(opts: { quick: boolean; progress(text: string): void; outFile: string; only?: string[] }): Promise<void> {
+  const unknown = opts.only?.filter((name) => !(SCENARIOS as readonly string[]).includes(name)) ?? [];
+  if (unknown.length > 0) throw new Error(`--groups-only takes ${SCENARIOS.join(', ')}, not ${unknown.join(', ')}`);
+  const runs = (scenario: (typeof SCENARIOS)[number]) => opts.only === undefined || opts.only.includes(scenario);
   const config = opts.quick
     ? { ...GROUP_BENCH, line: { peers: 10, messages: 10 }, mesh: { peers: 20, messages: 5 }, partition: { perSide: 10, messagesPerSide: 100 }, catchUp: { messages: 500 }, forged: { ...GROUP_BENCH.forged, envelopes: 1_000, roundTrips: 50 } }
     : GROUP_BENCH;
@@ -174,83 +181,91 @@ export async function runGroupSection(opts: { quick: boolean; progress(text: str
     json.baselineRoundTrip = baseline;
 
     // A line of 10.
-    const line = await step(`groups: line of ${config.line.peers} opened`, () => openApps(config.line.peers, 'line'));
-    for (let i = 0; i + 1 < line.length; i++) await connect(line[i]!, line[i + 1]!);
-    const lineGroup = await step('groups: line group joined along the line', () => createGroup(line[0]!, line.slice(1), 'line'));
-    const lineSamples = summarize(await step(`groups: line, ${config.line.messages} messages end to end`, () => spread(line[0]!, [line.at(-1)!], lineGroup, config.line.messages, 'line')));
-    json.line = lineSamples;
-    rows.push({ section, label: `line of ${config.line.peers}: one end → the other, p95`, figure: ms(lineSamples.p95), baseline: `1:1 RTT p95 ${ms(baseline.p95)}`, ratio: ratio(lineSamples.p95 / baseline.p95), target: { text: `≤ ${TARGETS.lineP95Ms} ms`, met: lineSamples.p95 <= TARGETS.lineP95Ms } });
+    if (runs('line')) {
+      const line = await step(`groups: line of ${config.line.peers} opened`, () => openApps(config.line.peers, 'line'));
+      for (let i = 0; i + 1 < line.length; i++) await connect(line[i]!, line[i + 1]!);
+      const lineGroup = await step('groups: line group joined along the line', () => createGroup(line[0]!, line.slice(1), 'line'));
+      const lineSamples = summarize(await step(`groups: line, ${config.line.messages} messages end to end`, () => spread(line[0]!, [line.at(-1)!], lineGroup, config.line.messages, 'line')));
+      json.line = lineSamples;
+      rows.push({ section, label: `line of ${config.line.peers}: one end → the other, p95`, figure: ms(lineSamples.p95), baseline: `1:1 RTT p95 ${ms(baseline.p95)}`, ratio: ratio(lineSamples.p95 / baseline.p95), target: { text: `≤ ${TARGETS.lineP95Ms} ms`, met: lineSamples.p95 <= TARGETS.lineP95Ms } });
+      for (const app of line) await app.service.close();
+    }
 
     // A full mesh of 20.
-    const mesh = await step(`groups: mesh of ${config.mesh.peers} opened`, () => openApps(config.mesh.peers, 'mesh'));
-    for (let i = 0; i < mesh.length; i++) for (let j = i + 1; j < mesh.length; j++) await connect(mesh[i]!, mesh[j]!);
-    const meshGroup = await step('groups: mesh group joined', () => createGroup(mesh[0]!, mesh.slice(1), 'mesh'));
-    const meshSamples = summarize(await step(`groups: mesh, ${config.mesh.messages} messages to all`, () => spread(mesh[0]!, mesh.slice(1), meshGroup, config.mesh.messages, 'mesh')));
-    json.mesh = meshSamples;
-    rows.push({ section, label: `full mesh of ${config.mesh.peers}: send → all have it, p95`, figure: ms(meshSamples.p95), baseline: `1:1 RTT p95 ${ms(baseline.p95)}`, ratio: ratio(meshSamples.p95 / baseline.p95), target: { text: `≤ ${TARGETS.meshP95Ms} ms`, met: meshSamples.p95 <= TARGETS.meshP95Ms } });
-    for (const app of [...line, ...mesh]) await app.service.close();
+    if (runs('mesh')) {
+      const mesh = await step(`groups: mesh of ${config.mesh.peers} opened`, () => openApps(config.mesh.peers, 'mesh'));
+      for (let i = 0; i < mesh.length; i++) for (let j = i + 1; j < mesh.length; j++) await connect(mesh[i]!, mesh[j]!);
+      const meshGroup = await step('groups: mesh group joined', () => createGroup(mesh[0]!, mesh.slice(1), 'mesh'));
+      const meshSamples = summarize(await step(`groups: mesh, ${config.mesh.messages} messages to all`, () => spread(mesh[0]!, mesh.slice(1), meshGroup, config.mesh.messages, 'mesh')));
+      json.mesh = meshSamples;
+      rows.push({ section, label: `full mesh of ${config.mesh.peers}: send → all have it, p95`, figure: ms(meshSamples.p95), baseline: `1:1 RTT p95 ${ms(baseline.p95)}`, ratio: ratio(meshSamples.p95 / baseline.p95), target: { text: `≤ ${TARGETS.meshP95Ms} ms`, met: meshSamples.p95 <= TARGETS.meshP95Ms } });
+      for (const app of mesh) await app.service.close();
+    }
 
     // A partition healing: two meshes of 10 write 1,000 each, then meet.
-    const { perSide, messagesPerSide } = config.partition;
-    // An app shows every message but its own; each writes every perSide-th of its side's.
-    const ownShare = Math.ceil(messagesPerSide / perSide);
-    const sides = [await openApps(perSide, 'left'), await openApps(perSide, 'right')] as const;
-    const everyone = [...sides[0], ...sides[1]];
-    // Everyone meets once to form the group, then the halves split.
-    for (const app of everyone.slice(1)) await connect(app, everyone[0]!);
-    const splitGroup = await step('groups: 20 members joined', () => createGroup(everyone[0]!, everyone.slice(1), 'split'));
-    for (const app of everyone.slice(perSide)) await everyone[0]!.service.handlers['peer:disconnect']({ peer: app.id });
-    for (const side of sides) for (let i = 0; i < side.length; i++) for (let j = i + 1; j < side.length; j++) await connect(side[i]!, side[j]!);
-    await step(`groups: ${messagesPerSide} messages written on each side, apart`, async () => {
-      for (let i = 0; i < messagesPerSide; i++) {
-        await Promise.all(sides.map((side, s) => side[i % perSide]!.service.handlers['group:send']({ group: splitGroup, text: `side ${s} ${i}` })));
-      }
-      await until(() => everyone.every((app) => app.count() >= messagesPerSide - ownShare), 60_000, 'each side converged within itself');
-    });
-    const healStart = nowMs();
-    // The links come up together: one that times out while the others already sync is dialed again by its
-    // reconnector, and one link is enough for both halves to converge.
-    const links = await Promise.allSettled(sides[0].map((app, i) => connect(app, sides[1][i]!)));
-    const linked = links.filter((link) => link.status === 'fulfilled').length;
-    await step('groups: the halves met and converged', () => until(() => everyone.every((app) => app.count() >= 2 * messagesPerSide - ownShare), 60_000, 'all 20 converged'));
-    const healSeconds = (nowMs() - healStart) / 1000;
-    const histories = await Promise.all(everyone.map((app) => app.service.handlers['group:history']({ group: splitGroup, limit: 500 })));
-    const sameTail = histories.every((h) => JSON.stringify(h.messages.map((m) => m.id)) === JSON.stringify(histories[0]!.messages.map((m) => m.id)));
-    json.partition = { seconds: healSeconds, sameOrder: sameTail, linksUp: linked };
-    rows.push({ section, label: `partition ${perSide}/${perSide}, ${int(messagesPerSide)} written on each side: all converged after the heal`, figure: `${healSeconds.toFixed(2)} s`, target: { text: `≤ ${TARGETS.partitionS} s`, met: healSeconds <= TARGETS.partitionS }, note: `${linked} of ${perSide} links came up at once; the newest 500 in the same order on all 20: ${sameTail ? 'yes' : 'NO'}` });
-    for (const app of everyone) await app.service.close();
+    if (runs('partition')) {
+      const { perSide, messagesPerSide } = config.partition;
+      // An app shows every message but its own; each writes every perSide-th of its side's.
+      const ownShare = Math.ceil(messagesPerSide / perSide);
+      const sides = [await openApps(perSide, 'left'), await openApps(perSide, 'right')] as const;
+      const everyone = [...sides[0], ...sides[1]];
+      // Everyone meets once to form the group, then the halves split.
+      for (const app of everyone.slice(1)) await connect(app, everyone[0]!);
+      const splitGroup = await step('groups: 20 members joined', () => createGroup(everyone[0]!, everyone.slice(1), 'split'));
+      for (const app of everyone.slice(perSide)) await everyone[0]!.service.handlers['peer:disconnect']({ peer: app.id });
+      for (const side of sides) for (let i = 0; i < side.length; i++) for (let j = i + 1; j < side.length; j++) await connect(side[i]!, side[j]!);
+      await step(`groups: ${messagesPerSide} messages written on each side, apart`, async () => {
+        for (let i = 0; i < messagesPerSide; i++) {
+          await Promise.all(sides.map((side, s) => side[i % perSide]!.service.handlers['group:send']({ group: splitGroup, text: `side ${s} ${i}` })));
+        }
+        await until(() => everyone.every((app) => app.count() >= messagesPerSide - ownShare), 60_000, 'each side converged within itself');
+      });
+      const healStart = nowMs();
+      // The links come up together: one that times out while the others already sync is dialed again by its
+      // reconnector, and one link is enough for both halves to converge.
+      const links = await Promise.allSettled(sides[0].map((app, i) => connect(app, sides[1][i]!)));
+      const linked = links.filter((link) => link.status === 'fulfilled').length;
+      await step('groups: the halves met and converged', () => until(() => everyone.every((app) => app.count() >= 2 * messagesPerSide - ownShare), 60_000, 'all 20 converged'));
+      const healSeconds = (nowMs() - healStart) / 1000;
+      const histories = await Promise.all(everyone.map((app) => app.service.handlers['group:history']({ group: splitGroup, limit: 500 })));
+      const sameTail = histories.every((h) => JSON.stringify(h.messages.map((m) => m.id)) === JSON.stringify(histories[0]!.messages.map((m) => m.id)));
+      json.partition = { seconds: healSeconds, sameOrder: sameTail, linksUp: linked };
+      rows.push({ section, label: `partition ${perSide}/${perSide}, ${int(messagesPerSide)} written on each side: all converged after the heal`, figure: `${healSeconds.toFixed(2)} s`, target: { text: `≤ ${TARGETS.partitionS} s`, met: healSeconds <= TARGETS.partitionS }, note: `${linked} of ${perSide} links came up at once; the newest 500 in the same order on all 20: ${sameTail ? 'yes' : 'NO'}` });
+      for (const app of everyone) await app.service.close();
+    }
 
     // Catch-up of 5,000 messages from one member.
-    const [author, away] = await openApps(2, 'catch');
-    await connect(away!, author!);
-    const catchGroup = await createGroup(author!, [away!], 'catch-up');
-    await away!.service.handlers['peer:disconnect']({ peer: author!.id });
-    await step(`groups: ${config.catchUp.messages} written while a member is away`, async () => {
-      for (let i = 0; i < config.catchUp.messages; i++) await author!.service.handlers['group:send']({ group: catchGroup, text: `catch ${i} ${'x'.repeat(80)}` });
-    });
-    const before = away!.count();
-    const catchStart = nowMs();
-    await connect(away!, author!);
-    await step('groups: the member caught up', () => until(() => away!.count() - before >= config.catchUp.messages, 60_000, 'caught up'));
-    const catchSeconds = (nowMs() - catchStart) / 1000;
-    // Baseline: the engine alone verifying the same envelopes (no network, no store).
-    const engineSeconds = await engineCatchUp(config.catchUp.messages);
-    json.catchUp = { seconds: catchSeconds, engineOnlySeconds: engineSeconds };
-    rows.push({ section, label: `catch-up of ${int(config.catchUp.messages)} messages from one member (verify + store)`, figure: `${catchSeconds.toFixed(2)} s`, baseline: `engine alone ${engineSeconds.toFixed(2)} s`, ratio: ratio(catchSeconds / engineSeconds), target: { text: `≤ ${TARGETS.catchUpS} s`, met: catchSeconds <= TARGETS.catchUpS } });
+    if (runs('catch-up')) {
+      const [author, away] = await openApps(2, 'catch');
+      await connect(away!, author!);
+      const catchGroup = await createGroup(author!, [away!], 'catch-up');
+      await away!.service.handlers['peer:disconnect']({ peer: author!.id });
+      await step(`groups: ${config.catchUp.messages} written while a member is away`, async () => {
+        for (let i = 0; i < config.catchUp.messages; i++) await author!.service.handlers['group:send']({ group: catchGroup, text: `catch ${i} ${'x'.repeat(80)}` });
+      });
+      const before = away!.count();
+      const catchStart = nowMs();
+      await connect(away!, author!);
+      await step('groups: the member caught up', () => until(() => away!.count() - before >= config.catchUp.messages, 60_000, 'caught up'));
+      const catchSeconds = (nowMs() - catchStart) / 1000;
+      // Baseline: the engine alone verifying the same envelopes (no network, no store).
+      const engineSeconds = await engineCatchUp(config.catchUp.messages);
+      json.catchUp = { seconds: catchSeconds, engineOnlySeconds: engineSeconds };
+      rows.push({ section, label: `catch-up of ${int(config.catchUp.messages)} messages from one member (verify + store)`, figure: `${catchSeconds.toFixed(2)} s`, baseline: `engine alone ${engineSeconds.toFixed(2)} s`, ratio: ratio(catchSeconds / engineSeconds), target: { text: `≤ ${TARGETS.catchUpS} s`, met: catchSeconds <= TARGETS.catchUpS } });
 
-    // 10,000 forged envelopes from a rogue member while two contacts chat.
-    const victim = author!;
-    const friend = away!;
-    const rogue = await startPeer('rogue');
-    rogue.channel(GROUP_CHANNEL, { message: () => {} });
-    await victim.service.handlers['group:add']({ group: catchGroup, member: rogue.id, role: 'member' });
-    await rogue.connect(HOST, victim.port);
-    const session = rogue.session(sessionKey(victim.id), GROUP_CHANNEL)!;
-    const sizeBefore = (await victim.service.handlers['group:history']({ group: catchGroup, limit: 500 })).messages.length;
-    const rogueSigner = { publicKey: Buffer.from(rogue.id, 'hex'), sign: () => new Uint8Array(64) };
-    const forged: Uint8Array[] = [];
-    for (let i = 0; i < config.forged.envelopes; i++) {
-      forged.push(encodeCarried(sealEnvelope({ group: catchGroup, seq: 1 + (i % 50), prev: i % 50 === 0 ? null : catchGroup, clock: { ms: Date.now(), counter: i % 60_000 }, parents: [catchGroup] }, { kind: 'text', text: `forged ${i}` }, rogueSigner, sodiumGroupCrypto), true));
+      // 10,000 forged envelopes from a rogue member while two contacts chat.
+      const victim = author!;
+      const friend = away!;
+      const rogue = await startPeer('rogue');
+      rogue.channel(GROUP_CHANNEL, { message: () => {} });
+      await victim.service.handlers['group:add']({ group: catchGroup, member: rogue.id, role: 'member' });
+      await rogue.connect(HOST, victim.port);
+      const session = rogue.session(sessionKey(victim.id), GROUP_CHANNEL)!;
+      const sizeBefore = (await victim.service.handlers['group:history']({ group: catchGroup, limit: 500 })).messages.length;
+      const rogueSigner = { publicKey: Buffer.from(rogue.id, 'hex'), sign: () => new Uint8Array(64) };
+      const forged: Uint8Array[] = [];
+      for (let i = 0; i < config.forged.envelopes; i++) {
+        forged.push(encodeCarried(sealEnvelope({ group: catchGroup, seq: 1 + (i % 50), prev: i % 50 === 0 ? null : catchGroup, clock: { ms: Date.now(), counter: i % 60_000 }, parents: [catchGroup] }, { kind: 'text', text: `forged ${i}` }, rogueSigner, sodiumGroupCrypto), true));
     }
     let flooding = true;
     const flood = (async () => {
@@ -267,6 +282,7 @@ export async function runGroupSection(opts: { quick: boolean; progress(text: str
     json.forged = { envelopes: config.forged.envelopes, accepted, roundTrip: underFlood };
     rows.push({ section, label: `${int(config.forged.envelopes)} forged envelopes from a rogue member: accepted`, figure: int(accepted), target: { text: '0', met: accepted === 0 } });
     rows.push({ section, label: '  1:1 round trip meanwhile (message:send → delivered), p50', figure: ms(underFlood.p50), baseline: ms(baseline.p50), ratio: ratio(underFlood.p50 / baseline.p50), target: { text: `≤ ${TARGETS.rttP50Ms} ms`, met: underFlood.p50 <= TARGETS.rttP50Ms } });
+    }
   } finally {
     await withTimeout(cleanUp(), 30_000, 'closing the group apps').catch((err: unknown) => console.error(`groups: closing failed: ${String(err)}`));
     clearTimeout(watchdog);

@@ -113,4 +113,12 @@ describe('parseCliArgs', () => {
     expect(() => parse('--dht-bootstrap', 'http://x:1')).toThrow(/--dht-bootstrap: Leave out/);
     expect(() => parse('--dht-bootstrap', Array.from({ length: 17 }, (_, i) => `10.0.0.${i}:1`).join(','))).toThrow(/at most 16/);
   });
+
+  it('--group-links N keeps N sessions per group (absent: the default); anything but 0 to 49 is a UsageError', () => {
+    expect(parse('--group-links', '0').groupLinks).toBe(0);
+    expect(parse('--group-links', '5').groupLinks).toBe(5);
+    expect(parse().groupLinks).toBeUndefined();
+    expect(() => parse('--group-links', '-1')).toThrow(UsageError);
+    for (const bad of ['', '50', '1e1', '0x3', ' 3', '999']) expect(() => parse('--group-links', bad)).toThrow(/--group-links must be a number from 0 to 49/);
+  });
 });

@@ -9,7 +9,7 @@ afterEach(async () => {
 });
 
 describe('groups in the interactive peerline', () => {
-  it('/group new makes a group of contacts, lines go to it, /to picks it, a member\'s message shows with the group\'s name', async () => {
+  it('/group new makes a group of contacts, lines go to it, /to picks it, a member\'s message shows with the group\'s name; /group promote, rename and status', async () => {
     const alice = await startInteractiveCli({ name: 'Alice', dataDir: await tempDir() });
     const bob = await startJsonCli({ name: 'Bob', dataDir: await tempDir() });
     alice.cli.send(`/connect 127.0.0.1:${bob.port}`);
@@ -29,8 +29,17 @@ describe('groups in the interactive peerline', () => {
     await alice.cli.waitForOutput(/writing to the group team/, { since: 0 });
     alice.cli.send('/groups');
     await alice.cli.waitForOutput(/ {2}team: Alice \(admin\), Bob online {2}<- current/);
+    alice.cli.send('/group rename');
+    await alice.cli.waitForOutput(/! \/group rename NAME/);
+    alice.cli.send('/group promote Bob');
+    await alice.cli.waitForOutput(/\* team: Alice \(admin\), Bob \(admin\)/);
+    alice.cli.send('/group rename the crew');
+    await alice.cli.waitForOutput(/\* the crew: Alice \(admin\), Bob \(admin\)/);
+    await bob.cli.waitFor((e) => e.event === 'group-members' && e.group === joined.group && e.name === 'the crew');
+    alice.cli.send('/group status');
+    await alice.cli.waitForOutput(/\* the crew:\n {2}Bob: online\n {2}your last message: delivered 1\/1\n/);
     alice.cli.send('/group leave');
-    await alice.cli.waitForOutput(/you left team/);
+    await alice.cli.waitForOutput(/you left the crew/);
     await bob.cli.waitFor((e) => e.event === 'group-members' && Array.isArray(e.members) && e.members.length === 1);
   });
 });

@@ -25,7 +25,8 @@ async function startPeers(count: number): Promise<Peer[]> {
   const peers: Peer[] = [];
   for (let i = 0; i < count; i++) {
     const dataDir = await tempDir();
-    peers.push({ ...(await startJsonCli({ name: `P${i}`, dataDir })), dataDir });
+    // The line is the test: members do not dial each other from their records here (see groups-mesh.test.ts).
+    peers.push({ ...(await startJsonCli({ name: `P${i}`, dataDir, args: ['--group-links', '0'] })), dataDir });
   }
   return peers;
 }
@@ -164,7 +165,7 @@ describe('groups over peerline --json: partitions, crashes, a rogue member', () 
     const middle = peers[2]!;
     await middle.cli.kill();
     const acknowledged = new Set(peers[0]!.cli.all('group-status').filter((e) => (e.delivered as number) > 0).map((e) => e.id as string));
-    const restarted = await startJsonCli({ name: 'P2', dataDir: middle.dataDir, args: ['--port', String(middle.port)] });
+    const restarted = await startJsonCli({ name: 'P2', dataDir: middle.dataDir, args: ['--port', String(middle.port), '--group-links', '0'] });
     peers[2] = { ...restarted, dataDir: middle.dataDir };
     const all = await converged(peers, group, BURST);
     expect(all.map((m) => m.text)).toEqual(Array.from({ length: BURST }, (_, i) => `burst ${i}`));
@@ -233,7 +234,7 @@ describe('groups over peerline --json: a member who was away', () => {
     alice!.cli.send({ cmd: 'group-send', group, text: 'while you were away' });
     await alice!.cli.waitFor((e) => e.event === 'queued' && e.group === group);
     // Bob starts again on the same data directory and port, and dials his contacts.
-    const back = await startJsonCli({ name: 'P1', dataDir: bob!.dataDir, args: ['--port', String(bob!.port)] });
+    const back = await startJsonCli({ name: 'P1', dataDir: bob!.dataDir, args: ['--port', String(bob!.port), '--group-links', '0'] });
     await back.cli.waitFor((e) => e.event === 'group-joined' && e.group === group, { timeoutMs: 20_000 });
     await back.cli.waitFor((e) => e.event === 'group-message' && e.text === 'while you were away', { timeoutMs: 20_000 });
     await alice!.cli.waitFor((e) => e.event === 'group-status' && e.delivered === 1 && e.members === 1, { timeoutMs: 20_000 });

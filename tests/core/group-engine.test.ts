@@ -84,14 +84,66 @@ describe('group envelope accept rule', () => {
     expect(() => b.writeText('still here?', bob)).toThrow(/not a member/);
   });
 
-  it('replays change nothing; a second message with the same number (a fork) is dropped', () => {
+  it('replays change nothing; a second message with the same number (a fork) is kept beside the first, and offered at every sync', () => {
     const { alice, a } = group();
     const { envelope } = a.writeText('one', alice);
     const before = a.size;
     expect(a.receive(encodeCarried(envelope, true))).toMatchObject({ accepted: [], shown: [], notices: [] });
     const fork = sealEnvelope({ group: a.groupId, seq: envelope.seq, prev: envelope.prev, clock: { ms: time + 1, counter: 9 }, parents: envelope.parents }, { kind: 'text', text: 'two' }, alice, sodiumGroupCrypto);
-    expect(a.receive(encodeCarried(fork, true)).notices[0]!.reason).toBe('fork');
-    expect(a.size).toBe(before);
+    expect(a.receive(encodeCarried(fork, true)).accepted.map((entry) => entry.envelope.id)).toEqual([fork.id]);
+    expect(a.size).toBe(before + 1);
+    expect(a.latestSeqs().get(keyOf(alice))).toBe(envelope.seq);
+    // Someone who holds the author's number already still gets the other branch: the number cannot tell which it holds.
+    const offered = a.lackingFor(a.latestSeqs(), keyOf(alice), 100).map((outgoing) => outgoing.id);
+    expect(offered).toEqual([fork.id]);
+    expect(a.receive(encodeCarried(fork, true)).accepted).toEqual([]);
+  });
+
+  it('a copy of what it holds changes nothing and is not verified again; a tampered copy is still refused; a copy with the body a bare header lacked reveals it', () => {
+    const { alice, bob, carol, a } = group();
+    a.writeOp({ op: 'add', member: keyOf(bob), role: 'member', record: record('Bob') }, alice);
+    const { envelope } = a.writeText('once', alice);
+    let verified = 0;
+    const counting = { ...sodiumGroupCrypto, verify: (...args: Parameters<typeof sodiumGroupCrypto.verify>) => (verified++, sodiumGroupCrypto.verify(...args)) };
+    const b = new GroupEngine(a.groupId, counting, now);
+    sync(a, b, keyOf(bob));
+    const before = verified;
+    expect(b.receive(encodeCarried(envelope, true))).toMatchObject({ accepted: [], shown: [], notices: [] });
+    expect(verified).toBe(before);
+    const tampered = encodeCarried(envelope, true);
+    tampered[40] ^= 1;
+    expect(b.receive(tampered).notices[0]!.reason).toBe('forged');
+    // Carol, added after Alice's text, holds its header only; the body arriving later (from a member who may
+    // share it with her) is taken, though the signed bytes are a copy.
+    a.writeOp({ op: 'add', member: keyOf(carol), role: 'member', record: record('Carol') }, alice);
+    const c = new GroupEngine(a.groupId, sodiumGroupCrypto, now);
+    sync(a, c, keyOf(carol));
+    expect(c.entry(envelope.id)!.body).toBeNull();
+    expect(c.receive(encodeCarried(envelope, false)).shown).toEqual([]);
+    expect(c.receive(encodeCarried(envelope, true)).shown.map((s) => s.text)).toEqual(['once']);
+  });
+
+  it('says what hidden messages wait for: how many earlier messages of which author, and links it cannot attribute', () => {
+    const { alice, bob, a, b } = group();
+    a.writeOp({ op: 'add', member: keyOf(bob), role: 'member', record: record('Bob') }, alice);
+    sync(a, b, keyOf(bob));
+    expect(b.gaps()).toEqual({ byAuthor: new Map(), other: 0 });
+    const written = [1, 2, 3, 4, 5].map((i) => a.writeText(`m${i}`, alice).envelope);
+    // Bob gets the 4th and 5th first: Alice's 3 before them are missing.
+    b.receive(encodeCarried(written[3]!, true));
+    b.receive(encodeCarried(written[4]!, true));
+    expect(b.gaps().byAuthor.get(keyOf(alice))).toBe(3);
+    b.receive(encodeCarried(written[0]!, true));
+    expect(b.gaps().byAuthor.get(keyOf(alice))).toBe(2);
+    // A member who holds only Bob's first message: nothing of Bob's is missing, but its links are only ids.
+    const fromBob = b.writeText('reply', bob).envelope;
+    const c = new GroupEngine(a.groupId, sodiumGroupCrypto, now);
+    c.receive(encodeCarried(fromBob, true));
+    const gaps = c.gaps();
+    expect(gaps.byAuthor.get(keyOf(bob))).toBe(undefined);
+    expect(gaps.other).toBeGreaterThan(0);
+    sync(a, b, keyOf(bob));
+    expect(b.gaps()).toEqual({ byAuthor: new Map(), other: 0 });
   });
 
   it('refuses a clock that is not ahead of its links, or far in the future', () => {

@@ -7,7 +7,7 @@
 import { toHex } from '../../shared/bytes';
 import { newSigner, sodiumGroupCrypto } from '../../electron/core/features/groups/crypto';
 import { GroupEngine, GroupRefusal } from '../../electron/core/features/groups/engine/engine';
-import type { GroupSigner, MembershipOp } from '../../electron/core/features/groups/engine/envelope';
+import { encodeCarried, sealEnvelope, type GroupSigner, type MembershipOp } from '../../electron/core/features/groups/engine/envelope';
 
 type Packet =
   | { kind: 'envelopes'; from: string; to: string; items: Uint8Array[]; more: boolean }
@@ -146,6 +146,31 @@ export class GroupSimulation {
       const carried = engine.carried(id, to);
       if (carried && engine.membership.members.has(to)) this.queue.push({ kind: 'envelopes', from, to, items: [carried.bytes], more: false });
     }
+  }
+
+  /**
+   * `author` equivocates: it signs two different texts with the same next sequence number and gives one to `one`
+   * and the other to `other` (itself holding both). Returns the two ids, or null if it is not a member.
+   */
+  fork(author: string, one: string, other: string): [string, string] | null {
+    const member = this.members.get(author)!;
+    const engine = member.engine!;
+    if (!engine.membership.members.has(author)) return null;
+    const seq = (engine.latestSeqs().get(author) ?? 0) + 1;
+    const prev = seq === 1 ? null : [...engine.allEntries()].find((entry) => entry.envelope.author === author && entry.envelope.seq === seq - 1)!.envelope;
+    const linked = prev ?? engine.entry(this.groupId)!.envelope;
+    const clock = { ms: Math.max(linked.clock.ms, this.clock) + 1, counter: 0 };
+    const branches = ['left', 'right'].map((side) => sealEnvelope(
+      { group: this.groupId, seq, prev: prev?.id ?? null, clock, parents: prev ? [] : [this.groupId] },
+      { kind: 'text', text: `${author.slice(0, 4)} forks ${side}` }, member.signer, sodiumGroupCrypto,
+    ));
+    for (const [index, branch] of branches.entries()) {
+      const bytes = encodeCarried(branch, true);
+      this.written.push(bytes);
+      engine.receive(bytes);
+      this.queue.push({ kind: 'envelopes', from: author, to: index === 0 ? one : other, items: [bytes], more: false });
+    }
+    return [branches[0]!.id, branches[1]!.id];
   }
 
   inject(to: string, bytes: Uint8Array, from = 'rogue') {

@@ -25,7 +25,7 @@ async function say(page: Page, text: string) {
 }
 
 describe('a group in three browser windows', () => {
-  it('Alice makes a group of Bob and Carol; the three write, all three windows show the same order, delivered 2/2; removed, Carol gets nothing more', async () => {
+  it('Alice makes a group of Bob and Carol; the three write, all three windows show the same order, delivered 2/2; removed, Carol gets nothing more; Bob made admin renames the group', async () => {
     const browser = await launchBrowser();
     const [alice, bob, carol] = [await uiPeer('Alice'), await uiPeer('Bob'), await uiPeer('Carol')];
     // Alice dials both: they are her contacts (dialing accepts), and she is theirs... as a request until they answer.
@@ -77,6 +77,14 @@ describe('a group in three browser windows', () => {
     await say(a, 'after Carol left');
     await expect.poll(() => texts(b), { timeout: 15_000 }).toContain('after Carol left');
     expect(await texts(c)).not.toContain('after Carol left');
+
+    // Alice makes Bob an admin; Bob (whose window now lets him) renames the group, and Alice's window follows.
+    expect(await b.getByRole('button', { name: 'Rename group' }).count()).toBe(0);
+    await a.getByRole('button', { name: 'Make Bob an admin' }).click();
+    await b.getByRole('textbox', { name: 'New name' }).fill('Duo', { timeout: 15_000 });
+    await b.getByRole('button', { name: 'Rename group' }).click();
+    await a.getByRole('heading', { name: 'Duo' }).waitFor({ timeout: 15_000 });
+    expect(await a.getByRole('button', { name: 'Make Bob an admin' }).count()).toBe(0);
     for (const page of [a, b, c]) expect(pageProblems(page)).toEqual([]);
     await browser.close();
   }, 120_000);

@@ -204,6 +204,13 @@ export async function startJsonCli(opts: CliOptions): Promise<{ cli: CliProcess;
   return { cli, port: listening.port as number, id: listening.id as string };
 }
 
+/** `from` (a --json peerline) dials 127.0.0.1:`to.port` and waits until it is connected to `to.id`. */
+export async function connectJsonCli(from: CliProcess, to: { port: number; id: string }): Promise<void> {
+  const mark = from.mark;
+  from.send({ cmd: 'connect', address: `127.0.0.1:${to.port}` });
+  await from.waitFor((e) => e.event === 'connected' && e.peer === to.id, { since: mark });
+}
+
 /** Starts the interactive `peerline` (no --json) with piped stdin, and waits for its banner. */
 export async function startInteractiveCli(opts: CliOptions): Promise<{ cli: CliProcess; port: number; fingerprint: string }> {
   const cli = new CliProcess(defaultArgs(opts), opts.wrap);

@@ -345,22 +345,33 @@ export function installFakeBackend(options: FakeOptions): void {
     'group:list': () => Object.values(groups),
     'group:create': ({ name, members }) => {
       const id = hex(nextId++).padStart(64, '0');
-      const me = { id: identity.id.padStart(64, '0').slice(0, 64), name: identity.name, role: 'admin' as const, me: true, online: true };
+      const me = { id: identity.id.padStart(64, '0').slice(0, 64), name: identity.name, role: 'admin' as const, me: true, online: true, lastSeen: Date.now() };
       groups[id] = {
-        id, name, isMember: true, joinedBy: me.id, waiting: 0,
-        members: [me, ...members.map((peer) => ({ id: peer.padStart(64, '0').slice(0, 64), name: conversations[peer]?.name ?? peer, role: 'member' as const, me: false, online: conversations[peer]?.state === 'online' }))],
+        id, name, isMember: true, joinedBy: me.id, waiting: 0, gaps: [], otherMissing: 0,
+        members: [me, ...members.map((peer) => ({ id: peer.padStart(64, '0').slice(0, 64), name: conversations[peer]?.name ?? peer, role: 'member' as const, me: false, online: conversations[peer]?.state === 'online', lastSeen: null }))],
       };
       groupMessages[id] = [];
       emit('group:updated', groups[id]);
       return groups[id];
     },
     'group:add': ({ group, member, role }) => {
-      groups[group]!.members.push({ id: member.padStart(64, '0').slice(0, 64), name: conversations[member]?.name ?? member, role, me: false, online: false });
+      groups[group]!.members.push({ id: member.padStart(64, '0').slice(0, 64), name: conversations[member]?.name ?? member, role, me: false, online: false, lastSeen: null });
       emit('group:updated', groups[group]);
       return groups[group]!;
     },
     'group:remove': ({ group, member }) => {
       groups[group]!.members = groups[group]!.members.filter((m) => m.id !== member.padStart(64, '0').slice(0, 64));
+      emit('group:updated', groups[group]);
+      return groups[group]!;
+    },
+    'group:promote': ({ group, member }) => {
+      const target = groups[group]!.members.find((m) => m.id === member.padStart(64, '0').slice(0, 64));
+      if (target) target.role = 'admin';
+      emit('group:updated', groups[group]);
+      return groups[group]!;
+    },
+    'group:rename': ({ group, name }) => {
+      groups[group]!.name = name;
       emit('group:updated', groups[group]);
       return groups[group]!;
     },

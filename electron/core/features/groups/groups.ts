@@ -11,7 +11,7 @@
  * Anything the engine refuses is dropped (never stored, so never forwarded) and counted in a notice.
  */
 import { distinctNames } from '../../../../shared/names';
-import type { ContractHandlers, Group, GroupMessage } from '../../../../shared/ipc/contract';
+import type { ContractHandlers, Group, GroupMessage, GroupPending } from '../../../../shared/ipc/contract';
 import { AppError } from '../../../../shared/ipc/result';
 import { sessionKey, type SessionKey } from '../../../../shared/ids';
 import type { ChannelSession } from '../../channels';
@@ -23,7 +23,8 @@ import type { ConversationContext } from '../conversations/context';
 import { GROUP_CHANNEL, MAX_RECEIPTS, MAX_WANTS, type GroupChannelMessage, type Receipt } from './codec';
 import { sodiumGroupCrypto, sodiumSigner } from './crypto';
 import { GroupEngine, GroupRefusal, type GroupEntry, type Notice, type ReceiveResult } from './engine/engine';
-import { encodeCarried, MAX_GROUP_TEXT_BYTES, type GroupSigner, type MembershipOp } from './engine/envelope';
+import { encodeCarried, MAX_ADDRESS_BYTES, MAX_GROUP_TEXT_BYTES, MAX_MEMBER_ADDRESSES, type GroupSigner, type MemberRecord, type MembershipOp } from './engine/envelope';
+import { GroupMesh, MESH_CHECK_MS, MESH_TARGET_SESSIONS } from './mesh';
 
 /** How often connected members compare what they hold, besides at every new session. */
 export const SYNC_INTERVAL_MS = 15_000;
@@ -36,8 +37,19 @@ const PUSH_BATCH_COUNT = 256;
 const PUSH_BATCH_BYTES = 96 * 1024;
 /** The most envelopes one answer to "latest sequence per author" sends; the next sync sends the rest. */
 const MAX_SYNC_ANSWER = 50_000;
+/**
+ * A batch that makes us accept more than this many envelopes is a catch-up (a sync answer, a healed partition),
+ * not live traffic: its forwarding waits CATCH_UP_FORWARD_DELAY_MS, for the receipts of members who caught up
+ * the same way meanwhile, so each gets what it still lacks rather than a copy from every neighbour.
+ */
+const LIVE_BATCH_MAX = 16;
+const CATCH_UP_FORWARD_DELAY_MS = 3 * RECEIPT_FLUSH_MS;
+/** A dial to a member from its record gives up after this long. */
+const MESH_DIAL_MS = 10_000;
+/** The name a member gives itself in its record, at most (the rest of a long name is cut). */
+const RECORD_NAME_CHARS = 64;
 
-type GroupHandlers = Pick<ContractHandlers, 'group:create' | 'group:add' | 'group:remove' | 'group:leave' | 'group:send' | 'group:history' | 'group:list'>;
+type GroupHandlers = Pick<ContractHandlers, 'group:create' | 'group:add' | 'group:remove' | 'group:promote' | 'group:rename' | 'group:leave' | 'group:send' | 'group:history' | 'group:list'>;
 
 interface GroupState {
   record: GroupRecord;
@@ -67,19 +79,39 @@ export class GroupsFeature {
   private timer: NodeJS.Timeout | null = null;
   private receiptFlush = new Set<string>();
   private receiptTimer: NodeJS.Timeout | null = null;
+  private meshTimer: NodeJS.Timeout | null = null;
+  private readonly forwardTimers = new Set<NodeJS.Timeout>();
+  private readonly mesh: GroupMesh;
+  /** member key → when we last had a session with it, heard from it, or heard it took messages. */
+  private readonly lastSeen = new Map<string, number>();
 
+  /** `meshTarget`: live sessions to a group's members each member keeps by dialing from records (0: none). */
   constructor(
     private readonly ctx: ConversationContext,
     private readonly table: GroupsTable,
     private readonly now: () => number = Date.now,
+    private readonly meshTarget: number = MESH_TARGET_SESSIONS,
   ) {
     const { identity } = ctx.node;
     ctx.node.on('disconnected', ({ peer }) => {
+      let member = false;
       for (const state of this.groups.values()) {
         state.links.delete(peer);
-        if (state.engine.membership.members.has(peer)) this.tellLinks(state);
+        if (!state.engine.membership.members.has(peer)) continue;
+        member = true;
+        this.lastSeen.set(peer, this.now());
+        this.tellLinks(state);
       }
+      if (member) this.keepMesh();
     });
+    this.mesh = new GroupMesh({
+      me: identity.id,
+      now,
+      isConnected: (key) => ctx.node.isConnected(sessionKey(key)),
+      dial: async (key, addresses) => (await ctx.node.connectKey(key, [...addresses], AbortSignal.timeout(MESH_DIAL_MS))).peer,
+      wrongPeer: (expected, answered) => ctx.node.emit('log', `group member ${expected.slice(0, 8)}'s record led to ${answered.slice(0, 8)}, who is not that member`),
+      log: (line) => ctx.node.emit('log', line),
+    }, meshTarget);
     this.signer = sodiumSigner(identity.publicKey, identity.secretKey);
     this.me = identity.id;
     ctx.node.channel(GROUP_CHANNEL, {
@@ -90,6 +122,8 @@ export class GroupsFeature {
       'group:create': async ({ name, members }) => this.create(name, members),
       'group:add': async ({ group, member, role }) => this.change(group, () => ({ op: 'add', member: this.memberKey(member), role, record: this.recordOf(member) })),
       'group:remove': async ({ group, member }) => this.change(group, () => ({ op: 'remove', member: this.memberKey(member) })),
+      'group:promote': async ({ group, member }) => this.change(group, () => ({ op: 'promote', member: this.memberKey(member) })),
+      'group:rename': async ({ group, name }) => this.change(group, () => ({ op: 'rename', name })),
       'group:leave': async ({ group }) => {
         await this.change(group, () => ({ op: 'leave' }));
         return null;
@@ -111,9 +145,27 @@ export class GroupsFeature {
     }
     this.timer = setInterval(() => this.syncAll(), SYNC_INTERVAL_MS);
     this.timer.unref();
+    if (this.meshTarget > 0) {
+      this.meshTimer = setInterval(() => this.keepMesh(), MESH_CHECK_MS);
+      this.meshTimer.unref();
+    }
+  }
+
+  /**
+   * Once we listen: our record in each group we are in says where we are now (a changed address or name is a
+   * new signed record), so the others can dial us.
+   */
+  async publishRecords(): Promise<void> {
+    for (const state of this.groups.values()) {
+      if (this.isMember(state)) await this.chain.run(state.record.id, async () => void (await this.publishRecord(state)));
+    }
   }
 
   close(): void {
+    if (this.meshTimer) clearInterval(this.meshTimer);
+    this.meshTimer = null;
+    for (const timer of this.forwardTimers) clearTimeout(timer);
+    this.forwardTimers.clear();
     if (this.timer) clearInterval(this.timer);
     if (this.receiptTimer) clearTimeout(this.receiptTimer);
     this.timer = null;
@@ -131,6 +183,8 @@ export class GroupsFeature {
       const { envelope } = engine.writeOp({ op: 'add', member: key, role: 'member', record: this.recordOf(key) }, this.signer);
       stored.push(encodeCarried(envelope, true));
     }
+    const own = this.ownRecord();
+    if (own.addresses.length > 0) stored.push(encodeCarried(engine.writeOp({ op: 'profile', record: own }, this.signer).envelope, true));
     await this.table.saveGroup(record);
     await this.table.append(record.id, stored);
     const state = this.stateOf(record, engine);
@@ -143,12 +197,41 @@ export class GroupsFeature {
   private async change(group: string, op: () => MembershipOp): Promise<Group> {
     const state = this.stateFor(group);
     return this.chain.run(group, async () => {
-      const entry = this.write(state, op());
-      await this.table.append(group, [encodeCarried(entry.envelope, true)]);
-      this.push(state, [entry.envelope.id], null);
-      this.afterAccepting(state, [entry]);
+      await this.writeOp(state, op());
       return this.view(state);
     });
+  }
+
+  /** Writes, stores and pushes a membership operation of ours (inside the group's chain). */
+  private async writeOp(state: GroupState, op: MembershipOp): Promise<void> {
+    const entry = this.write(state, op);
+    await this.table.append(state.record.id, [encodeCarried(entry.envelope, true)]);
+    this.push(state, [entry.envelope.id], null);
+    this.afterAccepting(state, [entry]);
+  }
+
+  /** Writes our record anew where it does not say what `ownRecord` says (inside the group's chain). */
+  private async publishRecord(state: GroupState): Promise<void> {
+    const own = this.ownRecord();
+    const current = state.engine.membership.members.get(this.me)?.record;
+    if (own.addresses.length === 0 || (current && current.name === own.name && sameList(current.addresses, own.addresses))) return;
+    await this.writeOp(state, { op: 'profile', record: own });
+  }
+
+  /** Our record: our name and the addresses we listen on, as far as a record holds them. */
+  private ownRecord(): MemberRecord {
+    const { node } = this.ctx;
+    const addresses = node.port > 0 ? node.dialableAddresses().filter((a) => new TextEncoder().encode(a).length <= MAX_ADDRESS_BYTES).slice(0, MAX_MEMBER_ADDRESSES) : [];
+    return { name: node.displayName.slice(0, RECORD_NAME_CHARS), addresses };
+  }
+
+  /** Each group we are in: if we have too few sessions to its members, dial some from their records. */
+  private keepMesh(): void {
+    if (this.meshTarget <= 0) return;
+    for (const state of this.groups.values()) {
+      if (!this.isMember(state)) continue;
+      this.mesh.check([...state.engine.membership.members].map(([key, member]) => ({ key, addresses: member.record?.addresses ?? [] })));
+    }
   }
 
   private async send(group: string, text: string): Promise<GroupMessage> {
@@ -183,7 +266,8 @@ export class GroupsFeature {
       if (end < 0) throw new AppError('unknown-message', 'That message is not in this group.');
     }
     const start = Math.max(0, end - limit);
-    return { messages: ordered.slice(start, end).map((entry) => this.messageOf(state, entry, false)), hasMore: start > 0 };
+    const names = this.names(state);
+    return { messages: ordered.slice(start, end).map((entry) => this.messageOf(state, entry, false, names)), hasMore: start > 0 };
   }
 
   // ---- the channel ----
@@ -191,6 +275,7 @@ export class GroupsFeature {
   private opened(session: ChannelSession<GroupChannelMessage>): void {
     for (const state of this.groups.values()) {
       if (!this.isMember(state) || !state.engine.membership.members.has(session.key)) continue;
+      this.lastSeen.set(session.key, this.now());
       this.sendHeads(state, session);
       this.sendReceipts(state, session, this.allReceipts(state));
       this.tellLinks(state);
@@ -205,6 +290,7 @@ export class GroupsFeature {
     // Only members (now, or at some point: a removed one may still hand us its last words) are heard.
     const { members, removed } = state.engine.membership;
     if (!members.has(from) && !removed.has(from)) return;
+    this.lastSeen.set(from, this.now());
     switch (message.type) {
       case 'envelopes':
         return this.takeEnvelopes(state, session, message.items);
@@ -258,9 +344,12 @@ export class GroupsFeature {
     this.push(state, accepted.map((entry) => entry.envelope.id), session.key);
     this.afterAccepting(state, accepted);
     this.sendHeads(state, session);
+    // (Already inside the group's chain: this message's turn.)
+    await this.publishRecord(state);
   }
 
   private async takeEnvelopes(state: GroupState, session: ChannelSession<GroupChannelMessage>, items: Uint8Array[]): Promise<void> {
+    const waitingBefore = state.engine.waitingCount;
     const accepted: GroupEntry[] = [];
     const notices: Notice[] = [];
     let missing = false;
@@ -273,14 +362,18 @@ export class GroupsFeature {
       for (const shown of result.shown) if (shown.late) late.add(shown.id);
     }
     // Passed on at once, checked as it is: what we pass on needs no disk of ours (a member who lacks it later gets
-    // it by sync). Our receipts, and the UI, wait for our store.
-    this.push(state, accepted.map((entry) => entry.envelope.id), session.key);
+    // it by sync). Our receipts, and the UI, wait for our store. A catch-up is passed on a little later.
+    const ids = accepted.map((entry) => entry.envelope.id);
+    if (ids.length <= LIVE_BATCH_MAX) this.push(state, ids, session.key);
+    else this.pushLater(state, ids, session.key);
     if (accepted.length > 0) await this.table.append(state.record.id, accepted.map((entry) => encodeCarried(entry.envelope, entry.body !== null)));
     if (notices.length > 0) this.tellDropped(state, session.key, notices);
     if (late.size > 0) {
       this.ctx.events.emit('group:notice', { group: state.record.id, text: `${late.size} earlier message${late.size === 1 ? '' : 's'} arrived.` });
     }
     this.afterAccepting(state, accepted, late);
+    // What is hidden, and what it waits for, is part of the group's view.
+    if (state.engine.waitingCount !== waitingBefore && !accepted.some((entry) => entry.envelope.bodyKind === 1)) this.ctx.events.emit('group:updated', this.view(state));
     if (missing) this.sendHeads(state, session);
   }
 
@@ -295,10 +388,16 @@ export class GroupsFeature {
   private afterAccepting(state: GroupState, accepted: GroupEntry[], late: ReadonlySet<string> = new Set()): void {
     if (accepted.length === 0) return;
     let membershipChanged = false;
+    // Names once for the batch: telling look-alike names apart hashes every member's key.
+    let names: Map<string, string> | undefined;
     for (const entry of accepted) {
-      if (entry.envelope.bodyKind === 1) membershipChanged = true;
+      if (entry.envelope.bodyKind === 1) {
+        membershipChanged = true;
+        names = undefined;
+      }
       if (entry.body?.kind === 'text' && entry.envelope.author !== this.me) {
-        this.ctx.events.emit('group:message-received', this.messageOf(state, entry, late.has(entry.envelope.id)));
+        names ??= this.names(state);
+        this.ctx.events.emit('group:message-received', this.messageOf(state, entry, late.has(entry.envelope.id), names));
       }
     }
     if (membershipChanged) this.membershipChanged(state);
@@ -352,12 +451,20 @@ export class GroupsFeature {
     }
   }
 
+  private pushLater(state: GroupState, ids: string[], except: SessionKey): void {
+    const timer = setTimeout(() => {
+      this.forwardTimers.delete(timer);
+      if (this.groups.get(state.record.id) === state) this.push(state, ids, except);
+    }, CATCH_UP_FORWARD_DELAY_MS);
+    this.forwardTimers.add(timer);
+  }
+
   private markSent(state: GroupState, id: string): void {
     const entry = state.engine.entry(id);
     if (!entry || entry.envelope.author !== this.me || entry.body?.kind !== 'text' || state.sent.has(id)) return;
     state.sent.add(id);
-    const { delivered, members } = this.deliveryOf(state, entry.envelope.seq);
-    if (delivered === 0) this.ctx.events.emit('group:status-changed', { group: state.record.id, id, status: 'sent', delivered, members });
+    const { delivered, members, pending } = this.deliveryOf(state, entry.envelope.seq);
+    if (delivered === 0) this.ctx.events.emit('group:status-changed', { group: state.record.id, id, status: 'sent', delivered, members, pending: this.pendingView(state, pending) });
   }
 
   private sendBatches(group: string, session: ChannelSession<GroupChannelMessage>, items: Uint8Array[]): void {
@@ -412,6 +519,8 @@ export class GroupsFeature {
     if (!held) state.receipts.set(receipt.member, (held = new Map()));
     if ((held.get(receipt.author) ?? 0) >= receipt.seq) return false;
     held.set(receipt.author, receipt.seq);
+    // It took something new: it was there since we last heard of it.
+    if (receipt.member !== this.me) this.lastSeen.set(receipt.member, this.now());
     state.news.set(`${receipt.member}:${receipt.author}`, { receipt, from });
     return true;
   }
@@ -447,24 +556,33 @@ export class GroupsFeature {
     for (let i = 0; i < receipts.length; i += MAX_RECEIPTS) session.send({ type: 'receipts', group: state.record.id, receipts: receipts.slice(i, i + MAX_RECEIPTS) });
   }
 
-  private deliveryOf(state: GroupState, seq: number): { delivered: number; members: number } {
+  /** How many of the other members hold our message number `seq`, and which do not. */
+  private deliveryOf(state: GroupState, seq: number): { delivered: number; members: number; pending: string[] } {
     let delivered = 0;
     let members = 0;
+    const pending: string[] = [];
     for (const member of state.engine.membership.members.keys()) {
       if (member === this.me) continue;
       members++;
       if ((state.receipts.get(member)?.get(this.me) ?? 0) >= seq) delivered++;
+      else pending.push(member);
     }
-    return { delivered, members };
+    return { delivered, members, pending };
+  }
+
+  private pendingView(state: GroupState, pending: string[], names = this.names(state)): GroupPending[] {
+    return pending.map((id) => ({ id, name: names.get(id) ?? id.slice(0, 8), lastSeen: this.lastSeen.get(id) ?? null }));
   }
 
   private updateStatuses(state: GroupState): void {
+    let names: Map<string, string> | undefined;
     for (const [seq, id] of state.undelivered) {
-      const { delivered, members } = this.deliveryOf(state, seq);
+      const { delivered, members, pending } = this.deliveryOf(state, seq);
       if (state.told.get(id) === delivered) continue;
       state.told.set(id, delivered);
       if (delivered === 0) continue;
-      this.ctx.events.emit('group:status-changed', { group: state.record.id, id, status: 'delivered', delivered, members });
+      names ??= this.names(state);
+      this.ctx.events.emit('group:status-changed', { group: state.record.id, id, status: 'delivered', delivered, members, pending: this.pendingView(state, pending, names) });
       if (delivered >= members) {
         state.undelivered.delete(seq);
         state.told.delete(id);
@@ -533,29 +651,33 @@ export class GroupsFeature {
   private view(state: GroupState): Group {
     const names = this.names(state);
     const { members } = state.engine.membership;
+    const gaps = state.engine.gaps();
     return {
       id: state.record.id,
       name: state.engine.membership.name || state.record.name,
       members: [...members].map(([id, member]) => ({
         id, name: names.get(id) ?? id.slice(0, 8), role: member.role, me: id === this.me, online: id === this.me || this.ctx.node.isConnected(sessionKey(id)),
+        lastSeen: id === this.me ? this.now() : this.lastSeen.get(id) ?? null,
       })),
       isMember: members.has(this.me),
       joinedBy: state.record.joinedBy,
       waiting: state.engine.waitingCount,
+      gaps: [...gaps.byAuthor].map(([author, missing]) => ({ author, name: names.get(author) ?? this.nameOf(author), missing })),
+      otherMissing: gaps.other,
     };
   }
 
-  private messageOf(state: GroupState, entry: GroupEntry, late: boolean): GroupMessage {
+  private messageOf(state: GroupState, entry: GroupEntry, late: boolean, names = this.names(state)): GroupMessage {
     const { id, author, clock, seq } = entry.envelope;
     const fromMe = author === this.me;
     const base = {
-      group: state.record.id, id, from: author, fromName: this.names(state).get(author) ?? author.slice(0, 8), fromMe,
+      group: state.record.id, id, from: author, fromName: names.get(author) ?? author.slice(0, 8), fromMe,
       text: entry.body?.kind === 'text' ? entry.body.text : '', sentAt: clock.ms, counter: clock.counter, late,
     };
     if (!fromMe) return base;
-    const { delivered, members } = this.deliveryOf(state, seq);
+    const { delivered, members, pending } = this.deliveryOf(state, seq);
     const status = delivered > 0 ? 'delivered' : state.sent.has(id) ? 'sent' : 'queued';
-    return { ...base, status, delivered, members };
+    return { ...base, status, delivered, members, pending: this.pendingView(state, pending, names) };
   }
 
   private emitPresence(key: SessionKey): void {
@@ -571,6 +693,10 @@ export class GroupsFeature {
   private adderOf(engine: GroupEngine): string | null {
     return engine.membership.members.get(this.me)?.addedBy ?? null;
   }
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((item, i) => item === b[i]);
 }
 
 function batches(items: Uint8Array[]): Uint8Array[][] {

@@ -8,11 +8,16 @@
  * are asked for; its sequence number follows the author's previous; its clock is ahead of every link and not far
  * in the future; its author was a member where it was written (an admin, for what only admins may do). Anything
  * else is dropped with a notice and never stored, so never forwarded. A replay changes nothing.
+ *
+ * A fork (an author signing two different messages with one sequence number) is kept, both branches: members
+ * cannot know which one others got first, so keeping only the first would let the author make them disagree.
+ * Every member keeps every validly signed branch, offers them at every sync (a "latest sequence" cannot say which
+ * branch one holds), and so all converge on the same set; order and membership are functions of that set.
  */
-import { toHex } from '../../../../../shared/bytes';
+import { bytesEqual, toHex } from '../../../../../shared/bytes';
 import { compareClocks, maxClock, tick, ZERO_CLOCK, type Clock } from './clock';
 import {
-  compareEnvelopes, decodeBody, encodeCarried, GroupEnvelopeError, MAX_PARENTS, openEnvelope, sealEnvelope,
+  compareEnvelopes, decodeBody, encodeCarried, GroupEnvelopeError, MAX_PARENTS, openEnvelope, sealEnvelope, signedPartOf,
   type Body, type Envelope, type GroupCrypto, type GroupSigner, type MembershipOp,
 } from './envelope';
 import { MembershipResolver, refuseOp, type Membership, type OpRecord, type OpSet } from './membership';
@@ -44,7 +49,7 @@ export interface Shown {
   late: boolean;
 }
 
-export type DropReason = 'malformed' | 'forged' | 'other-group' | 'sequence' | 'fork' | 'clock' | 'not-member' | 'not-allowed' | 'missing-link' | 'waiting-full';
+export type DropReason = 'malformed' | 'forged' | 'other-group' | 'sequence' | 'clock' | 'not-member' | 'not-allowed' | 'missing-link' | 'waiting-full';
 
 export interface Notice {
   reason: DropReason;
@@ -87,10 +92,14 @@ export class GroupEngine {
   private readonly ops = new Map<string, OpRecord>();
   private readonly sets = new Map<string, OpSet>([[EMPTY_KEY, { key: EMPTY_KEY, ids: new Set() }]]);
   private readonly resolver = new MembershipResolver((id) => this.ops.get(id));
-  /** author → seq → id. Accepted sequences are 1..n with no gap, since each links its previous. */
+  /** author → seq → id (the first branch accepted). Accepted sequences are 1..n with no gap, since each links its previous. */
   private readonly chains = new Map<string, string[]>();
+  /** Messages accepted at a sequence number already taken by another of the same author: the other branches of forks. */
+  private readonly forks = new Set<string>();
   private readonly heads = new Set<string>();
   private readonly waiting = new Map<string, Waiting>();
+  /** The signature (the start of it, hex) of each envelope held or waiting → its id: to know a copy without hashing it. */
+  private readonly bySignature = new Map<string, string>();
   private readonly waitingByAuthor = new Map<string, number>();
   private readonly waitingOn = new Map<string, Set<string>>();
   /** Entries held without their body (headers of what came before we joined, or a body still to come). */
@@ -160,6 +169,35 @@ export class GroupEngine {
     return out;
   }
 
+  /** Ids accepted as another branch of a fork by their author. */
+  forkedIds(): ReadonlySet<string> {
+    return this.forks;
+  }
+
+  /**
+   * What the hidden messages wait for, by author: how many of an author's messages are missing below the
+   * ones of its that wait (its chain has a hole there); `other`: links to messages of authors we cannot tell
+   * (a missing parent is just an id until it arrives).
+   */
+  gaps(): { byAuthor: Map<string, number>; other: number } {
+    const waitingSeqs = new Map<string, number[]>();
+    const otherLinks = new Set<string>();
+    for (const { envelope, missing } of this.waiting.values()) {
+      let seqs = waitingSeqs.get(envelope.author);
+      if (!seqs) waitingSeqs.set(envelope.author, (seqs = []));
+      seqs.push(envelope.seq);
+      for (const link of missing) if (link !== envelope.prev && !this.waiting.has(link)) otherLinks.add(link);
+    }
+    const byAuthor = new Map<string, number>();
+    for (const [author, seqs] of waitingSeqs) {
+      const held = this.chains.get(author)?.length ?? 0;
+      const highest = Math.max(...seqs);
+      const lacking = highest - held - new Set(seqs.filter((seq) => seq > held)).size;
+      if (lacking > 0) byAuthor.set(author, lacking);
+    }
+    return { byAuthor, other: otherLinks.size };
+  }
+
   /** Which links a waiting envelope lacks, for asking again. */
   missingLinks(): string[] {
     const out: string[] = [];
@@ -177,6 +215,7 @@ export class GroupEngine {
 
   /** Takes one carried envelope, from anyone. Never throws for bad input: it says why in `notices`. */
   receive(bytes: Uint8Array): ReceiveResult {
+    if (this.isCopy(bytes)) return emptyResult();
     let envelope: Envelope;
     try {
       envelope = openEnvelope(bytes, this.crypto, (id) => this.entries.has(id) || this.waiting.has(id));
@@ -186,6 +225,20 @@ export class GroupEngine {
       return { ...emptyResult(), notices: [{ reason, detail: err.message }] };
     }
     return this.receiveEnvelope(envelope);
+  }
+
+  /**
+   * Whether `bytes` carry exactly the signed bytes of an envelope we hold (or keep waiting) and nothing it lacks:
+   * a copy (members pass on what they take, so copies are most of what arrives after a partition heals) changes
+   * nothing, and is known without hashing or verifying. The signature picks the candidate; the signed bytes
+   * must then be equal, so a tampered copy still goes through every check.
+   */
+  private isCopy(bytes: Uint8Array): boolean {
+    const part = signedPartOf(bytes);
+    if (!part) return false;
+    const id = this.bySignature.get(signatureKeyOf(part.signature));
+    const held = id === undefined ? undefined : this.entries.get(id)?.envelope ?? this.waiting.get(id)?.envelope;
+    return held !== undefined && (held.body !== null || !part.hasBody) && bytesEqual(held.signed, part.signed);
   }
 
   private receiveEnvelope(envelope: Envelope): ReceiveResult {
@@ -222,6 +275,7 @@ export class GroupEngine {
       return;
     }
     this.waiting.set(envelope.id, { envelope, missing: new Set(missing) });
+    this.bySignature.set(signatureKey(envelope), envelope.id);
     this.waitingByAuthor.set(envelope.author, authorCount + 1);
     for (const link of missing) {
       let dependents = this.waitingOn.get(link);
@@ -259,6 +313,8 @@ export class GroupEngine {
   }
 
   private unwait(id: string, author: string) {
+    const waiting = this.waiting.get(id);
+    if (waiting) this.bySignature.delete(signatureKey(waiting.envelope));
     this.waiting.delete(id);
     const count = (this.waitingByAuthor.get(author) ?? 1) - 1;
     if (count <= 0) this.waitingByAuthor.delete(author);
@@ -286,9 +342,6 @@ export class GroupEngine {
 
   private check(envelope: Envelope): Notice | null {
     const refuse = (reason: DropReason, detail: string) => notice(reason, detail, envelope);
-    const chain = this.chains.get(envelope.author);
-    const existing = chain?.[envelope.seq - 1];
-    if (existing !== undefined && existing !== envelope.id) return refuse('fork', `the author already wrote another message number ${envelope.seq}`);
     if (envelope.prev !== null) {
       const previous = this.entries.get(envelope.prev)!;
       if (previous.envelope.author !== envelope.author || previous.envelope.seq !== envelope.seq - 1) {
@@ -344,9 +397,11 @@ export class GroupEngine {
     const body = envelope.body ? decodeBody(envelope) : null;
     const entry: GroupEntry = { envelope, body, past };
     this.entries.set(envelope.id, entry);
+    this.bySignature.set(signatureKey(envelope), envelope.id);
     let chain = this.chains.get(envelope.author);
     if (!chain) this.chains.set(envelope.author, (chain = []));
-    chain[envelope.seq - 1] = envelope.id;
+    if (chain[envelope.seq - 1] === undefined) chain[envelope.seq - 1] = envelope.id;
+    else this.forks.add(envelope.id);
     for (const link of linksOf(envelope)) this.heads.delete(link);
     this.heads.add(envelope.id);
     this.latestClock = maxClock(this.latestClock, envelope.clock);
@@ -465,13 +520,15 @@ export class GroupEngine {
 
   /**
    * What `member` lacks, given its latest sequence per author, and may have: membership operations first, then
-   * the rest in causal order; at most `limit`.
+   * the rest in causal order; at most `limit`. The other branches of forks always go along: a sequence number
+   * cannot tell which branch the member holds.
    */
   lackingFor(theirs: ReadonlyMap<string, number>, member: string, limit: number): Outgoing[] {
     const lacking: GroupEntry[] = [];
     for (const [author, chain] of this.chains) {
       for (let seq = (theirs.get(author) ?? 0) + 1; seq <= chain.length; seq++) lacking.push(this.entries.get(chain[seq - 1]!)!);
     }
+    for (const id of this.forks) lacking.push(this.entries.get(id)!);
     lacking.sort((a, b) => (b.envelope.bodyKind - a.envelope.bodyKind) || compareEnvelopes(a.envelope, b.envelope));
     const out: Outgoing[] = [];
     for (const entry of lacking) {
@@ -498,6 +555,17 @@ export class GroupEngine {
 
 export class GroupRefusal extends Error {
   override name = 'GroupRefusal';
+}
+
+/** The first bytes of a signature name it well enough to find a candidate; the signed bytes are compared after. */
+const SIGNATURE_KEY_BYTES = 16;
+
+function signatureKeyOf(signature: Uint8Array): string {
+  return toHex(signature.subarray(0, SIGNATURE_KEY_BYTES));
+}
+
+function signatureKey(envelope: Envelope): string {
+  return signatureKeyOf(envelope.signed.subarray(envelope.headerLength));
 }
 
 function linksOf(envelope: Envelope): string[] {

@@ -302,6 +302,20 @@ class Reader {
  * body (if it came) is the one the author signed. Throws GroupEnvelopeError for anything else. `known(id)`: an
  * envelope already held is returned without its signature checked again (its id is the hash of what was checked).
  */
+/**
+ * The signed part (header‖signature) of carried bytes and whether a body follows, found without hashing,
+ * verifying or decoding anything: a member recognises a copy of what it holds for the price of a comparison.
+ * Null for bytes too short to hold them (`openEnvelope` says what is wrong).
+ */
+export function signedPartOf(bytes: Uint8Array): { signed: Uint8Array; signature: Uint8Array; hasBody: boolean } | null {
+  const parentCountAt = FIXED_HEADER_BYTES - 1;
+  if (bytes.length <= parentCountAt) return null;
+  const headerLength = FIXED_HEADER_BYTES + bytes[parentCountAt]! * HASH_BYTES + BODY_FIELDS_BYTES;
+  const signedLength = headerLength + SIGNATURE_BYTES;
+  if (bytes.length <= signedLength) return null;
+  return { signed: bytes.subarray(0, signedLength), signature: bytes.subarray(headerLength, signedLength), hasBody: bytes[signedLength] === 1 };
+}
+
 export function openEnvelope(bytes: Uint8Array, crypto: GroupCrypto, known: (id: string) => boolean = () => false): Envelope {
   if (bytes.length > MAX_CARRIED_ENVELOPE_BYTES) throw new GroupEnvelopeError('envelope is too large');
   const reader = new Reader(bytes);
