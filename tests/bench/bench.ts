@@ -21,17 +21,17 @@
  * Then section 8, chat round trip under bulk (tests/bench/bulk-scenarios.ts): a chat round trip's p99 while the
  * same session carries a synthetic bulk channel at full speed, next to the same round trip on an idle session.
  *
- * Then section 9, reach by key (tests/bench/dht-scenarios.ts): on HyperDHT's local testnet, connect by key beside
- * connect by TCP, chat round trips over a DHT session beside a TCP one, bulk over a DHT session beside bare
- * secret-stream over TCP.
+ * Then section 9, groups (tests/bench/group-scenarios.ts); section 10, reach by key (tests/bench/dht-scenarios.ts):
+ * on HyperDHT's local testnet, connect by key beside connect by TCP, chat round trips over a DHT session beside a
+ * TCP one, bulk over a DHT session beside bare secret-stream over TCP; section 11, files (tests/bench/files-scenarios.ts).
  *
- *   node out/bench/bench.js [store] [durable] [bulk] [--quick] [--receiver=thread|process]
+ *   node out/bench/bench.js [store] [durable] [bulk] [groups] [dht] [files] [--quick] [--receiver=thread|process]
  *     store: only section 6 (the message store), nothing over the network
  *     durable: only section 7 (durable chat, two ends; under 10 s here); with store: sections 6 and 7
  *     bulk: only section 8 (chat under bulk); with the others, those picked
  *     dht: only section 10 (reach by key over the DHT's local testnet); with the others, those picked
  *     files: only section 11 (file transfer, tests/bench/files-scenarios.ts)
- *     groups: only the group section; --groups-only=partition (or line, mesh, catch-up): only those scenarios
+ *     groups: only section 9 (groups); --groups-only=partition (or line, mesh, catch-up): only those scenarios
  *     --quick: a fraction of the iterations, for trying the bench itself
  *     --receiver: where the receiving end of the two-end sections runs (default: thread)
  */
