@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { InvokeChannel } from '../../shared/ipc/channels';
-import type { Message, SearchResult } from '../../shared/ipc/contract';
+import type { Message, SearchResult, Settings } from '../../shared/ipc/contract';
 import { fail, ok, type Result } from '../../shared/ipc/result';
 import { retryCountdown, safetyNumberGroups } from '../../renderer/lib/format';
 import { searchSnippet } from '../../renderer/lib/snippet';
@@ -21,6 +21,21 @@ const N = 200_000;
 const indexOf = (messageId: string) => Number.parseInt(messageId, 16);
 
 /** The app's store, actions and event wiring over a stand-in transport. */
+const SETTINGS: Settings = {
+  displayName: 'Me',
+  port: 8000,
+  allowPlain: true,
+  readReceipts: false,
+  reachableByKey: true,
+  nearbyVisible: true,
+  nearbyLook: true,
+  probeAddresses: [],
+  notifications: 'name-and-message',
+  closeToTray: false,
+  startAtLogin: false,
+  downloadDir: '/home/me/Downloads/Peerline',
+};
+
 function setup(handlers: Partial<Record<InvokeChannel, Handler>>, options: Omit<StoreOptions, 'api' | 'link'> = {}) {
   const { store, api, link, emit, calls, of } = testStore(handlers, options);
   const actions = store.getState();
@@ -392,6 +407,33 @@ describe('contacts', () => {
     const state = store.getState();
     expect([state.conversations[PEER], state.messages[PEER], state.drafts[PEER], state.touchedAt[PEER]]).toEqual([undefined, undefined, undefined, undefined]);
     expect([state.selectedPeer, state.dialog]).toEqual([null, null]);
+  });
+
+  it('auto-accept of files: the size set lands on the contact, null takes it away; a refusal leaves the contact as it was', async () => {
+    const { store, actions, emit, of } = setup({
+      'contact:auto-accept': ({ bytes }) => (bytes === 7 ? fail('invalid-request', 'no') : ok(conversation(bytes === null ? {} : { autoAcceptBytes: bytes }))),
+    });
+    emit('peer:updated', conversation({}));
+    await actions.setAutoAccept(PEER, 10_000_000);
+    expect(store.getState().conversations[PEER]!.autoAcceptBytes).toBe(10_000_000);
+    expect((await actions.setAutoAccept(PEER, 7)).ok).toBe(false);
+    expect(store.getState().conversations[PEER]!.autoAcceptBytes).toBe(10_000_000);
+    await actions.setAutoAccept(PEER, null);
+    expect(store.getState().conversations[PEER]!.autoAcceptBytes).toBeUndefined();
+    expect(of('contact:auto-accept')).toEqual([
+      { peer: PEER, bytes: 10_000_000 },
+      { peer: PEER, bytes: 7 },
+      { peer: PEER, bytes: null },
+    ]);
+  });
+
+  it('the folder for received files is a setting like the others: saved, and the answer is what the window shows', async () => {
+    const { store, actions, of } = setup({
+      'settings:set': (change) => ok({ ...SETTINGS, ...change }),
+    });
+    expect((await actions.saveSettings({ downloadDir: '/media/disk/Peerline' })).ok).toBe(true);
+    expect(store.getState().settings?.downloadDir).toBe('/media/disk/Peerline');
+    expect(of('settings:set')).toEqual([{ downloadDir: '/media/disk/Peerline' }]);
   });
 
   it('conversation:removed from the backend forgets the contact the same way', async () => {

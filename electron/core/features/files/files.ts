@@ -50,9 +50,15 @@ export interface FileEvents {
 }
 
 export interface FilesOptions {
-  /** Where received files go; default the system's Downloads folder, `Peerline` inside it. */
+  /**
+   * Where received files go for this run (the command line's `--download-dir`); without it the person's setting,
+   * else the system's Downloads folder, `Peerline` inside it.
+   */
   downloadDir?: string;
-  /** Offers of at most this many bytes from a contact are accepted without asking (default: never). */
+  /**
+   * Offers of at most this many bytes from any contact are accepted without asking, for this run (`--auto-accept`);
+   * a contact's own limit (`contact:auto-accept`) comes first. Default: always asked.
+   */
   autoAcceptBytes?: number;
   /** The file layer (tests make writes fail with ENOSPC). */
   disk?: Disk;
@@ -65,7 +71,6 @@ function defaultDownloadDir(): string {
 type Transfer = IncomingTransfer | OutgoingTransfer;
 
 export class FilesFeature extends EventEmitter<FileEvents> {
-  readonly downloadDir: string;
   private readonly table: FilesTable;
   private readonly disk: Disk;
   private readonly transfers = new Map<string, Transfer>();
@@ -80,7 +85,6 @@ export class FilesFeature extends EventEmitter<FileEvents> {
     private readonly options: FilesOptions = {},
   ) {
     super();
-    this.downloadDir = path.resolve(options.downloadDir ?? defaultDownloadDir());
     this.table = new FilesTable(ctx.store.table('files'));
     this.disk = options.disk ?? nodeDisk;
     const shared = {
@@ -104,6 +108,11 @@ export class FilesFeature extends EventEmitter<FileEvents> {
       message: (session, message) => this.receive(session, message),
       closing: (session) => this.closing(session),
     });
+  }
+
+  /** Where received files go now; a transfer keeps the folder it was accepted into. */
+  get downloadDir(): string {
+    return path.resolve(this.options.downloadDir ?? this.ctx.store.settings().downloadDir ?? defaultDownloadDir());
   }
 
   /** Reads the transfers kept in the store (before the node listens). */
@@ -370,9 +379,13 @@ export class FilesFeature extends EventEmitter<FileEvents> {
     }
   }
 
-  /** Accepts an offer without asking when it is within the size the person set (also one offered again after a restart). */
+  /**
+   * Accepts an offer without asking when it is within the size the person set for this contact, else for this run
+   * (also one offered again after a restart).
+   */
   private async autoAccept(transfer: IncomingTransfer): Promise<void> {
-    if (this.options.autoAcceptBytes === undefined || transfer.record.totalBytes > this.options.autoAcceptBytes) return;
+    const limit = this.ctx.store.contact(contactId(transfer.record.peer))?.autoAcceptBytes ?? this.options.autoAcceptBytes;
+    if (limit === undefined || transfer.record.totalBytes > limit) return;
     await this.accept(transfer.id).catch((err: unknown) => this.emit('log', `files: could not accept ${transfer.id} by itself: ${(err as Error).message}`));
   }
 
