@@ -11,7 +11,7 @@ import { EventEmitter } from 'node:events';
 import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { BLOCK_BYTES, FREE_SPACE_MARGIN_BYTES, MAX_PENDING_OFFERS_PER_PEER, PROGRESS_PER_SECOND } from '../../../../shared/files/limits';
+import { BLOCK_BYTES, DEFAULT_FILE_TIMEOUTS, FREE_SPACE_MARGIN_BYTES, MAX_PENDING_OFFERS_PER_PEER, PROGRESS_PER_SECOND, type FileTimeouts } from '../../../../shared/files/limits';
 import { contactId, type SessionKey } from '../../../../shared/ids';
 import type { ContractHandlers, Transfer as TransferShape } from '../../../../shared/ipc/contract';
 import { AppError } from '../../../../shared/ipc/result';
@@ -62,6 +62,8 @@ export interface FilesOptions {
   autoAcceptBytes?: number;
   /** The file layer (tests make writes fail with ENOSPC). */
   disk?: Disk;
+  /** Stall and disk-full deadlines (tests give short ones); DEFAULT_FILE_TIMEOUTS for what is not given. */
+  timeouts?: Partial<FileTimeouts>;
 }
 
 function defaultDownloadDir(): string {
@@ -97,6 +99,7 @@ export class FilesFeature extends EventEmitter<FileEvents> {
       table: this.table,
       disk: this.disk,
       folderSyncs: new FolderSyncs(),
+      timeouts: { ...DEFAULT_FILE_TIMEOUTS, ...options.timeouts },
       fileDone: (t, _item, file, digest) => this.emit('file-done', { transfer: t.id, path: file, sha256: Buffer.from(digest).toString('hex') }),
       log: (line) => this.emit('log', line),
     };
