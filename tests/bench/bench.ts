@@ -479,7 +479,7 @@ async function runSections(): Promise<void> {
   if (runAll || picked.bulk) await runBulkSection({ quick, progress, outFile });
   if (runAll || picked.groups) await runGroupSection({ quick, progress, outFile });
   if (runAll || picked.dht) await runDhtSection({ quick, progress, outFile });
-  if (runAll || picked.files) await runFilesSection({ quick, progress, outFile });
+  if (runAll || picked.files) await runFilesSection({ quick, progress, outFile, startReceiver: () => RemoteReceiver.start(CONFIG.receiver, new URL(import.meta.url)) });
 }
 
 if (isReceiver()) {

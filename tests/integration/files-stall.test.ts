@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FILES_CHANNEL } from '../../electron/core/features/files/codec';
 import type { FilesMessage } from '../../electron/core/features/files/messages';
+import { sessionKey } from '../../shared/ids';
 import { fileEventsOf, fileSha256, filesPair, sha256, waitForTransfer, type FilesApp } from '../helpers/files';
 import { cleanUp, tempDir, waitUntil } from '../helpers/peers';
 
@@ -15,7 +16,7 @@ afterEach(cleanUp);
  * sender whose disk hangs), `release()` lets it go on, in order.
  */
 function tapFiles(app: FilesApp, peer: string) {
-  const session = app.service.node.session(peer, FILES_CHANNEL)!;
+  const session = app.service.node.session(sessionKey(peer), FILES_CHANNEL)!;
   const sent: FilesMessage[] = [];
   const held = new Map<string, { until: Promise<void>; release(): void }>();
   const send = session.send.bind(session);
@@ -94,6 +95,6 @@ describe('a stalled transfer', () => {
     const next = await alice.service.files.send(bobKey, await fileOf(bytes, 'next.bin'));
     await waitForTransfer(bob, next.transfer, 'done', 30_000);
     expect(await fileSha256(path.join(bob.downloads, 'next.bin'))).toBe(sha256(bytes));
-    expect(bob.service.node.session(aliceKey, FILES_CHANNEL)?.open).toBe(true);
+    expect(bob.service.node.session(sessionKey(aliceKey), FILES_CHANNEL)?.open).toBe(true);
   });
 });

@@ -148,6 +148,11 @@ describe('files between two contacts over 127.0.0.1', () => {
     expect(await fileSha256(path.join(downloads, 'big.bin'))).toBe(sha256(bytes));
     // Only what was missing was asked for again: at most the blocks not yet synced (up to two sync steps) and those asked ahead.
     expect(alice.service.files.sentBytes(transfer)).toBeLessThanOrEqual(bytes.length + (2 * SYNC_EVERY_BYTES + WANT_AHEAD_BYTES));
+    // The receiver started again hashed what was not verified before (a block asked anew after a stall is hashed anew),
+    // and no byte of a block verified before the restart.
+    const hashing = bob2.service.files.hashing(transfer);
+    expect(hashing.hashedBytes).toBeGreaterThanOrEqual(bytes.length - verifiedBefore * 1024 * 1024);
+    expect(hashing.rehashedBytes).toBe(0);
   });
 
   it('an offer to an offline contact waits, across a restart of the sender, and goes when the contact is back', async () => {

@@ -249,6 +249,12 @@ export class FilesFeature extends EventEmitter<FileEvents> {
     return transfer.direction === 'out' ? transfer.sentBytes : 0;
   }
 
+  /** An incoming transfer's hashing in this run: bytes hashed, and bytes of blocks verified before that were hashed again (the bench prints it after a resume). */
+  hashing(id: string): { hashedBytes: number; rehashedBytes: number } {
+    const { plan } = this.incoming(id);
+    return { hashedBytes: plan.hashedBytes, rehashedBytes: plan.rehashedBytes };
+  }
+
   list(): TransferView[] {
     return [...this.transfers.values()].sort((a, b) => b.record.createdAt - a.record.createdAt).map((t) => this.view(t));
   }
