@@ -40,7 +40,8 @@ export function runFileCommand(files: FilesFeature, cmd: string, own: (name: str
     return null;
   };
   const failed = (err: unknown) => fail(err instanceof AppError ? err.message : `That command failed: ${(err as Error).message}`);
-  if (cmd === 'transfers') return emit({ event: 'transfers', transfers: files.list() });
+  // Incoming transfers also say what this run hashed (a resume hashes nothing verified before: rehashedBytes 0).
+  if (cmd === 'transfers') return emit({ event: 'transfers', transfers: files.list().map((view) => (view.direction === 'in' ? { ...view, ...files.hashing(view.transfer) } : view)) });
   if (cmd === 'file-send') {
     const peer = text('peer');
     const path = peer === null ? null : text('path');

@@ -124,8 +124,8 @@ export class AppService {
       override: discoveryOptions?.override,
     });
     const attention = new AttentionFeature(conversationContext);
-    const settings = new SettingsFeature(ctx, nameOverridden, notices, this.discovery);
     this.files = new FilesFeature({ store, node, directory: this.directory, events: ctx.events }, filesOptions);
+    const settings = new SettingsFeature(ctx, nameOverridden, notices, this.discovery, this.files);
     this.files.on('log', (line) => node.emit('log', line));
     this.groups = new GroupsFeature(conversationContext, store.groups, Date.now, groupLinks);
     const reach = new ReachFeature(conversationContext);

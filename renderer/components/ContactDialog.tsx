@@ -8,6 +8,9 @@ import { CopyButton } from './CopyButton';
 import { Modal } from './Modal';
 import { ownNameIfRenamed, Presence, VerifiedBadge, WaitingCount } from './PeerBits';
 
+/** The auto-accept size is typed in MB (10⁶ bytes, as file managers show sizes). */
+const MEGABYTE = 1_000_000;
+
 /**
  * "Contact details": who this is (name, the name they give themselves, address, fingerprint), the safety number
  * to compare with theirs and the verified mark, a local name, and removing the contact.
@@ -75,6 +78,7 @@ export function ContactDialog({ peer }: { peer: string }) {
       )}
 
       <RenameForm peer={peer} />
+      {mode === 'secure' && <AutoAcceptForm peer={peer} />}
 
       <div className="modal-actions contact-actions">
         <button type="button" className="btn danger" aria-haspopup="dialog" onClick={() => openDialog({ kind: 'remove-contact', peer })}>
@@ -204,6 +208,80 @@ function RenameForm({ peer }: { peer: string }) {
       </div>
       <p id={hintId} className="hint">
         Only you see it. Leave it empty to use the name they chose: {peerName}.
+      </p>
+      {error !== null && (
+        <p id={errorId} className="field-error" role="alert">
+          {error}
+        </p>
+      )}
+      <p className="form-status" role="status">
+        {saved ? 'Saved.' : ''}
+      </p>
+    </form>
+  );
+}
+
+/** Files from this contact up to a size the person sets arrive without asking; off unless set. */
+function AutoAcceptForm({ peer }: { peer: string }) {
+  const limit = useStore((s) => s.conversations[peer]?.autoAcceptBytes);
+  const setAutoAccept = useStore((s) => s.setAutoAccept);
+  const inputId = useId();
+  const hintId = useId();
+  const errorId = useId();
+  const [on, setOn] = useState(limit !== undefined);
+  const [megabytes, setMegabytes] = useState(limit === undefined ? '10' : String(limit / MEGABYTE));
+  const [saving, setSaving] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [saved, setSaved] = useState(false);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    const size = Number(megabytes);
+    if (on && !(megabytes.trim() !== '' && Number.isFinite(size) && size >= 0)) return setError('Give a size in MB, such as 10 or 0.5.');
+    setSaving(true);
+    setError(null);
+    const result = await setAutoAccept(peer, on ? Math.floor(size * MEGABYTE) : null);
+    setSaving(false);
+    if (!result.ok) setError(result.error.message);
+    else setSaved(true);
+  }
+
+  return (
+    <form className="field auto-accept" onSubmit={submit} noValidate>
+      <label className="check">
+        <input
+          type="checkbox"
+          checked={on}
+          onChange={(event) => {
+            setOn(event.target.checked);
+            setSaved(false);
+          }}
+        />
+        <span>Accept their files without asking, up to</span>
+      </label>
+      <div className="rename-row">
+        <input
+          id={inputId}
+          className="input"
+          inputMode="decimal"
+          value={megabytes}
+          disabled={!on}
+          aria-label="Largest offer accepted without asking, in MB"
+          onChange={(event) => {
+            setMegabytes(event.target.value);
+            setError(null);
+            setSaved(false);
+          }}
+          aria-invalid={error !== null}
+          aria-describedby={error !== null ? `${hintId} ${errorId}` : hintId}
+        />
+        <span>MB</span>
+        <button type="submit" className="btn" disabled={saving}>
+          {saving ? 'Saving…' : 'Save'}
+        </button>
+      </div>
+      <p id={hintId} className="hint">
+        An offer of all its files together up to this size goes straight to your folder for received files. Nothing opens by itself.
       </p>
       {error !== null && (
         <p id={errorId} className="field-error" role="alert">

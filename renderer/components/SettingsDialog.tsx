@@ -57,6 +57,9 @@ export function SettingsDialog() {
   const [notifications, setNotifications] = useState<NotificationContent>(settings?.notifications ?? 'name-and-message');
   const [closeToTray, setCloseToTray] = useState(settings?.closeToTray ?? false);
   const [startAtLogin, setStartAtLogin] = useState(settings?.startAtLogin ?? false);
+  const [downloadDir, setDownloadDir] = useState(settings?.downloadDir ?? '');
+  const downloadDirId = useId();
+  const downloadDirHintId = useId();
   const [permission, setPermission] = useState(webNotificationPermission);
   const desktop = useStore((s) => s.desktop);
   const probesId = useId();
@@ -88,6 +91,7 @@ export function SettingsDialog() {
     if (settings === null || notifications !== settings.notifications) changes.notifications = notifications;
     if (desktop && (settings === null || closeToTray !== settings.closeToTray)) changes.closeToTray = closeToTray;
     if (desktop && (settings === null || startAtLogin !== settings.startAtLogin)) changes.startAtLogin = startAtLogin;
+    if (downloadDir.trim() !== '' && (settings === null || downloadDir.trim() !== settings.downloadDir)) changes.downloadDir = downloadDir.trim();
     if (Object.keys(changes).length === 0) return closeDialog();
     setSaving(true);
     setError(null);
@@ -227,6 +231,22 @@ export function SettingsDialog() {
           )}
           {!desktop && permission === 'denied' && <p className="hint">This browser blocks notifications from this page; its site settings can allow them.</p>}
         </fieldset>
+
+        <div className="field">
+          <label htmlFor={downloadDirId}>Folder for received files</label>
+          <input
+            id={downloadDirId}
+            className="input mono"
+            value={downloadDir}
+            onChange={(event) => setDownloadDir(event.target.value)}
+            autoComplete="off"
+            spellCheck={false}
+            aria-describedby={downloadDirHintId}
+          />
+          <p id={downloadDirHintId} className="hint">
+            The whole path of a folder; Peerline makes it if it is not there. Files already being received stay where they started.
+          </p>
+        </div>
 
         {desktop && (
           <fieldset className="field">

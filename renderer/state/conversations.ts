@@ -1,6 +1,6 @@
 /**
  * The conversations by peer key, the person's contacts among them: their list and what the person does to them
- * (mark read, verify, approve a new key, rename, remove). `peer:updated` and `conversation:removed` land here.
+ * (mark read, verify, approve a new key, rename, auto-accept files, remove). `peer:updated` and `conversation:removed` land here.
  */
 import type { Conversation, Message } from '../../shared/ipc/contract';
 import type { Result } from '../../shared/ipc/result';
@@ -24,6 +24,8 @@ export interface ConversationsSlice {
   sendHeld(peer: string): Promise<Result<Conversation>>;
   /** A local name for the contact; '' (or only spaces) goes back to the name it gives itself. */
   renameContact(peer: string, name: string): Promise<Result<Conversation>>;
+  /** Accepts the contact's file offers up to `bytes` without asking; null: always ask. */
+  setAutoAccept(peer: string, bytes: number | null): Promise<Result<Conversation>>;
   removeContact(peer: string): Promise<Result<null>>;
 }
 
@@ -73,6 +75,10 @@ export const conversationsSlice: SliceCreator<ConversationsSlice> = ({ api, now 
     async renameContact(peer, name) {
       const trimmed = name.trim();
       return upsertAnswer(await api.contact.rename({ peer, name: trimmed === '' ? null : trimmed }));
+    },
+
+    async setAutoAccept(peer, bytes) {
+      return upsertAnswer(await api.contact.autoAccept({ peer, bytes }));
     },
 
     async removeContact(peer) {

@@ -45,6 +45,14 @@ export const STALL_MS = 10_000;
 export const MAX_STALLS = 6;
 /** While paused for a full disk, free space is looked at this often. */
 export const DISK_FULL_RETRY_MS = 2_000;
+/** The deadlines of file transfer, one object so that tests can give short ones (FilesOptions.timeouts). */
+export interface FileTimeouts {
+  stallMs: number;
+  maxStalls: number;
+  diskFullRetryMs: number;
+}
+export const DEFAULT_FILE_TIMEOUTS: Readonly<FileTimeouts> = { stallMs: STALL_MS, maxStalls: MAX_STALLS, diskFullRetryMs: DISK_FULL_RETRY_MS };
+
 /** Free space kept beyond what a transfer needs, so accepting a transfer never fills a disk to the last byte. */
 export const FREE_SPACE_MARGIN_BYTES = 64 * 1024 * 1024;
 /** Progress events per transfer per second, at most. */

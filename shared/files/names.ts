@@ -10,7 +10,7 @@
  * `notes.` or `a:b` can still be sent), and both sides use the same rules.
  */
 import { utf8ByteLength } from '../bytes';
-import { MAX_FILE_NAME_BYTES, MAX_PATH_BYTES, MAX_PATH_DEPTH, PART_FILE_SUFFIX } from './limits';
+import { MAX_FILE_NAME_BYTES, MAX_OFFER_ITEMS, MAX_PATH_BYTES, MAX_PATH_DEPTH, PART_FILE_SUFFIX } from './limits';
 
 /** Windows device names, which open the device whatever the extension (`con.txt`, `COM1.tar.gz`). */
 const RESERVED_BASE_NAMES = new Set([
@@ -149,6 +149,21 @@ function truncateName(name: string, maxBytes: number): string {
 export function numberedName(name: string, n: number): string {
   const dot = name.lastIndexOf('.');
   return dot > 0 ? `${name.slice(0, dot)} (${n})${name.slice(dot)}` : `${name} (${n})`;
+}
+
+/** Room kept in a numbered name for ` (n)`, n up to MAX_OFFER_ITEMS. */
+const NUMBER_ROOM_BYTES = ` (${MAX_OFFER_ITEMS})`.length;
+
+/**
+ * `name`, or else the first `name (n).ext` whose collisionKey is not in `taken`, which it is added to: two entries
+ * of one folder that would be one file on a case-insensitive or normalising file system (`Photo.jpg` and
+ * `photo.jpg`, NFC and NFD spellings) go as two names instead of the folder being refused.
+ */
+export function distinctSegment(name: string, taken: Set<string>): string {
+  let candidate = name;
+  for (let n = 1; taken.has(collisionKey(candidate)); n++) candidate = numberedName(truncateName(name, MAX_FILE_NAME_BYTES - NUMBER_ROOM_BYTES), n);
+  taken.add(collisionKey(candidate));
+  return candidate;
 }
 
 /** Extensions that run code when opened: the UIs warn before such a file is opened. */

@@ -26,6 +26,7 @@ export const INVOKE_CHANNELS = [
   'contact:dismiss-key-change',
   'contact:send-held',
   'contact:rename',
+  'contact:auto-accept',
   'contact:remove',
   'contact:reconnect',
   'request:accept',

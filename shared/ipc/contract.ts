@@ -140,6 +140,8 @@ export const ConversationSchema = z.object({
    * request quota nothing more is acknowledged (its sender keeps it) until `request:accept` or a reply.
    */
   request: z.object({ messages: z.number().int().min(0), bytes: z.number().int().min(0) }).optional(),
+  /** Secure contacts: their file offers of at most this many bytes are accepted without asking. Absent: always asked. */
+  autoAcceptBytes: z.number().int().min(0).optional(),
 });
 
 /**
@@ -223,9 +225,19 @@ export const SettingsSchema = z.object({
   closeToTray: z.boolean(),
   /** Desktop app: start (hidden) when the person logs in. Off unless turned on. */
   startAtLogin: z.boolean(),
+  /** Where received files go (default: the system's Downloads folder, `Peerline` inside it). */
+  downloadDir: z.string(),
 });
 
 const PeerRequest = z.object({ peer: PeerKey }).strict();
+/** A folder for received files: a whole path (a relative one would depend on where the app was started). */
+const DownloadDir = z
+  .string()
+  .trim()
+  .min(1, 'Choose a folder for received files.')
+  .max(4096, 'That path is too long.')
+  .refine((dir) => dir.startsWith('/') || /^[A-Za-z]:[\\/]/.test(dir) || dir.startsWith('\\\\'), 'Give the whole path of the folder, from the top.')
+  .refine((dir) => !dir.includes('\0'), 'A path cannot hold a NUL character.');
 
 /** A file transfer as the UIs show it (features/files). */
 export const TransferStatusSchema = z.enum(['waiting', 'offered', 'sending', 'receiving', 'paused', 'stalled', 'done', 'failed', 'cancelled', 'declined']);
@@ -392,6 +404,14 @@ export const invokeContract = {
     request: z.object({ peer: PeerKey, name: DisplayName.nullable() }).strict(),
     response: ConversationSchema,
   },
+  /**
+   * Accepts the contact's file offers of at most `bytes` without asking; null turns that off again (then only a
+   * run-wide `--auto-accept` of the command line applies). Secure contacts only.
+   */
+  'contact:auto-accept': {
+    request: z.object({ peer: PeerKey, bytes: z.number().int('A whole number of bytes.').min(0, 'A size cannot be negative.').max(Number.MAX_SAFE_INTEGER).nullable() }).strict(),
+    response: ConversationSchema,
+  },
   /** Forgets a contact: its conversation, history and waiting messages. A connected peer is disconnected. */
   'contact:remove': { request: PeerRequest, response: z.null() },
   /** Dials an offline contact now instead of at its next retry. */
@@ -450,6 +470,7 @@ export const invokeContract = {
         notifications: NotificationContentSchema.optional(),
         closeToTray: z.boolean().optional(),
         startAtLogin: z.boolean().optional(),
+        downloadDir: DownloadDir.optional(),
       })
       .strict(),
     response: SettingsSchema,

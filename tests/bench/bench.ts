@@ -481,7 +481,7 @@ async function runSections(): Promise<void> {
   const groupsOnly = process.argv.find((arg) => arg.startsWith('--groups-only='))?.slice('--groups-only='.length).split(',');
   if (runAll || picked.groups) await runGroupSection({ quick, progress, outFile, ...(groupsOnly && { only: groupsOnly }) });
   if (runAll || picked.dht) await runDhtSection({ quick, progress, outFile });
-  if (runAll || picked.files) await runFilesSection({ quick, progress, outFile });
+  if (runAll || picked.files) await runFilesSection({ quick, progress, outFile, startReceiver: () => RemoteReceiver.start(CONFIG.receiver, new URL(import.meta.url)) });
 }
 
 if (isReceiver()) {

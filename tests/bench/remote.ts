@@ -16,6 +16,8 @@ import type { PeerLimits } from '../../shared/protocol/limits';
 import { cleanUp, startPeer } from '../helpers/peers';
 import { startBulkSink } from './baselines';
 import { openBenchApp } from './durable-scenarios';
+import { openFilesBenchApp, sha256Of } from './files-apps';
+import type { AppService } from '../../electron/core/app-service';
 import { countMessages } from './peer-scenarios';
 import { sleep, threadCpuMs, withTimeout } from './stats';
 
@@ -31,6 +33,10 @@ type Request =
   | { cmd: 'peer'; name: string; limits: Partial<PeerLimits> }
   | { cmd: 'app'; name: string; limits: Partial<PeerLimits> }
   | { cmd: 'received'; name: string; from: string }
+  | { cmd: 'files-app'; name: string }
+  | { cmd: 'accept-contact'; name: string; peer: string }
+  | { cmd: 'transfer-status'; name: string; transfer: string }
+  | { cmd: 'digest'; name: string; file: string }
   | { cmd: 'cpu' }
   | { cmd: 'close' };
 
@@ -50,6 +56,12 @@ export function isReceiver(): boolean {
 export function serveReceiver(): void {
   const post = (message: FromReceiver) => (parentPort ? parentPort.postMessage(message) : process.send!(message));
   const peers = new Map<string, (from: string) => number>();
+  const fileApps = new Map<string, { app: AppService; downloads: string }>();
+  const fileApp = (name: string) => {
+    const found = fileApps.get(name);
+    if (!found) throw new Error(`no files app named ${name} here`);
+    return found;
+  };
   const handle = async (request: Request): Promise<unknown> => {
     switch (request.cmd) {
       case 'sink':
@@ -69,6 +81,24 @@ export function serveReceiver(): void {
         const count = peers.get(request.name);
         if (!count) throw new Error(`no peer named ${request.name} here`);
         return count(request.from);
+      }
+      case 'files-app': {
+        const opened = await openFilesBenchApp(request.name, { autoAccept: true });
+        fileApps.set(request.name, opened);
+        return { id: opened.app.node.id, port: opened.app.node.port };
+      }
+      case 'accept-contact': {
+        const { app } = fileApp(request.name);
+        while (!app.contactSummaries().some((c) => c.peer === request.peer)) await sleep(5);
+        await app.handlers['request:accept']({ peer: request.peer });
+        return null;
+      }
+      case 'transfer-status':
+        return fileApp(request.name).app.files.list().find((t) => t.transfer === request.transfer)?.status ?? null;
+      case 'digest': {
+        const { app, downloads } = fileApp(request.name);
+        await app.close(); // its disk work is over: the digest is read with nothing else running here
+        return sha256Of(`${downloads}/${request.file}`);
       }
       case 'cpu':
         return threadCpuMs();
@@ -201,6 +231,29 @@ export class RemoteReceiver {
    */
   startApp(name: string, limits: Partial<PeerLimits>): Promise<{ id: string; port: number }> {
     return this.request({ cmd: 'app', name, limits }, `starting app ${name}`);
+  }
+
+  /**
+   * A listening AppService over there that receives files: its own store and download folder in temporary
+   * directories, every offer accepted by itself.
+   */
+  startFilesApp(name: string): Promise<{ id: string; port: number }> {
+    return this.request({ cmd: 'files-app', name }, `starting files app ${name}`);
+  }
+
+  /** The files app `name` accepts `peer`'s message request (once it has seen it): they are contacts. */
+  acceptContact(name: string, peer: string): Promise<null> {
+    return this.request({ cmd: 'accept-contact', name, peer }, `${name} accepting ${peer.slice(0, 8)}`);
+  }
+
+  /** The status of a transfer on the files app `name`, or null if it does not know it. */
+  transferStatus(name: string, transfer: string): Promise<string | null> {
+    return this.request({ cmd: 'transfer-status', name, transfer }, `asking ${name} about a transfer`);
+  }
+
+  /** Closes the files app `name` and reads the SHA-256 of `file` in its download folder. */
+  digest(name: string, file: string): Promise<string> {
+    return this.request({ cmd: 'digest', name, file }, `${name} reading a received file`);
   }
 
   /** How many chats from `from` the peer or app `name` has shown its app so far. */

@@ -3,6 +3,9 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { AppServiceOptions } from '../../electron/core/app-service';
 import type { FileEvents } from '../../electron/core/features/files/files';
+import { FILES_CHANNEL } from '../../electron/core/features/files/codec';
+import type { FilesMessage } from '../../electron/core/features/files/messages';
+import { sessionKey } from '../../shared/ids';
 import { connectApps, openApp, type OpenedApp } from './app';
 import { tempDir, waitUntil } from './peers';
 
@@ -71,4 +74,37 @@ export async function waitForTransfer(app: FilesApp, transfer: string, status: s
 export async function waitForOffer(app: FilesApp): Promise<string> {
   await waitUntil(() => fileEventsOf(app, 'offer').length > 0, 'an offer');
   return fileEventsOf(app, 'offer').at(-1)!.transfer as string;
+}
+
+/**
+ * What one side puts on its files channel to `peer`, seen and held back: `hold(transfer)` stops the data of that
+ * transfer (chunks, block digests, ends) where the sender hands it to the bulk lane, so its sending stops (as a
+ * sender whose disk hangs), `release()` lets it go on, in order.
+ */
+export function tapFiles(app: OpenedApp, peer: string) {
+  const session = app.service.node.session(sessionKey(peer), FILES_CHANNEL)!;
+  const sent: FilesMessage[] = [];
+  const held = new Map<string, { until: Promise<void>; release(): void }>();
+  const send = session.send.bind(session);
+  const sendBulk = session.sendBulk.bind(session);
+  const idOf = (message: FilesMessage) => ('transfer' in message ? Buffer.from(message.transfer).toString('hex') : '');
+  session.send = (message) => (sent.push(message), send(message));
+  session.sendBulk = async (message) => {
+    sent.push(message);
+    if (message.type === 'chunk' || message.type === 'block' || message.type === 'end') await held.get(idOf(message))?.until;
+    return sendBulk(message);
+  };
+  return {
+    sent,
+    wantsFor: (transfer: string) => sent.filter((m) => m.type === 'want' && idOf(m) === transfer).map((m) => (m as { epoch: number }).epoch),
+    hold: (transfer: string) => {
+      let release = () => {};
+      const until = new Promise<void>((resolve) => (release = resolve));
+      held.set(transfer, { until, release });
+    },
+    release: (transfer: string) => {
+      held.get(transfer)?.release();
+      held.delete(transfer);
+    },
+  };
 }

@@ -56,6 +56,34 @@ describe('files between two contacts over 127.0.0.1', () => {
     expect(fileEventsOf(bob, 'file-done')).toHaveLength(41);
   });
 
+  it('a folder whose names collide on some systems (case, NFC/NFD) goes whole: the sender numbers one of each pair', async () => {
+    const { alice, bob, bobKey } = await filesPair();
+    const root = path.join(await tempDir(), 'mixed');
+    await mkdir(path.join(root, 'Docs'), { recursive: true });
+    await mkdir(path.join(root, 'docs'));
+    const contents: Record<string, string> = { 'Photo.jpg': 'upper', 'photo.jpg': 'lower', 'caf\u00e9.txt': 'nfc', 'cafe\u0301.txt': 'nfd', 'Docs/a.txt': 'in Docs', 'docs/a.txt': 'in docs' };
+    for (const [name, text] of Object.entries(contents)) await writeFile(path.join(root, name), text);
+    const sent = await alice.service.files.send(bobKey, root);
+    expect(sent.files).toBe(6);
+    const transfer = await waitForOffer(bob);
+    expect((fileEventsOf(bob, 'offer')[0]!.items as Array<{ name: string }>).map((item) => item.name).sort()).toEqual(
+      ['mixed/Docs/a.txt', 'mixed/Photo.jpg', 'mixed/cafe\u0301.txt', 'mixed/caf\u00e9 (1).txt', 'mixed/docs (1)/a.txt', 'mixed/photo (1).jpg'].sort(),
+    );
+    await bob.service.files.accept(transfer);
+    await waitForTransfer(bob, transfer, 'done');
+    const received = await digestsUnder(path.join(bob.downloads, 'mixed'));
+    expect(received).toEqual(
+      new Map([
+        ['Docs/a.txt', sha256(Buffer.from('in Docs'))],
+        ['docs (1)/a.txt', sha256(Buffer.from('in docs'))],
+        ['Photo.jpg', sha256(Buffer.from('upper'))],
+        ['photo (1).jpg', sha256(Buffer.from('lower'))],
+        ['cafe\u0301.txt', sha256(Buffer.from('nfd'))], // NFD sorts first (e < é)
+        ['caf\u00e9 (1).txt', sha256(Buffer.from('nfc'))],
+      ]),
+    );
+  });
+
   it('never overwrites: a file of the same name already there makes it "name (1).ext"', async () => {
     const { alice, bob, bobKey } = await filesPair();
     await mkdir(bob.downloads, { recursive: true });
@@ -120,6 +148,11 @@ describe('files between two contacts over 127.0.0.1', () => {
     expect(await fileSha256(path.join(downloads, 'big.bin'))).toBe(sha256(bytes));
     // Only what was missing was asked for again: at most the blocks not yet synced (up to two sync steps) and those asked ahead.
     expect(alice.service.files.sentBytes(transfer)).toBeLessThanOrEqual(bytes.length + (2 * SYNC_EVERY_BYTES + WANT_AHEAD_BYTES));
+    // The receiver started again hashed what was not verified before (a block asked anew after a stall is hashed anew),
+    // and no byte of a block verified before the restart.
+    const hashing = bob2.service.files.hashing(transfer);
+    expect(hashing.hashedBytes).toBeGreaterThanOrEqual(bytes.length - verifiedBefore * 1024 * 1024);
+    expect(hashing.rehashedBytes).toBe(0);
   });
 
   it('an offer to an offline contact waits, across a restart of the sender, and goes when the contact is back', async () => {

@@ -144,6 +144,7 @@ export function installFakeBackend(options: FakeOptions): void {
     notifications: 'name-and-message' as 'name-and-message' | 'name-only' | 'neither' | 'off',
     closeToTray: false,
     startAtLogin: false,
+    downloadDir: '/home/test/Downloads/Peerline',
   };
   let nearby: Array<{ fingerprint: string; address: string; contact?: { peer: string; name: string } }> = [];
   const node = { listening: true, host: '0.0.0.0', port: 8000, addresses: ['127.0.0.1:8000'], allowPlain: true, notices: ['The message store was damaged; a copy was kept as store.damaged-1.'] };
@@ -171,7 +172,7 @@ export function installFakeBackend(options: FakeOptions): void {
     'node:status': () => node,
     'conversation:list': () => Object.values(conversations),
     'settings:get': () => settings,
-    'settings:set': (request) => Object.assign(settings, request),
+    'settings:set': ({ downloadDir, ...request }) => Object.assign(settings, request, downloadDir !== undefined && { downloadDir }),
     'nearby:list': () => ({ peers: nearby }),
     'conversation:viewing': () => null,
     'nearby:connect': ({ fingerprint, address }) => {
@@ -276,6 +277,12 @@ export function installFakeBackend(options: FakeOptions): void {
         c.localName = name;
         c.name = name;
       }
+      return c;
+    },
+    'contact:auto-accept': ({ peer, bytes }) => {
+      const c = conversations[peer];
+      if (bytes === null) delete c.autoAcceptBytes;
+      else c.autoAcceptBytes = bytes;
       return c;
     },
     'contact:remove': ({ peer }) => {

@@ -394,6 +394,34 @@ describe('contacts', () => {
     expect([state.selectedPeer, state.dialog]).toEqual([null, null]);
   });
 
+  it('auto-accept of files: the size set lands on the contact, null takes it away; a refusal leaves the contact as it was', async () => {
+    const { store, actions, emit, of } = setup({
+      'contact:auto-accept': ({ bytes }) => (bytes === 7 ? fail('invalid-request', 'no') : ok(conversation(bytes === null ? {} : { autoAcceptBytes: bytes }))),
+    });
+    emit('peer:updated', conversation({}));
+    await actions.setAutoAccept(PEER, 10_000_000);
+    expect(store.getState().conversations[PEER]!.autoAcceptBytes).toBe(10_000_000);
+    expect((await actions.setAutoAccept(PEER, 7)).ok).toBe(false);
+    expect(store.getState().conversations[PEER]!.autoAcceptBytes).toBe(10_000_000);
+    await actions.setAutoAccept(PEER, null);
+    expect(store.getState().conversations[PEER]!.autoAcceptBytes).toBeUndefined();
+    expect(of('contact:auto-accept')).toEqual([
+      { peer: PEER, bytes: 10_000_000 },
+      { peer: PEER, bytes: 7 },
+      { peer: PEER, bytes: null },
+    ]);
+  });
+
+  it('the folder for received files is a setting like the others: saved, and the answer is what the window shows', async () => {
+    const { store, actions, of } = setup({
+      // The answer is the settings as the backend holds them; this stand-in holds only what was set.
+      'settings:set': (change) => ok(change),
+    });
+    expect((await actions.saveSettings({ downloadDir: '/media/disk/Peerline' })).ok).toBe(true);
+    expect(store.getState().settings?.downloadDir).toBe('/media/disk/Peerline');
+    expect(of('settings:set')).toEqual([{ downloadDir: '/media/disk/Peerline' }]);
+  });
+
   it('conversation:removed from the backend forgets the contact the same way', async () => {
     const { store, actions, emit } = setup({ 'message:list': bigHistory(50) });
     emit('peer:updated', conversation());

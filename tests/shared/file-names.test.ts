@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MAX_FILE_NAME_BYTES, MAX_PATH_DEPTH } from '../../shared/files/limits';
-import { checkOfferPaths, checkRelativePath, checkSegment, isDangerousName, numberedName, portableSegment } from '../../shared/files/names';
+import { checkOfferPaths, checkRelativePath, checkSegment, distinctSegment, isDangerousName, numberedName, portableSegment } from '../../shared/files/names';
 
 function refused(path: string): string {
   const check = checkRelativePath(path);
@@ -112,6 +112,17 @@ describe('the paths of one offer, together', () => {
     expect(checkOfferPaths(['Readme.md', 'README.MD']).ok).toBe(false);
     expect(checkOfferPaths(['dir/A.txt', 'DIR/a.txt']).ok).toBe(false);
     expect(checkOfferPaths(['straße', 'STRASSE']).ok).toBe(false);
+  });
+
+  it('the sender numbers names of one folder that would collide (case, NFC/NFD, a long name) instead of refusing them', () => {
+    const taken = new Set<string>();
+    const names = ['Readme.md', 'README.MD', 'readme.md', 'caf\u00e9.txt', 'cafe\u0301.txt', 'Readme (1).md'].map((name) => distinctSegment(name, taken));
+    expect(names).toEqual(['Readme.md', 'README (1).MD', 'readme (2).md', 'caf\u00e9.txt', 'cafe\u0301 (1).txt', 'Readme (1) (1).md']);
+    expect(checkOfferPaths(names.map((name) => `folder/${name}`)).ok).toBe(true);
+    const long = 'é'.repeat(127) + '.txt'; // 258 bytes cut to fit, then numbered
+    const twice = [distinctSegment(portableSegment(long), taken), distinctSegment(portableSegment(long.toUpperCase()), taken)];
+    expect(twice[1]).toMatch(/ \(1\)\.TXT$/);
+    for (const name of twice) expect(checkSegment(name).ok).toBe(true);
   });
 
   it('a file that is also the folder of another item is refused, in either order', () => {

@@ -2,13 +2,16 @@
  * `npm run screenshots`: makes the README's pictures anew from the real window (two `peerline --ui` peers chatting
  * over 127.0.0.1, in Debian's Chromium), so they stay true as the window changes. Not part of `npm test`.
  */
+import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startUiServer } from '../../electron/cli/ui-server';
 import { MemoryDatagramHub } from '../../electron/core/features/discovery/memory-hub';
-import { openApp } from '../helpers/app';
+import { connectApps, openApp } from '../helpers/app';
+import { tapFiles } from '../helpers/files';
 import { connectTo, launchBrowser, messageLog, openWindow, send, startUiPeer } from '../helpers/browser';
 import { stopAllClis } from '../helpers/cli';
 import { freePort } from '../helpers/net';
@@ -92,3 +95,35 @@ it('README picture: the Nearby list, a contact online and a stranger heard on th
   await expect.poll(() => nearby.getByRole('button', { name: /^Connect to/ }).count()).toBe(1);
   await writeFile(`${PICTURES}peerline-nearby.png`, await page.screenshot());
 }, 60_000);
+
+it('README picture: a file on its way, the sender and the receiver side by side', async () => {
+  // In-process apps serving the real page, so that the transfer can be held mid-way (the sender's data stops at
+  // the bulk lane) and photographed while it is on its way; the receiver's stall timer is long enough not to show.
+  const alice = await openApp({ name: 'Alice' });
+  const bob = await openApp({ name: 'Bob', files: { downloadDir: path.join(await tempDir(), 'Downloads'), timeouts: { stallMs: 600_000 } } });
+  const { bobKey, aliceKey } = await connectApps(alice, bob);
+  await alice.handlers['message:send']({ peer: bobKey, text: 'Here are the holiday photos, the whole folder.' });
+  await bob.handlers['message:send']({ peer: aliceKey, text: 'Great, got the offer — accepting.' });
+  const file = path.join(await tempDir(), 'holiday-2026.zip');
+  await writeFile(file, randomBytes(96 * 1024 * 1024));
+  const tap = tapFiles(alice, bobKey);
+  const { transfer, total } = await alice.service.files.send(bobKey, file);
+  while (!bob.service.files.list().some((t) => t.transfer === transfer)) await new Promise((r) => setTimeout(r, 5));
+  await bob.handlers['file:accept']({ transfer });
+  while ((bob.service.files.list().find((t) => t.transfer === transfer)?.bytes ?? 0) < total * 0.4) await new Promise((r) => setTimeout(r, 2));
+  tap.hold(transfer);
+  const staticDir = fileURLToPath(new URL('../../out/renderer/', import.meta.url));
+  const uiA = await startUiServer(alice.service, { port: 0, staticDir, log: () => {} });
+  const uiB = await startUiServer(bob.service, { port: 0, staticDir, log: () => {} });
+  onCleanUp(() => uiA.close());
+  onCleanUp(() => uiB.close());
+  const browser = await launchBrowser();
+  const a = await windowOf(browser, uiA.url, 'light');
+  const b = await windowOf(browser, uiB.url, 'dark');
+  await a.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /Bob/ }).click();
+  await b.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /Alice/ }).click();
+  await a.getByRole('region', { name: 'File transfers' }).getByRole('status').filter({ hasText: /^sending/ }).waitFor();
+  await b.getByRole('region', { name: 'File transfers' }).getByRole('status').filter({ hasText: /^receiving/ }).waitFor();
+  await sideBySide(browser, await a.screenshot(), await b.screenshot(), 'peerline-files.png');
+  tap.release(transfer);
+}, 90_000);

@@ -24,6 +24,7 @@ export const StoredSettingsSchema = z.object({
   notifications: NotificationContentSchema.optional(),
   closeToTray: z.boolean().optional(),
   startAtLogin: z.boolean().optional(),
+  downloadDir: z.string().min(1).optional(),
 });
 
 export const SETTINGS_FILE = 'settings.json';

@@ -48,6 +48,8 @@ export interface ContactRecord {
   request?: { messages: number; bytes: number; lastAt: number };
   /** The person blocked this peer: it is refused, and its record is kept only so that it stays refused. */
   blocked?: true;
+  /** File offers from this contact of at most this many bytes are accepted without asking (features/files). */
+  autoAcceptBytes?: number;
 }
 
 /** 'direct': one contact, whose id is the conversation's; 'group' (later): several, id `group:<hex>`. */
@@ -96,6 +98,7 @@ export interface StoredSettings {
   notifications?: NotificationContent;
   closeToTray?: boolean;
   startAtLogin?: boolean;
+  downloadDir?: string;
 }
 
 export interface MessagePage {

@@ -8,7 +8,7 @@ import type { SessionIntake } from './sessions';
 
 type ContactHandlers = Pick<
   ContractHandlers,
-  'contact:verify' | 'contact:approve-key' | 'contact:dismiss-key-change' | 'contact:send-held' | 'contact:rename' | 'contact:remove'
+  'contact:verify' | 'contact:approve-key' | 'contact:dismiss-key-change' | 'contact:send-held' | 'contact:rename' | 'contact:auto-accept' | 'contact:remove'
 >;
 
 /**
@@ -53,6 +53,12 @@ export class ContactsFeature {
         const { id } = directory.contactOf(peer);
         await intake.changeContact(id, ({ localName: _previous, ...contact }) => (name === null ? contact : { ...contact, localName: name }));
         return views.conversation(id);
+      },
+      'contact:auto-accept': async ({ peer, bytes }) => {
+        const contact = directory.contactOf(peer);
+        if (contact.mode !== 'secure') throw new AppError('invalid-request', 'Files go only to and from contacts over an encrypted connection.');
+        await intake.changeContact(contact.id, ({ autoAcceptBytes: _previous, ...rest }) => (bytes === null ? rest : { ...rest, autoAcceptBytes: bytes }));
+        return views.conversation(contact.id);
       },
       'contact:remove': async ({ peer }) => {
         // In the contact's chain, so that a session being taken in meanwhile finishes first and is then closed.

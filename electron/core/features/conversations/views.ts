@@ -101,6 +101,7 @@ export class ConversationViews {
       ...(nextRetryAt !== undefined && { nextRetryAt }),
       queued: this.ctx.store.queuedCount(directConversationId(id)),
       ...(contact.heldUntil !== undefined && { heldUntil: contact.heldUntil }),
+      ...(contact.autoAcceptBytes !== undefined && { autoAcceptBytes: contact.autoAcceptBytes }),
       ...(contact.keyChange && {
         keyChange: {
           at: contact.keyChange.at,

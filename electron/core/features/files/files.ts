@@ -11,7 +11,7 @@ import { EventEmitter } from 'node:events';
 import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { BLOCK_BYTES, FREE_SPACE_MARGIN_BYTES, MAX_PENDING_OFFERS_PER_PEER, PROGRESS_PER_SECOND } from '../../../../shared/files/limits';
+import { BLOCK_BYTES, DEFAULT_FILE_TIMEOUTS, FREE_SPACE_MARGIN_BYTES, MAX_PENDING_OFFERS_PER_PEER, PROGRESS_PER_SECOND, type FileTimeouts } from '../../../../shared/files/limits';
 import { contactId, type SessionKey } from '../../../../shared/ids';
 import type { ContractHandlers, Transfer as TransferShape } from '../../../../shared/ipc/contract';
 import { AppError } from '../../../../shared/ipc/result';
@@ -50,12 +50,20 @@ export interface FileEvents {
 }
 
 export interface FilesOptions {
-  /** Where received files go; default the system's Downloads folder, `Peerline` inside it. */
+  /**
+   * Where received files go for this run (the command line's `--download-dir`); without it the person's setting,
+   * else the system's Downloads folder, `Peerline` inside it.
+   */
   downloadDir?: string;
-  /** Offers of at most this many bytes from a contact are accepted without asking (default: never). */
+  /**
+   * Offers of at most this many bytes from any contact are accepted without asking, for this run (`--auto-accept`);
+   * a contact's own limit (`contact:auto-accept`) comes first. Default: always asked.
+   */
   autoAcceptBytes?: number;
   /** The file layer (tests make writes fail with ENOSPC). */
   disk?: Disk;
+  /** Stall and disk-full deadlines (tests give short ones); DEFAULT_FILE_TIMEOUTS for what is not given. */
+  timeouts?: Partial<FileTimeouts>;
 }
 
 function defaultDownloadDir(): string {
@@ -65,7 +73,6 @@ function defaultDownloadDir(): string {
 type Transfer = IncomingTransfer | OutgoingTransfer;
 
 export class FilesFeature extends EventEmitter<FileEvents> {
-  readonly downloadDir: string;
   private readonly table: FilesTable;
   private readonly disk: Disk;
   private readonly transfers = new Map<string, Transfer>();
@@ -80,7 +87,6 @@ export class FilesFeature extends EventEmitter<FileEvents> {
     private readonly options: FilesOptions = {},
   ) {
     super();
-    this.downloadDir = path.resolve(options.downloadDir ?? defaultDownloadDir());
     this.table = new FilesTable(ctx.store.table('files'));
     this.disk = options.disk ?? nodeDisk;
     const shared = {
@@ -93,6 +99,7 @@ export class FilesFeature extends EventEmitter<FileEvents> {
       table: this.table,
       disk: this.disk,
       folderSyncs: new FolderSyncs(),
+      timeouts: { ...DEFAULT_FILE_TIMEOUTS, ...options.timeouts },
       fileDone: (t, _item, file, digest) => this.emit('file-done', { transfer: t.id, path: file, sha256: Buffer.from(digest).toString('hex') }),
       log: (line) => this.emit('log', line),
     };
@@ -104,6 +111,11 @@ export class FilesFeature extends EventEmitter<FileEvents> {
       message: (session, message) => this.receive(session, message),
       closing: (session) => this.closing(session),
     });
+  }
+
+  /** Where received files go now; a transfer keeps the folder it was accepted into. */
+  get downloadDir(): string {
+    return path.resolve(this.options.downloadDir ?? this.ctx.store.settings().downloadDir ?? defaultDownloadDir());
   }
 
   /** Reads the transfers kept in the store (before the node listens). */
@@ -235,6 +247,12 @@ export class FilesFeature extends EventEmitter<FileEvents> {
   sentBytes(id: string): number {
     const transfer = this.get(id);
     return transfer.direction === 'out' ? transfer.sentBytes : 0;
+  }
+
+  /** An incoming transfer's hashing in this run: bytes hashed, and bytes of blocks verified before that were hashed again (the bench prints it after a resume). */
+  hashing(id: string): { hashedBytes: number; rehashedBytes: number } {
+    const { plan } = this.incoming(id);
+    return { hashedBytes: plan.hashedBytes, rehashedBytes: plan.rehashedBytes };
   }
 
   list(): TransferView[] {
@@ -370,9 +388,13 @@ export class FilesFeature extends EventEmitter<FileEvents> {
     }
   }
 
-  /** Accepts an offer without asking when it is within the size the person set (also one offered again after a restart). */
+  /**
+   * Accepts an offer without asking when it is within the size the person set for this contact, else for this run
+   * (also one offered again after a restart).
+   */
   private async autoAccept(transfer: IncomingTransfer): Promise<void> {
-    if (this.options.autoAcceptBytes === undefined || transfer.record.totalBytes > this.options.autoAcceptBytes) return;
+    const limit = this.ctx.store.contact(contactId(transfer.record.peer))?.autoAcceptBytes ?? this.options.autoAcceptBytes;
+    if (limit === undefined || transfer.record.totalBytes > limit) return;
     await this.accept(transfer.id).catch((err: unknown) => this.emit('log', `files: could not accept ${transfer.id} by itself: ${(err as Error).message}`));
   }
 

@@ -6,7 +6,7 @@
  */
 import { unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { DISK_FULL_RETRY_MS, MAX_STALLS, MAX_UNWRITTEN_BYTES, STALL_MS, SYNC_EVERY_BYTES } from '../../../../shared/files/limits';
+import { MAX_UNWRITTEN_BYTES, SYNC_EVERY_BYTES, type FileTimeouts } from '../../../../shared/files/limits';
 import type { ChannelSession } from '../../channels';
 import type { FilesTable, PauseHolder, TransferRecord } from '../../store/files';
 import { exists, partPathOf, putInPlace, sameFile, type Disk, type FolderSyncs } from './disk';
@@ -15,6 +15,11 @@ import { blockCountOf, ReceivePlan } from './receive-plan';
 
 /** Files being put in place at once; beyond it no more blocks are asked for until some are done. */
 const MAX_PENDING_COMPLETIONS = 64;
+
+/** A duration for a sentence: whole seconds, or tenths under ten. */
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
+}
 
 /** A part file put in place (so synced and closed) while a sync of it was on its way: nothing left to sync. */
 function closedMeanwhile(err: unknown): void {
@@ -25,6 +30,7 @@ export interface IncomingHost {
   readonly table: FilesTable;
   readonly disk: Disk;
   readonly folderSyncs: FolderSyncs;
+  readonly timeouts: FileTimeouts;
   /** The record changed (state, pause): store it and tell the UIs. */
   changed(transfer: IncomingTransfer): Promise<void>;
   progressed(transfer: IncomingTransfer): void;
@@ -312,28 +318,33 @@ export class IncomingTransfer {
           }
         })
         .catch(() => {});
-    }, DISK_FULL_RETRY_MS);
+    }, this.host.timeouts.diskFullRetryMs);
     check.unref();
   }
 
-  /** Stall detection: asked and nothing came for STALL_MS → shown, and asked anew; too many in a row → failed. */
+  /**
+   * Stall detection: asked and nothing came for `stallMs` → shown as stalled, and everything missing asked for
+   * anew (the sender drops what it had queued); `maxStalls` in a row with no byte between → failed with a reason,
+   * the partial files kept for a resume by hand. The session and other transfers are not touched.
+   */
   private watch(): void {
     if (this.timer !== null) return;
+    const { stallMs, maxStalls } = this.host.timeouts;
     this.timer = setInterval(() => {
       if (!this.running || !this.plan.waiting) {
         this.lastByteAt = Date.now();
         if (this.stalled) this.setStalled(false);
         return;
       }
-      if (Date.now() - this.lastByteAt < STALL_MS) {
+      if (Date.now() - this.lastByteAt < stallMs) {
         if (this.stalled) this.setStalled(false);
         return;
       }
-      if (++this.stalls > MAX_STALLS) return this.host.fail(this, `the sender sent nothing for ${Math.round((STALL_MS * MAX_STALLS) / 1000)} s`);
+      if (++this.stalls > maxStalls) return this.host.fail(this, `the sender sent nothing for ${seconds(stallMs * (maxStalls + 1))}, though asked ${maxStalls + 1} times`);
       this.setStalled(true);
       this.host.log(`transfer ${this.id} stalled: asking again`);
       this.askAnew();
-    }, STALL_MS / 4);
+    }, stallMs / 4);
     this.timer.unref();
   }
 

@@ -48,6 +48,9 @@ export class ReceivePlan {
   epoch = 0;
   /** Bytes of blocks verified (recorded or about to be). */
   verifiedBytes = 0;
+  /** Bytes hashed by this plan (in this run), and of those the bytes of blocks that were verified already: a resume hashes none again. */
+  hashedBytes = 0;
+  rehashedBytes = 0;
   private readonly digests: Array<Array<Uint8Array | undefined>>;
   private readonly done: boolean[];
   private readonly verifiedCount: number[];
@@ -168,7 +171,10 @@ export class ReceivePlan {
 
   /** The bytes of the chunk just judged `write`: hashed for its block. */
   hash(data: Uint8Array): void {
-    this.assembly!.hash.update(data);
+    const assembly = this.assembly!;
+    assembly.hash.update(data);
+    this.hashedBytes += data.byteLength;
+    if (this.done[assembly.item] || this.digests[assembly.item]![assembly.block] !== undefined) this.rehashedBytes += data.byteLength;
   }
 
   block(epoch: number, item: number, block: number, digest: Uint8Array): BlockVerdict {

@@ -1,12 +1,13 @@
 /**
  * What the person sends, read from the local disk: one file, or a folder walked without following symbolic
  * links (links and special files are left out and counted). Every name is made portable (names.ts) so the
- * receiver's checks pass, and two names that would collide on some system are told before anything is offered.
+ * receiver's checks pass; two entries of one folder that would be one name on some system (case, NFC/NFD, or
+ * made alike by the portable spelling) go under distinct names, `name (1).ext`, rather than the folder refused.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { MAX_FILE_BYTES, MAX_OFFER_ITEMS } from '../../../../shared/files/limits';
-import { checkOfferPaths, portableSegment } from '../../../../shared/files/names';
+import { checkOfferPaths, distinctSegment, portableSegment } from '../../../../shared/files/names';
 import { AppError } from '../../../../shared/ipc/result';
 
 export interface SourceItem {
@@ -48,9 +49,10 @@ async function walk(dir: string, prefix: string, items: SourceItem[]): Promise<n
   let skipped = 0;
   const entries = await fs.readdir(dir, { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const taken = new Set<string>();
   for (const entry of entries) {
     const local = path.join(dir, entry.name);
-    const offered = `${prefix}/${portableSegment(entry.name)}`;
+    const offered = `${prefix}/${distinctSegment(portableSegment(entry.name), taken)}`;
     if (entry.isDirectory()) skipped += await walk(local, offered, items);
     else if (entry.isFile()) {
       if (items.length >= MAX_OFFER_ITEMS) throw new AppError('file-invalid', `A folder of more than ${MAX_OFFER_ITEMS} files cannot go in one offer.`);

@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import type { ContractHandlers, Identity, NodeStatus, Settings } from '../../../../shared/ipc/contract';
 import { AppError } from '../../../../shared/ipc/result';
 import type { FeatureContext } from '../context';
@@ -21,6 +22,8 @@ export class SettingsFeature {
     private readonly startupNotices: readonly string[],
     /** The nearby switches and probe list: the discovery feature's to apply. */
     private readonly nearby: { settings(): NearbySettings; settingsChanged(change: Partial<Settings>): void },
+    /** Where received files go: the files feature's to say (a `--download-dir` of this run comes before the setting). */
+    private readonly files: { readonly downloadDir: string },
   ) {
     this.handlers = {
       'identity:get': async () => this.identity(),
@@ -69,6 +72,7 @@ export class SettingsFeature {
       // Windows has a tray people expect an app to live in; on Linux a tray may not show, so it is asked for.
       closeToTray: stored.closeToTray ?? process.platform === 'win32',
       startAtLogin: stored.startAtLogin ?? false,
+      downloadDir: this.files.downloadDir,
     };
   }
 
@@ -95,6 +99,12 @@ export class SettingsFeature {
       } catch (err) {
         throw new AppError('listen-failed', (err as Error).message);
       }
+    }
+    if (change.downloadDir !== undefined) {
+      // Made now, so a folder that cannot be is told at once rather than at the first offer accepted.
+      await mkdir(change.downloadDir, { recursive: true, mode: 0o700 }).catch((err: unknown) => {
+        throw new AppError('invalid-request', `Peerline cannot use ${change.downloadDir} for received files: ${(err as Error).message}`);
+      });
     }
     await store.updateSettings(change);
     this.nearby.settingsChanged(change);
