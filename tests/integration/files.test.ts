@@ -117,7 +117,8 @@ describe('files between two contacts over 127.0.0.1', () => {
 
   it('chat is not queued behind a transfer: a message goes while a file is on the way', async () => {
     const { alice, bob, bobKey } = await filesPair();
-    const { transfer } = await alice.service.files.send(bobKey, await fileOf(randomBytes(24 * 1024 * 1024)));
+    // Large enough that the transfer outlasts a chat round even on a fast machine (24 MiB was done first once, here under load).
+    const { transfer } = await alice.service.files.send(bobKey, await fileOf(randomBytes(96 * 1024 * 1024)));
     await waitForOffer(bob);
     await bob.service.files.accept(transfer);
     await waitUntil(() => fileEventsOf(bob, 'progress').length > 1, 'the transfer runs');
