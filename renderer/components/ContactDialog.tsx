@@ -7,6 +7,7 @@ import { Avatar } from './Avatar';
 import { CopyButton } from './CopyButton';
 import { Modal } from './Modal';
 import { ownNameIfRenamed, Presence, VerifiedBadge, WaitingCount } from './PeerBits';
+import { FormError } from './FormError';
 
 /** The auto-accept size is typed in MB (10⁶ bytes, as file managers show sizes). */
 const MEGABYTE = 1_000_000;
@@ -326,11 +327,7 @@ export function RemoveContactDialog({ peer }: { peer: string }) {
         {queued > 0 ? `, and ${queued} ${queued === 1 ? 'message' : 'messages'} waiting to be delivered` : ''}. If {name} connects again, they
         show up as someone new. This cannot be undone.
       </p>
-      {error !== null && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
       <div className="modal-actions">
         <button type="button" className="btn" onClick={() => openDialog({ kind: 'contact', peer })} autoFocus>
           Cancel

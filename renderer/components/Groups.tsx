@@ -4,6 +4,7 @@ import type { GroupMessage } from '../../shared/ipc/contract';
 import { useStore } from '../state/store';
 import { Modal } from './Modal';
 import { MessageText } from './MessageText';
+import { FormError } from './FormError';
 
 /** The sidebar's groups: one button each, and "New group". */
 export function GroupList() {
@@ -82,11 +83,7 @@ export function NewGroupDialog() {
             </label>
           ))}
         </fieldset>
-        {error !== null && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
+        <FormError error={error} />
         <div className="modal-actions">
           <button type="button" className="btn" onClick={closeDialog}>
             Cancel

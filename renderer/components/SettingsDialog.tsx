@@ -5,6 +5,7 @@ import { nameProblem, portProblem } from '../lib/validation';
 import { useStore } from '../state/store';
 import type { ThemePreference } from '../state/types';
 import { Modal } from './Modal';
+import { FormError } from './FormError';
 
 /** The notification setting's choices, as Signal words them. */
 const NOTIFICATION_CHOICES: Array<[NotificationContent, string]> = [
@@ -287,11 +288,7 @@ export function SettingsDialog() {
           </section>
         )}
 
-        {error !== null && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
+        <FormError error={error} />
 
         <div className="modal-actions">
           <button type="button" className="btn" onClick={closeDialog}>
