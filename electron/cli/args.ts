@@ -20,6 +20,8 @@ export interface CliOptions {
   dht: boolean;
   /** `--dht-bootstrap`: the DHT's bootstrap nodes; absent: HyperDHT's public ones. */
   dhtBootstrap?: { host: string; port: number }[];
+  /** `--dht-relay KEY` (and `--dht-relay-only`): a blind relay for this run; absent: the stored one, if any. */
+  dhtRelay?: { key: Buffer; only: boolean };
 }
 
 /** Bootstrap nodes one `--dht-bootstrap` may list. */
@@ -43,6 +45,10 @@ Options:
                     then learn your IP address. Off unless given
   --no-dht          not reachable by key (the default)
   --dht-bootstrap HOST:PORT,...  the DHT's bootstrap nodes (default: HyperDHT's public ones)
+  --dht-relay KEY   a blind relay (its hyperdht key, 64 hex digits) that carries DHT sessions when no hole
+                    can be punched (default: the one set in the app, else none)
+  --dht-relay-only  with --dht-relay: never punch, and never tell the DHT we are reachable, so DHT sessions
+                    go through the relay (unless the other side is reachable itself)
   --help            show this help
 
 Interactive commands:
@@ -94,6 +100,8 @@ export function parseCliArgs(argv: string[]): CliOptions | 'help' {
         dht: { type: 'boolean' },
         'no-dht': { type: 'boolean' },
         'dht-bootstrap': { type: 'string' },
+        'dht-relay': { type: 'string' },
+        'dht-relay-only': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -108,6 +116,7 @@ export function parseCliArgs(argv: string[]): CliOptions | 'help' {
   if (name === '') throw new UsageError('--name cannot be empty.');
   if (values.dht && values['no-dht']) throw new UsageError('Give --dht or --no-dht, not both.');
   const dhtBootstrap = values['dht-bootstrap'] === undefined ? undefined : parseBootstrap(values['dht-bootstrap']);
+  const dhtRelay = parseRelay(values['dht-relay'], values['dht-relay-only'] ?? false);
   return {
     host: values.host ?? DEFAULT_LISTEN_HOST,
     port,
@@ -120,7 +129,17 @@ export function parseCliArgs(argv: string[]): CliOptions | 'help' {
     uiPort,
     dht: values.dht ?? false,
     ...(dhtBootstrap && { dhtBootstrap }),
+    ...(dhtRelay && { dhtRelay }),
   };
+}
+
+function parseRelay(key: string | undefined, only: boolean): CliOptions['dhtRelay'] {
+  if (key === undefined) {
+    if (only) throw new UsageError('--dht-relay-only needs --dht-relay KEY: the relay to go through.');
+    return undefined;
+  }
+  if (!/^[0-9a-fA-F]{64}$/.test(key)) throw new UsageError(`--dht-relay needs the relay's key, 64 hex digits (got "${key.slice(0, 80)}").`);
+  return { key: Buffer.from(key, 'hex'), only };
 }
 
 function parseBootstrap(list: string): { host: string; port: number }[] {

@@ -42,6 +42,7 @@ async function main(argv: string[]): Promise<number> {
     // The command line is reachable by key only when asked (--dht), whatever the app's setting says.
     reachableByKey: options.dht,
     dhtBootstrap: options.dhtBootstrap,
+    dhtRelay: options.dhtRelay,
   });
   const ui = options.ui ? await startUiServer(service, { port: options.uiPort, staticDir: RENDERER_DIR }) : null;
 

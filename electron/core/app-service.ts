@@ -47,6 +47,8 @@ export interface AppServiceOptions {
   reachableByKeyDefault?: boolean;
   /** The DHT's bootstrap nodes (`--dht-bootstrap`); absent: HyperDHT's public ones. */
   dhtBootstrap?: { host: string; port: number }[];
+  /** Overrides the stored DHT relay for this run (the command line's `--dht-relay`, `--dht-relay-only`). */
+  dhtRelay?: PeerNodeOptions['dhtRelay'];
 }
 
 
@@ -125,6 +127,7 @@ export class AppService {
       // Contacts keep their connection slots when strangers crowd in.
       isContact: (key) => store.contactByKey(key) !== undefined,
       dhtBootstrap: opts.dhtBootstrap,
+      dhtRelay: opts.dhtRelay ?? (stored.dhtRelay ? { key: Buffer.from(stored.dhtRelay, 'hex'), only: false } : undefined),
     });
     const service = new AppService(node, store, notices, opts.name !== undefined, opts.requests);
     await service.groups.start().catch(async (err: unknown) => {

@@ -16,6 +16,8 @@ export interface Transport {
   connectMs: number;
   /** A dial by key over the DHT: the session must prove this key (hex), or it fails. */
   expectedKey?: string;
+  /** Over the DHT: whether a relay is set (what the doctor advises when no hole can be punched depends on it). */
+  relaySet?: boolean;
 }
 
 export interface SessionRequest {
@@ -115,7 +117,7 @@ export function connectTransport(transport: Transport, pending: Set<Socket>, sig
       }
     };
     const onAbort = () => settle(cancelledDial(label));
-    const onError = (err: Error) => settle(classifyDialError(err, label));
+    const onError = (err: Error) => settle(classifyDialError(err, label, transport.relaySet));
     const onClose = () => settle(new DialError('closed', `${label} closed the connection.`));
     const onConnect = () => settle(null);
     signal?.addEventListener('abort', onAbort, { once: true });

@@ -71,6 +71,8 @@ export const DoctorReportSchema = z.object({
       /** A sentence on what the NAT type means for being reached. */
       reachability: z.string(),
       bootstrap: z.array(z.string()),
+      /** The blind relay's key (hex) for sessions no hole can be punched for; null: none is set. */
+      relay: z.string().nullable(),
     })
     .nullable(),
 });
@@ -185,7 +187,12 @@ export const SettingsSchema = z.object({
    * address. On by default in the app; off in the command line unless `--dht`.
    */
   reachableByKey: z.boolean(),
+  /** The DHT relay's key (64 hex digits) for sessions no hole can be punched for; '' when none is set (the default). */
+  dhtRelay: z.string(),
 });
+
+/** A DHT relay setting: a key in hex, or '' for none. */
+const DhtRelayKey = z.union([z.string().regex(/^[0-9a-fA-F]{64}$/, 'a relay is its key, 64 hex digits'), z.literal('')]);
 
 const PeerRequest = z.object({ peer: PeerKey }).strict();
 const MessageRef = z.object({ peer: PeerKey, id: MessageId }).strict();
@@ -352,6 +359,7 @@ export const invokeContract = {
         allowPlain: z.boolean().optional(),
         readReceipts: z.boolean().optional(),
         reachableByKey: z.boolean().optional(),
+        dhtRelay: DhtRelayKey.optional(),
       })
       .strict(),
     response: SettingsSchema,

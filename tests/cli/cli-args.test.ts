@@ -111,4 +111,19 @@ describe('parseCliArgs', () => {
     expect(() => parse('--dht-bootstrap', 'http://x:1')).toThrow(/--dht-bootstrap: Leave out/);
     expect(() => parse('--dht-bootstrap', Array.from({ length: 17 }, (_, i) => `10.0.0.${i}:1`).join(','))).toThrow(/at most 16/);
   });
+
+  it('--dht-relay takes a relay key (none unless given); --dht-relay-only goes only through it', () => {
+    const key = 'Ab'.repeat(32);
+    expect(parse('--dht').dhtRelay).toBeUndefined();
+    expect(parse('--dht', '--dht-relay', key).dhtRelay).toEqual({ key: Buffer.from(key, 'hex'), only: false });
+    expect(parse('--dht', '--dht-relay', key, '--dht-relay-only').dhtRelay).toEqual({ key: Buffer.from(key, 'hex'), only: true });
+  });
+
+  it('hostile --dht-relay values are UsageErrors with a sentence', () => {
+    expect(() => parse('--dht-relay-only')).toThrow(/--dht-relay-only needs --dht-relay KEY/);
+    expect(() => parse('--dht-relay', '')).toThrow(/64 hex digits/);
+    expect(() => parse('--dht-relay', 'ab'.repeat(31))).toThrow(/64 hex digits/);
+    expect(() => parse('--dht-relay', 'zz'.repeat(32))).toThrow(/64 hex digits/);
+    expect(() => parse('--dht-relay', 'ab'.repeat(5000))).toThrow(/64 hex digits/);
+  });
 });

@@ -130,7 +130,7 @@ export function installFakeBackend(options: FakeOptions): void {
   const fold = (text: string) => text.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase();
   const words = (text: string) => fold(text).match(/[\p{L}\p{N}]+/gu) ?? [];
 
-  const settings = { displayName: 'Me', port: 8000, allowPlain: true, readReceipts: false, reachableByKey: true };
+  const settings = { displayName: 'Me', port: 8000, allowPlain: true, readReceipts: false, reachableByKey: true, dhtRelay: '' };
   const node = { listening: true, host: '0.0.0.0', port: 8000, addresses: ['127.0.0.1:8000'], allowPlain: true, notices: ['The message store was damaged; a copy was kept as store.damaged-1.'] };
   const identity = { id: 'f'.repeat(64), fingerprint: 'MEME 1234 5678', name: 'Me', nameChosen: options.firstRun !== true };
 
@@ -303,7 +303,7 @@ export function installFakeBackend(options: FakeOptions): void {
       reachableByKey: settings.reachableByKey,
       link: `peerline:${'a'.repeat(52)}?n=${encodeURIComponent(identity.name)}`,
       dht: settings.reachableByKey
-        ? { announced: true, publicAddress: null, natType: 'consistent' as const, reachability: 'You are behind a NAT that keeps your port.', bootstrap: [] }
+        ? { announced: true, publicAddress: null, natType: 'consistent' as const, reachability: 'You are behind a NAT that keeps your port.', bootstrap: [], relay: settings.dhtRelay || null }
         : null,
     }),
     'peer:cancel-connect': () => null,

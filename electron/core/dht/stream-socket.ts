@@ -8,10 +8,14 @@ import type { SessionPath } from '../../../shared/session-path';
  * Emits 'connect' once the DHT stream is open, like a socket; back-pressure goes both ways.
  */
 export class StreamSocket extends Duplex {
-  /** How the bytes travel; a dial learns while connecting whether it had to punch a hole. */
-  path: SessionPath = 'udp';
+  /** A dial learns while connecting whether it had to punch a hole. */
+  punched = false;
 
-  constructor(private readonly stream: DhtStream) {
+  constructor(
+    private readonly stream: DhtStream,
+    /** Whether the stream's packets go through a relay now (a relayed session may later move to a punched hole). */
+    private readonly relayed: (stream: DhtStream) => boolean,
+  ) {
     super({ allowHalfOpen: true });
     stream.on('open', () => this.emit('connect'));
     stream.on('data', (chunk: Buffer) => {
@@ -20,6 +24,12 @@ export class StreamSocket extends Duplex {
     stream.on('end', () => this.push(null));
     stream.on('error', (err: Error) => this.destroy(err));
     stream.on('close', () => this.destroy());
+  }
+
+  /** How the bytes travel now. */
+  get path(): SessionPath {
+    if (this.relayed(this.stream)) return 'relayed';
+    return this.punched ? 'holepunched' : 'udp';
   }
 
   /** The peer's UDP address as the DHT reached it (known once connected). */

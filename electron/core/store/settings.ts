@@ -16,6 +16,8 @@ export const StoredSettingsSchema = z.object({
   allowPlain: z.boolean().optional(),
   readReceipts: z.boolean().optional(),
   reachableByKey: z.boolean().optional(),
+  /** The DHT relay's key in hex; absent or '': none. */
+  dhtRelay: z.string().regex(/^([0-9a-f]{64})?$/).optional(),
 });
 
 export const SETTINGS_FILE = 'settings.json';

@@ -90,6 +90,7 @@ export interface StoredSettings {
   allowPlain?: boolean;
   readReceipts?: boolean;
   reachableByKey?: boolean;
+  dhtRelay?: string;
 }
 
 export interface MessagePage {

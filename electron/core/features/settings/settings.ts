@@ -7,7 +7,7 @@ type SettingsHandlers = Pick<ContractHandlers, 'identity:get' | 'identity:set-na
 
 /**
  * Who we are and how the node runs: the display name, the listening port, plain-text peers allowed or not, read
- * receipts, reachable over the internet by key (the DHT). Settings live in the store; a change takes effect on the node first, so a refused one stores nothing.
+ * receipts, reachable over the internet by key (the DHT) and its relay. Settings live in the store; a change takes effect on the node first, so a refused one stores nothing.
  */
 export class SettingsFeature {
   readonly handlers: SettingsHandlers;
@@ -60,6 +60,7 @@ export class SettingsFeature {
       allowPlain: node.allowsPlain,
       readReceipts: store.settings().readReceipts ?? false,
       reachableByKey: node.reachableByKey,
+      dhtRelay: node.dhtRelayKey ?? '',
     };
   }
 
@@ -83,6 +84,15 @@ export class SettingsFeature {
     if (change.reachableByKey !== undefined) {
       try {
         await node.setReachableByKey(change.reachableByKey);
+      } catch (err) {
+        throw new AppError('listen-failed', (err as Error).message);
+      }
+    }
+    if (change.dhtRelay !== undefined) {
+      const relay = change.dhtRelay.toLowerCase();
+      change = { ...change, dhtRelay: relay };
+      try {
+        await node.setDhtRelay(relay === '' ? null : Buffer.from(relay, 'hex'));
       } catch (err) {
         throw new AppError('listen-failed', (err as Error).message);
       }
