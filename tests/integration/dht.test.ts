@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import HyperDHT from 'hyperdht';
-import { localTestnet } from '../helpers/dht';
+import { blindRelay, localTestnet } from '../helpers/dht';
+import { openApp } from '../helpers/app';
+import { dispatch } from '../../shared/ipc/dispatch';
 import { cleanUp, nextEvent, onCleanUp, startPeer, waitUntil } from '../helpers/peers';
 import { decodeInvite } from '../../shared/invite-link';
 
@@ -153,4 +155,27 @@ describe('reach by key over HyperDHT (local testnet)', () => {
     const bob = await startPeer('Bob');
     await expect(alice.connect('127.0.0.1', bob.port)).resolves.toMatchObject({ peer: bob.id, path: 'tcp' });
   });
+
+  it('the app\'s DHT relay setting: none by default, refused when not a key, kept across a restart, and used by the running DHT', async () => {
+    const bootstrap = await localTestnet();
+    const relay = await blindRelay(bootstrap);
+    const first = await openApp({ dhtBootstrap: bootstrap, reachableByKey: true });
+    expect((await first.handlers['settings:get']({})).dhtRelay).toBe('');
+    expect((await first.handlers['node:doctor']({})).dht).toMatchObject({ relay: null, reachability: expect.any(String) });
+    for (const hostile of ['zz'.repeat(32), 'ab'.repeat(31), 'ab'.repeat(5000), 42, null]) {
+      expect(await dispatch(first.handlers, 'settings:set', { dhtRelay: hostile })).toMatchObject({ ok: false });
+    }
+    expect((await first.handlers['settings:get']({})).dhtRelay).toBe('');
+
+    const upper = relay.key.toUpperCase();
+    expect(await first.handlers['settings:set']({ dhtRelay: upper })).toMatchObject({ dhtRelay: relay.key });
+    expect((await first.handlers['node:doctor']({})).dht).toMatchObject({ announced: true, relay: relay.key });
+    await first.service.close();
+
+    const again = await openApp({ dataDir: first.dataDir, dhtBootstrap: bootstrap, reachableByKey: true });
+    expect((await again.handlers['settings:get']({})).dhtRelay).toBe(relay.key);
+    expect((await again.handlers['node:doctor']({})).dht).toMatchObject({ relay: relay.key });
+    expect(await again.handlers['settings:set']({ dhtRelay: '' })).toMatchObject({ dhtRelay: '' });
+    expect((await again.handlers['node:doctor']({})).dht).toMatchObject({ announced: true, relay: null });
+  }, 60_000);
 });
