@@ -4,6 +4,7 @@ import type { Connection, ConnectionMode } from './connection';
 import { classifyDialError, DialError, NO_ANSWER_ADVICE } from './errors';
 import type { InboundOptions } from './inbound';
 import { PlainConnection } from './plain-connection';
+import { StreamSocket } from './dht/stream-socket';
 import { SecureConnection } from './secure-connection';
 
 /** One way to reach a peer: a TCP address or a key on the DHT, opened on demand. */
@@ -179,5 +180,6 @@ function openSession(socket: Socket, mode: ConnectionMode, opts: InboundOptions,
     timeouts: opts.timeouts,
     deadlineAt: Date.now() + opts.timeouts.handshakeMs,
     expectedKey,
+    ...(socket instanceof StreamSocket && { keyedStream: socket.stream }),
   });
 }

@@ -21,6 +21,7 @@ import { dialRefusal, InboundSlots } from './admission';
 import { connectTransport, dial, dialFirst, type Transport } from './dial';
 import { DhtTransport, type DhtRelay, type DhtStatus } from './dht/dht-transport';
 import type { StreamSocket } from './dht/stream-socket';
+import { SecureConnection } from './secure-connection';
 import { DialError, UserError } from './errors';
 import type { Identity } from './identity';
 import { classifyInbound, type InboundOptions } from './inbound';
@@ -395,16 +396,35 @@ export class PeerNode extends EventEmitter<NodeEvents> {
    * A session arriving over the DHT: the same slots, budgets and caps as a TCP arrival, never plain text, and
    * its session must prove the key the DHT's handshake proved.
    */
+  /**
+   * A session over the DHT: hyperdht's handshake proved the dialer's key, so the session runs on its stream
+   * directly (secure only, no preface to sniff), in the same slots as TCP and proving that same key.
+   */
   private onDhtStream(stream: StreamSocket): void {
     const remoteKey = stream.remotePublicKey;
     if (!remoteKey) {
       stream.destroy();
       return;
     }
-    this.onAccept(stream as unknown as Socket, { ...this.sessionOptions(), allowPlain: () => false, expectedKey: toHex(remoteKey) });
+    this.onAccept(stream as unknown as Socket, (socket, options) =>
+      Promise.resolve(
+        new SecureConnection(socket, {
+          direction: 'inbound',
+          identity: options.identity,
+          localHello: options.localHello,
+          channels: options.channels,
+          limits: options.limits,
+          timeouts: options.timeouts,
+          deadlineAt: Date.now() + options.timeouts.handshakeMs,
+          expectedKey: toHex(remoteKey),
+          keyedStream: stream.stream,
+        }),
+      ),
+    );
   }
 
-  private onAccept(socket: Socket, options = this.sessionOptions()): void {
+  /** Admits an accepted socket to a slot, then `start`s its session (over TCP: sniffing plain from secure). */
+  private onAccept(socket: Socket, start: (socket: Socket, options: InboundOptions, reject: (reason: string) => void) => Promise<Connection | null> = classifyInbound): void {
     const from = formatAddress(socket.remoteAddress ?? '?', socket.remotePort ?? 0);
     const refusal = this.closing ? 'shutting down' : this.inbound.admit(socket);
     if (refusal) {
@@ -413,7 +433,7 @@ export class PeerNode extends EventEmitter<NodeEvents> {
       socket.destroy();
       return;
     }
-    const inbound = classifyInbound(socket, options, (reason) => this.emit('log', `turned away ${from}: ${reason}`));
+    const inbound = start(socket, this.sessionOptions(), (reason) => this.emit('log', `turned away ${from}: ${reason}`));
     void inbound.then((connection) => {
       if (!connection) return;
       this.inbound.attach(socket, connection);

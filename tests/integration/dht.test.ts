@@ -5,6 +5,9 @@ import { openApp } from '../helpers/app';
 import { dispatch } from '../../shared/ipc/dispatch';
 import { cleanUp, nextEvent, onCleanUp, startPeer, waitUntil } from '../helpers/peers';
 import { decodeInvite } from '../../shared/invite-link';
+import { MAX_ENCRYPTED_FRAME_BYTES } from '../../shared/protocol/limits';
+import { encodePreface } from '../../shared/protocol/preface';
+import { encodeMessage } from '../../shared/protocol/codec';
 
 afterEach(cleanUp);
 
@@ -50,7 +53,7 @@ describe('reach by key over HyperDHT (local testnet)', () => {
     await expect(alice.connectKey('ab'.repeat(32))).rejects.toMatchObject({ code: 'dht-off' });
   });
 
-  it('a peer that announces a key but cannot prove it in the session is refused (authenticated by the key dialed)', async () => {
+  it('a key holder that pipes the DHT stream to another Peerline cannot pass that Peerline off as itself: no session opens (the session is the DHT stream the dialed key proved)', async () => {
     const bootstrap = await localTestnet();
     const alice = await dhtPeer('Alice', bootstrap);
     const mallory = await startPeer('Mallory');
@@ -67,8 +70,10 @@ describe('reach by key over HyperDHT (local testnet)', () => {
     });
     await server.listen(claimed);
     onCleanUp(() => server.close());
-    await expect(alice.connectKey(claimed.publicKey.toString('hex'))).rejects.toMatchObject({ code: 'handshake', message: /Another key answered/ });
+    // Mallory's Peerline hears a hello with no preface (not a Peerline session); Alice never gets a hello back.
+    await expect(alice.connectKey(claimed.publicKey.toString('hex'))).rejects.toMatchObject({ code: expect.stringMatching(/^(handshake|timeout|closed)$/) });
     expect(alice.peers()).toEqual([]);
+    expect(mallory.peers().filter((peer) => peer.mode === 'secure')).toEqual([]);
   });
 
   it('racing the LAN address and the DHT for a known peer ends with one session on each side', async () => {
@@ -122,6 +127,42 @@ describe('reach by key over HyperDHT (local testnet)', () => {
     await new Promise<void>((resolve) => stream.once('close', () => resolve()));
     await waitUntil(() => logs.some((line) => /exceeds the cap/.test(line)), 'Alice logs the capped frame');
     expect(alice.peers()).toEqual([]);
+  });
+
+  it('the DHT stream carries one of our messages a frame: a length just past the message cap closes that stream', async () => {
+    const bootstrap = await localTestnet();
+    const alice = await dhtPeer('Alice', bootstrap);
+    const logs: string[] = [];
+    alice.on('log', (line) => logs.push(line));
+    const dht = new HyperDHT({ bootstrap, host: '127.0.0.1' });
+    onCleanUp(() => dht.destroy());
+    const stream = dht.connect(Buffer.from(alice.id, 'hex'));
+    stream.on('error', () => {});
+    await new Promise<void>((resolve) => stream.once('open', () => resolve()));
+    const length = MAX_ENCRYPTED_FRAME_BYTES + 1;
+    (stream.rawStream as unknown as { write(bytes: Buffer): void }).write(Buffer.from([length & 0xff, (length >> 8) & 0xff, length >> 16]));
+    await new Promise<void>((resolve) => stream.once('close', () => resolve()));
+    await waitUntil(() => logs.some((line) => /exceeds the cap/.test(line)), 'Alice logs the capped frame');
+  });
+
+  it('a DHT peer whose first message is not a hello (an older Peerline\'s preface, a truncated hello) is closed with a reason; the next one is served', async () => {
+    const bootstrap = await localTestnet();
+    const alice = await dhtPeer('Alice', bootstrap);
+    const logs: string[] = [];
+    alice.on('log', (line) => logs.push(line));
+    const dht = new HyperDHT({ bootstrap, host: '127.0.0.1' });
+    onCleanUp(() => dht.destroy());
+    const hello = encodeMessage({ type: 'hello', protocolVersion: 1, name: 'M', appVersion: '1', listenPort: 0, capabilities: [] });
+    for (const first of [Buffer.from(encodePreface()), Buffer.from(hello.subarray(0, hello.length - 3))]) {
+      const stream = dht.connect(Buffer.from(alice.id, 'hex'), { keyPair: HyperDHT.keyPair() });
+      stream.on('error', () => {});
+      await new Promise<void>((resolve) => stream.once('open', () => resolve()));
+      stream.write(first);
+      await new Promise<void>((resolve) => stream.once('close', () => resolve()));
+    }
+    await waitUntil(() => logs.filter((line) => /turned away 127\.0\.0\.1:\d+: protocol error/.test(line)).length === 2, 'Alice turns both away');
+    const bob = await dhtPeer('Bob', bootstrap);
+    expect(await bob.connectKey(alice.id)).toMatchObject({ peer: alice.id, mode: 'secure' });
   });
 
   it('DHT arrivals take the same pending slots as TCP ones: over the limit they are refused', async () => {
