@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import HyperDHT from 'hyperdht';
+import HyperDHT, { type DhtStream } from 'hyperdht';
 import { blindRelay, localTestnet } from '../helpers/dht';
 import { openApp } from '../helpers/app';
 import { dispatch } from '../../shared/ipc/dispatch';
@@ -15,6 +15,22 @@ async function dhtPeer(name: string, bootstrap: { host: string; port: number }[]
   const peer = await startPeer(name, { dhtBootstrap: bootstrap });
   await peer.setReachableByKey(true);
   return peer;
+}
+
+function logsOf(peer: Awaited<ReturnType<typeof startPeer>>): string[] {
+  const logs: string[] = [];
+  peer.on('log', (line) => logs.push(line));
+  return logs;
+}
+
+/** A bare hyperdht stream to `key` with a fresh key pair, open (past the DHT's handshake): an attacker's. */
+async function openRawDhtStream(bootstrap: { host: string; port: number }[], key: string): Promise<DhtStream> {
+  const dht = new HyperDHT({ bootstrap, host: '127.0.0.1' });
+  onCleanUp(() => dht.destroy());
+  const stream = dht.connect(Buffer.from(key, 'hex'), { keyPair: HyperDHT.keyPair() });
+  stream.on('error', () => {});
+  await new Promise<void>((resolve) => stream.once('open', () => resolve()));
+  return stream;
 }
 
 describe('reach by key over HyperDHT (local testnet)', () => {
@@ -112,51 +128,28 @@ describe('reach by key over HyperDHT (local testnet)', () => {
     await expect(alice.connectKey(bob.id)).rejects.toMatchObject({ code: 'not-on-dht' });
   });
 
-  it('caps the frames of the DHT stream itself: a huge length prefix closes that stream before any allocation', async () => {
+  it.each([
+    ['a huge length prefix (16 MiB)', 0xffffff],
+    ['a length just past one message (the stream carries one of our messages a frame)', MAX_ENCRYPTED_FRAME_BYTES + 1],
+  ])('caps the frames of the DHT stream itself: %s closes that stream before any allocation', async (_, length) => {
     const bootstrap = await localTestnet();
     const alice = await dhtPeer('Alice', bootstrap);
-    const logs: string[] = [];
-    alice.on('log', (line) => logs.push(line));
-    const dht = new HyperDHT({ bootstrap, host: '127.0.0.1' });
-    onCleanUp(() => dht.destroy());
-    const stream = dht.connect(Buffer.from(alice.id, 'hex'));
-    stream.on('error', () => {});
-    await new Promise<void>((resolve) => stream.once('open', () => resolve()));
-    // Past the DHT's handshake, the attacker writes a raw 24-bit length of 16 MiB under the secret stream.
-    (stream.rawStream as unknown as { write(bytes: Buffer): void }).write(Buffer.from([0xff, 0xff, 0xff]));
+    const logs = logsOf(alice);
+    const stream = await openRawDhtStream(bootstrap, alice.id);
+    // Past the DHT's handshake, the attacker writes a raw 24-bit length under the secret stream.
+    (stream.rawStream as unknown as { write(bytes: Buffer): void }).write(Buffer.from([length & 0xff, (length >> 8) & 0xff, length >> 16]));
     await new Promise<void>((resolve) => stream.once('close', () => resolve()));
     await waitUntil(() => logs.some((line) => /exceeds the cap/.test(line)), 'Alice logs the capped frame');
     expect(alice.peers()).toEqual([]);
   });
 
-  it('the DHT stream carries one of our messages a frame: a length just past the message cap closes that stream', async () => {
-    const bootstrap = await localTestnet();
-    const alice = await dhtPeer('Alice', bootstrap);
-    const logs: string[] = [];
-    alice.on('log', (line) => logs.push(line));
-    const dht = new HyperDHT({ bootstrap, host: '127.0.0.1' });
-    onCleanUp(() => dht.destroy());
-    const stream = dht.connect(Buffer.from(alice.id, 'hex'));
-    stream.on('error', () => {});
-    await new Promise<void>((resolve) => stream.once('open', () => resolve()));
-    const length = MAX_ENCRYPTED_FRAME_BYTES + 1;
-    (stream.rawStream as unknown as { write(bytes: Buffer): void }).write(Buffer.from([length & 0xff, (length >> 8) & 0xff, length >> 16]));
-    await new Promise<void>((resolve) => stream.once('close', () => resolve()));
-    await waitUntil(() => logs.some((line) => /exceeds the cap/.test(line)), 'Alice logs the capped frame');
-  });
-
   it('a DHT peer whose first message is not a hello (an older Peerline\'s preface, a truncated hello) is closed with a reason; the next one is served', async () => {
     const bootstrap = await localTestnet();
     const alice = await dhtPeer('Alice', bootstrap);
-    const logs: string[] = [];
-    alice.on('log', (line) => logs.push(line));
-    const dht = new HyperDHT({ bootstrap, host: '127.0.0.1' });
-    onCleanUp(() => dht.destroy());
+    const logs = logsOf(alice);
     const hello = encodeMessage({ type: 'hello', protocolVersion: 1, name: 'M', appVersion: '1', listenPort: 0, capabilities: [] });
     for (const first of [Buffer.from(encodePreface()), Buffer.from(hello.subarray(0, hello.length - 3))]) {
-      const stream = dht.connect(Buffer.from(alice.id, 'hex'), { keyPair: HyperDHT.keyPair() });
-      stream.on('error', () => {});
-      await new Promise<void>((resolve) => stream.once('open', () => resolve()));
+      const stream = await openRawDhtStream(bootstrap, alice.id);
       stream.write(first);
       await new Promise<void>((resolve) => stream.once('close', () => resolve()));
     }
