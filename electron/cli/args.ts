@@ -28,6 +28,8 @@ export interface CliOptions {
   autoAcceptBytes?: number;
   /** `--group-links N`: sessions to a group's members kept by dialing from their records; absent: the default. */
   groupLinks?: number;
+  /** `--dht-relay KEY` (and `--dht-relay-only`): a blind relay for this run; absent: the stored one, if any. */
+  dhtRelay?: { key: Buffer; only: boolean };
 }
 
 /** The most sessions `--group-links` may ask to keep per group (a group has at most 50 members). */
@@ -59,6 +61,10 @@ Options:
   --auto-accept BYTES accept file offers from contacts up to BYTES in all without asking (default: always ask)
   --group-links N   keep sessions to N members of each group, dialing them from their signed records
                     (default 3; 0: only the sessions you open)
+  --dht-relay KEY   a blind relay (its hyperdht key, 64 hex digits) that carries DHT sessions when no hole
+                    can be punched (default: the one set in the app, else none)
+  --dht-relay-only  with --dht-relay: never punch, and never tell the DHT we are reachable, so DHT sessions
+                    go through the relay (unless the other side is reachable itself)
   --help            show this help
 
 Interactive commands:
@@ -122,6 +128,8 @@ export function parseCliArgs(argv: string[]): CliOptions | 'help' {
         'download-dir': { type: 'string' },
         'auto-accept': { type: 'string' },
         'group-links': { type: 'string' },
+        'dht-relay': { type: 'string' },
+        'dht-relay-only': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -143,6 +151,7 @@ export function parseCliArgs(argv: string[]): CliOptions | 'help' {
   if (groupLinks !== undefined && !(/^[0-9]{1,2}$/.test(groupLinks) && Number(groupLinks) <= MAX_GROUP_LINKS)) {
     throw new UsageError(`--group-links must be a number from 0 to ${MAX_GROUP_LINKS}, not "${groupLinks}".`);
   }
+  const dhtRelay = parseRelay(values['dht-relay'], values['dht-relay-only'] ?? false);
   return {
     host: values.host ?? DEFAULT_LISTEN_HOST,
     port,
@@ -159,7 +168,17 @@ export function parseCliArgs(argv: string[]): CliOptions | 'help' {
     ...(values['download-dir'] !== undefined && { downloadDir: values['download-dir'] }),
     ...(autoAccept !== undefined && { autoAcceptBytes: Number(autoAccept) }),
     ...(groupLinks !== undefined && { groupLinks: Number(groupLinks) }),
+    ...(dhtRelay && { dhtRelay }),
   };
+}
+
+function parseRelay(key: string | undefined, only: boolean): CliOptions['dhtRelay'] {
+  if (key === undefined) {
+    if (only) throw new UsageError('--dht-relay-only needs --dht-relay KEY: the relay to go through.');
+    return undefined;
+  }
+  if (!/^[0-9a-fA-F]{64}$/.test(key)) throw new UsageError(`--dht-relay needs the relay's key, 64 hex digits (got "${key.slice(0, 80)}").`);
+  return { key: Buffer.from(key, 'hex'), only };
 }
 
 function parseBootstrap(list: string): { host: string; port: number }[] {

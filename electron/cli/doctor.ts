@@ -14,6 +14,7 @@ export function doctorLines(report: DoctorReport): string[] {
       `* reachable by key: ${dht.announced ? 'your key is announced on the DHT' : 'not announced yet'}`,
       `* NAT: ${dht.natType}${dht.publicAddress ? `, the DHT sees you at ${dht.publicAddress}` : ''}. ${dht.reachability}`,
       ...(dht.bootstrap.length > 0 ? [`* DHT bootstrap nodes: ${dht.bootstrap.join(', ')}`] : []),
+      `* DHT relay: ${dht.relay ?? 'none (the default; set one with --dht-relay KEY for NATs that cannot be punched)'}`,
     );
   }
   lines.push(`* your invite link: ${report.link}`);

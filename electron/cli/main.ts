@@ -48,6 +48,7 @@ async function main(argv: string[]): Promise<number> {
     discovery: { transport: new BonjourTransport({ log }), override: options.discover },
     files: { downloadDir: options.downloadDir, autoAcceptBytes: options.autoAcceptBytes },
     groupLinks: options.groupLinks,
+    dhtRelay: options.dhtRelay,
   });
   const ui = options.ui ? await startUiServer(service, { port: options.uiPort, staticDir: RENDERER_DIR, uploadDir: path.join(options.dataDir, 'uploads') }) : null;
 

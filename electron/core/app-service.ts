@@ -61,6 +61,8 @@ export interface AppServiceOptions {
   files?: FilesOptions;
   /** Live sessions to a group's members each member keeps by dialing from their records (`--group-links`; 0: none). */
   groupLinks?: number;
+  /** Overrides the stored DHT relay for this run (the command line's `--dht-relay`, `--dht-relay-only`). */
+  dhtRelay?: PeerNodeOptions['dhtRelay'];
 }
 
 
@@ -164,6 +166,7 @@ export class AppService {
       // Contacts keep their connection slots when strangers crowd in.
       isContact: (key) => store.contactByKey(key) !== undefined,
       dhtBootstrap: opts.dhtBootstrap,
+      dhtRelay: opts.dhtRelay ?? (stored.dhtRelay ? { key: Buffer.from(stored.dhtRelay, 'hex'), only: false } : undefined),
     });
     const service = new AppService(node, store, notices, opts.name !== undefined, opts.requests, opts.discovery, opts.files, opts.groupLinks);
     await service.files.load();

@@ -33,8 +33,6 @@ export abstract class Connection extends EventEmitter<ConnectionEvents> {
   failure: DialError | null = null;
   readonly remoteHost: string;
   readonly remotePort: number;
-  /** How the bytes travel: TCP, or over the DHT (directly or through a punched hole). */
-  readonly path: SessionPath;
   readonly closed: Promise<string>;
   /** The peer's bye said its person ended the connection (ByeReason.UserClosed). */
   closedByPeerUser = false;
@@ -52,11 +50,15 @@ export abstract class Connection extends EventEmitter<ConnectionEvents> {
     super();
     this.remoteHost = socket.remoteAddress ?? 'unknown';
     this.remotePort = socket.remotePort ?? 0;
-    this.path = socket instanceof StreamSocket ? socket.path : 'tcp';
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     socket.setNoDelay(true);
     socket.on('error', (err) => this.noteReason(err.message));
     socket.once('close', () => this.finish());
+  }
+
+  /** How the bytes travel now: TCP, or over the DHT (directly, through a punched hole, or through a relay). */
+  get path(): SessionPath {
+    return this.socket instanceof StreamSocket ? this.socket.path : 'tcp';
   }
 
   /** The remote socket, `host:port` (IPv6 in brackets). */

@@ -4,6 +4,7 @@ import type { Connection, ConnectionMode } from './connection';
 import { classifyDialError, DialError, NO_ANSWER_ADVICE } from './errors';
 import type { InboundOptions } from './inbound';
 import { PlainConnection } from './plain-connection';
+import { StreamSocket } from './dht/stream-socket';
 import { SecureConnection } from './secure-connection';
 
 /** One way to reach a peer: a TCP address or a key on the DHT, opened on demand. */
@@ -16,6 +17,8 @@ export interface Transport {
   connectMs: number;
   /** A dial by key over the DHT: the session must prove this key (hex), or it fails. */
   expectedKey?: string;
+  /** Over the DHT: whether a relay is set (what the doctor advises when no hole can be punched depends on it). */
+  relaySet?: boolean;
 }
 
 export interface SessionRequest {
@@ -117,7 +120,7 @@ export function connectTransport(transport: Transport, pending: Set<Socket>, sig
       }
     };
     const onAbort = () => settle(cancelledDial(label));
-    const onError = (err: Error) => settle(classifyDialError(err, label));
+    const onError = (err: Error) => settle(classifyDialError(err, label, transport.relaySet));
     const onClose = () => settle(new DialError('closed', `${label} closed the connection.`));
     const onConnect = () => settle(null);
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -180,5 +183,6 @@ function openSession(socket: Socket, mode: ConnectionMode, opts: InboundOptions,
     deadlineAt: Date.now() + opts.timeouts.handshakeMs,
     expectedKey: expected.key,
     expectFingerprint: expected.fingerprint,
+    ...(socket instanceof StreamSocket && { keyedStream: socket.stream }),
   });
 }

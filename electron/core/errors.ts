@@ -28,8 +28,14 @@ export class DialError extends Error {
 /** What to try when a dial gets no answer at all. */
 export const NO_ANSWER_ADVICE = 'a firewall may be dropping the connection, or the machine is off. Check the address, or connect by key.';
 
-/** Turns a socket error from dialing `address` into a DialError whose message a person understands. */
-export function classifyDialError(err: unknown, address: string): DialError {
+/** What to set when two NATs cannot be punched and no relay is set (there is none by default). */
+export const SET_A_RELAY_ADVICE = 'Set a DHT relay (Settings, or --dht-relay KEY: the key of a blind relay someone you trust runs; there is none by default), try from another network (a phone hotspot), or forward a port on one side and connect by address.';
+
+/**
+ * Turns a socket error from dialing `address` into a DialError whose message a person understands; `relaySet`:
+ * a DHT relay was set for this dial.
+ */
+export function classifyDialError(err: unknown, address: string, relaySet = false): DialError {
   if (err instanceof DialError) return err;
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   switch (code) {
@@ -63,7 +69,14 @@ export function classifyDialError(err: unknown, address: string): DialError {
     case 'HOLEPUNCH_INVALID':
       return new DialError(
         'unpunchable',
-        `${address} was found on the DHT, but both of you are behind NATs that cannot be punched through: a relay would be needed. Try from another network (a phone hotspot), or forward a port on one side and connect by address.`,
+        relaySet
+          ? `${address} was found on the DHT, but both of you are behind NATs that cannot be punched through, and the relay did not carry the connection either. Check that the relay is running, or forward a port on one side and connect by address.`
+          : `${address} was found on the DHT, but both of you are behind NATs that cannot be punched through: a relay is needed. ${SET_A_RELAY_ADVICE}`,
+      );
+    case 'RELAY_ABORTED':
+      return new DialError(
+        'unpunchable',
+        `${address} was found on the DHT, but no hole could be punched and the relay did not pair the two of you within 15 s (the relay is offline, or refuses us). Check the relay's key, or forward a port on one side and connect by address.`,
       );
     case 'HANDSHAKE_UNFINISHED':
     case 'HANDSHAKE_INVALID':

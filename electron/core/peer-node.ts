@@ -19,8 +19,9 @@ import type { ChannelHandlers, ChannelSession, ChannelSpec, RegisteredChannel } 
 import type { Connection, ConnectionMode } from './connection';
 import { dialRefusal, InboundSlots } from './admission';
 import { connectTransport, dial, dialFirst, type Transport } from './dial';
-import { DhtTransport, type DhtStatus } from './dht/dht-transport';
+import { DhtTransport, type DhtRelay, type DhtStatus } from './dht/dht-transport';
 import type { StreamSocket } from './dht/stream-socket';
+import { SecureConnection } from './secure-connection';
 import { DialError, UserError } from './errors';
 import type { Identity } from './identity';
 import { classifyInbound, type InboundOptions } from './inbound';
@@ -42,6 +43,8 @@ export interface PeerNodeOptions {
   isContact?: (key: SessionKey) => boolean;
   /** The DHT's bootstrap nodes (absent: HyperDHT's public ones); the DHT runs once `setReachableByKey(true)`. */
   dhtBootstrap?: { host: string; port: number }[];
+  /** A blind relay for sessions no hole can be punched for (absent: none, the default). */
+  dhtRelay?: DhtRelay;
 }
 
 export interface NodeEvents {
@@ -85,6 +88,7 @@ export class PeerNode extends EventEmitter<NodeEvents> {
   private readonly current = new Map<SessionKey, Connection>();
   private readonly channels = new Map<string, RegisteredChannel>();
   private readonly dhtBootstrap: { host: string; port: number }[] | undefined;
+  private relay: DhtRelay | undefined;
   /** The DHT transport while reachable by key; changes are made one at a time, in order. */
   private dht: DhtTransport | null = null;
   private dhtChange: Promise<void> = Promise.resolve();
@@ -102,6 +106,7 @@ export class PeerNode extends EventEmitter<NodeEvents> {
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
     this.dhtBootstrap = opts.dhtBootstrap;
+    this.relay = opts.dhtRelay;
     const isContact = opts.isContact ?? (() => false);
     this.inbound = new InboundSlots({ limits: this.limits, timeouts: this.timeouts, isContact, log: (line) => this.emit('log', line) });
   }
@@ -239,29 +244,59 @@ export class PeerNode extends EventEmitter<NodeEvents> {
    * Resolves once the change is made; a failed start leaves it off and rejects.
    */
   setReachableByKey(on: boolean): Promise<void> {
-    const change = this.dhtChange.then(async () => {
+    return this.changeDht(async () => {
       if (on === (this.dht !== null) || (on && this.closing)) return;
-      if (!on) {
-        const stopping = this.dht!;
-        this.dht = null;
-        await stopping.stop();
-        return;
-      }
-      const transport = new DhtTransport({
-        identity: this.identity,
-        bootstrap: this.dhtBootstrap,
-        onConnection: (socket) => this.onDhtStream(socket),
-      });
-      try {
-        await transport.start();
-      } catch (err) {
-        await transport.stop();
-        throw new Error(`Could not announce this Peerline on the DHT: ${(err as Error).message}`);
-      }
-      this.dht = transport;
+      if (on) await this.startDht();
+      else await this.stopDht();
     });
-    this.dhtChange = change.catch(() => {});
-    return change;
+  }
+
+  /** The DHT relay's key (hex), or null when none is set. */
+  get dhtRelayKey(): string | null {
+    return this.relay ? this.relay.key.toString('hex') : null;
+  }
+
+  /**
+   * Sets the blind relay (null: none) for DHT sessions from now on; a running DHT restarts on it (sessions
+   * already open stay until they end). A failed restart leaves the DHT off and rejects.
+   */
+  setDhtRelay(key: Buffer | null): Promise<void> {
+    return this.changeDht(async () => {
+      if (key === null ? this.relay === undefined : this.relay?.key.equals(key)) return;
+      this.relay = key === null ? undefined : { key, only: this.relay?.only ?? false };
+      if (this.dht === null || this.closing) return;
+      await this.stopDht();
+      await this.startDht();
+    });
+  }
+
+  /** Runs `change` after the DHT changes before it, one at a time. */
+  private changeDht(change: () => Promise<void>): Promise<void> {
+    const done = this.dhtChange.then(change);
+    this.dhtChange = done.catch(() => {});
+    return done;
+  }
+
+  private async startDht(): Promise<void> {
+    const transport = new DhtTransport({
+      identity: this.identity,
+      bootstrap: this.dhtBootstrap,
+      relay: this.relay,
+      onConnection: (socket) => this.onDhtStream(socket),
+    });
+    try {
+      await transport.start();
+    } catch (err) {
+      await transport.stop();
+      throw new Error(`Could not announce this Peerline on the DHT: ${(err as Error).message}`);
+    }
+    this.dht = transport;
+  }
+
+  private async stopDht(): Promise<void> {
+    const stopping = this.dht!;
+    this.dht = null;
+    await stopping.stop();
   }
 
   /** How the peer's open session travels, or null when none is open. */
@@ -320,6 +355,7 @@ export class PeerNode extends EventEmitter<NodeEvents> {
       open: () => dht.dial(Buffer.from(key, 'hex')) as unknown as Socket,
       connectMs: this.timeouts.dhtConnectMs,
       expectedKey: key,
+      relaySet: dht.hasRelay,
     };
   }
 
@@ -368,16 +404,35 @@ export class PeerNode extends EventEmitter<NodeEvents> {
    * A session arriving over the DHT: the same slots, budgets and caps as a TCP arrival, never plain text, and
    * its session must prove the key the DHT's handshake proved.
    */
+  /**
+   * A session over the DHT: hyperdht's handshake proved the dialer's key, so the session runs on its stream
+   * directly (secure only, no preface to sniff), in the same slots as TCP and proving that same key.
+   */
   private onDhtStream(stream: StreamSocket): void {
     const remoteKey = stream.remotePublicKey;
     if (!remoteKey) {
       stream.destroy();
       return;
     }
-    this.onAccept(stream as unknown as Socket, { ...this.sessionOptions(), allowPlain: () => false, expectedKey: toHex(remoteKey) });
+    this.onAccept(stream as unknown as Socket, (socket, options) =>
+      Promise.resolve(
+        new SecureConnection(socket, {
+          direction: 'inbound',
+          identity: options.identity,
+          localHello: options.localHello,
+          channels: options.channels,
+          limits: options.limits,
+          timeouts: options.timeouts,
+          deadlineAt: Date.now() + options.timeouts.handshakeMs,
+          expectedKey: toHex(remoteKey),
+          keyedStream: stream.stream,
+        }),
+      ),
+    );
   }
 
-  private onAccept(socket: Socket, options = this.sessionOptions()): void {
+  /** Admits an accepted socket to a slot, then `start`s its session (over TCP: sniffing plain from secure). */
+  private onAccept(socket: Socket, start: (socket: Socket, options: InboundOptions, reject: (reason: string) => void) => Promise<Connection | null> = classifyInbound): void {
     const from = formatAddress(socket.remoteAddress ?? '?', socket.remotePort ?? 0);
     const refusal = this.closing ? 'shutting down' : this.inbound.admit(socket);
     if (refusal) {
@@ -386,7 +441,7 @@ export class PeerNode extends EventEmitter<NodeEvents> {
       socket.destroy();
       return;
     }
-    const inbound = classifyInbound(socket, options, (reason) => this.emit('log', `turned away ${from}: ${reason}`));
+    const inbound = start(socket, this.sessionOptions(), (reason) => this.emit('log', `turned away ${from}: ${reason}`));
     void inbound.then((connection) => {
       if (!connection) return;
       this.inbound.attach(socket, connection);

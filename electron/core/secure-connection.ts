@@ -32,11 +32,17 @@ export interface SecureConnectionOptions {
   expectedKey?: string;
   /** Outbound: the fingerprint the peer must show in the handshake (a nearby announcement's), or the dial fails. */
   expectFingerprint?: string;
+  /**
+   * A secret stream whose Noise handshake is done and proved the peer's key (hyperdht's, behind its frame guard):
+   * the session runs on it directly — no preface, no handshake of its own, one layer of encryption.
+   */
+  keyedStream?: NoiseSecretStream;
 }
 
 /**
  * A Peerline session over one socket: preface, Noise XX through secret-stream (behind the FrameGuard), then
- * hello both ways and typed messages. Keepalive pings go out when we have been quiet; a peer silent for
+ * hello both ways and typed messages; over the DHT, hello and messages go straight into the DHT's own keyed
+ * secret-stream. Keepalive pings go out when we have been quiet; a peer silent for
  * `deadPeerMs` is closed. A peer faster than its message budget is paused, not dropped.
  */
 export class SecureConnection extends Connection {
@@ -64,24 +70,13 @@ export class SecureConnection extends Connection {
       Math.max(0, opts.deadlineAt - Date.now()),
     );
 
-    // Both sides announce themselves: the dialer first, the listener in reply once it has read the dialer's.
-    socket.write(encodePreface());
-    if (opts.leftover && opts.leftover.byteLength > 0) socket.unshift(Buffer.from(opts.leftover));
-
-    const raw = new GuardedRawStream(socket, {
-      isInitiator,
-      expectPreface: isInitiator,
-      onViolation: (reason, failure) => this.abort(reason, failure),
-      onBytes: () => (this.lastReceivedAt = Date.now()),
-      onStreamError: (err) => this.onStreamError(err),
-    });
-    this.stream = new NoiseSecretStream(isInitiator, raw, {
-      keyPair: { publicKey: opts.identity.publicKey, secretKey: opts.identity.secretKey },
-    });
+    this.stream = opts.keyedStream ?? this.handshakeOver(socket, isInitiator);
     this.scheduler = new SendScheduler(this.stream);
     this.moveTo('handshaking');
 
-    this.stream.on('connect', () => this.onHandshake());
+    // A keyed stream proved the key already: the hello goes out once the listeners below are on.
+    if (opts.keyedStream) queueMicrotask(() => this.onHandshake());
+    else this.stream.on('connect', () => this.onHandshake());
     this.stream.on('data', (bytes: Buffer) => this.onMessage(bytes));
     this.stream.on('error', (err: Error) => this.onStreamError(err));
     this.stream.on('end', () => {
@@ -91,13 +86,35 @@ export class SecureConnection extends Connection {
     this.stream.on('close', () => socket.destroy());
   }
 
+  /** Our own Noise handshake over the socket, after the preface, behind the FrameGuard. */
+  private handshakeOver(socket: Socket, isInitiator: boolean): NoiseSecretStream {
+    // Both sides announce themselves: the dialer first, the listener in reply once it has read the dialer's.
+    socket.write(encodePreface());
+    if (this.opts.leftover && this.opts.leftover.byteLength > 0) socket.unshift(Buffer.from(this.opts.leftover));
+    const raw = new GuardedRawStream(socket, {
+      isInitiator,
+      expectPreface: isInitiator,
+      onViolation: (reason, failure) => this.abort(reason, failure),
+      onBytes: () => (this.lastReceivedAt = Date.now()),
+      onStreamError: (err) => this.onStreamError(err),
+    });
+    return new NoiseSecretStream(isInitiator, raw, {
+      keyPair: { publicKey: this.opts.identity.publicKey, secretKey: this.opts.identity.secretKey },
+    });
+  }
+
   /** The remote's public key, verified by the handshake. */
   get remotePublicKey(): Buffer | null {
     return this.stream.remotePublicKey;
   }
 
   private onHandshake(): void {
-    const remoteKey = this.stream.remotePublicKey!;
+    if (this.state !== 'handshaking') return;
+    const remoteKey = this.stream.remotePublicKey;
+    if (!remoteKey) {
+      this.abort('the handshake proved no key', new DialError('handshake', 'The secure handshake proved no key.'));
+      return;
+    }
     if (bytesEqual(remoteKey, this.opts.identity.publicKey)) {
       this.abort('connected to itself', new DialError('handshake', 'That address is this Peerline itself.'));
       return;
@@ -132,6 +149,7 @@ export class SecureConnection extends Connection {
 
   private onMessage(bytes: Buffer): void {
     if (this.state === 'closed') return;
+    this.lastReceivedAt = Date.now();
     let actions: SessionAction[];
     try {
       actions = this.protocol.receive(bytes);

@@ -75,9 +75,18 @@ declare module 'hyperdht' {
     createSecretStream?: CreateSecretStream;
     /** Called only when the connection has to be hole-punched; false aborts the punch. */
     holepunch?: (remoteFirewall: number, localFirewall: number, remoteAddresses: HostPort[], localAddresses: HostPort[]) => boolean;
+    /** A blind relay's key: hyperdht pairs the two sides through it while (or instead of) punching. */
+    relayThrough?: Buffer;
+    /** false: do not try the other side's LAN addresses. */
+    localConnection?: boolean;
   }
   interface ServerOptions {
     createSecretStream?: CreateSecretStream;
+    relayThrough?: Buffer;
+    /** false: never punch (the relay or a reachable dialer are the ways in). */
+    holepunch?: false;
+    /** false: do not offer our LAN addresses to dialers. */
+    shareLocalAddress?: boolean;
   }
   class Server extends EventEmitter {
     listen(keyPair: KeyPair): Promise<void>;
@@ -85,7 +94,7 @@ declare module 'hyperdht' {
     address(): (HostPort & { publicKey: Buffer }) | null;
   }
   class HyperDHT extends EventEmitter {
-    constructor(opts?: { bootstrap?: string[] | HostPort[]; keyPair?: KeyPair; host?: string; port?: number; ephemeral?: boolean; firewalled?: boolean });
+    constructor(opts?: { bootstrap?: string[] | HostPort[]; keyPair?: KeyPair; host?: string; port?: number; ephemeral?: boolean; firewalled?: boolean; quickFirewall?: boolean });
     readonly firewalled: boolean;
     readonly randomized: boolean;
     readonly host: string | null;
@@ -94,6 +103,7 @@ declare module 'hyperdht' {
     fullyBootstrapped(): Promise<void>;
     remoteAddress(): HostPort | null;
     createServer(opts: ServerOptions, onconnection: (stream: DhtStream) => void): Server;
+    createRawStream(opts?: object): unknown;
     connect(publicKey: Buffer, opts?: ConnectOptions): DhtStream;
     destroy(opts?: { force?: boolean }): Promise<void>;
     static keyPair(seed?: Buffer): KeyPair;
@@ -110,4 +120,14 @@ declare module 'hyperdht/testnet.js' {
     destroy(): Promise<void>;
   }
   export default function createTestnet(size?: number, opts?: { host?: string; port?: number }): Promise<Testnet>;
+}
+
+declare module 'blind-relay' {
+  import type { DhtStream } from 'hyperdht';
+  /** A blind relay: pairs two peers' streams by a shared token and forwards their (encrypted) packets unread. */
+  export class Server {
+    constructor(opts: { createStream: (opts: object) => unknown });
+    accept(stream: DhtStream, opts: { id: Buffer | null }): import('node:events').EventEmitter;
+    close(): Promise<void>;
+  }
 }

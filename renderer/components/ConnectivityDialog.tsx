@@ -60,6 +60,14 @@ export function ConnectivityDialog() {
                   doctor.dht.publicAddress ? `, seen at ${doctor.dht.publicAddress}` : ''
                 }. ${doctor.dht.reachability}`}
           </dd>
+          {doctor.dht !== null && (
+            <>
+              <dt>DHT relay</dt>
+              <dd className={doctor.dht.relay === null ? undefined : 'mono'}>
+                {doctor.dht.relay ?? 'None (the default): set one in Settings for NATs no hole can be punched through.'}
+              </dd>
+            </>
+          )}
         </dl>
       )}
 

@@ -1,7 +1,7 @@
 import { useId, useRef, useState, type FormEvent } from 'react';
 import type { NotificationContent, RequestOf } from '../../shared/ipc/contract';
 import { webNotificationPermission } from '../lib/attention';
-import { nameProblem, portProblem } from '../lib/validation';
+import { nameProblem, portProblem, relayProblem } from '../lib/validation';
 import { useStore } from '../state/store';
 import type { ThemePreference } from '../state/types';
 import { Modal } from './Modal';
@@ -24,8 +24,9 @@ function probeList(text: string): string[] {
 }
 
 /**
- * Display name, listening port (rebinds the listener), plain-text peers, read receipts, nearby devices,
- * notifications, the tray and start at login (desktop app), the colour theme, and what went wrong at start-up.
+ * Display name, listening port (rebinds the listener), plain-text peers, read receipts, reachable by key and the
+ * DHT relay, nearby devices, notifications, the tray and start at login (desktop app), the folder for received
+ * files, the colour theme, and what went wrong at start-up.
  */
 export function SettingsDialog() {
   const saveSettings = useStore((s) => s.saveSettings);
@@ -43,6 +44,10 @@ export function SettingsDialog() {
   const plainHintId = useId();
   const receiptsHintId = useId();
   const reachHintId = useId();
+  const relayId = useId();
+  const relayHintId = useId();
+  const relayErrorId = useId();
+  const relayRef = useRef<HTMLInputElement>(null);
   const noticesId = useId();
   const nameRef = useRef<HTMLInputElement>(null);
   const portRef = useRef<HTMLInputElement>(null);
@@ -67,18 +72,21 @@ export function SettingsDialog() {
   const probesHintId = useId();
   const nearbyHintId = useId();
   const notificationsHintId = useId();
+  const [relay, setRelay] = useState(settings?.dhtRelay ?? '');
   const [submitted, setSubmitted] = useState(false);
   const [saving, setSaving] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
   const nameError = submitted ? nameProblem(name) : null;
   const portError = submitted ? portProblem(port) : null;
+  const relayError = submitted ? relayProblem(relay) : null;
 
   async function submit(event: FormEvent) {
     event.preventDefault();
     setSubmitted(true);
     if (nameProblem(name) !== null) return nameRef.current?.focus();
     if (portProblem(port) !== null) return portRef.current?.focus();
+    if (relayProblem(relay) !== null) return relayRef.current?.focus();
     const changes: RequestOf<'settings:set'> = {};
     if (settings === null || name.trim() !== settings.displayName) changes.displayName = name.trim();
     if (settings === null || Number(port) !== settings.port) changes.port = Number(port);
@@ -93,6 +101,7 @@ export function SettingsDialog() {
     if (desktop && (settings === null || closeToTray !== settings.closeToTray)) changes.closeToTray = closeToTray;
     if (desktop && (settings === null || startAtLogin !== settings.startAtLogin)) changes.startAtLogin = startAtLogin;
     if (downloadDir.trim() !== '' && (settings === null || downloadDir.trim() !== settings.downloadDir)) changes.downloadDir = downloadDir.trim();
+    if (settings === null || relay.trim().toLowerCase() !== settings.dhtRelay) changes.dhtRelay = relay.trim().toLowerCase();
     if (Object.keys(changes).length === 0) return closeDialog();
     setSaving(true);
     setError(null);
@@ -262,6 +271,29 @@ export function SettingsDialog() {
             </label>
           </fieldset>
         )}
+
+        <div className="field">
+          <label htmlFor={relayId}>DHT relay (optional)</label>
+          <input
+            id={relayId}
+            ref={relayRef}
+            type="text"
+            spellCheck={false}
+            autoComplete="off"
+            value={relay}
+            onChange={(event) => setRelay(event.target.value)}
+            aria-invalid={relayError !== null}
+            aria-describedby={[relayHintId, relayError !== null ? relayErrorId : null].filter(Boolean).join(' ')}
+          />
+          <p id={relayHintId} className="hint">
+            The key of a blind relay someone you trust runs. It carries a session when both sides are behind NATs no hole can be punched through; it sees that you talk, never what. There is none by default.
+          </p>
+          {relayError !== null && (
+            <p id={relayErrorId} className="field-error">
+              {relayError}
+            </p>
+          )}
+        </div>
 
         <fieldset className="field theme-choice">
           <legend>Theme</legend>

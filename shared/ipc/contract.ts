@@ -73,6 +73,8 @@ export const DoctorReportSchema = z.object({
       /** A sentence on what the NAT type means for being reached. */
       reachability: z.string(),
       bootstrap: z.array(z.string()),
+      /** The blind relay's key (hex) for sessions no hole can be punched for; null: none is set. */
+      relay: z.string().nullable(),
     })
     .nullable(),
 });
@@ -227,7 +229,12 @@ export const SettingsSchema = z.object({
   startAtLogin: z.boolean(),
   /** Where received files go (default: the system's Downloads folder, `Peerline` inside it). */
   downloadDir: z.string(),
+  /** The DHT relay's key (64 hex digits) for sessions no hole can be punched for; '' when none is set (the default). */
+  dhtRelay: z.string(),
 });
+
+/** A DHT relay setting: a key in hex, or '' for none. */
+const DhtRelayKey = z.union([z.string().regex(/^[0-9a-fA-F]{64}$/, 'a relay is its key, 64 hex digits'), z.literal('')]);
 
 const PeerRequest = z.object({ peer: PeerKey }).strict();
 /** A folder for received files: a whole path (a relative one would depend on where the app was started). */
@@ -471,6 +478,7 @@ export const invokeContract = {
         closeToTray: z.boolean().optional(),
         startAtLogin: z.boolean().optional(),
         downloadDir: DownloadDir.optional(),
+        dhtRelay: DhtRelayKey.optional(),
       })
       .strict(),
     response: SettingsSchema,

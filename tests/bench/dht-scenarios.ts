@@ -148,7 +148,7 @@ export async function runDhtSection(opts: { quick: boolean; progress: (text: str
         baseline: `${mbps(bare).toFixed(0)} MB/s bare secret-stream over TCP`,
         ratio: ratio(bulkRatio),
         target: { text: `≥ ${DHT_CONFIG.bulkOverBareMin} ×`, met: bulkRatio >= DHT_CONFIG.bulkOverBareMin },
-        note: `${((chunks * DHT_CONFIG.chunkBytes) / 1e6).toFixed(0)} MB in 64 KiB frames each; the DHT session is our secret-stream inside the DHT's own (encrypted twice)`,
+        note: `${((chunks * DHT_CONFIG.chunkBytes) / 1e6).toFixed(0)} MB in 64 KiB frames each; the DHT session runs on the DHT's own secret-stream (encrypted once)`,
       },
       {
         section,

@@ -121,4 +121,19 @@ describe('parseCliArgs', () => {
     expect(() => parse('--group-links', '-1')).toThrow(UsageError);
     for (const bad of ['', '50', '1e1', '0x3', ' 3', '999']) expect(() => parse('--group-links', bad)).toThrow(/--group-links must be a number from 0 to 49/);
   });
+
+  it('--dht-relay takes a relay key (none unless given); --dht-relay-only goes only through it', () => {
+    const key = 'Ab'.repeat(32);
+    expect(parse('--dht').dhtRelay).toBeUndefined();
+    expect(parse('--dht', '--dht-relay', key).dhtRelay).toEqual({ key: Buffer.from(key, 'hex'), only: false });
+    expect(parse('--dht', '--dht-relay', key, '--dht-relay-only').dhtRelay).toEqual({ key: Buffer.from(key, 'hex'), only: true });
+  });
+
+  it('hostile --dht-relay values are UsageErrors with a sentence', () => {
+    expect(() => parse('--dht-relay-only')).toThrow(/--dht-relay-only needs --dht-relay KEY/);
+    expect(() => parse('--dht-relay', '')).toThrow(/64 hex digits/);
+    expect(() => parse('--dht-relay', 'ab'.repeat(31))).toThrow(/64 hex digits/);
+    expect(() => parse('--dht-relay', 'zz'.repeat(32))).toThrow(/64 hex digits/);
+    expect(() => parse('--dht-relay', 'ab'.repeat(5000))).toThrow(/64 hex digits/);
+  });
 });

@@ -4,7 +4,7 @@
  * No process is ever told another's TCP port: a peer met over the DHT is dialed back by its key.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { localTestnet } from '../helpers/dht';
+import { blindRelay, localTestnet } from '../helpers/dht';
 import { startInteractiveCli, startJsonCli, stopAllClis, type CliEvent, type CliProcess } from '../helpers/cli';
 import { cleanUp, tempDir } from '../helpers/peers';
 
@@ -74,6 +74,38 @@ describe('peerline --json --dht on a local testnet', () => {
     expect(error.message).toMatch(/is not on the DHT: the contact is offline, or has "Reachable over the internet by my key" turned off/);
   });
 
+  it('through a blind relay: two relay-only processes connect by key, both report the relayed path, and chat', async () => {
+    const nodes = await localTestnet();
+    const bootstrap = nodes.map(({ host, port }) => `${host}:${port}`).join(',');
+    const relay = await blindRelay(nodes);
+    const relayOnly = ['--dht', '--dht-bootstrap', bootstrap, '--dht-relay', relay.key, '--dht-relay-only'];
+    const alice = await startJsonCli({ name: 'Alice', dataDir: await tempDir(), args: relayOnly });
+    const bob = await startJsonCli({ name: 'Bob', dataDir: await tempDir(), args: relayOnly });
+    alice.cli.send({ cmd: 'connect', address: bob.id });
+    expect(await alice.cli.waitFor(connectedTo(bob.id))).toMatchObject({ path: 'relayed', mode: 'secure', name: 'Bob' });
+    expect(await bob.cli.waitFor(connectedTo(alice.id))).toMatchObject({ path: 'relayed', mode: 'secure', name: 'Alice' });
+    // Both sides' streams were paired at the relay: the bytes really went through it.
+    expect(relay.paired()).toBeGreaterThanOrEqual(2);
+    await say(alice.cli, bob.cli, bob.id, 'hello through the relay');
+    await say(bob.cli, alice.cli, alice.id, 'and back');
+    bob.cli.send({ cmd: 'doctor' });
+    expect(await bob.cli.waitFor('doctor')).toMatchObject({ dht: { relay: relay.key } });
+  }, 90_000);
+
+  it('relay-only through a relay nobody runs: the dial fails with a sentence about the relay, and the process lives on', async () => {
+    const bootstrap = (await localTestnet()).map(({ host, port }) => `${host}:${port}`).join(',');
+    const absent = 'cd'.repeat(32);
+    const relayOnly = ['--dht', '--dht-bootstrap', bootstrap, '--dht-relay', absent, '--dht-relay-only'];
+    const alice = await startJsonCli({ name: 'Alice', dataDir: await tempDir(), args: relayOnly });
+    const bob = await startJsonCli({ name: 'Bob', dataDir: await tempDir(), args: relayOnly });
+    alice.cli.send({ cmd: 'connect', address: bob.id });
+    const error = await alice.cli.waitFor('error', { timeoutMs: 60_000 });
+    expect(error.message).toMatch(/the relay did (not carry the connection either|not pair the two of you)/);
+    expect(alice.cli.events.some(connectedTo(bob.id))).toBe(false);
+    alice.cli.send({ cmd: 'doctor' });
+    expect(await alice.cli.waitFor('doctor')).toMatchObject({ dht: { relay: absent } });
+  }, 90_000);
+
   it('without --dht a key cannot be dialed, and the error says how to turn it on', async () => {
     const alice = await startJsonCli({ name: 'Alice', dataDir: await tempDir() });
     alice.cli.send({ cmd: 'connect', address: 'ab'.repeat(32) });
@@ -112,7 +144,7 @@ describe('peerline --json --dht on a local testnet', () => {
       carol.cli.send(line);
       return carol.cli.waitForOutput(expected, { since });
     };
-    await type('/doctor', /\* reachable by key: your key is announced on the DHT\n\* NAT: open, the DHT sees you at 127\.0\.0\.1:\d+\. .*\n\* DHT bootstrap nodes: 127\.0\.0\.1:\d+.*\n\* your invite link: peerline:[a-z2-7]{52}\?/);
+    await type('/doctor', /\* reachable by key: your key is announced on the DHT\n\* NAT: open, the DHT sees you at 127\.0\.0\.1:\d+\. .*\n\* DHT bootstrap nodes: 127\.0\.0\.1:\d+.*\n\* DHT relay: none \(the default; set one with --dht-relay KEY for NATs that cannot be punched\)\n\* your invite link: peerline:[a-z2-7]{52}\?/);
     await type(`/connect ${bob.id}`, /\* connected: Bob at 127\.0\.0\.1:\d+ \(encrypted, (over the DHT \(direct UDP\)|hole-punched \(UDP\)), fingerprint/);
     await type('/connect peerline:0000', /! The key in that link is damaged/);
   });

@@ -1,8 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import HyperDHT from 'hyperdht';
-import { localTestnet } from '../helpers/dht';
+import HyperDHT, { type DhtStream } from 'hyperdht';
+import { blindRelay, localTestnet } from '../helpers/dht';
+import { openApp } from '../helpers/app';
+import { dispatch } from '../../shared/ipc/dispatch';
 import { cleanUp, nextEvent, onCleanUp, startPeer, waitUntil } from '../helpers/peers';
 import { decodeInvite } from '../../shared/invite-link';
+import { MAX_ENCRYPTED_FRAME_BYTES } from '../../shared/protocol/limits';
+import { encodePreface } from '../../shared/protocol/preface';
+import { encodeMessage } from '../../shared/protocol/codec';
 
 afterEach(cleanUp);
 
@@ -10,6 +15,22 @@ async function dhtPeer(name: string, bootstrap: { host: string; port: number }[]
   const peer = await startPeer(name, { dhtBootstrap: bootstrap });
   await peer.setReachableByKey(true);
   return peer;
+}
+
+function logsOf(peer: Awaited<ReturnType<typeof startPeer>>): string[] {
+  const logs: string[] = [];
+  peer.on('log', (line) => logs.push(line));
+  return logs;
+}
+
+/** A bare hyperdht stream to `key` with a fresh key pair, open (past the DHT's handshake): an attacker's. */
+async function openRawDhtStream(bootstrap: { host: string; port: number }[], key: string): Promise<DhtStream> {
+  const dht = new HyperDHT({ bootstrap, host: '127.0.0.1' });
+  onCleanUp(() => dht.destroy());
+  const stream = dht.connect(Buffer.from(key, 'hex'), { keyPair: HyperDHT.keyPair() });
+  stream.on('error', () => {});
+  await new Promise<void>((resolve) => stream.once('open', () => resolve()));
+  return stream;
 }
 
 describe('reach by key over HyperDHT (local testnet)', () => {
@@ -48,7 +69,7 @@ describe('reach by key over HyperDHT (local testnet)', () => {
     await expect(alice.connectKey('ab'.repeat(32))).rejects.toMatchObject({ code: 'dht-off' });
   });
 
-  it('a peer that announces a key but cannot prove it in the session is refused (authenticated by the key dialed)', async () => {
+  it('a key holder that pipes the DHT stream to another Peerline cannot pass that Peerline off as itself: no session opens (the session is the DHT stream the dialed key proved)', async () => {
     const bootstrap = await localTestnet();
     const alice = await dhtPeer('Alice', bootstrap);
     const mallory = await startPeer('Mallory');
@@ -65,8 +86,10 @@ describe('reach by key over HyperDHT (local testnet)', () => {
     });
     await server.listen(claimed);
     onCleanUp(() => server.close());
-    await expect(alice.connectKey(claimed.publicKey.toString('hex'))).rejects.toMatchObject({ code: 'handshake', message: /Another key answered/ });
+    // Mallory's Peerline hears a hello with no preface (not a Peerline session); Alice never gets a hello back.
+    await expect(alice.connectKey(claimed.publicKey.toString('hex'))).rejects.toMatchObject({ code: expect.stringMatching(/^(handshake|timeout|closed)$/) });
     expect(alice.peers()).toEqual([]);
+    expect(mallory.peers().filter((peer) => peer.mode === 'secure')).toEqual([]);
   });
 
   it('racing the LAN address and the DHT for a known peer ends with one session on each side', async () => {
@@ -105,21 +128,34 @@ describe('reach by key over HyperDHT (local testnet)', () => {
     await expect(alice.connectKey(bob.id)).rejects.toMatchObject({ code: 'not-on-dht' });
   });
 
-  it('caps the frames of the DHT stream itself: a huge length prefix closes that stream before any allocation', async () => {
+  it.each([
+    ['a huge length prefix (16 MiB)', 0xffffff],
+    ['a length just past one message (the stream carries one of our messages a frame)', MAX_ENCRYPTED_FRAME_BYTES + 1],
+  ])('caps the frames of the DHT stream itself: %s closes that stream before any allocation', async (_, length) => {
     const bootstrap = await localTestnet();
     const alice = await dhtPeer('Alice', bootstrap);
-    const logs: string[] = [];
-    alice.on('log', (line) => logs.push(line));
-    const dht = new HyperDHT({ bootstrap, host: '127.0.0.1' });
-    onCleanUp(() => dht.destroy());
-    const stream = dht.connect(Buffer.from(alice.id, 'hex'));
-    stream.on('error', () => {});
-    await new Promise<void>((resolve) => stream.once('open', () => resolve()));
-    // Past the DHT's handshake, the attacker writes a raw 24-bit length of 16 MiB under the secret stream.
-    (stream.rawStream as unknown as { write(bytes: Buffer): void }).write(Buffer.from([0xff, 0xff, 0xff]));
+    const logs = logsOf(alice);
+    const stream = await openRawDhtStream(bootstrap, alice.id);
+    // Past the DHT's handshake, the attacker writes a raw 24-bit length under the secret stream.
+    (stream.rawStream as unknown as { write(bytes: Buffer): void }).write(Buffer.from([length & 0xff, (length >> 8) & 0xff, length >> 16]));
     await new Promise<void>((resolve) => stream.once('close', () => resolve()));
     await waitUntil(() => logs.some((line) => /exceeds the cap/.test(line)), 'Alice logs the capped frame');
     expect(alice.peers()).toEqual([]);
+  });
+
+  it('a DHT peer whose first message is not a hello (an older Peerline\'s preface, a truncated hello) is closed with a reason; the next one is served', async () => {
+    const bootstrap = await localTestnet();
+    const alice = await dhtPeer('Alice', bootstrap);
+    const logs = logsOf(alice);
+    const hello = encodeMessage({ type: 'hello', protocolVersion: 1, name: 'M', appVersion: '1', listenPort: 0, capabilities: [] });
+    for (const first of [Buffer.from(encodePreface()), Buffer.from(hello.subarray(0, hello.length - 3))]) {
+      const stream = await openRawDhtStream(bootstrap, alice.id);
+      stream.write(first);
+      await new Promise<void>((resolve) => stream.once('close', () => resolve()));
+    }
+    await waitUntil(() => logs.filter((line) => /turned away 127\.0\.0\.1:\d+: protocol error/.test(line)).length === 2, 'Alice turns both away');
+    const bob = await dhtPeer('Bob', bootstrap);
+    expect(await bob.connectKey(alice.id)).toMatchObject({ peer: alice.id, mode: 'secure' });
   });
 
   it('DHT arrivals take the same pending slots as TCP ones: over the limit they are refused', async () => {
@@ -153,4 +189,27 @@ describe('reach by key over HyperDHT (local testnet)', () => {
     const bob = await startPeer('Bob');
     await expect(alice.connect('127.0.0.1', bob.port)).resolves.toMatchObject({ peer: bob.id, path: 'tcp' });
   });
+
+  it('the app\'s DHT relay setting: none by default, refused when not a key, kept across a restart, and used by the running DHT', async () => {
+    const bootstrap = await localTestnet();
+    const relay = await blindRelay(bootstrap);
+    const first = await openApp({ dhtBootstrap: bootstrap, reachableByKey: true });
+    expect((await first.handlers['settings:get']({})).dhtRelay).toBe('');
+    expect((await first.handlers['node:doctor']({})).dht).toMatchObject({ relay: null, reachability: expect.any(String) });
+    for (const hostile of ['zz'.repeat(32), 'ab'.repeat(31), 'ab'.repeat(5000), 42, null]) {
+      expect(await dispatch(first.handlers, 'settings:set', { dhtRelay: hostile })).toMatchObject({ ok: false });
+    }
+    expect((await first.handlers['settings:get']({})).dhtRelay).toBe('');
+
+    const upper = relay.key.toUpperCase();
+    expect(await first.handlers['settings:set']({ dhtRelay: upper })).toMatchObject({ dhtRelay: relay.key });
+    expect((await first.handlers['node:doctor']({})).dht).toMatchObject({ announced: true, relay: relay.key });
+    await first.service.close();
+
+    const again = await openApp({ dataDir: first.dataDir, dhtBootstrap: bootstrap, reachableByKey: true });
+    expect((await again.handlers['settings:get']({})).dhtRelay).toBe(relay.key);
+    expect((await again.handlers['node:doctor']({})).dht).toMatchObject({ relay: relay.key });
+    expect(await again.handlers['settings:set']({ dhtRelay: '' })).toMatchObject({ dhtRelay: '' });
+    expect((await again.handlers['node:doctor']({})).dht).toMatchObject({ announced: true, relay: null });
+  }, 60_000);
 });

@@ -145,6 +145,7 @@ export function installFakeBackend(options: FakeOptions): void {
     closeToTray: false,
     startAtLogin: false,
     downloadDir: '/home/test/Downloads/Peerline',
+    dhtRelay: '',
   };
   let nearby: Array<{ fingerprint: string; address: string; contact?: { peer: string; name: string } }> = [];
   const node = { listening: true, host: '0.0.0.0', port: 8000, addresses: ['127.0.0.1:8000'], allowPlain: true, notices: ['The message store was damaged; a copy was kept as store.damaged-1.'] };
@@ -342,7 +343,7 @@ export function installFakeBackend(options: FakeOptions): void {
       reachableByKey: settings.reachableByKey,
       link: `peerline:${'a'.repeat(52)}?n=${encodeURIComponent(identity.name)}`,
       dht: settings.reachableByKey
-        ? { announced: true, publicAddress: null, natType: 'consistent' as const, reachability: 'You are behind a NAT that keeps your port.', bootstrap: [] }
+        ? { announced: true, publicAddress: null, natType: 'consistent' as const, reachability: 'You are behind a NAT that keeps your port.', bootstrap: [], relay: settings.dhtRelay || null }
         : null,
     }),
     'peer:cancel-connect': () => null,

@@ -355,4 +355,22 @@ describe.skipIf(!ready)('the renderer in a browser, against a stand-in backend',
     expect(await calls(page, 'settings:set')).toEqual([{ readReceipts: true }]);
     expect(pageProblems(page)).toEqual([]);
   });
+
+  it('settings: the DHT relay is empty (none) by default; a value that is not a key is refused in the form, a key is saved', async () => {
+    const page = await openApp();
+    await page.getByRole('button', { name: 'Settings' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Settings' });
+    const relay = dialog.getByRole('textbox', { name: 'DHT relay (optional)' });
+    expect(await relay.inputValue()).toBe('');
+    await relay.fill('not a key');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.getByText('A relay is its key, 64 hex digits').waitFor();
+    expect(await relay.getAttribute('aria-invalid')).toBe('true');
+    expect(await calls(page, 'settings:set')).toEqual([]);
+    await relay.fill(` ${'AB'.repeat(32)} `);
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => dialog.count()).toBe(0);
+    expect(await calls(page, 'settings:set')).toEqual([{ dhtRelay: 'ab'.repeat(32) }]);
+    expect(pageProblems(page)).toEqual([]);
+  });
 });

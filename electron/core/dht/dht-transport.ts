@@ -1,4 +1,4 @@
-import HyperDHT, { type HostPort } from 'hyperdht';
+import HyperDHT, { type DhtStream, type HostPort } from 'hyperdht';
 import { formatAddress } from '../../../shared/address';
 import type { Identity } from '../identity';
 import { createGuardedSecretStream } from './guarded-secret-stream';
@@ -23,14 +23,29 @@ export interface DhtStatus {
   natType: NatType;
   /** The bootstrap nodes in use; empty means HyperDHT's public ones. */
   bootstrap: string[];
+  /** The blind relay's key (hex), or null when none is set. */
+  relay: string | null;
 }
 
 export interface DhtTransportOptions {
   identity: Identity;
   /** Bootstrap nodes; absent: HyperDHT's public ones. */
   bootstrap?: HostPort[];
+  /** A blind relay that carries sessions when no hole can be punched; absent: none (punching or nothing). */
+  relay?: DhtRelay;
   /** A session arrived over the DHT (its DHT handshake is done; the session layer takes it from here). */
   onConnection: (socket: StreamSocket) => void;
+}
+
+export interface DhtRelay {
+  /** The relay's key: a hyperdht node running a blind relay (the `blind-relay` server). */
+  key: Buffer;
+  /**
+   * Never punch and never tell the DHT we are reachable: our DHT sessions go through the relay (unless the
+   * other side is itself reachable, which it then dials or is dialed directly). For networks where punching
+   * misbehaves, and for tests.
+   */
+  only: boolean;
 }
 
 /**
@@ -42,6 +57,10 @@ export class DhtTransport {
   private readonly dht: HyperDHT;
   private readonly server;
   private announced = false;
+  /** Connections hyperdht made to a relay for one of our sessions (its own, not our dials), while they last. */
+  private readonly relaySockets = new Set<DhtStream>();
+  /** True while our own `dial` calls the node's `connect`: that connection is a session, not a relay's. */
+  private dialing = false;
 
   constructor(private readonly opts: DhtTransportOptions) {
     const keyPair = { publicKey: opts.identity.publicKey, secretKey: opts.identity.secretKey };
@@ -50,12 +69,50 @@ export class DhtTransport {
     // loopback is behind a firewall; left to find that out, the first dials would try to punch holes between
     // loopback addresses (which hyperdht skips as reserved) and never reach the listener.
     const loopbackOnly = opts.bootstrap !== undefined && opts.bootstrap.length > 0 && opts.bootstrap.every(({ host }) => isLoopback(host));
-    this.dht = new HyperDHT({ keyPair, ...(opts.bootstrap ? { bootstrap: opts.bootstrap } : {}), ...(loopbackOnly ? { host: LOOPBACK, firewalled: false } : {}) });
-    this.server = this.dht.createServer({ createSecretStream: createGuardedSecretStream }, (stream) => {
+    // Relay only: the node stays "firewalled" for good (no quick check, no adaptive probing), so a dialer never
+    // finds us open and connects straight to us; with punching refused, the relay is the one way in.
+    const relayOnly = opts.relay?.only === true;
+    const network = relayOnly ? { quickFirewall: false, ephemeral: true } : loopbackOnly ? { firewalled: false } : {};
+    this.dht = new HyperDHT({ keyPair, ...(opts.bootstrap ? { bootstrap: opts.bootstrap } : {}), ...(loopbackOnly ? { host: LOOPBACK } : {}), ...network });
+    this.watchRelayConnections();
+    const relayThrough = opts.relay ? { relayThrough: opts.relay.key } : {};
+    const serverOptions = relayOnly ? { holepunch: false as const, shareLocalAddress: false } : {};
+    this.server = this.dht.createServer({ createSecretStream: createGuardedSecretStream, ...relayThrough, ...serverOptions }, (stream) => {
       // A stream that fails before the session layer listens must not become an unhandled 'error'.
       stream.on('error', () => {});
-      opts.onConnection(new StreamSocket(stream));
+      opts.onConnection(new StreamSocket(stream, (socket) => this.isRelayed(socket)));
     });
+  }
+
+  /** Whether a relay is set (the doctor's advice for NATs that cannot be punched depends on it). */
+  get hasRelay(): boolean {
+    return this.opts.relay !== undefined;
+  }
+
+  /**
+   * hyperdht reaches a relay with its node's own `connect` (for our relay or the one the other side names); we
+   * note those connections to tell relayed sessions apart: a relayed session's packets go to the relay's address.
+   */
+  private watchRelayConnections(): void {
+    const connect = this.dht.connect.bind(this.dht);
+    this.dht.connect = (publicKey, options) => {
+      const stream = connect(publicKey, options);
+      if (!this.dialing) {
+        this.relaySockets.add(stream);
+        stream.on('close', () => this.relaySockets.delete(stream));
+      }
+      return stream;
+    };
+  }
+
+  private isRelayed(stream: DhtStream): boolean {
+    const own = stream.rawStream;
+    if (!own || own.remoteHost === null) return false;
+    for (const relay of this.relaySockets) {
+      const via = relay.rawStream;
+      if (via && via.remoteHost === own.remoteHost && via.remotePort === own.remotePort) return true;
+    }
+    return false;
   }
 
   /** Announces our key on the DHT; resolves once the DHT's nodes hold it, rejects when they do not answer in time. */
@@ -75,15 +132,25 @@ export class DhtTransport {
   /** A stream to whoever announced `key`; emits 'connect' once the DHT connected (and punched, if it had to). */
   dial(key: Buffer): StreamSocket {
     let socket: StreamSocket | null = null;
-    const stream = this.dht.connect(key, {
-      createSecretStream: createGuardedSecretStream,
-      // hyperdht asks this only when it must punch a hole through both NATs.
-      holepunch: () => {
-        if (socket) socket.path = 'holepunched';
-        return true;
-      },
-    });
-    socket = new StreamSocket(stream);
+    const relayOnly = this.opts.relay?.only === true;
+    this.dialing = true;
+    let stream: DhtStream;
+    try {
+      stream = this.dht.connect(key, {
+        createSecretStream: createGuardedSecretStream,
+        ...(this.opts.relay ? { relayThrough: this.opts.relay.key } : {}),
+        ...(relayOnly ? { localConnection: false } : {}),
+        // hyperdht asks this only when it must punch a hole through both NATs.
+        holepunch: () => {
+          if (relayOnly) return false;
+          if (socket) socket.punched = true;
+          return true;
+        },
+      });
+    } finally {
+      this.dialing = false;
+    }
+    socket = new StreamSocket(stream, (own) => this.isRelayed(own));
     return socket;
   }
 
@@ -94,6 +161,7 @@ export class DhtTransport {
       publicAddress: remote ? formatAddress(remote.host, remote.port) : null,
       natType: !this.announced ? 'unknown' : !this.dht.firewalled ? 'open' : this.dht.randomized ? 'random' : 'consistent',
       bootstrap: (this.opts.bootstrap ?? []).map(({ host, port }) => formatAddress(host, port)),
+      relay: this.opts.relay ? this.opts.relay.key.toString('hex') : null,
     };
   }
 

@@ -1,13 +1,13 @@
 import NoiseSecretStream from '@hyperswarm/secret-stream';
 import type { DhtStream } from 'hyperdht';
 import { FrameGuard } from '../../../shared/protocol/frame-guard';
-import { FRAME_LENGTH_PREFIX_BYTES, MAX_ENCRYPTED_FRAME_BYTES, SECRET_STREAM_FRAME_OVERHEAD_BYTES } from '../../../shared/protocol/limits';
+import { MAX_ENCRYPTED_FRAME_BYTES } from '../../../shared/protocol/limits';
 
 /**
- * The largest frame of the DHT's own secret stream: it carries our session's bytes, and one write of ours (one
- * of our encrypted frames with its length) becomes one of its frames, plus its encryption overhead.
+ * The largest frame of the DHT's own secret stream: the session writes its messages straight into it, one
+ * message a frame, so its cap is the one our own secret-stream has over TCP.
  */
-export const MAX_DHT_FRAME_BYTES = MAX_ENCRYPTED_FRAME_BYTES + FRAME_LENGTH_PREFIX_BYTES + SECRET_STREAM_FRAME_OVERHEAD_BYTES;
+export const MAX_DHT_FRAME_BYTES = MAX_ENCRYPTED_FRAME_BYTES;
 
 type RawDataReader = { _onrawdata(data: Buffer): void };
 const readRawData = (NoiseSecretStream.prototype as unknown as RawDataReader)._onrawdata;

@@ -1,25 +1,40 @@
-import { Duplex } from 'node:stream';
+import { EventEmitter } from 'node:events';
 import type { DhtStream } from 'hyperdht';
 import type { SessionPath } from '../../../shared/session-path';
 
 /**
- * A DHT stream dressed as a TCP socket, so the session layer runs on it unchanged: admission by remote address,
- * the preface, Peerline's own Noise session (which proves the same key the DHT dialed), frame caps and budgets.
- * Emits 'connect' once the DHT stream is open, like a socket; back-pressure goes both ways.
+ * A DHT stream as the session layer sees a transport: addresses for admission, 'connect' once open, 'error' and
+ * 'close', `destroy`. Its bytes are not read here: hyperdht's stream is already a Noise secret-stream whose
+ * handshake proved the peer's key (the DHT's key pair is the identity's), so the session runs on `stream`
+ * itself, with no preface and no second handshake of its own.
  */
-export class StreamSocket extends Duplex {
-  /** How the bytes travel; a dial learns while connecting whether it had to punch a hole. */
-  path: SessionPath = 'udp';
+export class StreamSocket extends EventEmitter {
+  /** A dial learns while connecting whether it had to punch a hole. */
+  punched = false;
+  private ended = false;
 
-  constructor(private readonly stream: DhtStream) {
-    super({ allowHalfOpen: true });
+  constructor(
+    /** hyperdht's secret stream, behind the frame guard; the session reads and writes it. */
+    readonly stream: DhtStream,
+    /** Whether the stream's packets go through a relay now (a relayed session may later move to a punched hole). */
+    private readonly relayed: (stream: DhtStream) => boolean,
+  ) {
+    super();
     stream.on('open', () => this.emit('connect'));
-    stream.on('data', (chunk: Buffer) => {
-      if (!this.push(chunk)) stream.pause();
+    stream.on('error', (err: Error) => {
+      // Nobody listening is nobody to tell: an unheard 'error' must not end the process.
+      if (this.listenerCount('error') > 0) this.emit('error', err);
     });
-    stream.on('end', () => this.push(null));
-    stream.on('error', (err: Error) => this.destroy(err));
-    stream.on('close', () => this.destroy());
+    stream.on('close', () => {
+      this.ended = true;
+      this.emit('close');
+    });
+  }
+
+  /** How the bytes travel now. */
+  get path(): SessionPath {
+    if (this.relayed(this.stream)) return 'relayed';
+    return this.punched ? 'holepunched' : 'udp';
   }
 
   /** The peer's UDP address as the DHT reached it (known once connected). */
@@ -31,31 +46,21 @@ export class StreamSocket extends Duplex {
     return this.stream.rawStream?.remotePort ?? undefined;
   }
 
-  /** The key the DHT's handshake proved: the session must prove the same one. */
+  /** The key the DHT's handshake proved: the peer's identity key. */
   get remotePublicKey(): Buffer | null {
     return this.stream.remotePublicKey;
+  }
+
+  get destroyed(): boolean {
+    return this.ended || this.stream.destroyed;
   }
 
   setNoDelay(): this {
     return this;
   }
 
-  override _read(): void {
-    this.stream.resume();
-  }
-
-  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (err?: Error | null) => void): void {
-    if (this.stream.write(chunk)) done();
-    else this.stream.once('drain', () => done());
-  }
-
-  override _final(done: (err?: Error | null) => void): void {
-    this.stream.end();
-    done();
-  }
-
-  override _destroy(err: Error | null, done: (err?: Error | null) => void): void {
-    this.stream.destroy();
-    done(err);
+  destroy(err?: Error): this {
+    this.stream.destroy(err);
+    return this;
   }
 }

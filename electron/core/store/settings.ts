@@ -25,6 +25,8 @@ export const StoredSettingsSchema = z.object({
   closeToTray: z.boolean().optional(),
   startAtLogin: z.boolean().optional(),
   downloadDir: z.string().min(1).optional(),
+  /** The DHT relay's key in hex; absent or '': none. */
+  dhtRelay: z.string().regex(/^([0-9a-f]{64})?$/).optional(),
 });
 
 export const SETTINGS_FILE = 'settings.json';

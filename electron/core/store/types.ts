@@ -99,6 +99,7 @@ export interface StoredSettings {
   closeToTray?: boolean;
   startAtLogin?: boolean;
   downloadDir?: string;
+  dhtRelay?: string;
 }
 
 export interface MessagePage {

@@ -5,7 +5,7 @@ import { encodeInvite, MAX_INVITE_ADDRESSES } from '../../../../shared/invite-li
 import { notConnectedTo } from '../../../../shared/validation';
 import type { ChannelSession } from '../../channels';
 import type { NatType } from '../../dht/dht-transport';
-import { DialError } from '../../errors';
+import { DialError, SET_A_RELAY_ADVICE } from '../../errors';
 import type { ConversationContext } from '../conversations/context';
 import { REACH_CHANNEL, type ProbeVia, type ReachMessage } from './codec';
 
@@ -19,9 +19,15 @@ const ANSWER_MARGIN_MS = 5_000;
 const REACHABILITY: Record<NatType, string> = {
   open: 'The DHT reaches you unasked: anyone with your key can connect to you directly.',
   consistent: 'You are behind a NAT that keeps your port: contacts reach you by key through a punched hole.',
-  random: 'You are behind a NAT that changes your port for each peer: contacts behind a similar NAT may not reach you (a relay would be needed).',
+  random: 'You are behind a NAT that changes your port for each peer: contacts behind a similar NAT may not reach you.',
   unknown: 'The DHT has not found out yet how you can be reached.',
 };
+
+/** What the NAT type means for being reached, and what the relay (set or not) does about a NAT hard to punch. */
+function reachability(natType: NatType, relaySet: boolean): string {
+  if (natType !== 'random') return REACHABILITY[natType];
+  return `${REACHABILITY.random} ${relaySet ? 'Your relay carries those sessions.' : SET_A_RELAY_ADVICE}`;
+}
 
 /**
  * "Check my connectivity": what we know of our own reachability (the doctor's report), and the dial-back test a
@@ -53,7 +59,7 @@ export class ReachFeature {
       addresses,
       reachableByKey: node.reachableByKey,
       link: encodeInvite({ key: node.id, addresses: addresses.slice(0, MAX_INVITE_ADDRESSES), name: node.displayName }),
-      dht: dht && { ...dht, reachability: REACHABILITY[dht.natType] },
+      dht: dht && { ...dht, reachability: reachability(dht.natType, dht.relay !== null) },
     };
   }
 

@@ -9,7 +9,7 @@ type SettingsHandlers = Pick<ContractHandlers, 'identity:get' | 'identity:set-na
 
 /**
  * Who we are and how the node runs: the display name, the listening port, plain-text peers allowed or not, read
- * receipts, reachable over the internet by key (the DHT). Settings live in the store; a change takes effect on the node first, so a refused one stores nothing.
+ * receipts, reachable over the internet by key (the DHT) and its relay. Settings live in the store; a change takes effect on the node first, so a refused one stores nothing.
  */
 export class SettingsFeature {
   readonly handlers: SettingsHandlers;
@@ -73,6 +73,7 @@ export class SettingsFeature {
       closeToTray: stored.closeToTray ?? process.platform === 'win32',
       startAtLogin: stored.startAtLogin ?? false,
       downloadDir: this.files.downloadDir,
+      dhtRelay: node.dhtRelayKey ?? '',
     };
   }
 
@@ -105,6 +106,15 @@ export class SettingsFeature {
       await mkdir(change.downloadDir, { recursive: true, mode: 0o700 }).catch((err: unknown) => {
         throw new AppError('invalid-request', `Peerline cannot use ${change.downloadDir} for received files: ${(err as Error).message}`);
       });
+    }
+    if (change.dhtRelay !== undefined) {
+      const relay = change.dhtRelay.toLowerCase();
+      change = { ...change, dhtRelay: relay };
+      try {
+        await node.setDhtRelay(relay === '' ? null : Buffer.from(relay, 'hex'));
+      } catch (err) {
+        throw new AppError('listen-failed', (err as Error).message);
+      }
     }
     await store.updateSettings(change);
     this.nearby.settingsChanged(change);
