@@ -40,6 +40,12 @@ export function Transfers({ peer }: { peer: string }) {
   );
 }
 
+/** What a card's title says: "Received" only once the file is there. */
+const TITLE_PREFIX = {
+  out: { underway: 'To send: ', done: 'Sent: ' },
+  in: { underway: 'Incoming: ', done: 'Received: ' },
+} as const;
+
 function TransferCard({ transfer }: { transfer: Transfer }) {
   const offer = useStore((s) => s.offers[transfer.transfer]);
   const act = useStore((s) => s.transferAction);
@@ -60,7 +66,7 @@ function TransferCard({ transfer }: { transfer: Transfer }) {
   return (
     <li className={`transfer transfer-${status}`} aria-labelledby={labelId}>
       <p id={labelId} className="transfer-title">
-        {direction === 'out' ? 'To send: ' : 'Received: '}
+        {TITLE_PREFIX[direction][status === 'done' ? 'done' : 'underway']}
         <strong>{what}</strong>, {formatBytes(total)}
       </p>
       <p className="transfer-status" role="status">
