@@ -210,14 +210,7 @@ function RenameForm({ peer }: { peer: string }) {
       <p id={hintId} className="hint">
         Only you see it. Leave it empty to use the name they chose: {peerName}.
       </p>
-      {error !== null && (
-        <p id={errorId} className="field-error" role="alert">
-          {error}
-        </p>
-      )}
-      <p className="form-status" role="status">
-        {saved ? 'Saved.' : ''}
-      </p>
+      <SaveOutcome error={error} errorId={errorId} saved={saved} />
     </form>
   );
 }
@@ -284,6 +277,15 @@ function AutoAcceptForm({ peer }: { peer: string }) {
       <p id={hintId} className="hint">
         An offer of all its files together up to this size goes straight to your folder for received files. Nothing opens by itself.
       </p>
+      <SaveOutcome error={error} errorId={errorId} saved={saved} />
+    </form>
+  );
+}
+
+/** Under a one-field form: its error (announced at once) or, once saved, a quiet "Saved.". */
+function SaveOutcome({ error, errorId, saved }: { error: string | null; errorId: string; saved: boolean }) {
+  return (
+    <>
       {error !== null && (
         <p id={errorId} className="field-error" role="alert">
           {error}
@@ -292,7 +294,7 @@ function AutoAcceptForm({ peer }: { peer: string }) {
       <p className="form-status" role="status">
         {saved ? 'Saved.' : ''}
       </p>
-    </form>
+    </>
   );
 }
 
