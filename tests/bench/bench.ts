@@ -30,7 +30,8 @@
  *     durable: only section 7 (durable chat, two ends; under 10 s here); with store: sections 6 and 7
  *     bulk: only section 8 (chat under bulk); with the others, those picked
  *     dht: only section 10 (reach by key over the DHT's local testnet); with the others, those picked
- *     files: only section 11 (file transfer, tests/bench/files-scenarios.ts)
+ *     files: only section 11 (file transfer, tests/bench/files-scenarios.ts); --files-only=transfer (or resume, small): only those;
+ *       --files-gib=4: the big file's size in GiB (1 by default, 1/8 with --quick)
  *     groups: only section 9 (groups); --groups-only=partition (or line, mesh, catch-up): only those scenarios
  *     --quick: a fraction of the iterations, for trying the bench itself
  *     --receiver: where the receiving end of the two-end sections runs (default: thread)
@@ -481,7 +482,18 @@ async function runSections(): Promise<void> {
   const groupsOnly = process.argv.find((arg) => arg.startsWith('--groups-only='))?.slice('--groups-only='.length).split(',');
   if (runAll || picked.groups) await runGroupSection({ quick, progress, outFile, ...(groupsOnly && { only: groupsOnly }) });
   if (runAll || picked.dht) await runDhtSection({ quick, progress, outFile });
-  if (runAll || picked.files) await runFilesSection({ quick, progress, outFile, startReceiver: () => RemoteReceiver.start(CONFIG.receiver, new URL(import.meta.url)) });
+  const filesOnly = process.argv.find((arg) => arg.startsWith('--files-only='))?.slice('--files-only='.length).split(',');
+  const filesGiB = process.argv.find((arg) => arg.startsWith('--files-gib='))?.slice('--files-gib='.length);
+  if (runAll || picked.files) {
+    await runFilesSection({
+      quick,
+      progress,
+      outFile,
+      startReceiver: () => RemoteReceiver.start(CONFIG.receiver, new URL(import.meta.url)),
+      ...(filesOnly && { only: filesOnly }),
+      ...(filesGiB !== undefined && { fileBytes: Number(filesGiB) * 1024 ** 3 }),
+    });
+  }
 }
 
 if (isReceiver()) {

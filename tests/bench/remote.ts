@@ -19,7 +19,7 @@ import { openBenchApp } from './durable-scenarios';
 import { openFilesBenchApp, sha256Of } from './files-apps';
 import type { AppService } from '../../electron/core/app-service';
 import { countMessages } from './peer-scenarios';
-import { sleep, threadCpuMs, withTimeout } from './stats';
+import { RssWatch, sleep, threadCpuMs, withTimeout } from './stats';
 
 export type ReceiverKind = 'thread' | 'process';
 
@@ -38,6 +38,8 @@ type Request =
   | { cmd: 'transfer-status'; name: string; transfer: string }
   | { cmd: 'digest'; name: string; file: string }
   | { cmd: 'cpu' }
+  | { cmd: 'rss-watch' }
+  | { cmd: 'rss-peak' }
   | { cmd: 'close' };
 
 type ToReceiver = { seq: number; request: Request };
@@ -62,6 +64,7 @@ export function serveReceiver(): void {
     if (!found) throw new Error(`no files app named ${name} here`);
     return found;
   };
+  const rss = new RssWatch();
   const handle = async (request: Request): Promise<unknown> => {
     switch (request.cmd) {
       case 'sink':
@@ -102,6 +105,10 @@ export function serveReceiver(): void {
       }
       case 'cpu':
         return threadCpuMs();
+      case 'rss-watch':
+        return rss.watch();
+      case 'rss-peak':
+        return rss.peak();
       case 'close':
         await withTimeout(cleanUp(), 5_000, 'closing the receiver’s peers');
         return null;
@@ -259,6 +266,18 @@ export class RemoteReceiver {
   /** How many chats from `from` the peer or app `name` has shown its app so far. */
   received(name: string, from: string): Promise<number> {
     return this.request({ cmd: 'received', name, from }, `asking ${name} what it received`);
+  }
+
+  /**
+   * Starts watching the receiving end's RSS (its process's: with a receiver thread, the whole process) and
+   * returns it now; `rssPeak` stops and returns the highest seen, in bytes.
+   */
+  rssWatch(): Promise<number> {
+    return this.request({ cmd: 'rss-watch' }, 'starting the receiver’s RSS watch');
+  }
+
+  rssPeak(): Promise<number> {
+    return this.request({ cmd: 'rss-peak' }, 'asking the receiver for its RSS peak');
   }
 
   /** CPU time the receiving thread has used so far (see `threadCpuMs`), or null where it cannot tell. */

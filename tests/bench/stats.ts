@@ -130,3 +130,28 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
   });
   return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
 }
+
+/** This process's resident set size, sampled every 50 ms between `watch()` and `peak()`: the highest seen. */
+export class RssWatch {
+  private timer: NodeJS.Timeout | null = null;
+  private highest = 0;
+
+  /** Starts (again) and returns the RSS now. */
+  watch(): number {
+    this.stop();
+    this.highest = process.memoryUsage().rss;
+    this.timer = setInterval(() => (this.highest = Math.max(this.highest, process.memoryUsage().rss)), 50);
+    return this.highest;
+  }
+
+  /** Stops and returns the highest RSS seen. */
+  peak(): number {
+    this.stop();
+    return Math.max(this.highest, process.memoryUsage().rss);
+  }
+
+  private stop(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+  }
+}

@@ -177,6 +177,27 @@ describe('files between two contacts over 127.0.0.1', () => {
     expect(await fileSha256(path.join(downloads, 'report.pdf'))).toBe(sha256(bytes));
   });
 
+  it('a write that fails on a file’s last block never puts the file in place with a hole: it is received again and verifies', async () => {
+    const bytes = randomBytes(2 * 1024 * 1024 + 5000);
+    let refusals = 0;
+    const disk = {
+      ...nodeDisk,
+      write: async (...args: Parameters<typeof nodeDisk.write>) => {
+        // The last block's one write fails once, the disk full for a moment: the file's end is already on its way.
+        if (args[2] === 2 * 1024 * 1024 && refusals++ === 0) throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+        return nodeDisk.write(...args);
+      },
+    };
+    const { alice, bob, bobKey } = await filesPair({ bob: { files: { disk, timeouts: { diskFullRetryMs: 100 } } } });
+    const { transfer } = await alice.service.files.send(bobKey, await fileOf(bytes, 'last.bin'));
+    await waitForOffer(bob);
+    await bob.service.files.accept(transfer);
+    await waitForTransfer(bob, transfer, 'done', 30_000);
+    expect(refusals).toBe(2); // refused once, then written: no third write was needed
+    expect(await fileSha256(path.join(bob.downloads, 'last.bin'))).toBe(sha256(bytes));
+    expect(await readdir(bob.downloads)).toEqual(['last.bin']);
+  });
+
   it('a full disk pauses the transfer on both sides, and it resumes by itself once there is space, re-sending no verified block', async () => {
     let full = false;
     let writesRefused = 0;

@@ -79,6 +79,8 @@ export class FilesFeature extends EventEmitter<FileEvents> {
   /** Offers whose parts are still coming, per session. */
   private readonly assembling = new WeakMap<ChannelSession<FilesMessage>, Map<string, OfferAssembly>>();
   private readonly meters = new Map<string, SpeedMeter>();
+  /** Per transfer, whether it holds a program or script (see `holdsDangerousName`). */
+  private readonly dangerous = new Map<string, boolean>();
   private readonly incomingHost: IncomingHost;
   private readonly outgoingHost: OutgoingHost;
 
@@ -493,8 +495,15 @@ export class FilesFeature extends EventEmitter<FileEvents> {
       paused: [...record.paused],
       ...(record.reason !== undefined && { reason: record.reason }),
       ...(record.directory !== undefined && { directory: record.directory }),
-      dangerous: record.items.some((item) => isDangerousName(item.path)),
+      dangerous: this.holdsDangerousName(record),
     };
+  }
+
+  /** Whether a transfer holds a program or script: its items never change, so this is looked at once per transfer. */
+  private holdsDangerousName(record: TransferRecord): boolean {
+    let dangerous = this.dangerous.get(record.id);
+    if (dangerous === undefined) this.dangerous.set(record.id, (dangerous = record.items.some((item) => isDangerousName(item.path))));
+    return dangerous;
   }
 
   private statusOf(transfer: Transfer): TransferView['status'] {

@@ -1,20 +1,23 @@
 /**
  * One transfer we receive, while it runs: the receive plan (what to ask for, what comes next), the part files,
- * and the order of durability — a block's bytes are written positionally, its digest checked, the part file
- * synced, and only then is the block recorded as verified in the store; a file is put in place (sync → link
+ * and the order of durability — a block's chunks are hashed and copied into a block buffer as they come, and once
+ * its digest matches it is written positionally in one write (a block that does not verify is never written),
+ * the part file synced, and only then is the block recorded as verified in the store; a file is put in place (sync → link
  * under a free name → folder sync) only once its own digest matches, and recorded done after that.
  */
 import { unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { MAX_UNWRITTEN_BYTES, SYNC_EVERY_BYTES, type FileTimeouts } from '../../../../shared/files/limits';
+import { BLOCK_BYTES, MAX_UNWRITTEN_BYTES, SYNC_EVERY_BYTES, type FileTimeouts } from '../../../../shared/files/limits';
 import type { ChannelSession } from '../../channels';
 import type { FilesTable, PauseHolder, TransferRecord } from '../../store/files';
 import { exists, partPathOf, putInPlace, sameFile, type Disk, type FolderSyncs } from './disk';
 import type { FilesMessage, WantRange } from './messages';
-import { blockCountOf, ReceivePlan } from './receive-plan';
+import { blockCountOf, ReceivePlan, type BlockVerdict } from './receive-plan';
 
 /** Files being put in place at once; beyond it no more blocks are asked for until some are done. */
 const MAX_PENDING_COMPLETIONS = 64;
+/** Block buffers kept for the next blocks: as many as can wait for the disk, and the one being received. */
+const MAX_SPARE_BLOCKS = MAX_UNWRITTEN_BYTES / BLOCK_BYTES + 1;
 
 /** A duration for a sentence: whole seconds, or tenths under ten. */
 function seconds(ms: number): string {
@@ -44,6 +47,24 @@ interface Part {
   handle: Promise<FileHandle>;
   partPath: string;
   finalPath: string;
+  /**
+   * The file's writes, one after another (concurrent writes to one file only contend for its lock): settles once
+   * every write handed to it so far has ended.
+   */
+  written: Promise<void>;
+  /** A write of this file failed: it is not put in place until its blocks have come and been written again. */
+  writeFailed: boolean;
+}
+
+/**
+ * The block being received: its chunks copied into a buffer kept for the transfer and used again block after
+ * block, so that received frames are garbage at once and what waits for the disk is never new memory.
+ */
+interface Assembling {
+  item: number;
+  offset: number;
+  buffer: Buffer;
+  bytes: number;
 }
 
 export class IncomingTransfer {
@@ -56,10 +77,12 @@ export class IncomingTransfer {
   private readonly dirty = new Set<number>();
   private flushing: Promise<void> = Promise.resolve();
   private syncing = false;
-  /** Writes of the block being received: its digest is judged once they are on the file. */
-  private writes: Array<Promise<void>> = [];
+  private assembling: Assembling | null = null;
+  private readonly spareBlocks: Buffer[] = [];
+  /** The write handed to the disk last (of any file): the credit waits for it once too much waits for the disk. */
+  private lastWrite: Promise<void> = Promise.resolve();
   private completions = 0;
-  /** Bytes handed to the disk and not yet written. */
+  /** Bytes received and not yet written (being assembled, or handed to the disk). */
   private unwritten = 0;
   private lastByteAt = Date.now();
   private stalls = 0;
@@ -132,6 +155,9 @@ export class IncomingTransfer {
   /** Asks for what is missing in a new epoch: whatever the sender still had queued is dropped. */
   private askAnew(): void {
     if (!this.running) return;
+    this.dropAssembling();
+    // Whatever failed to be written is asked for again in the new epoch.
+    for (const part of this.parts.values()) part.writeFailed = false;
     this.lastByteAt = Date.now();
     const { epoch, ranges } = this.plan.restart();
     this.want(epoch, ranges);
@@ -160,16 +186,14 @@ export class IncomingTransfer {
     this.plan.hash(msg.data);
     this.lastByteAt = Date.now();
     this.stalls = 0;
-    this.dirty.add(msg.item);
-    const written = this.partOf(msg.item)
-      .handle.then((handle) => this.host.disk.write(handle, msg.data, msg.offset))
-      .catch((err: unknown) => this.writeFailed(msg.item, err));
-    this.writes.push(written);
-    // The credit comes back at once while little waits for the disk; past MAX_UNWRITTEN_BYTES it waits for this
-    // write, so the sender never runs further ahead of the disk than that and a credit window.
+    this.assembling ??= { item: msg.item, offset: msg.offset, buffer: this.spareBlocks.pop() ?? Buffer.allocUnsafe(this.record.blockBytes), bytes: 0 };
+    this.assembling.buffer.set(msg.data, this.assembling.bytes);
+    this.assembling.bytes += msg.data.byteLength;
+    // The credit comes back at once while little waits for the disk; past MAX_UNWRITTEN_BYTES it waits for the
+    // writes under way (never for this block's, which needs bytes still to come), so the sender never runs further
+    // ahead of the disk than that, a block and a credit window.
     this.unwritten += msg.data.byteLength;
-    void written.then(() => (this.unwritten -= msg.data.byteLength));
-    return this.unwritten > MAX_UNWRITTEN_BYTES ? written : undefined;
+    return this.unwritten > MAX_UNWRITTEN_BYTES ? this.lastWrite : undefined;
   }
 
   async block(msg: Extract<FilesMessage, { type: 'block' }>): Promise<void> {
@@ -177,17 +201,18 @@ export class IncomingTransfer {
     const verdict = this.plan.block(msg.epoch, msg.item, msg.block, msg.digest);
     if (verdict.kind === 'stale') return;
     if (verdict.kind === 'fail') return this.host.fail(this, verdict.reason);
-    const writes = this.writes;
-    this.writes = [];
-    await Promise.all(writes);
-    if (!this.running) return; // a write failed meanwhile
+    const received = this.assembling;
+    this.assembling = null;
     if (verdict.kind === 'retry') {
+      this.release(received);
       this.host.log(verdict.reason);
       this.want(this.plan.epoch, [{ item: verdict.item, block: verdict.block, count: 1 }]);
       return;
     }
-    this.unsynced.push({ item: verdict.item, block: verdict.block, digest: verdict.digest });
-    this.unsyncedBytes += verdict.bytes;
+    // Handed to the disk now, before any wait, so that the file's end (next on the wire) finds it queued.
+    if (received === null) this.written(verdict);
+    else if (!(await this.write(received, verdict))) return;
+    if (!this.running) return;
     this.host.progressed(this);
     this.topUp();
     if (this.unsyncedBytes < SYNC_EVERY_BYTES) return;
@@ -201,6 +226,53 @@ export class IncomingTransfer {
     void this.flush()
       .catch((err: unknown) => this.writeFailed(verdict.item, err))
       .finally(() => (this.syncing = false));
+  }
+
+  /**
+   * Writes a verified block's chunks after the file's earlier writes; false if it failed (told, and the block
+   * asked for again later). The block is noted for the next sync before the file's `written` settles, so that a
+   * completion waiting on it finds the block there.
+   */
+  private write(received: Assembling, verdict: Extract<BlockVerdict, { kind: 'verified' }>): Promise<boolean> {
+    const part = this.partOf(received.item);
+    this.dirty.add(received.item);
+    const outcome = part.written
+      .then(async () => this.host.disk.write(await part.handle, received.buffer.subarray(0, received.bytes), received.offset))
+      .then(
+        () => {
+          this.written(verdict);
+          return true;
+        },
+        (err: unknown) => {
+          part.writeFailed = true;
+          this.plan.unverify(verdict.item, verdict.block);
+          this.writeFailed(verdict.item, err);
+          return false;
+        },
+      )
+      .finally(() => this.release(received));
+    part.written = outcome.then(() => {});
+    this.lastWrite = part.written;
+    return outcome;
+  }
+
+  /** A verified block is on its part file: it is recorded after the next sync. */
+  private written(verdict: Extract<BlockVerdict, { kind: 'verified' }>): void {
+    this.unsynced.push({ item: verdict.item, block: verdict.block, digest: verdict.digest });
+    this.unsyncedBytes += verdict.bytes;
+  }
+
+  /** The block being received will not be finished (a new epoch, a pause, the end): dropped. */
+  private dropAssembling(): void {
+    this.release(this.assembling);
+    this.assembling = null;
+  }
+
+  /** A block is written or dropped: its buffer is free for the next. */
+  private release(block: Assembling | null): void {
+    if (block === null) return;
+    this.unwritten -= block.bytes;
+    if (this.spareBlocks.length < MAX_SPARE_BLOCKS) this.spareBlocks.push(block.buffer);
   }
 
   end(msg: Extract<FilesMessage, { type: 'end' }>): void {
@@ -228,11 +300,14 @@ export class IncomingTransfer {
   private async complete(item: number, digest: Uint8Array): Promise<void> {
     this.completions++;
     try {
+      const part = this.partOf(item);
+      await part.written;
+      // A write of it failed (a full disk): its blocks are asked for again once writing works, and its end comes again.
+      if (part.writeFailed) return;
       // The file's own blocks need no record: it is synced and recorded done below, which supersedes them; and it
       // does not wait for the other files' sync, so many small files are put in place side by side.
       this.unsynced = this.unsynced.filter((entry) => entry.item !== item);
       this.dirty.delete(item);
-      const part = this.partOf(item);
       this.parts.delete(item);
       const blocks = blockCountOf(this.record.items[item]!.size, this.record.blockBytes);
       const file = await putInPlace(await part.handle, part.partPath, part.finalPath, this.host.folderSyncs.sync, (placed) => this.host.table.recordDone(this.id, item, placed, blocks));
@@ -266,7 +341,7 @@ export class IncomingTransfer {
       const partPath = partPathOf(finalPath);
       const handle = this.host.disk.openPart(partPath);
       handle.catch(() => {}); // the failure is handled by the write waiting on it
-      part = { handle, partPath, finalPath };
+      part = { handle, partPath, finalPath, written: Promise.resolve(), writeFailed: false };
       this.parts.set(item, part);
     }
     return part;
@@ -355,6 +430,8 @@ export class IncomingTransfer {
 
   /** Stops timers and closes part files (kept on disk, to resume from). */
   stop(): void {
+    this.dropAssembling();
+    this.spareBlocks.length = 0;
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
     for (const part of this.parts.values()) void part.handle.then((h) => h.close()).catch(() => {});

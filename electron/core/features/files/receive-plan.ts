@@ -88,6 +88,15 @@ export class ReceivePlan {
     this.verifiedCount[item] = 0;
   }
 
+  /** A block judged verified whose bytes could not be written (a full disk): it is asked for again later. */
+  unverify(item: number, block: number): void {
+    const digests = this.digests[item];
+    if (digests?.[block] === undefined || this.done[item]) return;
+    digests[block] = undefined;
+    this.verifiedCount[item]!--;
+    this.verifiedBytes -= this.blockSize(item, block);
+  }
+
   /** A file finished in an earlier run (or just now). */
   markDone(item: number): void {
     if (this.done[item]) return;
