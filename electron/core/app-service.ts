@@ -126,7 +126,7 @@ export class AppService {
       override: discoveryOptions?.override,
     });
     const attention = new AttentionFeature(conversationContext);
-    this.files = new FilesFeature({ store, node, directory: this.directory, events: ctx.events }, filesOptions);
+    this.files = new FilesFeature({ store, node, directory: this.directory, events: ctx.events, gate, acceptRequest: (peer) => requests.acceptIfRequest(peer) }, filesOptions);
     const settings = new SettingsFeature(ctx, nameOverridden, notices, this.discovery, this.files);
     this.files.on('log', (line) => node.emit('log', line));
     this.groups = new GroupsFeature(conversationContext, store.groups, Date.now, groupLinks);

@@ -156,11 +156,57 @@ describe('a hostile sender of files', () => {
     await carriesOn(m);
   });
 
-  it('a stranger (a request not accepted) cannot offer files', async () => {
+  it('a stranger’s offer waits as a message request: shown, never taken by itself (auto-accept on), and accepting it accepts the request', async () => {
+    const bob = await openFilesApp('Bob', { files: { autoAcceptBytes: Number.MAX_SAFE_INTEGER } });
+    const m = await mallory({ accept: false, bob });
+    const transfer = newId();
+    const id = Buffer.from(transfer).toString('hex');
+    m.session.send(offer(transfer, [{ path: 'x.txt', size: 5, kind: 0 }]));
+    await waitUntil(() => fileEventsOf(bob, 'offer').some((o) => o.transfer === id), 'Bob sees the offer');
+    await carriesOn(m); // a round trip after the offer: had Bob taken it by himself, his accept would be here by now
+    expect(m.received.filter((r) => r.type === 'accept' || r.type === 'want')).toEqual([]);
+    expect(bob.service.files.list().find((t) => t.transfer === id)?.status).toBe('offered');
+    expect(bob.service.contactSummaries().find((c) => c.peer === m.node.id)?.request).toBeTruthy();
+    await bob.service.files.accept(id);
+    expect(bob.service.contactSummaries().find((c) => c.peer === m.node.id)?.request).toBeFalsy();
+    await reply(m, transfer, 'want');
+  });
+
+  it('a stranger’s offers count against its request quota: past it they are held, unanswered and not stored', async () => {
+    const bob = await openFilesApp('Bob', { requests: { quota: { maxMessages: 2 } } });
+    const m = await mallory({ accept: false, bob });
+    const transfers = [newId(), newId(), newId()];
+    for (const transfer of transfers) m.session.send(offer(transfer, [{ path: 'x.txt', size: 5, kind: 0 }]));
+    // A chat would be held as well: an offer refused for its form (before any quota) shows the three were handled.
+    const marker = newId();
+    m.session.send(offer(marker, [{ path: 'x.txt', size: 5, kind: 0 }], { algorithm: 'md5' }));
+    await reply(m, marker, 'decline'); // the quota was judged for all three, in order, before this was handled
+    await waitUntil(() => fileEventsOf(bob, 'offer').length === 2, 'the first two offers stored and shown');
+    expect(bob.service.files.list().length).toBe(2);
+    // Held: no answer at all, so Mallory keeps the third to offer again once she is accepted.
+    const answered = m.received.filter((r) => r.type === 'decline' || r.type === 'accept').map((r) => Buffer.from(r.transfer).toString('hex'));
+    expect(answered).toEqual([Buffer.from(marker).toString('hex')]);
+  });
+
+  it('a stranger’s offer with names past the request byte quota is held too', async () => {
+    const bob = await openFilesApp('Bob', { requests: { quota: { maxBytes: 1000 } } });
+    const m = await mallory({ accept: false, bob });
+    const items = Array.from({ length: 20 }, (_, i) => ({ path: `${'n'.repeat(60)}-${i}.txt`, size: 1, kind: 0 }));
+    m.session.send(offer(newId(), items));
+    const marker = newId();
+    m.session.send(offer(marker, [{ path: 'x.txt', size: 5, kind: 0 }], { algorithm: 'md5' }));
+    await reply(m, marker, 'decline');
+    expect(fileEventsOf(bob, 'offer')).toEqual([]);
+  });
+
+  it('declining a request declines what it offered', async () => {
     const m = await mallory({ accept: false });
     const transfer = newId();
-    m.session.send(offer(transfer, [{ path: 'x', size: 1, kind: 0 }]));
-    expect((await reply(m, transfer, 'decline')).reason).toMatch(/only contacts/);
+    const id = Buffer.from(transfer).toString('hex');
+    m.session.send(offer(transfer, [{ path: 'x.txt', size: 5, kind: 0 }]));
+    await waitUntil(() => fileEventsOf(m.bob, 'offer').some((o) => o.transfer === id), 'Bob sees the offer');
+    await m.bob.handlers['request:decline']({ peer: m.node.id });
+    await waitUntil(() => m.bob.service.files.list().find((t) => t.transfer === id)?.status === 'declined', 'the offer declined');
   });
 
   it('chunks beyond the declared size fail the transfer; the session carries on', async () => {

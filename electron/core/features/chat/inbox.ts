@@ -26,7 +26,7 @@ export class ChatInbox implements Inbox {
     await this.ctx.steps.chain.settled(key);
     const peer = this.ctx.directory.peerOf(key);
     // A request past its quota, or a refused peer: not stored, so not acknowledged; its sender keeps it.
-    if (!this.gate.admit(peer, chat.text)) return 'held';
+    if (!this.gate.admit(peer, Buffer.byteLength(chat.text))) return 'held';
     const now = Date.now();
     // A verified contact's new key that the person has not approved speaks in the contact's conversation, marked.
     const unapprovedKey = this.ctx.directory.unapprovedKeys.has(key) ? { unapprovedKey: true as const } : {};

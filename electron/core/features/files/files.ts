@@ -22,6 +22,7 @@ import { FilesTable, type TransferRecord } from '../../store/files';
 import type { Store } from '../../store/store';
 import type { ContactDirectory } from '../contacts/directory';
 import type { EventHub } from '../context';
+import type { RequestGate } from '../requests/gate';
 import { FILES_CHANNEL } from './codec';
 import { FolderSyncs, makeFreshFolder, nodeDisk, type Disk } from './disk';
 import { IncomingTransfer, type IncomingHost } from './incoming';
@@ -85,7 +86,16 @@ export class FilesFeature extends EventEmitter<FileEvents> {
   private readonly outgoingHost: OutgoingHost;
 
   constructor(
-    private readonly ctx: { store: Store; node: PeerNode; directory: ContactDirectory; events: EventHub },
+    private readonly ctx: {
+      store: Store;
+      node: PeerNode;
+      directory: ContactDirectory;
+      events: EventHub;
+      /** Message requests: an offer from one counts against its quota like a message. */
+      gate: Pick<RequestGate, 'admit'>;
+      /** Accepting a request's offer accepts the request first, as replying to it does. */
+      acceptRequest: (peer: string) => Promise<void>;
+    },
     private readonly options: FilesOptions = {},
   ) {
     super();
@@ -107,6 +117,10 @@ export class FilesFeature extends EventEmitter<FileEvents> {
     };
     this.outgoingHost = shared;
     this.on('updated', (view) => ctx.events.emit('file:updated', view));
+    // A request declined or blocked, a contact removed: what it offered and no one took is declined.
+    ctx.events.subscribe((event, payload) => {
+      if (event === 'conversation:removed') void this.declineOffersOf((payload as { peer: string }).peer);
+    });
     this.on('offer', (offer) => ctx.events.emit('file:offered', { ...offer, files: offer.items.length, items: offer.items.slice(0, OFFER_ITEMS_SHOWN) }));
     ctx.node.channel(FILES_CHANNEL, {
       opened: (session) => this.opened(session),
@@ -154,6 +168,14 @@ export class FilesFeature extends EventEmitter<FileEvents> {
     };
   }
 
+  private async declineOffersOf(peer: string): Promise<void> {
+    for (const transfer of this.transfers.values()) {
+      if (transfer.direction === 'in' && transfer.record.peer === peer && transfer.record.state === 'offered') {
+        await this.decline(transfer.id).catch((err: unknown) => this.emit('log', `files: could not decline ${transfer.id}: ${(err as Error).message}`));
+      }
+    }
+  }
+
   /** Where a received transfer's files are: the file itself for one file, else its folder. */
   placeOf(id: string): string {
     const transfer = this.incoming(id);
@@ -197,6 +219,7 @@ export class FilesFeature extends EventEmitter<FileEvents> {
   async accept(id: string): Promise<TransferView> {
     const transfer = this.incoming(id);
     if (transfer.record.state !== 'offered') throw new AppError('unknown-transfer', `That transfer is ${this.view(transfer).status}, not waiting for an answer.`);
+    await this.ctx.acceptRequest(transfer.record.peer);
     const directory = this.downloadDir;
     await mkdir(directory, { recursive: true, mode: 0o700 });
     const free = await this.disk.freeBytes(directory);
@@ -220,7 +243,9 @@ export class FilesFeature extends EventEmitter<FileEvents> {
     if (transfer.record.state !== 'offered') throw new AppError('unknown-transfer', `That transfer is ${this.view(transfer).status}, not waiting for an answer.`);
     transfer.record = { ...transfer.record, state: 'declined', reason: 'declined' };
     await this.changed(transfer);
-    this.sessionOf(transfer.record.peer)?.send({ type: 'decline', transfer: transfer.transferId, reason: 'declined' });
+    // The offer's own session first: a request being declined is no contact to look a session up by any more.
+    const session = transfer.session?.open === true ? transfer.session : this.sessionOf(transfer.record.peer);
+    session?.send({ type: 'decline', transfer: transfer.transferId, reason: 'declined' });
     return this.view(transfer);
   }
 
@@ -354,12 +379,19 @@ export class FilesFeature extends EventEmitter<FileEvents> {
     if (verdict.kind === 'more') return void pending.set(id, verdict.assembly);
     pending.delete(id);
     const contact = this.ctx.store.contact(contactId(peer));
-    if (!contact || contact.request || contact.blocked) return this.refuse(session, part.transfer, 'only contacts can send files; accept the request first');
+    if (!contact || contact.blocked) return this.refuse(session, part.transfer, 'only contacts can send files');
     const waiting = [...this.transfers.values()].filter((t) => t.direction === 'in' && t.record.peer === peer && t.record.state === 'offered').length;
     if (waiting >= MAX_PENDING_OFFERS_PER_PEER) return this.refuse(session, part.transfer, `${waiting} offers already wait for an answer`);
     const problem = judgeOffer(verdict.assembly);
     if (problem !== null) return this.refuse(session, part.transfer, problem);
     const { header, items } = verdict.assembly;
+    // A message request's offer waits for the person like its chats, counted against the same quota (its bytes:
+    // its names). Past the quota it is not answered: the sender keeps offering it, and once the person accepts
+    // the request its next session brings the offer again.
+    if (contact.request && !this.ctx.gate.admit(contact.id, items.reduce((sum, item) => sum + Buffer.byteLength(item.path), 0))) {
+      this.emit('log', `files: held an offer from the request ${peer}: past its quota`);
+      return;
+    }
     const record: TransferRecord = {
       id,
       direction: 'in',
@@ -395,7 +427,10 @@ export class FilesFeature extends EventEmitter<FileEvents> {
    * (also one offered again after a restart).
    */
   private async autoAccept(transfer: IncomingTransfer): Promise<void> {
-    const limit = this.ctx.store.contact(contactId(transfer.record.peer))?.autoAcceptBytes ?? this.options.autoAcceptBytes;
+    const contact = this.ctx.store.contact(contactId(transfer.record.peer));
+    // A stranger's offer is the person's to take: never by itself, whatever the size.
+    if (contact === undefined || contact.request !== undefined) return;
+    const limit = contact.autoAcceptBytes ?? this.options.autoAcceptBytes;
     if (limit === undefined || transfer.record.totalBytes > limit) return;
     await this.accept(transfer.id).catch((err: unknown) => this.emit('log', `files: could not accept ${transfer.id} by itself: ${(err as Error).message}`));
   }

@@ -52,11 +52,12 @@ export class RequestGate {
   }
 
   /**
-   * Counts one more message of `text` from `peer` against its quota, before it is stored: true if it may be
+   * Counts one more message of `bytes` from `peer` against its quota, before it is stored: true if it may be
    * stored (an accepted contact always may), false if it must wait, unacknowledged, until the person accepts.
-   * The count is taken in memory at once, so messages arriving together cannot overdraw the quota.
+   * A file offer is such a message too (its bytes: its names). The count is taken in memory at once, so
+   * messages arriving together cannot overdraw the quota.
    */
-  admit(peer: ContactId, text: string): boolean {
+  admit(peer: ContactId, bytes: number): boolean {
     const { store } = this.ctx;
     const contact = store.contact(peer);
     if (!contact || contact.blocked) return false;
@@ -69,7 +70,6 @@ export class RequestGate {
       write(({ request: _accepted, ...rest }) => rest);
       return true;
     }
-    const bytes = Buffer.byteLength(text);
     const host = plainHost(contact);
     const everyone = store.contacts();
     const group = host === null ? [contact] : everyone.filter((c) => plainHost(c) === host);

@@ -51,10 +51,15 @@ export class RequestsFeature {
   /** Wraps `message:send`: replying to a request accepts it first. */
   replyAccepts(send: ContractHandlers['message:send']): ContractHandlers['message:send'] {
     return async (request) => {
-      const contact = this.ctx.directory.contactOf(request.peer);
-      if (contact.request) await this.handlers['request:accept']({ peer: contact.id });
+      await this.acceptIfRequest(request.peer);
       return send(request);
     };
+  }
+
+  /** Answering a request as a contact (a reply, a file of its accepted) accepts it first; a contact is left as it is. */
+  async acceptIfRequest(peer: string): Promise<void> {
+    const contact = this.ctx.directory.contactOf(peer);
+    if (contact.request) await this.handlers['request:accept']({ peer: contact.id });
   }
 
   private async accept(peer: ContactId): Promise<void> {
