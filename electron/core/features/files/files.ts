@@ -31,6 +31,7 @@ import { addOfferPart, judgeOffer, type OfferAssembly } from './offer-rules';
 import { OutgoingTransfer, type OutgoingHost } from './outgoing';
 import { scanSource } from './source';
 import { SpeedMeter } from './speed';
+import { bytesOf, isOpen, transferView, type Transfer } from './views';
 
 export type TransferView = TransferShape;
 
@@ -70,8 +71,6 @@ export interface FilesOptions {
 function defaultDownloadDir(): string {
   return path.join(os.homedir(), 'Downloads', 'Peerline');
 }
-
-type Transfer = IncomingTransfer | OutgoingTransfer;
 
 export class FilesFeature extends EventEmitter<FileEvents> {
   private readonly table: FilesTable;
@@ -251,7 +250,7 @@ export class FilesFeature extends EventEmitter<FileEvents> {
 
   async cancel(id: string): Promise<TransferView> {
     const transfer = this.get(id);
-    if (!this.isOpen(transfer)) throw new AppError('unknown-transfer', `That transfer is ${this.view(transfer).status} already.`);
+    if (!isOpen(transfer)) throw new AppError('unknown-transfer', `That transfer is ${this.view(transfer).status} already.`);
     await this.end(transfer, 'cancelled', 'cancelled');
     this.sessionOf(transfer.record.peer)?.send({ type: 'cancel', transfer: transfer.transferId, reason: 'cancelled' });
     return this.view(transfer);
@@ -331,7 +330,7 @@ export class FilesFeature extends EventEmitter<FileEvents> {
       case 'end':
         return transfer.end(message);
       case 'cancel':
-        if (this.isOpen(transfer)) return this.end(transfer, 'cancelled', `the sender cancelled: ${message.reason}`);
+        if (isOpen(transfer)) return this.end(transfer, 'cancelled', `the sender cancelled: ${message.reason}`);
         return;
       case 'pause':
         return message.paused ? transfer.pause('peer', message.reason) : transfer.resume('peer');
@@ -472,13 +471,9 @@ export class FilesFeature extends EventEmitter<FileEvents> {
     return transfer;
   }
 
-  private isOpen(transfer: Transfer): boolean {
-    return transfer.record.state === 'offered' || transfer.record.state === 'accepted';
-  }
-
   /** Fails a transfer: kept partial files stay, the peer is told why (`tellPeer`). */
   private async fail(transfer: Transfer, reason: string, tellPeer: boolean): Promise<void> {
-    if (!this.isOpen(transfer)) return;
+    if (!isOpen(transfer)) return;
     await this.end(transfer, 'failed', reason);
     if (tellPeer) transfer.session?.send({ type: 'cancel', transfer: transfer.transferId, reason });
   }
@@ -500,38 +495,15 @@ export class FilesFeature extends EventEmitter<FileEvents> {
   private progressed(transfer: Transfer, final = false): void {
     let meter = this.meters.get(transfer.id);
     if (meter === undefined) this.meters.set(transfer.id, (meter = new SpeedMeter(1000 / PROGRESS_PER_SECOND)));
-    const bytes = this.bytesOf(transfer);
+    const bytes = bytesOf(transfer);
     if (!meter.sample(bytes, Date.now()) && !final) return;
     this.emit('progress', { transfer: transfer.id, bytes, total: transfer.record.totalBytes, bytesPerSecond: Math.round(meter.bytesPerSecond) });
     if (!final) this.ctx.events.emit('file:updated', this.view(transfer));
     if (final) this.meters.delete(transfer.id);
   }
 
-  private bytesOf(transfer: Transfer): number {
-    if (transfer.record.state === 'done') return transfer.record.totalBytes;
-    return transfer.direction === 'in' ? transfer.plan.verifiedBytes : Math.min(transfer.sentBytes, transfer.record.totalBytes);
-  }
-
   view(transfer: Transfer): TransferView {
-    const { record } = transfer;
-    const bytes = this.bytesOf(transfer);
-    const bytesPerSecond = Math.round(this.meters.get(record.id)?.bytesPerSecond ?? 0);
-    return {
-      transfer: record.id,
-      peer: record.peer,
-      direction: record.direction,
-      status: this.statusOf(transfer),
-      name: record.items[0]?.path.split('/')[0] ?? '',
-      files: record.items.length,
-      total: record.totalBytes,
-      bytes,
-      bytesPerSecond,
-      ...(bytesPerSecond > 0 && this.isOpen(transfer) && { etaSeconds: Math.ceil((record.totalBytes - bytes) / bytesPerSecond) }),
-      paused: [...record.paused],
-      ...(record.reason !== undefined && { reason: record.reason }),
-      ...(record.directory !== undefined && { directory: record.directory }),
-      dangerous: this.holdsDangerousName(record),
-    };
+    return transferView(transfer, Math.round(this.meters.get(transfer.id)?.bytesPerSecond ?? 0), this.holdsDangerousName(transfer.record));
   }
 
   /** Whether a transfer holds a program or script: its items never change, so this is looked at once per transfer. */
@@ -539,21 +511,5 @@ export class FilesFeature extends EventEmitter<FileEvents> {
     let dangerous = this.dangerous.get(record.id);
     if (dangerous === undefined) this.dangerous.set(record.id, (dangerous = record.items.some((item) => isDangerousName(item.path))));
     return dangerous;
-  }
-
-  private statusOf(transfer: Transfer): TransferView['status'] {
-    const { record } = transfer;
-    const online = transfer.session?.open === true;
-    switch (record.state) {
-      case 'offered':
-        return online ? 'offered' : 'waiting';
-      case 'accepted':
-        if (record.paused.length > 0) return 'paused';
-        if (!online) return 'waiting';
-        if (transfer.direction === 'in' && transfer.stalled) return 'stalled';
-        return transfer.direction === 'in' ? 'receiving' : 'sending';
-      default:
-        return record.state;
-    }
   }
 }
