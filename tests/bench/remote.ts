@@ -65,6 +65,8 @@ export function serveReceiver(): void {
     return found;
   };
   const rss = new RssWatch();
+  // A receiver process ends by exiting on SIGTERM (not killed by it), so `node --cpu-prof` writes its profile too.
+  if (!parentPort) process.once('SIGTERM', () => process.exit(0));
   const handle = async (request: Request): Promise<unknown> => {
     switch (request.cmd) {
       case 'sink':
