@@ -10,6 +10,11 @@ import type { ConnectionMode } from './session-state';
 export interface ChannelCodec<M> {
   encode(message: M): Uint8Array;
   /**
+   * For messages that carry bulk bytes (a file chunk): the encoding as consecutive parts, the bytes themselves
+   * not copied, so that its frame is assembled with one copy. Their concatenation is `encode(message)`.
+   */
+  encodeParts?(message: M): readonly Uint8Array[];
+  /**
    * One message of the channel. Null for a type code this version does not know (a newer peer's), which is
    * ignored; malformed bytes throw ProtocolError, which closes the session with the reason.
    */
@@ -39,7 +44,11 @@ export interface ChannelSession<M> {
   readonly open: boolean;
   /** Sends on the control lane, ahead of any bulk; false when the session cannot carry it (closed, or plain text). */
   send(message: M): boolean;
-  /** Sends on the bulk lane: after every control frame, as the socket drains. False if the session ended first. */
+  /**
+   * Sends on the bulk lane: after every control frame, as the socket drains and the receiver grants credit.
+   * False if the session ended first. The message is encoded only when it is about to go, so what it holds
+   * (a chunk's bytes) must stay as it is until the promise settles.
+   */
   sendBulk(message: M): Promise<boolean>;
   /** The socket is full: a producer of bulk should wait for `drained()`. */
   readonly congested: boolean;

@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import NoiseSecretStream from '@hyperswarm/secret-stream';
 import { bytesEqual, toHex } from '../../shared/bytes';
 import { sessionKey } from '../../shared/ids';
-import { encodeChannelFrame, encodeMessage } from '../../shared/protocol/codec';
+import { encodeChannelFrame, encodeChannelFrameParts, encodeMessage } from '../../shared/protocol/codec';
 import type { PeerLimits, PeerTimeouts } from '../../shared/protocol/limits';
 import { ByeReason, MessageType, type ByeReasonCode, type HelloMessage, type SessionMessage } from '../../shared/protocol/messages';
 import { encodePreface } from '../../shared/protocol/preface';
@@ -220,10 +220,13 @@ export class SecureConnection extends Connection {
   }
 
   sendBulk(channel: string, message: unknown): Promise<boolean> {
-    const frame = this.frameOf(channel, message, true);
-    if (frame === null) return Promise.resolve(false);
+    if (!this.carries(channel)) return Promise.resolve(false);
     this.lastSentAt = Date.now();
-    return this.scheduler.bulk(frame);
+    // Encoded when it is next to go (see SendScheduler); a session that ends first resolves it false unbuilt.
+    return this.scheduler.bulk((alloc) => {
+      const { codec } = this.opts.channels.get(channel)!.spec;
+      return encodeChannelFrameParts(this.protocol.indexOf(channel, true)!, codec.encodeParts?.(message) ?? [codec.encode(message)], true, alloc);
+    });
   }
 
   get congested(): boolean {
@@ -235,11 +238,16 @@ export class SecureConnection extends Connection {
   }
 
   /** The framed message, or null when this session cannot carry it now (not open, or a channel it does not speak). */
-  private frameOf(channel: string, message: unknown, bulk = false): Uint8Array | null {
-    if (this.state !== 'open' || this.stream.destroyed || !this.protocol.speaks(channel)) return null;
+  private frameOf(channel: string, message: unknown): Uint8Array | null {
+    if (!this.carries(channel)) return null;
     const spec = this.opts.channels.get(channel)!.spec;
-    return encodeChannelFrame(this.protocol.indexOf(channel, bulk), spec.codec.encode(message), bulk);
+    return encodeChannelFrame(this.protocol.indexOf(channel, false), spec.codec.encode(message));
   }
+
+  private carries(channel: string): boolean {
+    return this.state === 'open' && !this.stream.destroyed && this.protocol.speaks(channel);
+  }
+
 
   close(reason: string, code: ByeReasonCode = ByeReason.Quit): Promise<string> {
     this.closeWith(code, reason);

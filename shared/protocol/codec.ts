@@ -98,11 +98,24 @@ export function encodeChannelFrame(index: number | null, payload: Uint8Array, bu
     }
     return payload;
   }
+  return encodeChannelFrameParts(index, [payload], bulk, (length) => new Uint8Array(length));
+}
+
+/**
+ * A channel frame behind the channel's index, its payload given in consecutive parts (a file chunk's head and
+ * its data) and copied once into a buffer from `alloc`: the stream's own, which it encrypts in place.
+ */
+export function encodeChannelFrameParts(index: number, parts: readonly Uint8Array[], bulk: boolean, alloc: (length: number) => Uint8Array): Uint8Array {
   checkUint(index, MAX_CAPABILITIES - 1, 'channel index');
-  const writer = new MessageWriter(TYPE_BYTES + 1 + payload.byteLength, bulk ? MessageType.BulkChannel : MessageType.Channel);
-  writer.u8(index);
-  writer.raw(payload);
-  return writer.bytes;
+  const frame = alloc(parts.reduce((sum, part) => sum + part.byteLength, TYPE_BYTES + 1));
+  frame[0] = bulk ? MessageType.BulkChannel : MessageType.Channel;
+  frame[TYPE_BYTES] = index;
+  let at = TYPE_BYTES + 1;
+  for (const part of parts) {
+    frame.set(part, at);
+    at += part.byteLength;
+  }
+  return frame;
 }
 
 /**

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MAX_BLOCK_RETRIES, MAX_WANT_AHEAD_BLOCKS, WANT_AHEAD_BYTES } from '../../shared/files/limits';
 import { ProtocolError } from '../../shared/protocol/wire';
-import { decodeFiles, encodeFiles } from '../../electron/core/features/files/codec';
+import { decodeFiles, encodeFiles, encodeFilesParts } from '../../electron/core/features/files/codec';
 import type { FilesMessage } from '../../electron/core/features/files/messages';
 import { fileDigest, ReceivePlan } from '../../electron/core/features/files/receive-plan';
 import { SendQueue } from '../../electron/core/features/files/send-queue';
@@ -56,6 +56,12 @@ describe('files/1 codec', () => {
   it.each(samples.map((s) => [s.type, s] as const))('%s round-trips', (_type, message) => {
     const decoded = decodeFiles(encodeFiles(message));
     expect(decoded).toEqual(message);
+  });
+
+  it.each(samples.map((s) => [s.type, s] as const))('%s in parts is the same bytes, a chunk’s data not copied', (_type, message) => {
+    const parts = encodeFilesParts(message);
+    expect(Buffer.concat(parts.map((part) => Buffer.from(part)))).toEqual(Buffer.from(encodeFiles(message)));
+    if (message.type === 'chunk') expect(parts[1]).toBe(message.data);
   });
 
   it('hostile sizes decode as numbers for the feature to refuse with a sentence (negative, fractional, beyond 2^53)', () => {

@@ -31,8 +31,8 @@ describe('send scheduler', () => {
   it('writes control frames at once, even while bulk waits for the socket', async () => {
     const sink = new FakeSink(16);
     const scheduler = new SendScheduler(sink);
-    const first = scheduler.bulk(frame(1, 32));
-    const second = scheduler.bulk(frame(2, 32));
+    const first = scheduler.bulk(() => frame(1, 32));
+    const second = scheduler.bulk(() => frame(2, 32));
     expect(await first).toBe(true);
     scheduler.control(frame(9));
     expect(tags(sink)).toEqual([1, 9]);
@@ -46,7 +46,7 @@ describe('send scheduler', () => {
     const sink = new FakeSink(Number.MAX_SAFE_INTEGER);
     const scheduler = new SendScheduler(sink);
     const frameBytes = BULK_CREDIT_WINDOW_BYTES / 4;
-    const sent = Array.from({ length: 6 }, (_, i) => scheduler.bulk(frame(i, frameBytes)));
+    const sent = Array.from({ length: 6 }, (_, i) => scheduler.bulk(() => frame(i, frameBytes)));
     await Promise.all(sent.slice(0, 4));
     expect(sink.written).toHaveLength(4);
     expect(scheduler.congested).toBe(true);
@@ -75,15 +75,49 @@ describe('send scheduler', () => {
   it('a session that ends writes none of the waiting bulk and releases every waiter', async () => {
     const sink = new FakeSink(4);
     const scheduler = new SendScheduler(sink);
-    const first = scheduler.bulk(frame(1));
-    const waiting = scheduler.bulk(frame(2));
+    const first = scheduler.bulk(() => frame(1));
+    const waiting = scheduler.bulk(() => frame(2));
     const drained = scheduler.drained();
     scheduler.close();
     expect(await first).toBe(true);
     expect(await waiting).toBe(false);
     await drained;
-    expect(await scheduler.bulk(frame(3))).toBe(false);
+    expect(await scheduler.bulk(() => frame(3))).toBe(false);
     scheduler.control(frame(4));
     expect(tags(sink)).toEqual([1]);
+  });
+
+  it('builds a bulk frame only once it is next to go, in the buffer the sink gives for its next write', async () => {
+    const sink = new FakeSink(16);
+    const given: number[] = [];
+    Object.assign(sink, { alloc: (length: number) => (given.push(length), new Uint8Array(length)) });
+    const scheduler = new SendScheduler(sink);
+    const built: number[] = [];
+    const build = (tag: number) => (alloc: (length: number) => Uint8Array) => (built.push(tag), alloc(32).fill(tag));
+    const first = scheduler.bulk(build(1));
+    const second = scheduler.bulk(build(2));
+    expect(await first).toBe(true);
+    const third = scheduler.bulk(build(3));
+    expect(built).toEqual([1]); // the socket is full: the others wait unbuilt
+    sink.drain();
+    expect(await second).toBe(true);
+    expect(built).toEqual([1, 2]);
+    sink.drain();
+    expect(await third).toBe(true);
+    expect(built).toEqual([1, 2, 3]);
+    expect(given).toEqual([32, 32, 32]);
+    expect(tags(sink)).toEqual([1, 2, 3]);
+  });
+
+  it('a bulk frame that cannot be built fails its own send, and the lane goes on', async () => {
+    const sink = new FakeSink(Number.MAX_SAFE_INTEGER);
+    const scheduler = new SendScheduler(sink);
+    const broken = scheduler.bulk(() => {
+      throw new RangeError('transfer id has 3 bytes, not 16');
+    });
+    const next = scheduler.bulk(() => frame(5));
+    await expect(broken).rejects.toThrow(/transfer id has 3 bytes/);
+    expect(await next).toBe(true);
+    expect(tags(sink)).toEqual([5]);
   });
 });

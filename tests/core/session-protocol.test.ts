@@ -3,7 +3,7 @@ import type { ChannelSpec, RegisteredChannel } from '../../electron/core/channel
 import { CHAT_CHANNEL } from '../../electron/core/features/chat/codec';
 import { SessionProtocol } from '../../electron/core/session-protocol';
 import { canMoveTo } from '../../electron/core/session-state';
-import { encodeChannelFrame, ProtocolError } from '../../shared/protocol/codec';
+import { encodeChannelFrame, encodeChannelFrameParts, ProtocolError } from '../../shared/protocol/codec';
 import { PROTOCOL_VERSION } from '../../shared/protocol/limits';
 import { ByeReason, FIRST_NEWER_SESSION_CODE, type HelloMessage } from '../../shared/protocol/messages';
 import { encodeMessage, MessageType } from '../helpers/wire';
@@ -158,3 +158,18 @@ describe('session states', () => {
     expect(canMoveTo('closing', 'open')).toBe(false);
   });
 });
+
+describe('channel frames from parts', () => {
+  it('are the frame of the parts put together, built in the buffer the sink gives', () => {
+    const given: Uint8Array[] = [];
+    const alloc = (length: number) => {
+      const buffer = new Uint8Array(length);
+      given.push(buffer);
+      return buffer;
+    };
+    const frame = encodeChannelFrameParts(3, [Uint8Array.of(1, 2), new Uint8Array(0), Uint8Array.of(3)], true, alloc);
+    expect(frame).toBe(given[0]);
+    expect(frame).toEqual(encodeChannelFrame(3, Uint8Array.of(1, 2, 3), true));
+  });
+});
+

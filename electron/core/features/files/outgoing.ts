@@ -1,8 +1,9 @@
 /**
  * One transfer we send, while it runs: the offer (in parts, all at once), and the blocks the receiver asks for,
  * read from the local files and sent on the session's bulk lane. Each block is hashed as it is read; a block's
- * chunks go out while the next block is being read, so disk and network work side by side, and no more than
- * two blocks of a transfer are ever in memory. The bulk lane waits for the socket and the receiver's credit.
+ * chunks go out while the next block is being read, so disk and network work side by side. Blocks are read into
+ * two buffers in turn, and a chunk's frame is made from its buffer only when it goes (the bulk lane waits for
+ * the socket and the receiver's credit): no more than two blocks of a transfer are in memory.
  */
 import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
@@ -34,14 +35,14 @@ export class OutgoingTransfer {
   private pumping = false;
   private readonly digests = new Map<number, Array<Uint8Array | undefined>>();
   private source: { item: number; handle: Promise<FileHandle> } | null = null;
-  private readonly buffer: Buffer;
+  /** The two block buffers, while the transfer sends (see `pump`). */
+  private buffers: [Buffer, Buffer] | null = null;
 
   constructor(
     public record: TransferRecord,
     private readonly host: OutgoingHost,
   ) {
     this.queue = new SendQueue(this.sizes, record.blockBytes);
-    this.buffer = Buffer.allocUnsafe(record.blockBytes);
   }
 
   get id(): string {
@@ -142,15 +143,18 @@ export class OutgoingTransfer {
     if (this.pumping) return;
     this.pumping = true;
     let previous: Promise<unknown> = Promise.resolve();
+    const buffers = (this.buffers ??= [Buffer.allocUnsafe(this.record.blockBytes), Buffer.allocUnsafe(this.record.blockBytes)]);
+    let turn = 0;
     try {
       for (;;) {
         const session = this.session;
         if (!this.running || session === null) break;
         const next = this.queue.next();
         if (next === null) break;
-        const data = await this.readBlock(next.item, next.block);
-        await previous; // the previous block is on the socket: the buffer is free to hold this one
+        // This buffer's block before went out before the block now going was queued: see the wait below.
+        const data = await this.readBlock(next.item, next.block, buffers[turn]!);
         if (!this.queue.current(next) || !this.running) continue;
+        turn = 1 - turn;
         const digest = createHash('sha256').update(data).digest();
         this.digestsOf(next.item)[next.block] = digest;
         const transfer = this.transferId;
@@ -165,6 +169,9 @@ export class OutgoingTransfer {
         }
         this.sentBytes += data.length;
         this.host.progressed(this);
+        // This block waits behind the one before; once that one is on the socket (so its buffer is free) the
+        // next is read, so a block is ready whenever credit comes back.
+        await previous;
         previous = Promise.all(sends);
       }
       await previous;
@@ -199,7 +206,7 @@ export class OutgoingTransfer {
     return digest;
   }
 
-  private async readBlock(item: number, block: number, buffer = this.buffer): Promise<Buffer> {
+  private async readBlock(item: number, block: number, buffer: Buffer): Promise<Buffer> {
     const size = this.record.items[item]!.size;
     if (this.source?.item !== item) {
       if (this.source !== null) void this.source.handle.then((h) => h.close()).catch(() => {});
@@ -211,8 +218,9 @@ export class OutgoingTransfer {
     return readAt(await this.source.handle, buffer, Math.min(this.record.blockBytes, size - start), start);
   }
 
-  /** Closes the file being read. */
+  /** Closes the file being read, and lets its buffers go. */
   stop(): void {
+    this.buffers = null;
     if (this.source !== null) void this.source.handle.then((h) => h.close()).catch(() => {});
     this.source = null;
   }

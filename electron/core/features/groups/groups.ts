@@ -468,7 +468,7 @@ export class GroupsFeature {
   }
 
   private sendBatches(group: string, session: ChannelSession<GroupChannelMessage>, items: Uint8Array[]): void {
-    for (const batch of batches(items)) void session.sendBulk({ type: 'envelopes', group, items: batch });
+    for (const batch of batches(items)) session.sendBulk({ type: 'envelopes', group, items: batch }).catch((err: unknown) => this.ctx.events.raise(err));
   }
 
   private sendHeads(state: GroupState, session: ChannelSession<GroupChannelMessage>): void {
