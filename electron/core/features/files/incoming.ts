@@ -13,16 +13,12 @@ import type { FilesTable, PauseHolder, TransferRecord } from '../../store/files'
 import { exists, partPathOf, putInPlace, sameFile, type Disk, type FolderSyncs } from './disk';
 import type { FilesMessage, WantRange } from './messages';
 import { blockCountOf, ReceivePlan, type BlockVerdict } from './receive-plan';
+import { StallWatch } from './stall-watch';
 
 /** Files being put in place at once; beyond it no more blocks are asked for until some are done. */
 const MAX_PENDING_COMPLETIONS = 64;
 /** Block buffers kept for the next blocks: as many as can wait for the disk, and the one being received. */
 const MAX_SPARE_BLOCKS = MAX_UNWRITTEN_BYTES / BLOCK_BYTES + 1;
-
-/** A duration for a sentence: whole seconds, or tenths under ten. */
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
-}
 
 /** A part file put in place (so synced and closed) while a sync of it was on its way: nothing left to sync. */
 function closedMeanwhile(err: unknown): void {
@@ -70,7 +66,6 @@ interface Assembling {
 export class IncomingTransfer {
   readonly direction = 'in' as const;
   session: ChannelSession<FilesMessage> | null = null;
-  stalled = false;
   private readonly parts = new Map<number, Part>();
   private unsynced: Array<{ item: number; block: number; digest: Uint8Array }> = [];
   private unsyncedBytes = 0;
@@ -84,15 +79,28 @@ export class IncomingTransfer {
   private completions = 0;
   /** Bytes received and not yet written (being assembled, or handed to the disk). */
   private unwritten = 0;
-  private lastByteAt = Date.now();
-  private stalls = 0;
-  private timer: NodeJS.Timeout | null = null;
+  private readonly stallWatch: StallWatch;
 
   private constructor(
     public record: TransferRecord,
     readonly plan: ReceivePlan,
     private readonly host: IncomingHost,
-  ) {}
+  ) {
+    this.stallWatch = new StallWatch(host.timeouts, {
+      waiting: () => this.running && this.plan.waiting,
+      stalledChanged: () => void host.changed(this),
+      askAgain: () => {
+        host.log(`transfer ${this.id} stalled: asking again`);
+        this.askAnew();
+      },
+      giveUp: (reason) => host.fail(this, reason),
+    });
+  }
+
+  /** Shown as stalled: asked, and nothing came for a while (see StallWatch). */
+  get stalled(): boolean {
+    return this.stallWatch.stalled;
+  }
 
   /** The runtime of a stored transfer: what was verified and finished before is read back, never hashed again. */
   static async load(record: TransferRecord, host: IncomingHost): Promise<IncomingTransfer> {
@@ -149,7 +157,7 @@ export class IncomingTransfer {
       if (holder !== 'peer') session.send({ type: 'pause', transfer: this.transferId, paused: true, reason: holder === 'disk' ? 'the disk is full' : 'paused by the receiver' });
     }
     this.askAnew();
-    this.watch();
+    this.stallWatch.start();
   }
 
   /** Asks for what is missing in a new epoch: whatever the sender still had queued is dropped. */
@@ -158,7 +166,7 @@ export class IncomingTransfer {
     this.dropAssembling();
     // Whatever failed to be written is asked for again in the new epoch.
     for (const part of this.parts.values()) part.writeFailed = false;
-    this.lastByteAt = Date.now();
+    this.stallWatch.asked();
     const { epoch, ranges } = this.plan.restart();
     this.want(epoch, ranges);
   }
@@ -184,8 +192,7 @@ export class IncomingTransfer {
       return undefined;
     }
     this.plan.hash(msg.data);
-    this.lastByteAt = Date.now();
-    this.stalls = 0;
+    this.stallWatch.byteCame();
     this.assembling ??= { item: msg.item, offset: msg.offset, buffer: this.spareBlocks.pop() ?? Buffer.allocUnsafe(this.record.blockBytes), bytes: 0 };
     this.assembling.buffer.set(msg.data, this.assembling.bytes);
     this.assembling.bytes += msg.data.byteLength;
@@ -397,43 +404,11 @@ export class IncomingTransfer {
     check.unref();
   }
 
-  /**
-   * Stall detection: asked and nothing came for `stallMs` → shown as stalled, and everything missing asked for
-   * anew (the sender drops what it had queued); `maxStalls` in a row with no byte between → failed with a reason,
-   * the partial files kept for a resume by hand. The session and other transfers are not touched.
-   */
-  private watch(): void {
-    if (this.timer !== null) return;
-    const { stallMs, maxStalls } = this.host.timeouts;
-    this.timer = setInterval(() => {
-      if (!this.running || !this.plan.waiting) {
-        this.lastByteAt = Date.now();
-        if (this.stalled) this.setStalled(false);
-        return;
-      }
-      if (Date.now() - this.lastByteAt < stallMs) {
-        if (this.stalled) this.setStalled(false);
-        return;
-      }
-      if (++this.stalls > maxStalls) return this.host.fail(this, `the sender sent nothing for ${seconds(stallMs * (maxStalls + 1))}, though asked ${maxStalls + 1} times`);
-      this.setStalled(true);
-      this.host.log(`transfer ${this.id} stalled: asking again`);
-      this.askAnew();
-    }, stallMs / 4);
-    this.timer.unref();
-  }
-
-  private setStalled(stalled: boolean): void {
-    this.stalled = stalled;
-    void this.host.changed(this);
-  }
-
   /** Stops timers and closes part files (kept on disk, to resume from). */
   stop(): void {
     this.dropAssembling();
     this.spareBlocks.length = 0;
-    if (this.timer !== null) clearInterval(this.timer);
-    this.timer = null;
+    this.stallWatch.stop();
     for (const part of this.parts.values()) void part.handle.then((h) => h.close()).catch(() => {});
     this.parts.clear();
   }
