@@ -98,18 +98,14 @@ export class AppService {
     readonly node: PeerNode,
     private readonly store: Store,
     private readonly notices: string[],
-    nameOverridden: boolean,
-    requestOptions: RequestOptions = {},
-    discoveryOptions: AppServiceOptions['discovery'],
-    filesOptions: FilesOptions = {},
-    groupLinks?: number,
+    opts: Pick<AppServiceOptions, 'name' | 'requests' | 'discovery' | 'files' | 'groupLinks'>,
   ) {
     const ctx: FeatureContext = { store, node, events: new EventHub(), steps: new SessionSteps() };
     this.events = ctx.events;
     this.presence = new PresenceBoard();
     this.directory = new ContactDirectory(store, this.presence);
     this.reconnector = createReconnector(ctx, this.directory);
-    const gate = new RequestGate(ctx, requestOptions);
+    const gate = new RequestGate(ctx, opts.requests);
     const views = new ConversationViews(ctx, this.directory, this.presence, this.reconnector);
     const conversationContext: ConversationContext = { ...ctx, directory: this.directory, presence: this.presence, reconnector: this.reconnector, views };
     const delivery = new ChatDelivery(node, new ChatInbox(conversationContext, gate));
@@ -122,14 +118,14 @@ export class AppService {
     this.chat = new ChatFeature(conversationContext, delivery, ledger, intake.sessions);
     const requests = new RequestsFeature(conversationContext, gate, ledger, intake);
     this.discovery = new DiscoveryFeature(conversationContext, this.connections, {
-      transport: discoveryOptions?.transport ?? null,
-      override: discoveryOptions?.override,
+      transport: opts.discovery?.transport ?? null,
+      override: opts.discovery?.override,
     });
     const attention = new AttentionFeature(conversationContext);
-    this.files = new FilesFeature({ store, node, directory: this.directory, events: ctx.events, gate, acceptRequest: (peer) => requests.acceptIfRequest(peer) }, filesOptions);
-    const settings = new SettingsFeature(ctx, nameOverridden, notices, this.discovery, this.files);
+    this.files = new FilesFeature({ store, node, directory: this.directory, events: ctx.events, gate, acceptRequest: (peer) => requests.acceptIfRequest(peer) }, opts.files);
+    const settings = new SettingsFeature(ctx, opts.name !== undefined, notices, this.discovery, this.files);
     this.files.on('log', (line) => node.emit('log', line));
-    this.groups = new GroupsFeature(conversationContext, store.groups, Date.now, groupLinks);
+    this.groups = new GroupsFeature(conversationContext, store.groups, Date.now, opts.groupLinks);
     const reach = new ReachFeature(conversationContext);
     const chat = { ...this.chat.handlers, 'message:send': requests.replyAccepts(this.chat.handlers['message:send']) };
     this.handlers = {
@@ -168,7 +164,7 @@ export class AppService {
       dhtBootstrap: opts.dhtBootstrap,
       dhtRelay: opts.dhtRelay ?? (stored.dhtRelay ? { key: Buffer.from(stored.dhtRelay, 'hex'), only: false } : undefined),
     });
-    const service = new AppService(node, store, notices, opts.name !== undefined, opts.requests, opts.discovery, opts.files, opts.groupLinks);
+    const service = new AppService(node, store, notices, opts);
     await service.files.load();
     await service.groups.start().catch(async (err: unknown) => {
       await store.close();
