@@ -10,21 +10,20 @@
  *   batches on the bulk lane.
  * Anything the engine refuses is dropped (never stored, so never forwarded) and counted in a notice.
  */
-import { distinctNames } from '../../../../shared/names';
-import type { ContractHandlers, Group, GroupMessage, GroupPending } from '../../../../shared/ipc/contract';
+import type { ContractHandlers, Group, GroupMessage } from '../../../../shared/ipc/contract';
 import { AppError } from '../../../../shared/ipc/result';
 import { sessionKey, type SessionKey } from '../../../../shared/ids';
 import type { ChannelSession } from '../../channels';
-import { fingerprintOf } from '../../identity';
 import { KeyedChain } from '../../keyed-chain';
 import type { GroupRecord, GroupsTable } from '../../store/groups';
-import { shownName } from '../../trust';
 import type { ConversationContext } from '../conversations/context';
 import { GROUP_CHANNEL, MAX_RECEIPTS, MAX_WANTS, type GroupChannelMessage, type Receipt } from './codec';
 import { sodiumGroupCrypto, sodiumSigner } from './crypto';
 import { GroupEngine, GroupRefusal, type GroupEntry, type Notice, type ReceiveResult } from './engine/engine';
 import { encodeCarried, MAX_ADDRESS_BYTES, MAX_GROUP_TEXT_BYTES, MAX_MEMBER_ADDRESSES, type GroupSigner, type MemberRecord, type MembershipOp } from './engine/envelope';
 import { GroupMesh, MESH_CHECK_MS, MESH_TARGET_SESSIONS } from './mesh';
+import type { GroupState } from './state';
+import { GroupViews } from './views';
 
 /** How often connected members compare what they hold, besides at every new session. */
 export const SYNC_INTERVAL_MS = 15_000;
@@ -51,24 +50,6 @@ const RECORD_NAME_CHARS = 64;
 
 type GroupHandlers = Pick<ContractHandlers, 'group:create' | 'group:add' | 'group:remove' | 'group:promote' | 'group:rename' | 'group:leave' | 'group:send' | 'group:history' | 'group:list'>;
 
-interface GroupState {
-  record: GroupRecord;
-  engine: GroupEngine;
-  /** member → author → the latest sequence the member holds (its own receipts, and those passed on). */
-  receipts: Map<string, Map<string, number>>;
-  /** Receipts raised since they last went out, and who told us (null: our own): only news is passed on. */
-  news: Map<string, { receipt: Receipt; from: string | null }>;
-  /** Per connected member, the members it says it is connected to: what it receives, they get from it. */
-  links: Map<string, ReadonlySet<string>>;
-  /** Our messages not yet delivered to every member: seq → id. */
-  undelivered: Map<number, string>;
-  /** Our messages handed to at least one session. */
-  sent: Set<string>;
-  /** The delivered count last told, per own message. */
-  told: Map<string, number>;
-  wasMember: boolean;
-}
-
 export class GroupsFeature {
   readonly handlers: GroupHandlers;
   private readonly groups = new Map<string, GroupState>();
@@ -82,6 +63,7 @@ export class GroupsFeature {
   private meshTimer: NodeJS.Timeout | null = null;
   private readonly forwardTimers = new Set<NodeJS.Timeout>();
   private readonly mesh: GroupMesh;
+  private readonly views: GroupViews;
   /** member key → when we last had a session with it, heard from it, or heard it took messages. */
   private readonly lastSeen = new Map<string, number>();
 
@@ -114,6 +96,7 @@ export class GroupsFeature {
     }, meshTarget);
     this.signer = sodiumSigner(identity.publicKey, identity.secretKey);
     this.me = identity.id;
+    this.views = new GroupViews(ctx, this.me, this.lastSeen, now);
     ctx.node.channel(GROUP_CHANNEL, {
       opened: (session) => this.opened(session),
       message: (session, message) => this.chain.run(message.group, () => this.onMessage(session, message)).catch((err) => ctx.events.raise(err)),
@@ -130,7 +113,7 @@ export class GroupsFeature {
       },
       'group:send': async ({ group, text }) => this.send(group, text),
       'group:history': async ({ group, before, limit }) => this.history(group, before, limit),
-      'group:list': async () => [...this.groups.values()].map((state) => this.view(state)),
+      'group:list': async () => [...this.groups.values()].map((state) => this.views.view(state)),
     };
   }
 
@@ -189,16 +172,16 @@ export class GroupsFeature {
     await this.table.append(record.id, stored);
     const state = this.stateOf(record, engine);
     this.groups.set(record.id, state);
-    this.ctx.events.emit('group:updated', this.view(state));
+    this.ctx.events.emit('group:updated', this.views.view(state));
     this.syncAll(record.id);
-    return this.view(state);
+    return this.views.view(state);
   }
 
   private async change(group: string, op: () => MembershipOp): Promise<Group> {
     const state = this.stateFor(group);
     return this.chain.run(group, async () => {
       await this.writeOp(state, op());
-      return this.view(state);
+      return this.views.view(state);
     });
   }
 
@@ -243,7 +226,7 @@ export class GroupsFeature {
       state.undelivered.set(entry.envelope.seq, entry.envelope.id);
       this.push(state, [entry.envelope.id], null);
       this.afterAccepting(state, [entry]);
-      return this.messageOf(state, entry, false);
+      return this.views.messageOf(state, entry, false);
     });
   }
 
@@ -266,8 +249,8 @@ export class GroupsFeature {
       if (end < 0) throw new AppError('unknown-message', 'That message is not in this group.');
     }
     const start = Math.max(0, end - limit);
-    const names = this.names(state);
-    return { messages: ordered.slice(start, end).map((entry) => this.messageOf(state, entry, false, names)), hasMore: start > 0 };
+    const names = this.views.names(state);
+    return { messages: ordered.slice(start, end).map((entry) => this.views.messageOf(state, entry, false, names)), hasMore: start > 0 };
   }
 
   // ---- the channel ----
@@ -373,13 +356,13 @@ export class GroupsFeature {
     }
     this.afterAccepting(state, accepted, late);
     // What is hidden, and what it waits for, is part of the group's view.
-    if (state.engine.waitingCount !== waitingBefore && !accepted.some((entry) => entry.envelope.bodyKind === 1)) this.ctx.events.emit('group:updated', this.view(state));
+    if (state.engine.waitingCount !== waitingBefore && !accepted.some((entry) => entry.envelope.bodyKind === 1)) this.ctx.events.emit('group:updated', this.views.view(state));
     if (missing) this.sendHeads(state, session);
   }
 
   private tellDropped(state: GroupState, from: SessionKey, notices: Notice[]): void {
     const reasons = [...new Set(notices.map((notice) => notice.reason))].join(', ');
-    const text = `Dropped ${notices.length} group message${notices.length === 1 ? '' : 's'} passed on by ${this.nameOf(from)} (${reasons}): they were not what their author signed, or not allowed.`;
+    const text = `Dropped ${notices.length} group message${notices.length === 1 ? '' : 's'} passed on by ${this.views.nameOf(from)} (${reasons}): they were not what their author signed, or not allowed.`;
     this.ctx.node.emit('log', `group ${state.record.id.slice(0, 8)}: ${text} ${notices[0]!.detail}`);
     this.ctx.events.emit('group:notice', { group: state.record.id, text });
   }
@@ -396,8 +379,8 @@ export class GroupsFeature {
         names = undefined;
       }
       if (entry.body?.kind === 'text' && entry.envelope.author !== this.me) {
-        names ??= this.names(state);
-        this.ctx.events.emit('group:message-received', this.messageOf(state, entry, late.has(entry.envelope.id), names));
+        names ??= this.views.names(state);
+        this.ctx.events.emit('group:message-received', this.views.messageOf(state, entry, late.has(entry.envelope.id), names));
       }
     }
     if (membershipChanged) this.membershipChanged(state);
@@ -410,7 +393,7 @@ export class GroupsFeature {
       state.record = { ...state.record, name: membership.name };
       void this.table.saveGroup(state.record).catch((err) => this.ctx.events.raise(err));
     }
-    this.ctx.events.emit('group:updated', this.view(state));
+    this.ctx.events.emit('group:updated', this.views.view(state));
     const isMember = membership.members.has(this.me);
     if (state.wasMember && !isMember) {
       const removal = membership.removed.get(this.me);
@@ -463,8 +446,8 @@ export class GroupsFeature {
     const entry = state.engine.entry(id);
     if (!entry || entry.envelope.author !== this.me || entry.body?.kind !== 'text' || state.sent.has(id)) return;
     state.sent.add(id);
-    const { delivered, members, pending } = this.deliveryOf(state, entry.envelope.seq);
-    if (delivered === 0) this.ctx.events.emit('group:status-changed', { group: state.record.id, id, status: 'sent', delivered, members, pending: this.pendingView(state, pending) });
+    const { delivered, members, pending } = this.views.deliveryOf(state, entry.envelope.seq);
+    if (delivered === 0) this.ctx.events.emit('group:status-changed', { group: state.record.id, id, status: 'sent', delivered, members, pending: this.views.pendingView(state, pending) });
   }
 
   private sendBatches(group: string, session: ChannelSession<GroupChannelMessage>, items: Uint8Array[]): void {
@@ -556,33 +539,15 @@ export class GroupsFeature {
     for (let i = 0; i < receipts.length; i += MAX_RECEIPTS) session.send({ type: 'receipts', group: state.record.id, receipts: receipts.slice(i, i + MAX_RECEIPTS) });
   }
 
-  /** How many of the other members hold our message number `seq`, and which do not. */
-  private deliveryOf(state: GroupState, seq: number): { delivered: number; members: number; pending: string[] } {
-    let delivered = 0;
-    let members = 0;
-    const pending: string[] = [];
-    for (const member of state.engine.membership.members.keys()) {
-      if (member === this.me) continue;
-      members++;
-      if ((state.receipts.get(member)?.get(this.me) ?? 0) >= seq) delivered++;
-      else pending.push(member);
-    }
-    return { delivered, members, pending };
-  }
-
-  private pendingView(state: GroupState, pending: string[], names = this.names(state)): GroupPending[] {
-    return pending.map((id) => ({ id, name: names.get(id) ?? id.slice(0, 8), lastSeen: this.lastSeen.get(id) ?? null }));
-  }
-
   private updateStatuses(state: GroupState): void {
     let names: Map<string, string> | undefined;
     for (const [seq, id] of state.undelivered) {
-      const { delivered, members, pending } = this.deliveryOf(state, seq);
+      const { delivered, members, pending } = this.views.deliveryOf(state, seq);
       if (state.told.get(id) === delivered) continue;
       state.told.set(id, delivered);
       if (delivered === 0) continue;
-      names ??= this.names(state);
-      this.ctx.events.emit('group:status-changed', { group: state.record.id, id, status: 'delivered', delivered, members, pending: this.pendingView(state, pending, names) });
+      names ??= this.views.names(state);
+      this.ctx.events.emit('group:status-changed', { group: state.record.id, id, status: 'delivered', delivered, members, pending: this.views.pendingView(state, pending, names) });
       if (delivered >= members) {
         state.undelivered.delete(seq);
         state.told.delete(id);
@@ -631,57 +596,8 @@ export class GroupsFeature {
     return { name: (contact?.peerName ?? '').slice(0, 64), addresses: (contact?.addresses ?? []).slice(0, 4).filter((a) => a.length <= 64) };
   }
 
-  private nameOf(key: string): string {
-    if (key === this.me) return this.ctx.node.displayName;
-    const contact = this.ctx.store.contactByKey(sessionKey(key));
-    return contact ? shownName(contact) : key.slice(0, 8);
-  }
-
-  /** Names of everyone who ever wrote or was in the group, told apart where two read alike. */
-  private names(state: GroupState): Map<string, string> {
-    const keys = new Set<string>([...state.engine.membership.members.keys(), ...state.engine.latestSeqs().keys()]);
-    return distinctNames([...keys].map((key) => {
-      const contact = key === this.me ? undefined : this.ctx.store.contactByKey(sessionKey(key));
-      const record = state.engine.membership.members.get(key)?.record;
-      const name = key === this.me ? this.ctx.node.displayName : contact ? shownName(contact) : record?.name || key.slice(0, 8);
-      return { peer: key, name, fingerprint: fingerprintOf(Buffer.from(key, 'hex')) };
-    }));
-  }
-
-  private view(state: GroupState): Group {
-    const names = this.names(state);
-    const { members } = state.engine.membership;
-    const gaps = state.engine.gaps();
-    return {
-      id: state.record.id,
-      name: state.engine.membership.name || state.record.name,
-      members: [...members].map(([id, member]) => ({
-        id, name: names.get(id) ?? id.slice(0, 8), role: member.role, me: id === this.me, online: id === this.me || this.ctx.node.isConnected(sessionKey(id)),
-        lastSeen: id === this.me ? this.now() : this.lastSeen.get(id) ?? null,
-      })),
-      isMember: members.has(this.me),
-      joinedBy: state.record.joinedBy,
-      waiting: state.engine.waitingCount,
-      gaps: [...gaps.byAuthor].map(([author, missing]) => ({ author, name: names.get(author) ?? this.nameOf(author), missing })),
-      otherMissing: gaps.other,
-    };
-  }
-
-  private messageOf(state: GroupState, entry: GroupEntry, late: boolean, names = this.names(state)): GroupMessage {
-    const { id, author, clock, seq } = entry.envelope;
-    const fromMe = author === this.me;
-    const base = {
-      group: state.record.id, id, from: author, fromName: names.get(author) ?? author.slice(0, 8), fromMe,
-      text: entry.body?.kind === 'text' ? entry.body.text : '', sentAt: clock.ms, counter: clock.counter, late,
-    };
-    if (!fromMe) return base;
-    const { delivered, members, pending } = this.deliveryOf(state, seq);
-    const status = delivered > 0 ? 'delivered' : state.sent.has(id) ? 'sent' : 'queued';
-    return { ...base, status, delivered, members, pending: this.pendingView(state, pending, names) };
-  }
-
   private emitPresence(key: SessionKey): void {
-    for (const state of this.groups.values()) if (state.engine.membership.members.has(key)) this.ctx.events.emit('group:updated', this.view(state));
+    for (const state of this.groups.values()) if (state.engine.membership.members.has(key)) this.ctx.events.emit('group:updated', this.views.view(state));
   }
 
   private ownChain(engine: GroupEngine): Array<[number, string]> {
