@@ -7,7 +7,7 @@
  */
 import { unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { BLOCK_BYTES, MAX_UNWRITTEN_BYTES, SYNC_EVERY_BYTES, type FileTimeouts } from '../../../../shared/files/limits';
+import { MAX_UNWRITTEN_BYTES, SYNC_EVERY_BYTES, type FileTimeouts } from '../../../../shared/files/limits';
 import type { ChannelSession } from '../../channels';
 import type { FilesTable, PauseHolder, TransferRecord } from '../../store/files';
 import { exists, partPathOf, putInPlace, sameFile, type Disk, type FolderSyncs } from './disk';
@@ -17,8 +17,6 @@ import { StallWatch } from './stall-watch';
 
 /** Files being put in place at once; beyond it no more blocks are asked for until some are done. */
 const MAX_PENDING_COMPLETIONS = 64;
-/** Block buffers kept for the next blocks: as many as can wait for the disk, and the one being received. */
-const MAX_SPARE_BLOCKS = MAX_UNWRITTEN_BYTES / BLOCK_BYTES + 1;
 
 /** A part file put in place (so synced and closed) while a sync of it was on its way: nothing left to sync. */
 function closedMeanwhile(err: unknown): void {
@@ -74,6 +72,11 @@ export class IncomingTransfer {
   private syncing = false;
   private assembling: Assembling | null = null;
   private readonly spareBlocks: Buffer[] = [];
+  /**
+   * Block buffers kept for the next blocks: as many as can wait for the disk, and the one being received, in the
+   * offer's block size (a peer may choose up to 16 MiB: then two are kept, not five of them).
+   */
+  private readonly maxSpareBlocks: number;
   /** The write handed to the disk last (of any file): the credit waits for it once too much waits for the disk. */
   private lastWrite: Promise<void> = Promise.resolve();
   private completions = 0;
@@ -86,6 +89,7 @@ export class IncomingTransfer {
     readonly plan: ReceivePlan,
     private readonly host: IncomingHost,
   ) {
+    this.maxSpareBlocks = Math.ceil(MAX_UNWRITTEN_BYTES / record.blockBytes) + 1;
     this.stallWatch = new StallWatch(host.timeouts, {
       waiting: () => this.running && this.plan.waiting,
       stalledChanged: () => void host.changed(this),
@@ -279,7 +283,7 @@ export class IncomingTransfer {
   private release(block: Assembling | null): void {
     if (block === null) return;
     this.unwritten -= block.bytes;
-    if (this.spareBlocks.length < MAX_SPARE_BLOCKS) this.spareBlocks.push(block.buffer);
+    if (this.spareBlocks.length < this.maxSpareBlocks) this.spareBlocks.push(block.buffer);
   }
 
   end(msg: Extract<FilesMessage, { type: 'end' }>): void {
