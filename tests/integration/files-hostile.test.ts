@@ -8,6 +8,7 @@ import { lstat, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/pro
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FILES_CHANNEL } from '../../electron/core/features/files/codec';
+import { nodeDisk } from '../../electron/core/features/files/disk';
 import type { FilesMessage, OfferItem } from '../../electron/core/features/files/messages';
 import { fileDigest } from '../../electron/core/features/files/receive-plan';
 import type { ChannelSession } from '../../electron/core/channels';
@@ -170,6 +171,17 @@ describe('a hostile sender of files', () => {
     await bob.service.files.accept(id);
     expect(bob.service.contactSummaries().find((c) => String(c.peer) === String(m.node.id))?.request).toBeFalsy();
     await reply(m, transfer, 'want');
+  });
+
+  it('a stranger’s file refused for want of space leaves the request a request', async () => {
+    const bob = await openFilesApp('Bob', { files: { disk: { ...nodeDisk, freeBytes: async () => 0 } } });
+    const m = await mallory({ accept: false, bob });
+    const transfer = newId();
+    const id = Buffer.from(transfer).toString('hex');
+    m.session.send(offer(transfer, [{ path: 'x.txt', size: 5, kind: 0 }]));
+    await waitUntil(() => fileEventsOf(bob, 'offer').some((o) => o.transfer === id), 'Bob sees the offer');
+    await expect(bob.service.files.accept(id)).rejects.toThrow(/not enough space/);
+    expect(bob.service.contactSummaries().find((c) => String(c.peer) === String(m.node.id))?.request).toBeTruthy();
   });
 
   it('a stranger’s offers count against its request quota: past it they are held, unanswered and not stored', async () => {

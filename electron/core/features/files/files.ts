@@ -218,13 +218,14 @@ export class FilesFeature extends EventEmitter<FileEvents> {
   async accept(id: string): Promise<TransferView> {
     const transfer = this.incoming(id);
     if (transfer.record.state !== 'offered') throw new AppError('unknown-transfer', `That transfer is ${this.view(transfer).status}, not waiting for an answer.`);
-    await this.ctx.acceptRequest(transfer.record.peer);
     const directory = this.downloadDir;
     await mkdir(directory, { recursive: true, mode: 0o700 });
     const free = await this.disk.freeBytes(directory);
     if (free < transfer.record.totalBytes + FREE_SPACE_MARGIN_BYTES) {
       throw new AppError('disk-full', `There is not enough space in ${directory}: the files need ${transfer.record.totalBytes} bytes, ${free} are free.`);
     }
+    // Only a file that is taken answers its sender as a contact: one refused for space leaves a request a request.
+    await this.ctx.acceptRequest(transfer.record.peer);
     const topFolders: Record<string, string> = {};
     for (const item of transfer.record.items) {
       const segments = item.path.split('/');
