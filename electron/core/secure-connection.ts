@@ -248,7 +248,6 @@ export class SecureConnection extends Connection {
     return this.state === 'open' && !this.stream.destroyed && this.protocol.speaks(channel);
   }
 
-
   close(reason: string, code: ByeReasonCode = ByeReason.Quit): Promise<string> {
     this.closeWith(code, reason);
     return this.closed;

@@ -56,7 +56,11 @@ import { fastest, mbPerSecond, messagesPerSecond, nowMs, summarize, withCpu, wit
 
 const quick = process.argv.includes('--quick');
 const scale = (n: number) => (quick ? Math.max(1, Math.round(n / 10)) : n);
-const receiverArg = process.argv.find((arg) => arg.startsWith('--receiver='))?.slice('--receiver='.length) ?? 'thread';
+/** The value of `--name=value` on the command line, if given. */
+function option(name: string): string | undefined {
+  return process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
+}
+const receiverArg = option('receiver') ?? 'thread';
 
 const CONFIG = {
   /** Where the receiving end of the two-end sections runs. */
@@ -479,11 +483,11 @@ async function runSections(): Promise<void> {
     });
   }
   if (runAll || picked.bulk) await runBulkSection({ quick, progress, outFile });
-  const groupsOnly = process.argv.find((arg) => arg.startsWith('--groups-only='))?.slice('--groups-only='.length).split(',');
+  const groupsOnly = option('groups-only')?.split(',');
   if (runAll || picked.groups) await runGroupSection({ quick, progress, outFile, ...(groupsOnly && { only: groupsOnly }) });
   if (runAll || picked.dht) await runDhtSection({ quick, progress, outFile });
-  const filesOnly = process.argv.find((arg) => arg.startsWith('--files-only='))?.slice('--files-only='.length).split(',');
-  const filesGiB = process.argv.find((arg) => arg.startsWith('--files-gib='))?.slice('--files-gib='.length);
+  const filesOnly = option('files-only')?.split(',');
+  const filesGiB = option('files-gib');
   if (runAll || picked.files) {
     await runFilesSection({
       quick,
