@@ -1,6 +1,7 @@
-import { useId, useState } from 'react';
+import { useId } from 'react';
 import type { NearbyPeer } from '../../shared/ipc/contract';
 import { useStore } from '../state/store';
+import { usePeerAction } from './hooks';
 
 /**
  * Peerlines heard on the local network: fingerprint, address, and "your contact" when the key is one of them.
@@ -36,19 +37,10 @@ function NearbyItem({ peer }: { peer: NearbyPeer }) {
   const selectConversation = useStore((s) => s.selectConversation);
   // A contact already online here is opened, not dialed again.
   const online = useStore((s) => peer.contact !== undefined && s.conversations[peer.contact.peer]?.state === 'online');
-  const [connecting, setConnecting] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy: connecting, error, settle } = usePeerAction(peer);
   const labelId = useId();
   const errorId = useId();
   const who = peer.contact ? peer.contact.name : peer.fingerprint;
-
-  async function connect() {
-    setConnecting(true);
-    setError(null);
-    const result = await connectNearby(peer);
-    setConnecting(false);
-    if (!result.ok) setError(result.error.message);
-  }
 
   return (
     <li className="nearby-item" aria-labelledby={labelId}>
@@ -66,7 +58,7 @@ function NearbyItem({ peer }: { peer: NearbyPeer }) {
         <button
           type="button"
           className="btn small"
-          onClick={() => void connect()}
+          onClick={() => void settle(connectNearby)}
           disabled={connecting}
           aria-label={`Connect to ${who} at ${peer.address}`}
           aria-describedby={error !== null ? errorId : undefined}

@@ -101,13 +101,13 @@ export function useConnectAttempt() {
 }
 
 /**
- * A decision about a peer made with a button (approve a key, accept a request): busy while the backend answers,
- * and its refusal kept as a sentence to show.
+ * A decision about a peer made with a button (approve a key, accept a request, connect to one nearby): busy while
+ * the backend answers, and its refusal kept as a sentence to show.
  */
-export function usePeerAction(peer: string) {
+export function usePeerAction<Peer = string>(peer: Peer) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  async function settle(action: (peer: string) => Promise<{ ok: boolean; error?: { message: string } }>) {
+  async function settle(action: (peer: Peer) => Promise<{ ok: boolean; error?: { message: string } }>) {
     setBusy(true);
     setError(null);
     const result = await action(peer);
